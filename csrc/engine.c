@@ -1,0 +1,115 @@
+#include "engine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipfrag.h"
+
+struct tt_engine {
+    tt_engine_config cfg;
+    tt_counters counters;
+    tt_ipfrag *ipfrag;   /* owned: IP fragment reassembly */
+    int have_first;
+    int64_t first_ts_ns; /* timestamp of the first frame fed */
+};
+
+/* Anomalies that mean "the capture cut it" and "the header lies". */
+static const uint64_t TT_ANOM_TRUNCATED_MASK =
+    TT_ANOM_BIT(TT_ANOM_LINK_TRUNCATED) | TT_ANOM_BIT(TT_ANOM_IP_TRUNCATED) |
+    TT_ANOM_BIT(TT_ANOM_IPV6_EXT_TRUNCATED) | TT_ANOM_BIT(TT_ANOM_TUNNEL_TRUNCATED) |
+    TT_ANOM_BIT(TT_ANOM_TCP_TRUNCATED) | TT_ANOM_BIT(TT_ANOM_TCP_OPT_TRUNCATED) |
+    TT_ANOM_BIT(TT_ANOM_TCP_PAYLOAD_TRUNCATED);
+static const uint64_t TT_ANOM_INVALID_MASK =
+    TT_ANOM_BIT(TT_ANOM_IP_VERSION_INVALID) | TT_ANOM_BIT(TT_ANOM_IP_HDR_LEN_INVALID) |
+    TT_ANOM_BIT(TT_ANOM_IP_TOTAL_LEN_INVALID) | TT_ANOM_BIT(TT_ANOM_IPV6_PAYLOAD_LEN_INVALID) |
+    TT_ANOM_BIT(TT_ANOM_IPV6_EXT_INVALID) | TT_ANOM_BIT(TT_ANOM_TUNNEL_INVALID) |
+    TT_ANOM_BIT(TT_ANOM_TCP_HDR_LEN_INVALID) | TT_ANOM_BIT(TT_ANOM_TCP_OPT_LEN_INVALID);
+
+tt_engine *tt_engine_new(const tt_engine_config *cfg, tt_error *err)
+{
+    tt_engine *e = calloc(1, sizeof *e);
+    if (!e) {
+        tt_error_set(err, TT_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    if (cfg)
+        e->cfg = *cfg;
+    if (!e->cfg.ipfrag_mem_cap_bytes)
+        e->cfg.ipfrag_mem_cap_bytes = TT_IPFRAG_MEM_CAP_DEFAULT;
+    e->ipfrag = tt_ipfrag_new(e->cfg.ipfrag_mem_cap_bytes);
+    if (!e->ipfrag) {
+        tt_error_set(err, TT_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    return e;
+
+fail:
+    tt_engine_free(e);
+    return NULL;
+}
+
+static void count_anomalies(tt_counters *c, uint64_t anomalies)
+{
+    if (!anomalies)
+        return;
+    if (anomalies & TT_ANOM_TRUNCATED_MASK)
+        c->truncated++;
+    if (anomalies & TT_ANOM_INVALID_MASK)
+        c->invalid++;
+    for (int i = 0; i < TT_ANOM_COUNT; i++)
+        if (anomalies & TT_ANOM_BIT(i))
+            c->anomalies[i]++;
+}
+
+int tt_engine_feed(tt_engine *e, const tt_frame *f, tt_segment *out)
+{
+    tt_counters *c = &e->counters;
+    c->frames++;
+    if (!e->have_first) {
+        e->have_first = 1;
+        e->first_ts_ns = f->ts_ns;
+    }
+    tt_packet *p = &out->pkt;
+    tt_fragment frag;
+    tt_decode_status st = tt_decode_frame(f->data, f->caplen, f->wirelen, f->linktype, p, &frag);
+    if (st == TT_DECODE_FRAGMENT) {
+        c->ip_fragments++;
+        const uint8_t *data;
+        uint32_t caplen, reported;
+        if (tt_ipfrag_add(e->ipfrag, p, &frag, f->number, &data, &caplen, &reported) == 1) {
+            c->ip_reassembled++;
+            p->ip[p->n_ip - 1].reassembled = true;
+            p->anomalies &= ~TT_ANOM_BIT(TT_ANOM_IP_FRAGMENT);
+            st = frag.proto == 6 ? tt_decode_tcp(data, caplen, reported, p) : TT_DECODE_NOT_TCP;
+        } else {
+            st = TT_DECODE_NOT_TCP;
+        }
+    }
+    p->frame = f->number;
+    p->ts_ns = f->ts_ns;
+    p->iface = f->iface;
+    count_anomalies(c, p->anomalies);
+    if (st != TT_DECODE_TCP) {
+        c->non_tcp++;
+        return 0;
+    }
+    c->tcp_segments++;
+    out->time_rel_ns = f->ts_ns - e->first_ts_ns;
+    return 1;
+}
+
+void tt_engine_finish(tt_engine *e)
+{
+    e->counters.ip_frag_dropped += tt_ipfrag_flush(e->ipfrag);
+    e->counters.ip_frag_dropped += tt_ipfrag_dropped(e->ipfrag);
+}
+
+const tt_counters *tt_engine_counters(const tt_engine *e) { return &e->counters; }
+
+void tt_engine_free(tt_engine *e)
+{
+    if (!e)
+        return;
+    tt_ipfrag_free(e->ipfrag);
+    free(e);
+}

@@ -1,0 +1,57 @@
+/* engine: the facade that runs the pipeline, frame in, TCP segment out.
+ *
+ *   tt_engine_new(cfg) -> tt_engine_feed(frame) ... -> tt_engine_finish() -> tt_engine_free()
+ *
+ * All state hangs off the engine: no globals, so engines in different threads are
+ * independent. */
+#ifndef TT_ENGINE_H
+#define TT_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decode.h"
+#include "error.h"
+#include "packet.h"
+#include "source.h"
+
+typedef struct tt_engine_config {
+    size_t ipfrag_mem_cap_bytes; /* bytes of IP fragments held at once (0: default) */
+} tt_engine_config;
+
+#define TT_IPFRAG_MEM_CAP_DEFAULT (64u * 1024 * 1024)
+
+typedef struct tt_counters {
+    uint64_t frames;          /* records fed */
+    uint64_t tcp_segments;    /* segments delivered */
+    uint64_t non_tcp;         /* frames without TCP (fragments held count here until used) */
+    uint64_t truncated;       /* frames with a *.truncated anomaly */
+    uint64_t invalid;         /* frames with a *.invalid anomaly */
+    uint64_t ip_fragments;    /* IP fragments seen */
+    uint64_t ip_reassembled;  /* datagrams completed from fragments */
+    uint64_t ip_frag_dropped; /* fragments dropped: memory cap, overlap, never completed */
+    uint64_t anomalies[TT_ANOM_COUNT]; /* frames showing each anomaly */
+} tt_counters;
+
+/* One TCP segment as the engine delivers it. */
+typedef struct tt_segment {
+    tt_packet pkt;
+    int64_t time_rel_ns; /* since the first frame of the capture (frame.time_relative) */
+} tt_segment;
+
+typedef struct tt_engine tt_engine;
+
+tt_engine *tt_engine_new(const tt_engine_config *cfg, tt_error *err);
+
+/* Feed one frame. Returns 1 when *out holds a TCP segment (its payload pointer is
+ * valid until the next feed), 0 when the frame gave none. */
+int tt_engine_feed(tt_engine *eng, const tt_frame *frame, tt_segment *out);
+
+/* End of input: fragments never completed are counted. */
+void tt_engine_finish(tt_engine *eng);
+
+const tt_counters *tt_engine_counters(const tt_engine *eng);
+
+void tt_engine_free(tt_engine *eng);
+
+#endif

@@ -1,0 +1,322 @@
+/* tcptrace._core.Capture: an open capture file, iterable over its TCP segments. */
+#include "core.h"
+
+#include "../anomaly.h"
+#include "../source.h"
+
+typedef struct {
+    PyObject_HEAD
+    tt_source *src;     /* owned: closed by close() or dealloc */
+    tt_engine *eng;     /* owned: lives as long as the Capture (counters stay readable) */
+    PyObject *path;     /* owned: str */
+    PyObject *filter;   /* owned: str or None */
+    int finished;       /* the end of the file (or an error) was reached */
+    int64_t records;    /* records read, before the filter */
+} CaptureObject;
+
+static int capture_init(CaptureObject *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"path", "filter", NULL};
+    PyObject *path_obj, *filter = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O:Capture", kwlist, &path_obj, &filter))
+        return -1;
+    if (self->src) {
+        PyErr_SetString(PyExc_RuntimeError, "Capture is already initialized");
+        return -1;
+    }
+    PyObject *fspath = PyOS_FSPath(path_obj);
+    if (!fspath)
+        return -1;
+    PyObject *path_bytes = NULL;
+    if (!PyUnicode_FSConverter(fspath, &path_bytes)) {
+        Py_DECREF(fspath);
+        return -1;
+    }
+    const char *filt = NULL;
+    if (filter != Py_None) {
+        if (!PyUnicode_Check(filter)) {
+            PyErr_SetString(PyExc_TypeError, "filter must be a str or None");
+            goto fail;
+        }
+        filt = PyUnicode_AsUTF8(filter);
+        if (!filt)
+            goto fail;
+    }
+    tt_error err;
+    tt_error_clear(&err);
+    tt_source *src;
+    const char *cpath = PyBytes_AS_STRING(path_bytes);
+    Py_BEGIN_ALLOW_THREADS
+    src = tt_source_open_offline(cpath, filt, &err);
+    Py_END_ALLOW_THREADS
+    if (!src) {
+        tt_py_raise_error(&err);
+        goto fail;
+    }
+    tt_engine *eng = tt_engine_new(NULL, &err);
+    if (!eng) {
+        tt_source_free(src);
+        tt_py_raise_error(&err);
+        goto fail;
+    }
+    self->src = src;
+    self->eng = eng;
+    Py_XSETREF(self->path, fspath);
+    Py_INCREF(filter);
+    Py_XSETREF(self->filter, filter);
+    Py_DECREF(path_bytes);
+    return 0;
+
+fail:
+    Py_DECREF(fspath);
+    Py_XDECREF(path_bytes);
+    return -1;
+}
+
+static void capture_close_source(CaptureObject *self)
+{
+    if (self->src) {
+        tt_source_free(self->src);
+        self->src = NULL;
+    }
+}
+
+static void capture_dealloc(CaptureObject *self)
+{
+    capture_close_source(self);
+    tt_engine_free(self->eng);
+    Py_XDECREF(self->path);
+    Py_XDECREF(self->filter);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *capture_iter(PyObject *self)
+{
+    Py_INCREF(self);
+    return self;
+}
+
+#define TT_PY_BATCH_FRAMES 256 /* frames decoded per GIL release at most */
+
+static PyObject *capture_next(CaptureObject *self)
+{
+    if (self->finished || !self->src) {
+        if (!self->src && !self->finished && self->eng) {
+            PyErr_SetString(PyExc_ValueError, "I/O operation on a closed capture");
+            return NULL;
+        }
+        return NULL; /* StopIteration */
+    }
+    tt_segment seg;
+    tt_error err;
+    tt_error_clear(&err);
+    int rc = 1, got = 0;
+    while (rc == 1 && !got) {
+        /* Release the GIL for a batch of frames; come back between batches so a long
+         * run of non-TCP frames still lets other threads and signals in. */
+        Py_BEGIN_ALLOW_THREADS
+        for (int i = 0; i < TT_PY_BATCH_FRAMES; i++) {
+            tt_frame f;
+            rc = tt_source_next(self->src, &f, &err);
+            if (rc != 1)
+                break;
+            if (tt_engine_feed(self->eng, &f, &seg)) {
+                got = 1;
+                break;
+            }
+        }
+        Py_END_ALLOW_THREADS
+        if (!got && rc == 1 && PyErr_CheckSignals() < 0)
+            return NULL;
+    }
+    if (got)
+        return tt_py_segment_new(&seg);
+    self->finished = 1;
+    tt_engine_finish(self->eng);
+    if (rc == 0)
+        return NULL;
+    if (err.code == TT_ERR_TRUNCATED) {
+        PyObject *path = self->path;
+        if (PyErr_WarnFormat(tt_py_CaptureTruncatedWarning, 1, "%U: %s", path, err.msg) < 0)
+            return NULL;
+        return NULL;
+    }
+    return tt_py_raise_error(&err);
+}
+
+static PyObject *capture_close(CaptureObject *self, PyObject *noargs)
+{
+    (void)noargs;
+    capture_close_source(self);
+    Py_RETURN_NONE;
+}
+
+static PyObject *capture_enter(PyObject *self, PyObject *noargs)
+{
+    (void)noargs;
+    Py_INCREF(self);
+    return self;
+}
+
+static PyObject *capture_exit(CaptureObject *self, PyObject *args)
+{
+    (void)args;
+    capture_close_source(self);
+    Py_RETURN_FALSE;
+}
+
+static PyObject *counters_dict(const tt_counters *c)
+{
+    PyObject *anom = PyDict_New();
+    if (!anom)
+        return NULL;
+    for (int i = 0; i < TT_ANOM_COUNT; i++) {
+        if (!c->anomalies[i])
+            continue;
+        PyObject *v = PyLong_FromUnsignedLongLong(c->anomalies[i]);
+        if (!v || PyDict_SetItemString(anom, tt_anomaly_name(i), v) < 0) {
+            Py_XDECREF(v);
+            Py_DECREF(anom);
+            return NULL;
+        }
+        Py_DECREF(v);
+    }
+    return Py_BuildValue("{sKsKsKsKsKsKsKsKsN}", "frames", (unsigned long long)c->frames,
+                         "tcp_segments", (unsigned long long)c->tcp_segments, "non_tcp",
+                         (unsigned long long)c->non_tcp, "truncated",
+                         (unsigned long long)c->truncated, "invalid", (unsigned long long)c->invalid,
+                         "ip_fragments", (unsigned long long)c->ip_fragments, "ip_reassembled",
+                         (unsigned long long)c->ip_reassembled, "ip_fragments_dropped",
+                         (unsigned long long)c->ip_frag_dropped, "anomalies", anom);
+}
+
+static PyObject *get_counters(CaptureObject *self, void *c)
+{
+    (void)c;
+    if (!self->eng)
+        Py_RETURN_NONE;
+    return counters_dict(tt_engine_counters(self->eng));
+}
+
+static PyObject *need_src(CaptureObject *self)
+{
+    if (!self->src) {
+        PyErr_SetString(PyExc_ValueError, "I/O operation on a closed capture");
+        return NULL;
+    }
+    return (PyObject *)self;
+}
+
+static PyObject *get_format(CaptureObject *self, void *c)
+{
+    (void)c;
+    if (!need_src(self))
+        return NULL;
+    switch (tt_source_format_of(self->src)) {
+    case TT_FORMAT_PCAP: return PyUnicode_FromString("pcap");
+    case TT_FORMAT_PCAP_NSEC: return PyUnicode_FromString("pcap-nsec");
+    case TT_FORMAT_PCAPNG: return PyUnicode_FromString("pcapng");
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *get_linktype(CaptureObject *self, void *c)
+{
+    (void)c;
+    if (!need_src(self))
+        return NULL;
+    return PyLong_FromLong(tt_source_linktype(self->src));
+}
+
+static PyObject *get_linktypes(CaptureObject *self, void *c)
+{
+    (void)c;
+    if (!need_src(self))
+        return NULL;
+    int32_t lts[TT_SOURCE_MAX_LINKTYPES];
+    int n = tt_source_linktypes(self->src, lts, TT_SOURCE_MAX_LINKTYPES);
+    PyObject *t = PyTuple_New(n);
+    if (!t)
+        return NULL;
+    for (int i = 0; i < n; i++)
+        PyTuple_SET_ITEM(t, i, PyLong_FromLong(lts[i]));
+    return t;
+}
+
+static PyObject *get_snaplen(CaptureObject *self, void *c)
+{
+    (void)c;
+    if (!need_src(self))
+        return NULL;
+    return PyLong_FromUnsignedLong(tt_source_snaplen(self->src));
+}
+
+static PyObject *get_version(CaptureObject *self, void *c)
+{
+    (void)c;
+    if (!need_src(self))
+        return NULL;
+    int major, minor;
+    tt_source_version(self->src, &major, &minor);
+    return Py_BuildValue("(ii)", major, minor);
+}
+
+static PyObject *get_path(CaptureObject *self, void *c)
+{
+    (void)c;
+    PyObject *p = self->path ? self->path : Py_None;
+    Py_INCREF(p);
+    return p;
+}
+
+static PyObject *get_filter(CaptureObject *self, void *c)
+{
+    (void)c;
+    PyObject *p = self->filter ? self->filter : Py_None;
+    Py_INCREF(p);
+    return p;
+}
+
+static PyObject *get_closed(CaptureObject *self, void *c)
+{
+    (void)c;
+    return PyBool_FromLong(self->src == NULL);
+}
+
+static PyMethodDef capture_methods[] = {
+    {"close", (PyCFunction)capture_close, METH_NOARGS, "close()\n\nRelease the file."},
+    {"__enter__", capture_enter, METH_NOARGS, NULL},
+    {"__exit__", (PyCFunction)capture_exit, METH_VARARGS, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef capture_getset[] = {
+    {"path", (getter)get_path, NULL, "The capture file's path.", NULL},
+    {"filter", (getter)get_filter, NULL, "The BPF filter, or None.", NULL},
+    {"format", (getter)get_format, NULL, "'pcap', 'pcap-nsec' or 'pcapng'.", NULL},
+    {"linktype", (getter)get_linktype, NULL, "LINKTYPE_ of the first interface.", NULL},
+    {"linktypes", (getter)get_linktypes, NULL, "Every link type of the interfaces seen so far.", NULL},
+    {"snaplen", (getter)get_snaplen, NULL, "Snapshot length of the first interface.", NULL},
+    {"version", (getter)get_version, NULL, "File format version (major, minor).", NULL},
+    {"counters", (getter)get_counters, NULL,
+     "Frames read, TCP segments, non-TCP frames, truncated and invalid frames, IP fragments, "
+     "and anomaly counts by name, so far.", NULL},
+    {"closed", (getter)get_closed, NULL, "True once closed.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+PyTypeObject tt_py_CaptureType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "tcptrace._core.Capture",
+    .tp_basicsize = sizeof(CaptureObject),
+    .tp_dealloc = (destructor)capture_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_doc = "Capture(path, filter=None)\n\nAn open pcap or pcapng file; iterating it yields "
+              "one tcptrace.Segment per TCP segment, in frame order.",
+    .tp_iter = capture_iter,
+    .tp_iternext = (iternextfunc)capture_next,
+    .tp_methods = capture_methods,
+    .tp_getset = capture_getset,
+    .tp_init = (initproc)capture_init,
+    .tp_new = PyType_GenericNew,
+};

@@ -1,0 +1,121 @@
+/* tcptrace._core: module definition, exceptions, shared helpers. */
+#include "core.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+
+#include "../anomaly.h"
+#include "../source.h"
+
+PyObject *tt_py_CaptureError;
+PyObject *tt_py_CaptureFormatError;
+PyObject *tt_py_CaptureTruncatedWarning;
+
+PyObject *tt_py_raise_error(const tt_error *err)
+{
+    switch (err->code) {
+    case TT_ERR_NOT_FOUND:
+        PyErr_SetObject(PyExc_FileNotFoundError,
+                        Py_BuildValue("(is)", ENOENT, err->msg));
+        break;
+    case TT_ERR_FILTER: PyErr_SetString(PyExc_ValueError, err->msg); break;
+    case TT_ERR_NOMEM: PyErr_NoMemory(); break;
+    case TT_ERR_ARG: PyErr_SetString(PyExc_ValueError, err->msg); break;
+    case TT_ERR_IO: PyErr_SetString(tt_py_CaptureError, err->msg); break;
+    default: PyErr_SetString(tt_py_CaptureFormatError, err->msg); break;
+    }
+    return NULL;
+}
+
+PyObject *tt_py_addr_str(int version, const uint8_t *addr)
+{
+    char buf[INET6_ADDRSTRLEN];
+    if (!inet_ntop(version == 6 ? AF_INET6 : AF_INET, addr, buf, sizeof buf))
+        return PyUnicode_FromString("?");
+    return PyUnicode_FromString(buf);
+}
+
+static PyObject *py_anomaly_names(PyObject *self, PyObject *noargs)
+{
+    (void)self;
+    (void)noargs;
+    PyObject *t = PyTuple_New(TT_ANOM_COUNT);
+    if (!t)
+        return NULL;
+    for (int i = 0; i < TT_ANOM_COUNT; i++) {
+        PyObject *s = PyUnicode_FromString(tt_anomaly_name(i));
+        if (!s) {
+            Py_DECREF(t);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(t, i, s);
+    }
+    return t;
+}
+
+static PyObject *py_linktype_name(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    long lt = PyLong_AsLong(arg);
+    if (lt == -1 && PyErr_Occurred())
+        return NULL;
+    const char *name = tt_source_linktype_name((int)lt);
+    if (!name)
+        Py_RETURN_NONE;
+    return PyUnicode_FromString(name);
+}
+
+static PyMethodDef module_methods[] = {
+    {"anomaly_names", py_anomaly_names, METH_NOARGS,
+     "anomaly_names() -> tuple[str, ...]\n\nEvery stable anomaly name, in code order."},
+    {"linktype_name", py_linktype_name, METH_O,
+     "linktype_name(linktype) -> str | None\n\nlibpcap's name of a LINKTYPE_ value (\"EN10MB\")."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef core_module = {
+    PyModuleDef_HEAD_INIT, "tcptrace._core",
+    "The C core of tcptrace: capture reading, decoding and TCP analysis.", -1, module_methods,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__core(void)
+{
+    PyObject *m = PyModule_Create(&core_module);
+    if (!m)
+        return NULL;
+    if (PyType_Ready(&tt_py_SegmentType) < 0 || PyType_Ready(&tt_py_CaptureType) < 0)
+        goto fail;
+    tt_py_CaptureError = PyErr_NewExceptionWithDoc(
+        "tcptrace.CaptureError", "A capture file that cannot be read.", PyExc_OSError, NULL);
+    if (!tt_py_CaptureError)
+        goto fail;
+    tt_py_CaptureFormatError = PyErr_NewExceptionWithDoc(
+        "tcptrace.CaptureFormatError",
+        "A file that is not a capture, or a capture damaged past reading.", tt_py_CaptureError,
+        NULL);
+    if (!tt_py_CaptureFormatError)
+        goto fail;
+    tt_py_CaptureTruncatedWarning = PyErr_NewExceptionWithDoc(
+        "tcptrace.CaptureTruncatedWarning",
+        "The capture file ends in the middle of a record; every whole record was read.",
+        PyExc_UserWarning, NULL);
+    if (!tt_py_CaptureTruncatedWarning)
+        goto fail;
+    Py_INCREF(tt_py_CaptureError);
+    Py_INCREF(tt_py_CaptureFormatError);
+    Py_INCREF(tt_py_CaptureTruncatedWarning);
+    Py_INCREF(&tt_py_SegmentType);
+    Py_INCREF(&tt_py_CaptureType);
+    if (PyModule_AddObject(m, "CaptureError", tt_py_CaptureError) < 0 ||
+        PyModule_AddObject(m, "CaptureFormatError", tt_py_CaptureFormatError) < 0 ||
+        PyModule_AddObject(m, "CaptureTruncatedWarning", tt_py_CaptureTruncatedWarning) < 0 ||
+        PyModule_AddObject(m, "Segment", (PyObject *)&tt_py_SegmentType) < 0 ||
+        PyModule_AddObject(m, "Capture", (PyObject *)&tt_py_CaptureType) < 0)
+        goto fail;
+    return m;
+
+fail:
+    Py_DECREF(m);
+    return NULL;
+}

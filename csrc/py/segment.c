@@ -1,0 +1,351 @@
+/* tcptrace.Segment: one decoded TCP segment, immutable. */
+#include "core.h"
+
+#include <stddef.h>
+
+#include "../anomaly.h"
+
+typedef struct {
+    PyObject_HEAD
+    tt_segment s;      /* value copy; s.pkt.payload is NULL (the bytes live in payload) */
+    PyObject *payload; /* owned: bytes, the captured TCP payload */
+} SegmentObject;
+
+PyObject *tt_py_segment_new(const tt_segment *seg)
+{
+    SegmentObject *o = PyObject_New(SegmentObject, &tt_py_SegmentType);
+    if (!o)
+        return NULL;
+    o->s = *seg;
+    o->s.pkt.payload = NULL;
+    const tt_packet *p = &seg->pkt;
+    o->payload = PyBytes_FromStringAndSize(p->payload && p->payload_caplen ? (const char *)p->payload : "",
+                                           p->payload ? (Py_ssize_t)p->payload_caplen : 0);
+    if (!o->payload) {
+        Py_DECREF(o);
+        return NULL;
+    }
+    return (PyObject *)o;
+}
+
+static void segment_dealloc(SegmentObject *o)
+{
+    Py_XDECREF(o->payload);
+    PyObject_Free(o);
+}
+
+#define PKT(o) (&((SegmentObject *)(o))->s.pkt)
+#define HAVE(o, lvl) (PKT(o)->tcp_have >= (lvl))
+#define OPT(o, bit) (PKT(o)->opts.present & (bit))
+
+static PyObject *u64(uint64_t v) { return PyLong_FromUnsignedLongLong(v); }
+
+static PyObject *get_frame(PyObject *o, void *c) { (void)c; return u64(PKT(o)->frame); }
+static PyObject *get_time_ns(PyObject *o, void *c) { (void)c; return PyLong_FromLongLong(PKT(o)->ts_ns); }
+static PyObject *get_time_rel_ns(PyObject *o, void *c)
+{
+    (void)c;
+    return PyLong_FromLongLong(((SegmentObject *)o)->s.time_rel_ns);
+}
+static PyObject *get_caplen(PyObject *o, void *c) { (void)c; return u64(PKT(o)->caplen); }
+static PyObject *get_wirelen(PyObject *o, void *c) { (void)c; return u64(PKT(o)->wirelen); }
+static PyObject *get_linktype(PyObject *o, void *c) { (void)c; return PyLong_FromLong(PKT(o)->linktype); }
+static PyObject *get_iface(PyObject *o, void *c) { (void)c; return u64(PKT(o)->iface); }
+
+static PyObject *get_ip_version(PyObject *o, void *c)
+{
+    (void)c;
+    const tt_ip_layer *ip = tt_packet_ip(PKT(o));
+    if (!ip)
+        Py_RETURN_NONE;
+    return PyLong_FromLong(ip->version);
+}
+static PyObject *get_src(PyObject *o, void *c)
+{
+    (void)c;
+    const tt_ip_layer *ip = tt_packet_ip(PKT(o));
+    if (!ip)
+        Py_RETURN_NONE;
+    return tt_py_addr_str(ip->version, ip->src);
+}
+static PyObject *get_dst(PyObject *o, void *c)
+{
+    (void)c;
+    const tt_ip_layer *ip = tt_packet_ip(PKT(o));
+    if (!ip)
+        Py_RETURN_NONE;
+    return tt_py_addr_str(ip->version, ip->dst);
+}
+static PyObject *get_ip_layers(PyObject *o, void *c)
+{
+    (void)c;
+    const tt_packet *p = PKT(o);
+    PyObject *t = PyTuple_New(p->n_ip);
+    if (!t)
+        return NULL;
+    for (int i = 0; i < p->n_ip; i++) {
+        PyObject *src = tt_py_addr_str(p->ip[i].version, p->ip[i].src);
+        PyObject *dst = tt_py_addr_str(p->ip[i].version, p->ip[i].dst);
+        PyObject *e = (src && dst) ? Py_BuildValue("(iNN)", p->ip[i].version, src, dst) : NULL;
+        if (!e) {
+            Py_XDECREF(src);
+            Py_XDECREF(dst);
+            Py_DECREF(t);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(t, i, e);
+    }
+    return t;
+}
+
+#define TCP_GETTER(name, expr, lvl)                                   \
+    static PyObject *get_##name(PyObject *o, void *c)                \
+    {                                                                \
+        (void)c;                                                     \
+        if (!HAVE(o, lvl))                                           \
+            Py_RETURN_NONE;                                          \
+        return u64(expr);                                            \
+    }
+TCP_GETTER(sport, PKT(o)->sport, TT_TCP_HAVE_PORTS)
+TCP_GETTER(dport, PKT(o)->dport, TT_TCP_HAVE_PORTS)
+TCP_GETTER(seq_raw, PKT(o)->seq_raw, TT_TCP_HAVE_SEQ)
+TCP_GETTER(ack_raw, PKT(o)->ack_raw, TT_TCP_HAVE_ACK)
+TCP_GETTER(flags, PKT(o)->flags, TT_TCP_HAVE_FIXED)
+TCP_GETTER(window_raw, PKT(o)->window_raw, TT_TCP_HAVE_FIXED)
+TCP_GETTER(hdr_len, PKT(o)->hdr_len, TT_TCP_HAVE_FIXED)
+TCP_GETTER(urgent_ptr, PKT(o)->urgent_ptr, TT_TCP_HAVE_FIXED)
+TCP_GETTER(checksum, PKT(o)->checksum, TT_TCP_HAVE_FIXED)
+
+static PyObject *get_len(PyObject *o, void *c)
+{
+    (void)c;
+    if (!HAVE(o, TT_TCP_HAVE_FIXED) ||
+        (PKT(o)->anomalies & TT_ANOM_BIT(TT_ANOM_TCP_HDR_LEN_INVALID)))
+        Py_RETURN_NONE;
+    return u64(PKT(o)->payload_len);
+}
+
+static PyObject *get_payload(PyObject *o, void *c)
+{
+    (void)c;
+    PyObject *p = ((SegmentObject *)o)->payload;
+    Py_INCREF(p);
+    return p;
+}
+
+/* Flag names in Wireshark's Info order (FIN, SYN, RST, PSH, ACK, URG, ECE, CWR, NS). */
+static const struct {
+    uint16_t bit;
+    const char *name;
+} flag_names[] = {
+    {TT_TCP_FIN, "FIN"}, {TT_TCP_SYN, "SYN"}, {TT_TCP_RST, "RST"},
+    {TT_TCP_PSH, "PSH"}, {TT_TCP_ACK, "ACK"}, {TT_TCP_URG, "URG"},
+    {TT_TCP_ECE, "ECE"}, {TT_TCP_CWR, "CWR"}, {TT_TCP_NS, "NS"},
+};
+
+static PyObject *get_flags_str(PyObject *o, void *c)
+{
+    (void)c;
+    if (!HAVE(o, TT_TCP_HAVE_FIXED))
+        Py_RETURN_NONE;
+    char buf[64];
+    size_t n = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof flag_names / sizeof flag_names[0]; i++) {
+        if (!(PKT(o)->flags & flag_names[i].bit))
+            continue;
+        n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s", n ? ", " : "", flag_names[i].name);
+    }
+    if (PKT(o)->flags & TT_TCP_RES)
+        n += (size_t)snprintf(buf + n, sizeof buf - n, "%sReserved", n ? ", " : "");
+    if (n == 0)
+        snprintf(buf, sizeof buf, "<None>");
+    return PyUnicode_FromString(buf);
+}
+
+static PyObject *get_mss(PyObject *o, void *c)
+{
+    (void)c;
+    if (!OPT(o, TT_OPT_MSS))
+        Py_RETURN_NONE;
+    return u64(PKT(o)->opts.mss);
+}
+static PyObject *get_ws(PyObject *o, void *c)
+{
+    (void)c;
+    if (!OPT(o, TT_OPT_WSCALE))
+        Py_RETURN_NONE;
+    return u64(PKT(o)->opts.ws_shift);
+}
+static PyObject *get_tsval(PyObject *o, void *c)
+{
+    (void)c;
+    if (!OPT(o, TT_OPT_TIMESTAMP))
+        Py_RETURN_NONE;
+    return u64(PKT(o)->opts.tsval);
+}
+static PyObject *get_tsecr(PyObject *o, void *c)
+{
+    (void)c;
+    if (!OPT(o, TT_OPT_TIMESTAMP))
+        Py_RETURN_NONE;
+    return u64(PKT(o)->opts.tsecr);
+}
+static PyObject *get_sack_perm(PyObject *o, void *c) { (void)c; return PyBool_FromLong(OPT(o, TT_OPT_SACK_PERM) != 0); }
+static PyObject *get_mptcp(PyObject *o, void *c) { (void)c; return PyBool_FromLong(OPT(o, TT_OPT_MPTCP) != 0); }
+static PyObject *get_sack(PyObject *o, void *c)
+{
+    (void)c;
+    const tt_tcp_options *op = &PKT(o)->opts;
+    PyObject *t = PyTuple_New(op->sack_count);
+    if (!t)
+        return NULL;
+    for (int i = 0; i < op->sack_count; i++) {
+        PyObject *e = Py_BuildValue("(kk)", (unsigned long)op->sack_le[i], (unsigned long)op->sack_re[i]);
+        if (!e) {
+            Py_DECREF(t);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(t, i, e);
+    }
+    return t;
+}
+static PyObject *get_tfo(PyObject *o, void *c)
+{
+    (void)c;
+    if (!OPT(o, TT_OPT_TFO))
+        Py_RETURN_NONE;
+    return PyBytes_FromStringAndSize((const char *)PKT(o)->opts.tfo_cookie, PKT(o)->opts.tfo_cookie_len);
+}
+static PyObject *get_options(PyObject *o, void *c)
+{
+    (void)c;
+    const tt_tcp_options *op = &PKT(o)->opts;
+    PyObject *t = PyTuple_New(op->n_kinds);
+    if (!t)
+        return NULL;
+    for (int i = 0; i < op->n_kinds; i++) {
+        PyObject *e = PyLong_FromLong(op->kinds[i]);
+        if (!e) {
+            Py_DECREF(t);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(t, i, e);
+    }
+    return t;
+}
+static PyObject *get_anomalies(PyObject *o, void *c)
+{
+    (void)c;
+    uint64_t a = PKT(o)->anomalies;
+    PyObject *l = PyList_New(0);
+    if (!l)
+        return NULL;
+    for (int i = 0; i < TT_ANOM_COUNT; i++) {
+        if (!(a & TT_ANOM_BIT(i)))
+            continue;
+        PyObject *s = PyUnicode_FromString(tt_anomaly_name(i));
+        if (!s || PyList_Append(l, s) < 0) {
+            Py_XDECREF(s);
+            Py_DECREF(l);
+            return NULL;
+        }
+        Py_DECREF(s);
+    }
+    PyObject *t = PyList_AsTuple(l);
+    Py_DECREF(l);
+    return t;
+}
+
+static PyGetSetDef segment_getset[] = {
+    {"frame", get_frame, NULL, "Frame number in the capture, from 1 (frame.number).", NULL},
+    {"time_ns", get_time_ns, NULL, "Capture time, nanoseconds since the Unix epoch.", NULL},
+    {"time_rel_ns", get_time_rel_ns, NULL, "Nanoseconds since the first frame (frame.time_relative).", NULL},
+    {"caplen", get_caplen, NULL, "Bytes captured (frame.cap_len).", NULL},
+    {"wirelen", get_wirelen, NULL, "Bytes on the wire (frame.len).", NULL},
+    {"linktype", get_linktype, NULL, "LINKTYPE_ value of the frame's interface.", NULL},
+    {"iface", get_iface, NULL, "Interface index (pcapng), 0 for pcap.", NULL},
+    {"ip_version", get_ip_version, NULL, "4 or 6: the IP version carrying the segment.", NULL},
+    {"src", get_src, NULL, "Source address of the IP layer carrying the segment, as text.", NULL},
+    {"dst", get_dst, NULL, "Destination address of the IP layer carrying the segment, as text.", NULL},
+    {"ip_layers", get_ip_layers, NULL, "Every IP layer, outermost first: (version, src, dst).", NULL},
+    {"sport", get_sport, NULL, "Source port (tcp.srcport).", NULL},
+    {"dport", get_dport, NULL, "Destination port (tcp.dstport).", NULL},
+    {"seq_raw", get_seq_raw, NULL, "Sequence number as on the wire (tcp.seq_raw).", NULL},
+    {"ack_raw", get_ack_raw, NULL, "Acknowledgment number as on the wire (tcp.ack_raw).", NULL},
+    {"flags", get_flags, NULL, "The 12 flag bits as an int (tcp.flags).", NULL},
+    {"flags_str", get_flags_str, NULL, "Flags as Wireshark lists them: \"SYN, ACK\".", NULL},
+    {"window_raw", get_window_raw, NULL, "Window field as on the wire (tcp.window_size_value).", NULL},
+    {"hdr_len", get_hdr_len, NULL, "TCP header length in bytes (tcp.hdr_len).", NULL},
+    {"len", get_len, NULL, "TCP payload length from the IP lengths (tcp.len).", NULL},
+    {"payload", get_payload, NULL, "Captured payload bytes (may be shorter than len).", NULL},
+    {"urgent_ptr", get_urgent_ptr, NULL, "Urgent pointer (tcp.urgent_pointer).", NULL},
+    {"checksum", get_checksum, NULL, "TCP checksum field (not verified).", NULL},
+    {"mss", get_mss, NULL, "MSS option value, or None (tcp.options.mss_val).", NULL},
+    {"ws", get_ws, NULL, "Window scale shift as sent, or None (tcp.options.wscale.shift).", NULL},
+    {"tsval", get_tsval, NULL, "Timestamp value, or None (tcp.options.timestamp.tsval).", NULL},
+    {"tsecr", get_tsecr, NULL, "Timestamp echo reply, or None (tcp.options.timestamp.tsecr).", NULL},
+    {"sack_perm", get_sack_perm, NULL, "SACK permitted option present.", NULL},
+    {"sack", get_sack, NULL, "SACK blocks as raw (left, right) edges.", NULL},
+    {"tfo", get_tfo, NULL, "TCP Fast Open cookie (b\"\" for a request), or None.", NULL},
+    {"mptcp", get_mptcp, NULL, "An MPTCP option (kind 30) is present.", NULL},
+    {"options", get_options, NULL, "Option kinds in wire order, NOP and EOL included.", NULL},
+    {"anomalies", get_anomalies, NULL, "Stable names of the decoding anomalies of this frame.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyObject *segment_asdict(PyObject *o, PyObject *noargs)
+{
+    (void)noargs;
+    PyObject *d = PyDict_New();
+    if (!d)
+        return NULL;
+    for (PyGetSetDef *g = segment_getset; g->name; g++) {
+        PyObject *v = g->get(o, g->closure);
+        if (!v || PyDict_SetItemString(d, g->name, v) < 0) {
+            Py_XDECREF(v);
+            Py_DECREF(d);
+            return NULL;
+        }
+        Py_DECREF(v);
+    }
+    return d;
+}
+
+static PyObject *segment_repr(PyObject *o)
+{
+    const tt_packet *p = PKT(o);
+    PyObject *src = get_src(o, NULL), *dst = get_dst(o, NULL), *fl = get_flags_str(o, NULL);
+    PyObject *r = NULL;
+    if (src && dst && fl) {
+        const tt_ip_layer *ip = tt_packet_ip(p);
+        int v6 = ip && ip->version == 6;
+        r = PyUnicode_FromFormat("<Segment frame=%llu %s%S%s:%u -> %s%S%s:%u [%S] seq_raw=%lu len=%lu>",
+                                 (unsigned long long)p->frame, v6 ? "[" : "", src, v6 ? "]" : "",
+                                 (unsigned)p->sport, v6 ? "[" : "", dst, v6 ? "]" : "",
+                                 (unsigned)p->dport, fl, (unsigned long)p->seq_raw,
+                                 (unsigned long)p->payload_len);
+    }
+    Py_XDECREF(src);
+    Py_XDECREF(dst);
+    Py_XDECREF(fl);
+    return r;
+}
+
+static PyMethodDef segment_methods[] = {
+    {"_asdict", segment_asdict, METH_NOARGS, "_asdict() -> dict\n\nEvery attribute by name."},
+    {NULL, NULL, 0, NULL},
+};
+
+PyTypeObject tt_py_SegmentType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "tcptrace.Segment",
+    .tp_basicsize = sizeof(SegmentObject),
+    .tp_dealloc = (destructor)segment_dealloc,
+    .tp_repr = segment_repr,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "One TCP segment of a capture, with its frame, IP and TCP header fields.\n\n"
+              "Immutable; made by iterating a Capture (tcptrace.open).",
+    .tp_methods = segment_methods,
+    .tp_getset = segment_getset,
+};

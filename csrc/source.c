@@ -1,0 +1,223 @@
+/* source: libpcap-backed capture reader with per-link-type BPF filtering. */
+#include "source.h"
+
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define TT_SOURCE_STDIO_BUF (128 * 1024) /* measured best for libpcap's fread pattern */
+
+typedef struct tt_bpf_slot {
+    int linktype;
+    int compiled;             /* 1: prog holds a program; -1: compile failed */
+    struct bpf_program prog;  /* owned: freed with pcap_freecode */
+} tt_bpf_slot;
+
+struct tt_source {
+    pcap_t *pcap;             /* owned: closed with pcap_close (closes fp too) */
+    FILE *fp;                 /* borrowed from pcap after pcap_fopen_offline */
+    char *iobuf;              /* owned: stdio buffer for fp; outlives pcap */
+    char *filter;             /* owned: filter expression, NULL for none */
+    tt_bpf_slot bpf[TT_SOURCE_MAX_LINKTYPES];
+    int n_bpf;
+    tt_source_format format;
+    int linktype;
+    uint32_t snaplen;
+    int major, minor;
+    uint64_t records;
+    int32_t linktypes[TT_SOURCE_MAX_LINKTYPES];
+    int n_linktypes;
+};
+
+static void note_linktype(tt_source *s, int lt)
+{
+    for (int i = 0; i < s->n_linktypes; i++)
+        if (s->linktypes[i] == lt)
+            return;
+    if (s->n_linktypes < TT_SOURCE_MAX_LINKTYPES)
+        s->linktypes[s->n_linktypes++] = lt;
+}
+
+/* Compile the filter for one link type (once). Returns the slot or NULL. */
+static tt_bpf_slot *bpf_for(tt_source *s, int linktype, uint32_t snaplen, tt_error *err)
+{
+    for (int i = 0; i < s->n_bpf; i++)
+        if (s->bpf[i].linktype == linktype)
+            return &s->bpf[i];
+    if (s->n_bpf >= TT_SOURCE_MAX_LINKTYPES) {
+        tt_error_set(err, TT_ERR_FILTER, "too many link types for one filter");
+        return NULL;
+    }
+    tt_bpf_slot *slot = &s->bpf[s->n_bpf++];
+    slot->linktype = linktype;
+    pcap_t *dead = pcap_open_dead(linktype, snaplen ? (int)snaplen : 262144);
+    if (!dead) {
+        slot->compiled = -1;
+        tt_error_set(err, TT_ERR_NOMEM, "pcap_open_dead failed");
+        return NULL;
+    }
+    if (pcap_compile(dead, &slot->prog, s->filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+        tt_error_set(err, TT_ERR_FILTER, "bad filter expression '%s': %s", s->filter,
+                     pcap_geterr(dead));
+        slot->compiled = -1;
+        pcap_close(dead);
+        return NULL;
+    }
+    slot->compiled = 1;
+    pcap_close(dead);
+    return slot;
+}
+
+tt_source *tt_source_open_offline(const char *path, const char *filter, tt_error *err)
+{
+    char errbuf[PCAP_ERRBUF_SIZE] = "";
+    tt_source *s = calloc(1, sizeof *s);
+    if (!s) {
+        tt_error_set(err, TT_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        tt_error_set(err, errno == ENOENT ? TT_ERR_NOT_FOUND : TT_ERR_IO, "%s: %s", path,
+                     strerror(errno));
+        goto fail;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        tt_error_set(err, TT_ERR_IO, "%s: is a directory, not a capture file", path);
+        goto fail;
+    }
+    s->fp = fopen(path, "rb");
+    if (!s->fp) {
+        tt_error_set(err, errno == ENOENT ? TT_ERR_NOT_FOUND : TT_ERR_IO, "%s: %s", path,
+                     strerror(errno));
+        goto fail;
+    }
+    s->iobuf = malloc(TT_SOURCE_STDIO_BUF);
+    if (s->iobuf)
+        setvbuf(s->fp, s->iobuf, _IOFBF, TT_SOURCE_STDIO_BUF);
+    s->pcap = pcap_fopen_offline_with_tstamp_precision(s->fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    if (!s->pcap) {
+        fclose(s->fp);
+        s->fp = NULL;
+        tt_error_set(err, TT_ERR_FORMAT, "%s: %s", path, errbuf[0] ? errbuf : "not a capture file");
+        goto fail;
+    }
+    s->linktype = pcap_datalink(s->pcap);
+    s->snaplen = (uint32_t)pcap_snapshot(s->pcap);
+    s->major = pcap_major_version(s->pcap);
+    s->minor = pcap_minor_version(s->pcap);
+    /* libpcap reports pcapng sections as version 1.0 and pcap as 2.4; the magic
+     * tells them apart. */
+    {
+        unsigned char magic[4] = {0};
+        FILE *m = fopen(path, "rb");
+        size_t got = m ? fread(magic, 1, 4, m) : 0;
+        if (m)
+            fclose(m);
+        uint32_t le = got == 4 ? (uint32_t)magic[0] | (uint32_t)magic[1] << 8 |
+                                     (uint32_t)magic[2] << 16 | (uint32_t)magic[3] << 24
+                               : 0;
+        if (le == 0x0A0D0D0A)
+            s->format = TT_FORMAT_PCAPNG;
+        else if (le == 0xA1B23C4D || le == 0x4D3CB2A1)
+            s->format = TT_FORMAT_PCAP_NSEC;
+        else
+            s->format = TT_FORMAT_PCAP;
+    }
+    note_linktype(s, s->linktype);
+    if (filter && *filter) {
+        s->filter = strdup(filter);
+        if (!s->filter) {
+            tt_error_set(err, TT_ERR_NOMEM, "out of memory");
+            goto fail;
+        }
+        if (!bpf_for(s, s->linktype, s->snaplen, err))
+            goto fail;
+    }
+    return s;
+
+fail:
+    tt_source_free(s);
+    return NULL;
+}
+
+int tt_source_next(tt_source *s, tt_frame *out, tt_error *err)
+{
+    for (;;) {
+        struct pcap_pkthdr *h;
+        const u_char *data;
+        int rc = pcap_next_ex(s->pcap, &h, &data);
+        if (rc == PCAP_ERROR_BREAK)
+            return 0;
+        if (rc != 1) {
+            const char *msg = pcap_geterr(s->pcap);
+            /* libpcap words a record cut by the end of file as "truncated dump file". */
+            if (msg && strstr(msg, "truncated"))
+                tt_error_set(err, TT_ERR_TRUNCATED,
+                             "the file appears to have been cut short in the middle of a "
+                             "record (after %llu whole records): %s",
+                             (unsigned long long)s->records, msg);
+            else
+                tt_error_set(err, TT_ERR_FORMAT, "damaged capture after record %llu: %s",
+                             (unsigned long long)s->records, msg ? msg : "read error");
+            return -1;
+        }
+        s->records++;
+        out->data = data;
+        out->caplen = h->caplen;
+        out->wirelen = h->len;
+        out->ts_ns = (int64_t)h->ts.tv_sec * 1000000000 + (int64_t)h->ts.tv_usec;
+        out->linktype = s->linktype;
+        out->iface = 0;
+        out->number = s->records;
+        if (s->filter) {
+            tt_bpf_slot *slot = bpf_for(s, out->linktype, s->snaplen, err);
+            if (!slot)
+                return -1;
+            if (!pcap_offline_filter(&slot->prog, h, data))
+                continue;
+        }
+        return 1;
+    }
+}
+
+void tt_source_free(tt_source *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < s->n_bpf; i++)
+        if (s->bpf[i].compiled == 1)
+            pcap_freecode(&s->bpf[i].prog);
+    if (s->pcap)
+        pcap_close(s->pcap);
+    free(s->iobuf);
+    free(s->filter);
+    free(s);
+}
+
+tt_source_format tt_source_format_of(const tt_source *s) { return s->format; }
+int tt_source_linktype(const tt_source *s) { return s->linktype; }
+uint32_t tt_source_snaplen(const tt_source *s) { return s->snaplen; }
+uint64_t tt_source_records(const tt_source *s) { return s->records; }
+
+int tt_source_linktypes(const tt_source *s, int32_t *out, int max)
+{
+    int n = s->n_linktypes < max ? s->n_linktypes : max;
+    for (int i = 0; i < n; i++)
+        out[i] = s->linktypes[i];
+    return n;
+}
+
+void tt_source_version(const tt_source *s, int *major, int *minor)
+{
+    *major = s->major;
+    *minor = s->minor;
+}
+
+const char *tt_source_linktype_name(int linktype)
+{
+    return pcap_datalink_val_to_name(linktype);
+}

@@ -1,0 +1,58 @@
+/* source: capture files in, frames out. The only module that includes pcap.h.
+ *
+ * Classic pcap (micro- and nanosecond) is read by libpcap; pcapng by libpcap too,
+ * except files whose interfaces have different link types, which libpcap refuses and
+ * which the native reader (pcapng.c) handles. BPF filters are compiled by libpcap once
+ * per link type and applied with pcap_offline_filter. */
+#ifndef TT_SOURCE_H
+#define TT_SOURCE_H
+
+#include <stdint.h>
+
+#include "error.h"
+
+typedef struct tt_frame {
+    const uint8_t *data; /* borrowed: valid until the next tt_source_next or free */
+    uint32_t caplen;
+    uint32_t wirelen;
+    int64_t ts_ns;       /* nanoseconds since the Unix epoch */
+    int32_t linktype;    /* LINKTYPE_* of the frame's interface */
+    uint32_t iface;      /* interface index (pcapng), 0 for pcap */
+    uint64_t number;     /* 1-based record number in the file, counted before the filter */
+} tt_frame;
+
+typedef enum tt_source_format {
+    TT_FORMAT_PCAP = 1,
+    TT_FORMAT_PCAP_NSEC = 2,
+    TT_FORMAT_PCAPNG = 3,
+} tt_source_format;
+
+#define TT_SOURCE_MAX_LINKTYPES 64
+
+typedef struct tt_source tt_source;
+
+/* Open a capture file; `filter` may be NULL. Returns NULL and fills err on failure. */
+tt_source *tt_source_open_offline(const char *path, const char *filter, tt_error *err);
+
+/* Next frame (after the filter). Returns 1 with *out set, 0 at the end, -1 on error
+ * (err filled; TT_ERR_TRUNCATED when the file was cut inside a record: every whole
+ * record before it was delivered). */
+int tt_source_next(tt_source *src, tt_frame *out, tt_error *err);
+
+void tt_source_free(tt_source *src);
+
+tt_source_format tt_source_format_of(const tt_source *src);
+/* Link type of the first interface. */
+int tt_source_linktype(const tt_source *src);
+/* Snapshot length of the first interface. */
+uint32_t tt_source_snaplen(const tt_source *src);
+/* Distinct link types seen so far (all interfaces described so far, in order). */
+int tt_source_linktypes(const tt_source *src, int32_t *out, int max);
+/* pcap file version (major, minor); for pcapng the section header's. */
+void tt_source_version(const tt_source *src, int *major, int *minor);
+/* Records read from the file, before the filter. */
+uint64_t tt_source_records(const tt_source *src);
+/* Name of a link type ("EN10MB"), or NULL. */
+const char *tt_source_linktype_name(int linktype);
+
+#endif

@@ -1,0 +1,47 @@
+"""tcptrace: TCP facts from packet captures.
+
+    import tcptrace
+    with tcptrace.open("dump.pcap", filter="tcp port 80") as cap:
+        for seg in cap:
+            print(seg.frame, seg.src, seg.sport, seg.dst, seg.dport, seg.flags_str, seg.len)
+"""
+from __future__ import annotations
+
+import os
+from typing import Optional, Union
+
+from ._core import (
+    Capture,
+    CaptureError,
+    CaptureFormatError,
+    CaptureTruncatedWarning,
+    Segment,
+    anomaly_names,
+    linktype_name,
+)
+
+__all__ = [
+    "Capture",
+    "CaptureError",
+    "CaptureFormatError",
+    "CaptureTruncatedWarning",
+    "Segment",
+    "anomaly_names",
+    "linktype_name",
+    "open",
+]
+
+__version__ = "0.1.0"
+
+
+def open(path: Union[str, "os.PathLike[str]"], filter: Optional[str] = None) -> Capture:  # noqa: A001
+    """Open a pcap or pcapng capture file.
+
+    The result is a context manager and an iterable of :class:`Segment`, one per TCP
+    segment in frame order. ``filter`` is a BPF expression (``"tcp port 80"``),
+    compiled by libpcap; a bad one raises ValueError. A missing file raises
+    FileNotFoundError; a file that is not a capture raises CaptureFormatError (a
+    CaptureError). A file cut in the middle of a record yields every whole record and
+    then warns with CaptureTruncatedWarning.
+    """
+    return Capture(path, filter=filter)
