@@ -1,0 +1,68 @@
+# tcptrace: set-up, build, tests. `make demo` and `make test` work on a fresh Debian
+# machine as root: they install what is missing (libpcap headers, a venv in .venv).
+PYTHON ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+CC ?= cc
+CFLAGS_DEV := -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g -O1
+PCAP_CFLAGS = $(shell pkg-config --cflags libpcap 2>/dev/null)
+PCAP_LIBS = $(shell pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
+CORE_SRC := $(filter-out csrc/py/%,$(wildcard csrc/*.c))
+CTEST_SRC := $(wildcard tests/c/*.c)
+EXAMPLE := examples/http_get_example_com.pcap
+
+.PHONY: all deps install demo test ctest pytest asan valgrind lint clean
+
+all: install
+
+# Debian packages the build needs: libpcap's headers and pkg-config.
+deps:
+	@if ! { pkg-config --exists libpcap 2>/dev/null || [ -f /usr/include/pcap/pcap.h ]; } \
+	   || ! command -v pkg-config >/dev/null; then \
+	  echo "== installing libpcap-dev, pkg-config (apt-get)"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq libpcap-dev pkg-config; \
+	  else echo "need root for: apt-get install libpcap-dev pkg-config" >&2; exit 1; fi; \
+	fi
+
+$(VPY):
+	$(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install -q --upgrade pip setuptools wheel
+
+# The package (editable) with its extras, built with warnings as errors.
+install: deps $(VPY)
+	TCPTRACE_DEV=1 $(VPY) -m pip install -q -e '.[all,test]'
+
+demo: install
+	$(VENV)/bin/tcptrace $(EXAMPLE)
+
+build/ctest: $(CORE_SRC) $(CTEST_SRC) $(wildcard csrc/*.h) $(wildcard tests/c/*.h)
+	@mkdir -p build
+	$(CC) $(CFLAGS_DEV) $(PCAP_CFLAGS) -fsanitize=address,undefined -fno-omit-frame-pointer \
+	  -o $@ $(CTEST_SRC) $(CORE_SRC) $(PCAP_LIBS)
+
+ctest: deps build/ctest
+	./build/ctest
+
+pytest: install
+	$(VENV)/bin/pytest -q tests
+
+test: deps install ctest pytest asan
+
+# The extension built with AddressSanitizer + UndefinedBehaviorSanitizer, and the
+# whole pytest suite run against it (leak checks are off: CPython itself "leaks").
+asan: install
+	rm -rf build/asan && mkdir -p build/asan && cp -r tcptrace build/asan/ && rm -f build/asan/tcptrace/*.so
+	TCPTRACE_SANITIZE=1 TCPTRACE_DEV=1 $(VPY) setup.py -q build_ext --build-lib build/asan --build-temp build/asan-tmp
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
+	  TCPTRACE_EXPECT_SANITIZED=1 PYTHONPATH=build/asan $(VENV)/bin/pytest -q -p no:cacheprovider tests
+
+valgrind: build/ctest-plain
+	valgrind --error-exitcode=1 --leak-check=full ./build/ctest-plain
+
+build/ctest-plain: $(CORE_SRC) $(CTEST_SRC)
+	@mkdir -p build
+	$(CC) $(CFLAGS_DEV) $(PCAP_CFLAGS) -o $@ $(CTEST_SRC) $(CORE_SRC) $(PCAP_LIBS)
+
+clean:
+	rm -rf build tcptrace/*.so *.egg-info

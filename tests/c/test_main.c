@@ -1,0 +1,34 @@
+/* The C unit test runner: runs every table, prints one line per failing test and
+ * "N passed, N failed" last. Exit status 1 when any test failed. */
+#include <string.h>
+
+#include "tt_test.h"
+
+int tt_test_failures;
+
+extern const tt_test_case tt_decode_tests[];
+
+static const tt_test_case *const tables[] = {
+    tt_decode_tests,
+};
+
+int main(int argc, char **argv)
+{
+    int passed = 0, failed = 0;
+    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
+        for (const tt_test_case *c = tables[t]; c->name; c++) {
+            if (argc > 1 && !strstr(c->name, argv[1]))
+                continue;
+            tt_test_failures = 0;
+            c->fn();
+            if (tt_test_failures) {
+                printf("FAIL %s\n", c->name);
+                failed++;
+            } else {
+                passed++;
+            }
+        }
+    }
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
