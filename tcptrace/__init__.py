@@ -20,7 +20,10 @@ from ._core import (
     linktype_name,
 )
 
+from .frames import segments
+
 __all__ = [
+    "segments",
     "Capture",
     "CaptureError",
     "CaptureFormatError",

@@ -2,6 +2,7 @@
 #include "core.h"
 
 #include "../anomaly.h"
+#include "../columns.h"
 #include "../source.h"
 
 typedef struct {
@@ -10,6 +11,7 @@ typedef struct {
     tt_engine *eng;     /* owned: lives as long as the Capture (counters stay readable) */
     PyObject *path;     /* owned: str */
     PyObject *filter;   /* owned: str or None */
+    tt_addrdict *addrs; /* owned: address dictionary of column reads, made on first use */
     int finished;       /* the end of the file (or an error) was reached */
     int64_t records;    /* records read, before the filter */
 } CaptureObject;
@@ -85,6 +87,7 @@ static void capture_dealloc(CaptureObject *self)
 {
     capture_close_source(self);
     tt_engine_free(self->eng);
+    tt_addrdict_free(self->addrs);
     Py_XDECREF(self->path);
     Py_XDECREF(self->filter);
     Py_TYPE(self)->tp_free((PyObject *)self);
@@ -98,50 +101,183 @@ static PyObject *capture_iter(PyObject *self)
 
 #define TT_PY_BATCH_FRAMES 256 /* frames decoded per GIL release at most */
 
-static PyObject *capture_next(CaptureObject *self)
+/* The next TCP segment from the source, without the GIL. Returns 1 with *seg set, 0 at
+ * the end, -1 on error (err set), 2 when `budget` frames gave no segment (come back). */
+static int capture_pull(CaptureObject *self, tt_segment *seg, tt_error *err, int budget)
 {
-    if (self->finished || !self->src) {
-        if (!self->src && !self->finished && self->eng) {
-            PyErr_SetString(PyExc_ValueError, "I/O operation on a closed capture");
-            return NULL;
-        }
-        return NULL; /* StopIteration */
+    for (int i = 0; i < budget; i++) {
+        tt_frame f;
+        int rc = tt_source_next(self->src, &f, err);
+        if (rc != 1)
+            return rc;
+        if (tt_engine_feed(self->eng, &f, seg))
+            return 1;
     }
-    tt_segment seg;
-    tt_error err;
-    tt_error_clear(&err);
-    int rc = 1, got = 0;
-    while (rc == 1 && !got) {
-        /* Release the GIL for a batch of frames; come back between batches so a long
-         * run of non-TCP frames still lets other threads and signals in. */
-        Py_BEGIN_ALLOW_THREADS
-        for (int i = 0; i < TT_PY_BATCH_FRAMES; i++) {
-            tt_frame f;
-            rc = tt_source_next(self->src, &f, &err);
-            if (rc != 1)
-                break;
-            if (tt_engine_feed(self->eng, &f, &seg)) {
-                got = 1;
-                break;
-            }
-        }
-        Py_END_ALLOW_THREADS
-        if (!got && rc == 1 && PyErr_CheckSignals() < 0)
-            return NULL;
-    }
-    if (got)
-        return tt_py_segment_new(&seg);
+    return 2;
+}
+
+/* The end of the file or an error: finish the engine; a cut file only warns. Returns
+ * NULL with an exception set, or NULL without one (StopIteration). */
+static PyObject *capture_end(CaptureObject *self, int rc, const tt_error *err)
+{
     self->finished = 1;
     tt_engine_finish(self->eng);
     if (rc == 0)
         return NULL;
-    if (err.code == TT_ERR_TRUNCATED) {
-        PyObject *path = self->path;
-        if (PyErr_WarnFormat(tt_py_CaptureTruncatedWarning, 1, "%U: %s", path, err.msg) < 0)
-            return NULL;
+    if (err->code == TT_ERR_TRUNCATED) {
+        PyErr_WarnFormat(tt_py_CaptureTruncatedWarning, 1, "%U: %s", self->path, err->msg);
         return NULL;
     }
-    return tt_py_raise_error(&err);
+    return tt_py_raise_error(err);
+}
+
+static int capture_check_open(CaptureObject *self)
+{
+    if (!self->src && !self->finished) {
+        PyErr_SetString(PyExc_ValueError, "I/O operation on a closed capture");
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *capture_next(CaptureObject *self)
+{
+    if (capture_check_open(self) < 0 || self->finished)
+        return NULL;
+    tt_segment seg;
+    tt_error err;
+    tt_error_clear(&err);
+    int rc;
+    for (;;) {
+        /* Release the GIL for a batch of frames; come back between batches so a long
+         * run of non-TCP frames still lets other threads and signals in. */
+        Py_BEGIN_ALLOW_THREADS
+        rc = capture_pull(self, &seg, &err, TT_PY_BATCH_FRAMES);
+        Py_END_ALLOW_THREADS
+        if (rc != 2)
+            break;
+        if (PyErr_CheckSignals() < 0)
+            return NULL;
+    }
+    if (rc == 1)
+        return tt_py_segment_new(&seg);
+    return capture_end(self, rc, &err);
+}
+
+#define TT_PY_COLUMN_BATCH 65536 /* segments per GIL release when building columns */
+
+/* _read_columns(ids, max_rows) -> (rows, [(data, valid or None), ...]) or None at the end */
+static PyObject *capture_read_columns(CaptureObject *self, PyObject *args)
+{
+    PyObject *ids_obj;
+    Py_ssize_t max_rows;
+    if (!PyArg_ParseTuple(args, "On:_read_columns", &ids_obj, &max_rows))
+        return NULL;
+    if (capture_check_open(self) < 0)
+        return NULL;
+    if (self->finished)
+        Py_RETURN_NONE;
+    PyObject *ids = PySequence_Tuple(ids_obj);
+    if (!ids)
+        return NULL;
+    uint64_t want = 0;
+    Py_ssize_t n = PyTuple_GET_SIZE(ids);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        long id = PyLong_AsLong(PyTuple_GET_ITEM(ids, i));
+        if (id < 0 || id >= TT_COL_COUNT) {
+            if (!PyErr_Occurred())
+                PyErr_Format(PyExc_ValueError, "no column id %ld", id);
+            Py_DECREF(ids);
+            return NULL;
+        }
+        want |= (uint64_t)1 << id;
+    }
+    if (!self->addrs && !(self->addrs = tt_addrdict_new())) {
+        Py_DECREF(ids);
+        return PyErr_NoMemory();
+    }
+    tt_columns cols;
+    tt_columns_init(&cols, want, self->addrs);
+    tt_error err;
+    tt_error_clear(&err);
+    int rc = 2, nomem = 0;
+    size_t limit = max_rows > 0 ? (size_t)max_rows : SIZE_MAX;
+    while (cols.rows < limit) {
+        Py_BEGIN_ALLOW_THREADS
+        tt_segment seg;
+        for (int i = 0; i < TT_PY_COLUMN_BATCH && cols.rows < limit; i++) {
+            rc = capture_pull(self, &seg, &err, TT_PY_BATCH_FRAMES);
+            if (rc == 2)
+                continue;
+            if (rc != 1)
+                break;
+            if (tt_columns_append(&cols, &seg) < 0) {
+                nomem = 1;
+                break;
+            }
+        }
+        Py_END_ALLOW_THREADS
+        if (nomem || (rc != 1 && rc != 2) || PyErr_CheckSignals() < 0)
+            break;
+    }
+    PyObject *result = NULL, *list = NULL;
+    if (nomem) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (PyErr_Occurred())
+        goto done;
+    if (rc == 0 || rc == -1) {
+        capture_end(self, rc, &err);
+        if (PyErr_Occurred())
+            goto done;
+    }
+    list = PyList_New(n);
+    if (!list)
+        goto done;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int id = (int)PyLong_AsLong(PyTuple_GET_ITEM(ids, i));
+        void *data;
+        uint8_t *valid;
+        tt_columns_detach(&cols, id, &data, &valid);
+        Py_ssize_t w = (Py_ssize_t)tt_col_type_size(tt_col_spec_of(id)->type);
+        PyObject *d = tt_py_buffer_take(data, (Py_ssize_t)cols.rows * w);
+        PyObject *v = valid ? tt_py_buffer_take(valid, (Py_ssize_t)cols.rows) : Py_NewRef(Py_None);
+        PyObject *pair = (d && v) ? PyTuple_Pack(2, d, v) : NULL;
+        Py_XDECREF(d);
+        Py_XDECREF(v);
+        if (!pair)
+            goto done;
+        PyList_SET_ITEM(list, i, pair);
+    }
+    result = Py_BuildValue("(nO)", (Py_ssize_t)cols.rows, list);
+
+done:
+    Py_XDECREF(list);
+    tt_columns_clear(&cols);
+    Py_DECREF(ids);
+    return result;
+}
+
+/* _addresses() -> list of address strings, indexed by the codes of src/dst columns */
+static PyObject *capture_addresses(CaptureObject *self, PyObject *noargs)
+{
+    (void)noargs;
+    size_t n = self->addrs ? tt_addrdict_size(self->addrs) : 0;
+    PyObject *list = PyList_New((Py_ssize_t)n);
+    if (!list)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *a;
+        int v = tt_addrdict_get(self->addrs, (uint32_t)i, &a);
+        PyObject *s = tt_py_addr_str(v, a);
+        if (!s) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)i, s);
+    }
+    return list;
 }
 
 static PyObject *capture_close(CaptureObject *self, PyObject *noargs)
@@ -285,6 +421,11 @@ static PyObject *get_closed(CaptureObject *self, void *c)
 
 static PyMethodDef capture_methods[] = {
     {"close", (PyCFunction)capture_close, METH_NOARGS, "close()\n\nRelease the file."},
+    {"_read_columns", (PyCFunction)capture_read_columns, METH_VARARGS,
+     "_read_columns(ids, max_rows) -> (rows, [(data, valid), ...]) | None\n\n"
+     "Build the columns of up to max_rows further segments (0: all) in C."},
+    {"_addresses", (PyCFunction)capture_addresses, METH_NOARGS,
+     "_addresses() -> list[str]\n\nThe address dictionary of the column reads."},
     {"__enter__", capture_enter, METH_NOARGS, NULL},
     {"__exit__", (PyCFunction)capture_exit, METH_VARARGS, NULL},
     {NULL, NULL, 0, NULL},

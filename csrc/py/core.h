@@ -15,6 +15,10 @@ extern PyObject *tt_py_CaptureTruncatedWarning;
 
 extern PyTypeObject tt_py_SegmentType;
 extern PyTypeObject tt_py_CaptureType;
+extern PyTypeObject tt_py_BufferType;
+
+/* A _Buffer taking ownership of a malloc'd block (freed even on failure). */
+PyObject *tt_py_buffer_take(void *data, Py_ssize_t len);
 
 /* A new Segment from an engine segment (copies everything, payload included). */
 PyObject *tt_py_segment_new(const tt_segment *seg);

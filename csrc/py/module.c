@@ -5,6 +5,7 @@
 #include <errno.h>
 
 #include "../anomaly.h"
+#include "../columns.h"
 #include "../source.h"
 
 PyObject *tt_py_CaptureError;
@@ -65,7 +66,30 @@ static PyObject *py_linktype_name(PyObject *self, PyObject *arg)
     return PyUnicode_FromString(name);
 }
 
+static PyObject *py_column_specs(PyObject *self, PyObject *noargs)
+{
+    (void)self;
+    (void)noargs;
+    static const char *const type_names[] = {"u1", "u2", "u4", "u8", "i8", "f8", "b1"};
+    PyObject *list = PyList_New(TT_COL_COUNT);
+    if (!list)
+        return NULL;
+    for (int i = 0; i < TT_COL_COUNT; i++) {
+        const tt_col_spec *sp = tt_col_spec_of(i);
+        PyObject *t = Py_BuildValue("(ssO)", sp->name, type_names[sp->type],
+                                    sp->nullable ? Py_True : Py_False);
+        if (!t) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, i, t);
+    }
+    return list;
+}
+
 static PyMethodDef module_methods[] = {
+    {"_column_specs", py_column_specs, METH_NOARGS,
+     "_column_specs() -> list[(name, numpy type code, nullable)], indexed by column id."},
     {"anomaly_names", py_anomaly_names, METH_NOARGS,
      "anomaly_names() -> tuple[str, ...]\n\nEvery stable anomaly name, in code order."},
     {"linktype_name", py_linktype_name, METH_O,
@@ -84,7 +108,8 @@ PyMODINIT_FUNC PyInit__core(void)
     PyObject *m = PyModule_Create(&core_module);
     if (!m)
         return NULL;
-    if (PyType_Ready(&tt_py_SegmentType) < 0 || PyType_Ready(&tt_py_CaptureType) < 0)
+    if (PyType_Ready(&tt_py_SegmentType) < 0 || PyType_Ready(&tt_py_CaptureType) < 0 ||
+        PyType_Ready(&tt_py_BufferType) < 0)
         goto fail;
     tt_py_CaptureError = PyErr_NewExceptionWithDoc(
         "tcptrace.CaptureError", "A capture file that cannot be read.", PyExc_OSError, NULL);

@@ -1,0 +1,277 @@
+#include "columns.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const tt_col_spec specs[TT_COL_COUNT] = {
+    [TT_COL_FRAME] = {"frame", TT_COL_U64, 0},
+    [TT_COL_TIME_NS] = {"time_ns", TT_COL_I64, 0},
+    [TT_COL_TIME_REL_NS] = {"time_rel_ns", TT_COL_I64, 0},
+    [TT_COL_CAPLEN] = {"caplen", TT_COL_U32, 0},
+    [TT_COL_WIRELEN] = {"wirelen", TT_COL_U32, 0},
+    [TT_COL_IP_VERSION] = {"ip_version", TT_COL_U8, 0},
+    [TT_COL_SRC] = {"src", TT_COL_U32, 0},
+    [TT_COL_DST] = {"dst", TT_COL_U32, 0},
+    [TT_COL_SPORT] = {"sport", TT_COL_U16, 1},
+    [TT_COL_DPORT] = {"dport", TT_COL_U16, 1},
+    [TT_COL_SEQ_RAW] = {"seq_raw", TT_COL_U32, 1},
+    [TT_COL_ACK_RAW] = {"ack_raw", TT_COL_U32, 1},
+    [TT_COL_FLAGS] = {"flags", TT_COL_U16, 1},
+    [TT_COL_WINDOW_RAW] = {"window_raw", TT_COL_U16, 1},
+    [TT_COL_HDR_LEN] = {"hdr_len", TT_COL_U8, 1},
+    [TT_COL_LEN] = {"len", TT_COL_U32, 1},
+    [TT_COL_URGENT_PTR] = {"urgent_ptr", TT_COL_U16, 1},
+    [TT_COL_MSS] = {"mss", TT_COL_U16, 1},
+    [TT_COL_WS] = {"ws", TT_COL_U8, 1},
+    [TT_COL_TSVAL] = {"tsval", TT_COL_U32, 1},
+    [TT_COL_TSECR] = {"tsecr", TT_COL_U32, 1},
+    [TT_COL_SACK_PERM] = {"sack_perm", TT_COL_BOOL, 0},
+    [TT_COL_N_SACK] = {"n_sack", TT_COL_U8, 0},
+    [TT_COL_ANOMALIES] = {"anomalies", TT_COL_U64, 0},
+};
+
+const tt_col_spec *tt_col_spec_of(int id)
+{
+    if (id < 0 || id >= TT_COL_COUNT)
+        return NULL;
+    return &specs[id];
+}
+
+size_t tt_col_type_size(tt_col_type t)
+{
+    switch (t) {
+    case TT_COL_U8:
+    case TT_COL_BOOL: return 1;
+    case TT_COL_U16: return 2;
+    case TT_COL_U32: return 4;
+    case TT_COL_U64:
+    case TT_COL_I64:
+    case TT_COL_F64: return 8;
+    }
+    return 8;
+}
+
+/* ------------------------------------------------------------ address dictionary */
+
+typedef struct tt_addr_entry {
+    uint8_t version;
+    uint8_t addr[16];
+} tt_addr_entry;
+
+struct tt_addrdict {
+    tt_addr_entry *entries; /* owned: code -> address */
+    size_t n, cap;
+    uint32_t *slots;        /* owned: open-addressing table of code+1 (0 = empty) */
+    size_t nslots;          /* power of two */
+};
+
+tt_addrdict *tt_addrdict_new(void)
+{
+    tt_addrdict *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    d->nslots = 64;
+    d->slots = calloc(d->nslots, sizeof *d->slots);
+    if (!d->slots) {
+        free(d);
+        return NULL;
+    }
+    return d;
+}
+
+static uint64_t addr_hash(int version, const uint8_t *a)
+{
+    /* FNV-1a over the address bytes: addresses are not attacker-chosen keys of a
+     * table that matters for complexity here (one entry per distinct address). */
+    uint64_t h = 1469598103934665603ull ^ (uint64_t)version;
+    for (int i = 0; i < 16; i++) {
+        h ^= a[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static int addrdict_grow(tt_addrdict *d)
+{
+    size_t nslots = d->nslots * 2;
+    uint32_t *slots = calloc(nslots, sizeof *slots);
+    if (!slots)
+        return -1;
+    for (size_t i = 0; i < d->n; i++) {
+        size_t j = addr_hash(d->entries[i].version, d->entries[i].addr) & (nslots - 1);
+        while (slots[j])
+            j = (j + 1) & (nslots - 1);
+        slots[j] = (uint32_t)i + 1;
+    }
+    free(d->slots);
+    d->slots = slots;
+    d->nslots = nslots;
+    return 0;
+}
+
+uint32_t tt_addrdict_intern(tt_addrdict *d, int version, const uint8_t *addr)
+{
+    uint8_t key[16] = {0};
+    memcpy(key, addr, version == 6 ? 16 : 4);
+    size_t j = addr_hash(version, key) & (d->nslots - 1);
+    while (d->slots[j]) {
+        tt_addr_entry *e = &d->entries[d->slots[j] - 1];
+        if (e->version == version && !memcmp(e->addr, key, 16))
+            return d->slots[j] - 1;
+        j = (j + 1) & (d->nslots - 1);
+    }
+    if (d->n >= UINT32_MAX - 1)
+        return UINT32_MAX;
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 64;
+        tt_addr_entry *e = realloc(d->entries, cap * sizeof *e);
+        if (!e)
+            return UINT32_MAX;
+        d->entries = e;
+        d->cap = cap;
+    }
+    tt_addr_entry *e = &d->entries[d->n];
+    e->version = (uint8_t)version;
+    memcpy(e->addr, key, 16);
+    d->slots[j] = (uint32_t)(d->n + 1);
+    uint32_t code = (uint32_t)d->n++;
+    if (d->n * 2 > d->nslots && addrdict_grow(d) < 0)
+        return UINT32_MAX;
+    return code;
+}
+
+size_t tt_addrdict_size(const tt_addrdict *d) { return d->n; }
+
+int tt_addrdict_get(const tt_addrdict *d, uint32_t code, const uint8_t **addr)
+{
+    if (code >= d->n)
+        return 0;
+    *addr = d->entries[code].addr;
+    return d->entries[code].version;
+}
+
+void tt_addrdict_free(tt_addrdict *d)
+{
+    if (!d)
+        return;
+    free(d->entries);
+    free(d->slots);
+    free(d);
+}
+
+/* ------------------------------------------------------------ builder */
+
+void tt_columns_init(tt_columns *c, uint64_t want, tt_addrdict *addrs)
+{
+    memset(c, 0, sizeof *c);
+    c->want = want;
+    c->addrs = addrs;
+}
+
+static int reserve(tt_columns *c)
+{
+    if (c->rows < c->cap)
+        return 0;
+    size_t cap = c->cap ? c->cap * 2 : 4096;
+    for (int i = 0; i < TT_COL_COUNT; i++) {
+        if (!(c->want & ((uint64_t)1 << i)))
+            continue;
+        size_t w = tt_col_type_size(specs[i].type);
+        void *p = realloc(c->data[i], cap * w);
+        if (!p)
+            return -1;
+        c->data[i] = p;
+        if (specs[i].nullable) {
+            uint8_t *v = realloc(c->valid[i], cap);
+            if (!v)
+                return -1;
+            c->valid[i] = v;
+        }
+    }
+    c->cap = cap;
+    return 0;
+}
+
+#define PUT(T, id, value) (((T *)c->data[id])[r] = (T)(value))
+
+int tt_columns_append(tt_columns *c, const tt_segment *s)
+{
+    if (reserve(c) < 0)
+        return -1;
+    const tt_packet *p = &s->pkt;
+    const tt_ip_layer *ip = tt_packet_ip(p);
+    size_t r = c->rows;
+    uint64_t want = c->want;
+    for (int id = 0; want; id++, want >>= 1) {
+        if (!(want & 1))
+            continue;
+        int ok = 1; /* validity of a nullable column */
+        switch ((tt_col_id)id) {
+        case TT_COL_FRAME: PUT(uint64_t, id, p->frame); break;
+        case TT_COL_TIME_NS: PUT(int64_t, id, p->ts_ns); break;
+        case TT_COL_TIME_REL_NS: PUT(int64_t, id, s->time_rel_ns); break;
+        case TT_COL_CAPLEN: PUT(uint32_t, id, p->caplen); break;
+        case TT_COL_WIRELEN: PUT(uint32_t, id, p->wirelen); break;
+        case TT_COL_IP_VERSION: PUT(uint8_t, id, ip ? ip->version : 0); break;
+        case TT_COL_SRC:
+        case TT_COL_DST: {
+            uint32_t code = UINT32_MAX;
+            if (ip && c->addrs)
+                code = tt_addrdict_intern(c->addrs, ip->version, id == TT_COL_SRC ? ip->src : ip->dst);
+            if (code == UINT32_MAX)
+                return -1;
+            PUT(uint32_t, id, code);
+            break;
+        }
+        case TT_COL_SPORT: PUT(uint16_t, id, p->sport); ok = p->tcp_have >= TT_TCP_HAVE_PORTS; break;
+        case TT_COL_DPORT: PUT(uint16_t, id, p->dport); ok = p->tcp_have >= TT_TCP_HAVE_PORTS; break;
+        case TT_COL_SEQ_RAW: PUT(uint32_t, id, p->seq_raw); ok = p->tcp_have >= TT_TCP_HAVE_SEQ; break;
+        case TT_COL_ACK_RAW: PUT(uint32_t, id, p->ack_raw); ok = p->tcp_have >= TT_TCP_HAVE_ACK; break;
+        case TT_COL_FLAGS: PUT(uint16_t, id, p->flags); ok = p->tcp_have >= TT_TCP_HAVE_FIXED; break;
+        case TT_COL_WINDOW_RAW: PUT(uint16_t, id, p->window_raw); ok = p->tcp_have >= TT_TCP_HAVE_FIXED; break;
+        case TT_COL_HDR_LEN: PUT(uint8_t, id, p->hdr_len); ok = p->tcp_have >= TT_TCP_HAVE_FIXED; break;
+        case TT_COL_LEN:
+            PUT(uint32_t, id, p->payload_len);
+            ok = p->tcp_have >= TT_TCP_HAVE_FIXED &&
+                 !(p->anomalies & TT_ANOM_BIT(TT_ANOM_TCP_HDR_LEN_INVALID));
+            break;
+        case TT_COL_URGENT_PTR: PUT(uint16_t, id, p->urgent_ptr); ok = p->tcp_have >= TT_TCP_HAVE_FIXED; break;
+        case TT_COL_MSS: PUT(uint16_t, id, p->opts.mss); ok = (p->opts.present & TT_OPT_MSS) != 0; break;
+        case TT_COL_WS: PUT(uint8_t, id, p->opts.ws_shift); ok = (p->opts.present & TT_OPT_WSCALE) != 0; break;
+        case TT_COL_TSVAL: PUT(uint32_t, id, p->opts.tsval); ok = (p->opts.present & TT_OPT_TIMESTAMP) != 0; break;
+        case TT_COL_TSECR: PUT(uint32_t, id, p->opts.tsecr); ok = (p->opts.present & TT_OPT_TIMESTAMP) != 0; break;
+        case TT_COL_SACK_PERM: PUT(uint8_t, id, (p->opts.present & TT_OPT_SACK_PERM) != 0); break;
+        case TT_COL_N_SACK: PUT(uint8_t, id, p->opts.sack_count); break;
+        case TT_COL_ANOMALIES: PUT(uint64_t, id, p->anomalies); break;
+        case TT_COL_COUNT: break;
+        }
+        if (c->valid[id])
+            c->valid[id][r] = (uint8_t)ok;
+    }
+    c->rows++;
+    return 0;
+}
+
+void tt_columns_detach(tt_columns *c, int id, void **data, uint8_t **valid)
+{
+    *data = NULL;
+    *valid = NULL;
+    if (id < 0 || id >= TT_COL_COUNT)
+        return;
+    *data = c->data[id];
+    *valid = c->valid[id];
+    c->data[id] = NULL;
+    c->valid[id] = NULL;
+}
+
+void tt_columns_clear(tt_columns *c)
+{
+    for (int i = 0; i < TT_COL_COUNT; i++) {
+        free(c->data[i]);
+        free(c->valid[i]);
+        c->data[i] = NULL;
+        c->valid[i] = NULL;
+    }
+    c->rows = 0;
+    c->cap = 0;
+}

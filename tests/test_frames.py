@@ -1,0 +1,102 @@
+"""tcptrace.segments: the DataFrame built in C equals the Segment iteration."""
+import warnings
+
+import pytest
+
+pd = pytest.importorskip("pandas")
+np = pytest.importorskip("numpy")
+
+import tcptrace  # noqa: E402
+from tcptrace.frames import DEFAULT_COLUMNS, FLAG_BITS  # noqa: E402
+
+from conftest import DATA, golden_captures  # noqa: E402
+
+SEG_ATTR = {"time": None, "time_rel": None, "n_sack": None}
+
+
+def segments_by_iteration(path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with tcptrace.open(path) as cap:
+            return list(cap)
+
+
+@pytest.mark.parametrize("capture", golden_captures(), ids=lambda p: p.name)
+def test_dataframe_equals_segment_iteration(capture):
+    try:
+        segs = segments_by_iteration(capture)
+    except tcptrace.CaptureError:
+        with pytest.raises(tcptrace.CaptureError):
+            tcptrace.segments(capture)
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        df = tcptrace.segments(capture)
+    assert len(df) == len(segs)
+    for i, s in enumerate(segs):
+        row = df.iloc[i]
+        for col in DEFAULT_COLUMNS:
+            v = row[col]
+            if col == "time":
+                assert v.value == s.time_ns
+            elif col == "time_rel":
+                assert v == pytest.approx(s.time_rel_ns / 1e9)
+            elif col == "n_sack":
+                assert v == len(s.sack)
+            elif col.startswith("flag_"):
+                assert bool(v) == bool((s.flags or 0) & FLAG_BITS[col[5:]])
+            else:
+                want = getattr(s, col)
+                if want is None:
+                    assert pd.isna(v), (s.frame, col)
+                else:
+                    assert v == want, (s.frame, col, v, want)
+
+
+def test_dtypes_are_narrow_and_addresses_categorical(seed_capture):
+    df = tcptrace.segments(seed_capture)
+    assert str(df["frame"].dtype) == "uint64"
+    assert str(df["time"].dtype) == "datetime64[ns, UTC]"
+    assert str(df["sport"].dtype) == "UInt16"
+    assert str(df["seq_raw"].dtype) == "UInt32"
+    assert str(df["mss"].dtype) == "UInt16"
+    assert df["src"].dtype == "category"
+    assert set(df["src"].cat.categories) == {"192.168.10.7", "93.184.216.34"}
+    assert df["flag_syn"].tolist()[:3] == [True, True, False]
+    assert df["mss"].isna().sum() == 11  # only the SYN and SYN/ACK carry MSS
+
+
+def test_columns_builds_only_what_is_asked(seed_capture):
+    df = tcptrace.segments(seed_capture, columns=["frame", "len"])
+    assert list(df.columns) == ["frame", "len"]
+    assert df["len"].sum() == 75 + 1448 + 145
+
+
+def test_unknown_column_is_value_error_with_hint(seed_capture):
+    with pytest.raises(ValueError, match="sport"):
+        tcptrace.segments(seed_capture, columns=["sprot"])
+
+
+def test_chunksize_yields_bounded_frames_that_concatenate(seed_capture):
+    chunks = list(tcptrace.segments(seed_capture, chunksize=5))
+    assert [len(c) for c in chunks] == [5, 5, 3]
+    whole = tcptrace.segments(seed_capture)
+    joined = pd.concat(chunks, ignore_index=True)
+    assert joined["frame"].tolist() == whole["frame"].tolist()
+    assert joined["src"].astype(str).tolist() == whole["src"].astype(str).tolist()
+
+
+def test_filter_with_no_match_gives_empty_frame(seed_capture):
+    df = tcptrace.segments(seed_capture, filter="udp")
+    assert len(df) == 0
+    assert "frame" in df.columns
+
+
+def test_buffers_outlive_the_capture(seed_capture):
+    df = tcptrace.segments(seed_capture, columns=["frame", "seq_raw"])
+    arr = df["frame"].to_numpy()
+    del df
+    import gc
+
+    gc.collect()
+    assert arr.tolist() == list(range(1, 14))
