@@ -66,3 +66,21 @@ build/ctest-plain: $(CORE_SRC) $(CTEST_SRC)
 
 clean:
 	rm -rf build tcptrace/*.so *.egg-info
+
+# libFuzzer harnesses (clang from Debian): the decoder over raw bytes with every link
+# type, and the whole engine over frames carved from the input. FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS := -std=c11 -D_DEFAULT_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
+.PHONY: fuzz fuzz-deps
+fuzz-deps:
+	@command -v clang >/dev/null || { apt-get update -qq && apt-get install -y -qq clang libclang-rt-14-dev; }
+
+build/fuzz_%: fuzz/fuzz_%.c $(CORE_SRC) $(wildcard csrc/*.h)
+	@mkdir -p build
+	clang $(FUZZ_FLAGS) $(PCAP_CFLAGS) -o $@ $< $(filter-out csrc/source.c,$(CORE_SRC))
+
+fuzz: fuzz-deps build/fuzz_decode build/fuzz_engine
+	rm -rf build/corpus && mkdir -p build/corpus build/fuzz-artifacts
+	$(PYTHON) fuzz/make_corpus.py build/corpus $(wildcard tests/data/*.pcap tests/data/malformed/*.pcap)
+	./build/fuzz_decode -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz-artifacts/ -print_final_stats=1 build/corpus/decode
+	./build/fuzz_engine -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz-artifacts/ -print_final_stats=1 build/corpus/engine
