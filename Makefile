@@ -84,3 +84,14 @@ fuzz: fuzz-deps build/fuzz_decode build/fuzz_engine
 	$(PYTHON) fuzz/make_corpus.py build/corpus $(wildcard tests/data/*.pcap tests/data/malformed/*.pcap)
 	./build/fuzz_decode -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz-artifacts/ -print_final_stats=1 build/corpus/decode
 	./build/fuzz_engine -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz-artifacts/ -print_final_stats=1 build/corpus/engine
+
+# Benchmarks against the C floor, tshark, dpkt and scapy (installed into .venv).
+BENCH_PACKETS ?= 1000000
+.PHONY: bench
+build/pcap_walk: bench/pcap_walk.c
+	@mkdir -p build
+	$(CC) -O2 $(PCAP_CFLAGS) -o $@ $< $(PCAP_LIBS)
+
+bench: install build/pcap_walk
+	$(VPY) -m pip install -q dpkt scapy
+	$(VPY) bench/run.py --packets $(BENCH_PACKETS)
