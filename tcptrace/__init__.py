@@ -20,9 +20,11 @@ from ._core import (
     linktype_name,
 )
 
+from ._version import __version__
 from .frames import segments
 
 __all__ = [
+    "__version__",
     "segments",
     "Capture",
     "CaptureError",
@@ -34,7 +36,6 @@ __all__ = [
     "open",
 ]
 
-__version__ = "0.1.0"
 
 
 def open(path: Union[str, "os.PathLike[str]"], filter: Optional[str] = None) -> Capture:  # noqa: A001
