@@ -1,4 +1,5 @@
-/* source: libpcap-backed capture reader with per-link-type BPF filtering. */
+/* source: capture files in (classic pcap through libpcap, pcapng through the native
+ * reader in pcapng.c), with per-link-type BPF filtering. */
 #include "source.h"
 
 #include <errno.h>
@@ -7,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "pcapng.h"
 
 #define TT_SOURCE_STDIO_BUF (128 * 1024) /* measured best for libpcap's fread pattern */
 
@@ -17,7 +20,9 @@ typedef struct tt_bpf_slot {
 } tt_bpf_slot;
 
 struct tt_source {
-    pcap_t *pcap;             /* owned: closed with pcap_close (closes fp too) */
+    pcap_t *pcap;             /* owned: closed with pcap_close (closes fp too); NULL for pcapng */
+    tt_pcapng *ng;            /* owned: the native pcapng reader; NULL for classic pcap */
+    uint32_t ng_ifaces_seen;  /* pcapng interfaces whose link types were noted */
     FILE *fp;                 /* borrowed from pcap after pcap_fopen_offline */
     char *iobuf;              /* owned: stdio buffer for fp; outlives pcap */
     char *filter;             /* owned: filter expression, NULL for none */
@@ -89,34 +94,18 @@ tt_source *tt_source_open_offline(const char *path, const char *filter, tt_error
         tt_error_set(err, TT_ERR_IO, "%s: is a directory, not a capture file", path);
         goto fail;
     }
-    s->fp = fopen(path, "rb");
-    if (!s->fp) {
-        tt_error_set(err, errno == ENOENT ? TT_ERR_NOT_FOUND : TT_ERR_IO, "%s: %s", path,
-                     strerror(errno));
-        goto fail;
-    }
-    s->iobuf = malloc(TT_SOURCE_STDIO_BUF);
-    if (s->iobuf)
-        setvbuf(s->fp, s->iobuf, _IOFBF, TT_SOURCE_STDIO_BUF);
-    s->pcap = pcap_fopen_offline_with_tstamp_precision(s->fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-    if (!s->pcap) {
-        fclose(s->fp);
-        s->fp = NULL;
-        tt_error_set(err, TT_ERR_FORMAT, "%s: %s", path, errbuf[0] ? errbuf : "not a capture file");
-        goto fail;
-    }
-    s->linktype = pcap_datalink(s->pcap);
-    s->snaplen = (uint32_t)pcap_snapshot(s->pcap);
-    s->major = pcap_major_version(s->pcap);
-    s->minor = pcap_minor_version(s->pcap);
-    /* libpcap reports pcapng sections as version 1.0 and pcap as 2.4; the magic
-     * tells them apart. */
     {
+        /* The magic tells pcapng (read natively: libpcap refuses interfaces with
+         * different link types or snaplens) from classic pcap (read by libpcap). */
         unsigned char magic[4] = {0};
         FILE *m = fopen(path, "rb");
-        size_t got = m ? fread(magic, 1, 4, m) : 0;
-        if (m)
-            fclose(m);
+        if (!m) {
+            tt_error_set(err, errno == ENOENT ? TT_ERR_NOT_FOUND : TT_ERR_IO, "%s: %s", path,
+                         strerror(errno));
+            goto fail;
+        }
+        size_t got = fread(magic, 1, 4, m);
+        fclose(m);
         uint32_t le = got == 4 ? (uint32_t)magic[0] | (uint32_t)magic[1] << 8 |
                                      (uint32_t)magic[2] << 16 | (uint32_t)magic[3] << 24
                                : 0;
@@ -126,6 +115,43 @@ tt_source *tt_source_open_offline(const char *path, const char *filter, tt_error
             s->format = TT_FORMAT_PCAP_NSEC;
         else
             s->format = TT_FORMAT_PCAP;
+    }
+    if (s->format == TT_FORMAT_PCAPNG) {
+        s->ng = tt_pcapng_open(path, err);
+        if (!s->ng)
+            goto fail;
+        int32_t lt = 1;
+        uint32_t snap = 0;
+        if (!tt_pcapng_first_interface(s->ng, &lt, &snap)) {
+            lt = 1; /* no interface described: nothing to decode; Ethernet as libpcap's default */
+            snap = 0;
+        }
+        s->linktype = lt;
+        s->snaplen = snap;
+        tt_pcapng_version(s->ng, &s->major, &s->minor);
+    } else {
+        s->fp = fopen(path, "rb");
+        if (!s->fp) {
+            tt_error_set(err, errno == ENOENT ? TT_ERR_NOT_FOUND : TT_ERR_IO, "%s: %s", path,
+                         strerror(errno));
+            goto fail;
+        }
+        s->iobuf = malloc(TT_SOURCE_STDIO_BUF);
+        if (s->iobuf)
+            setvbuf(s->fp, s->iobuf, _IOFBF, TT_SOURCE_STDIO_BUF);
+        s->pcap = pcap_fopen_offline_with_tstamp_precision(s->fp, PCAP_TSTAMP_PRECISION_NANO,
+                                                           errbuf);
+        if (!s->pcap) {
+            fclose(s->fp);
+            s->fp = NULL;
+            tt_error_set(err, TT_ERR_FORMAT, "%s: %s", path,
+                         errbuf[0] ? errbuf : "not a capture file");
+            goto fail;
+        }
+        s->linktype = pcap_datalink(s->pcap);
+        s->snaplen = (uint32_t)pcap_snapshot(s->pcap);
+        s->major = pcap_major_version(s->pcap);
+        s->minor = pcap_minor_version(s->pcap);
     }
     note_linktype(s, s->linktype);
     if (filter && *filter) {
@@ -144,8 +170,65 @@ fail:
     return NULL;
 }
 
+/* Note the link types of interfaces the pcapng reader described since last time. */
+static void note_pcapng_ifaces(tt_source *s)
+{
+    uint32_t n = tt_pcapng_n_interfaces(s->ng);
+    for (; s->ng_ifaces_seen < n; s->ng_ifaces_seen++) {
+        int32_t lt;
+        uint32_t snap;
+        if (tt_pcapng_interface(s->ng, s->ng_ifaces_seen, &lt, &snap))
+            note_linktype(s, lt);
+    }
+}
+
+static int next_pcapng(tt_source *s, tt_frame *out, tt_error *err)
+{
+    for (;;) {
+        tt_pcapng_record rec;
+        int rc = tt_pcapng_next(s->ng, &rec, err);
+        note_pcapng_ifaces(s);
+        if (rc <= 0) {
+            if (rc < 0 && err && err->code == TT_ERR_TRUNCATED) {
+                char msg[sizeof err->msg];
+                snprintf(msg, sizeof msg, "%s", err->msg);
+                tt_error_set(err, TT_ERR_TRUNCATED, "after %llu whole records: %s",
+                             (unsigned long long)s->records, msg);
+            } else if (rc < 0 && err && err->code == TT_ERR_FORMAT) {
+                char msg[sizeof err->msg];
+                snprintf(msg, sizeof msg, "%s", err->msg);
+                tt_error_set(err, TT_ERR_FORMAT, "damaged capture after record %llu: %s",
+                             (unsigned long long)s->records, msg);
+            }
+            return rc;
+        }
+        s->records++;
+        out->data = rec.data;
+        out->caplen = rec.caplen;
+        out->wirelen = rec.wirelen;
+        out->ts_ns = rec.ts_ns;
+        out->linktype = rec.linktype;
+        out->iface = rec.iface;
+        out->number = s->records;
+        if (s->filter) {
+            tt_bpf_slot *slot = bpf_for(s, rec.linktype, rec.snaplen, err);
+            if (!slot)
+                return -1;
+            struct pcap_pkthdr h;
+            memset(&h, 0, sizeof h);
+            h.caplen = rec.caplen;
+            h.len = rec.wirelen;
+            if (!pcap_offline_filter(&slot->prog, &h, rec.data))
+                continue;
+        }
+        return 1;
+    }
+}
+
 int tt_source_next(tt_source *s, tt_frame *out, tt_error *err)
 {
+    if (s->ng)
+        return next_pcapng(s, out, err);
     for (;;) {
         struct pcap_pkthdr *h;
         const u_char *data;
@@ -193,6 +276,7 @@ void tt_source_free(tt_source *s)
             pcap_freecode(&s->bpf[i].prog);
     if (s->pcap)
         pcap_close(s->pcap);
+    tt_pcapng_free(s->ng);
     free(s->iobuf);
     free(s->filter);
     free(s);

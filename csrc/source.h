@@ -1,8 +1,8 @@
 /* source: capture files in, frames out. The only module that includes pcap.h.
  *
- * Classic pcap (micro- and nanosecond) is read by libpcap; pcapng by libpcap too,
- * except files whose interfaces have different link types, which libpcap refuses and
- * which the native reader (pcapng.c) handles. BPF filters are compiled by libpcap once
+ * Classic pcap (micro- and nanosecond) is read by libpcap; pcapng by the native
+ * reader (pcapng.c), because libpcap refuses files whose interfaces have different
+ * link types or snapshot lengths. BPF filters are compiled by libpcap once
  * per link type and applied with pcap_offline_filter. */
 #ifndef TT_SOURCE_H
 #define TT_SOURCE_H
