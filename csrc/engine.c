@@ -11,6 +11,8 @@ struct tt_engine {
     tt_ipfrag *ipfrag;   /* owned: IP fragment reassembly */
     int have_first;
     int64_t first_ts_ns; /* timestamp of the first frame fed */
+    int64_t first_ts_sec;
+    int32_t first_ts_nsec;
 };
 
 /* Anomalies that mean "the capture cut it" and "the header lies". */
@@ -68,6 +70,8 @@ int tt_engine_feed(tt_engine *e, const tt_frame *f, tt_segment *out)
     if (!e->have_first) {
         e->have_first = 1;
         e->first_ts_ns = f->ts_ns;
+        e->first_ts_sec = f->ts_sec;
+        e->first_ts_nsec = f->ts_nsec;
     }
     tt_packet *p = &out->pkt;
     tt_fragment frag;
@@ -87,6 +91,8 @@ int tt_engine_feed(tt_engine *e, const tt_frame *f, tt_segment *out)
     }
     p->frame = f->number;
     p->ts_ns = f->ts_ns;
+    p->ts_sec = f->ts_sec;
+    p->ts_nsec = f->ts_nsec;
     p->iface = f->iface;
     count_anomalies(c, p->anomalies);
     if (st != TT_DECODE_TCP) {
@@ -94,7 +100,10 @@ int tt_engine_feed(tt_engine *e, const tt_frame *f, tt_segment *out)
         return 0;
     }
     c->tcp_segments++;
-    out->time_rel_ns = f->ts_ns - e->first_ts_ns;
+    /* Wrapping difference: absurd time stamps must not be undefined behaviour. */
+    out->time_rel_ns = (int64_t)((uint64_t)f->ts_ns - (uint64_t)e->first_ts_ns);
+    out->time_rel_sec = (int64_t)((uint64_t)f->ts_sec - (uint64_t)e->first_ts_sec);
+    out->time_rel_nsec = (int64_t)f->ts_nsec - e->first_ts_nsec;
     return 1;
 }
 

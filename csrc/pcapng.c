@@ -174,7 +174,7 @@ static int idb_option(tt_pcapng *r, void *ctx, uint16_t code, const uint8_t *val
 
 /* Time stamp units into nanoseconds, exactly (floor), as Wireshark's
  * secs = ts / units, nsecs = (ts % units) * 1e9 / units. */
-static int64_t to_ns(const tt_pcapng_iface *ifc, uint64_t ts)
+static void to_time(const tt_pcapng_iface *ifc, uint64_t ts, tt_pcapng_record *out)
 {
     uint64_t secs, frac_ns;
     if (ifc->tsresol_pow2) {
@@ -197,8 +197,12 @@ static int64_t to_ns(const tt_pcapng_iface *ifc, uint64_t ts)
         else
             frac_ns = frac / (units / 1000000000u);
     }
-    int64_t s = (int64_t)secs + ifc->tsoffset_s;
-    return s * 1000000000 + (int64_t)frac_ns;
+    /* Unsigned arithmetic: a 64-bit count of microseconds is 1.8e13 s, beyond int64
+     * nanoseconds; ts_ns wraps, ts_sec/ts_nsec keep it. */
+    uint64_t s = secs + (uint64_t)ifc->tsoffset_s;
+    out->ts_sec = (int64_t)s;
+    out->ts_nsec = (int32_t)frac_ns;
+    out->ts_ns = (int64_t)(s * 1000000000u + frac_ns);
 }
 
 static int grow_buf(tt_pcapng *r, size_t need, tt_error *err)
@@ -433,7 +437,7 @@ static int parse_epb(tt_pcapng *r, uint32_t type, uint32_t body_len, tt_pcapng_r
         return -1;
     out->caplen = caplen;
     out->wirelen = wirelen;
-    out->ts_ns = to_ns(ifc, (uint64_t)hi << 32 | lo);
+    to_time(ifc, (uint64_t)hi << 32 | lo, out);
     out->iface = (uint32_t)(ifc - r->ifaces);
     out->linktype = ifc->linktype;
     out->snaplen = ifc->snaplen;
@@ -463,6 +467,8 @@ static int parse_spb(tt_pcapng *r, uint32_t body_len, tt_pcapng_record *out, tt_
     out->caplen = caplen;
     out->wirelen = wirelen;
     out->ts_ns = 0;
+    out->ts_sec = 0;
+    out->ts_nsec = 0;
     out->iface = (uint32_t)(ifc - r->ifaces);
     out->linktype = ifc->linktype;
     out->snaplen = ifc->snaplen;

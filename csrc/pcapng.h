@@ -25,7 +25,9 @@ typedef struct tt_pcapng_record {
     const uint8_t *data; /* borrowed: valid until the next tt_pcapng_next or free */
     uint32_t caplen;
     uint32_t wirelen;
-    int64_t ts_ns;       /* nanoseconds since the Unix epoch, if_tsoffset applied */
+    int64_t ts_ns;       /* nanoseconds since the Unix epoch, if_tsoffset applied (wraps) */
+    int64_t ts_sec;      /* seconds, as Wireshark's time_t (never wraps for 64-bit units) */
+    int32_t ts_nsec;     /* 0..999999999 */
     uint32_t iface;      /* interface index across the file (sections numbered on) */
     int32_t linktype;    /* LINKTYPE_* of that interface */
     uint32_t snaplen;    /* that interface's snapshot length (0: none) */

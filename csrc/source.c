@@ -207,6 +207,8 @@ static int next_pcapng(tt_source *s, tt_frame *out, tt_error *err)
         out->caplen = rec.caplen;
         out->wirelen = rec.wirelen;
         out->ts_ns = rec.ts_ns;
+        out->ts_sec = rec.ts_sec;
+        out->ts_nsec = rec.ts_nsec;
         out->linktype = rec.linktype;
         out->iface = rec.iface;
         out->number = s->records;
@@ -252,7 +254,16 @@ int tt_source_next(tt_source *s, tt_frame *out, tt_error *err)
         out->data = data;
         out->caplen = h->caplen;
         out->wirelen = h->len;
-        out->ts_ns = (int64_t)h->ts.tv_sec * 1000000000 + (int64_t)h->ts.tv_usec;
+        /* Wireshark reads the record's seconds as unsigned 32 bits and, for microsecond
+         * files, the nanoseconds as (uint32)(usec * 1000): an invalid usec wraps
+         * rather than carrying into the seconds. libpcap sign-extends both fields and
+         * scales in 64 bits, so take the file's 32-bit values back out of it. */
+        out->ts_sec = (int64_t)(uint32_t)h->ts.tv_sec;
+        if (s->format == TT_FORMAT_PCAP_NSEC)
+            out->ts_nsec = (int32_t)(uint32_t)h->ts.tv_usec;
+        else
+            out->ts_nsec = (int32_t)((uint32_t)(h->ts.tv_usec / 1000) * 1000u);
+        out->ts_ns = (int64_t)((uint64_t)out->ts_sec * 1000000000u + (uint64_t)(int64_t)out->ts_nsec);
         out->linktype = s->linktype;
         out->iface = 0;
         out->number = s->records;
