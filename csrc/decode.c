@@ -44,7 +44,19 @@ typedef struct dctx {
     tt_packet *pkt;
     tt_fragment *frag; /* borrowed, may be NULL */
     int depth;
+    /* Bytes the current layer had on the wire beyond its captured end (Wireshark's
+     * reported length minus captured length): a header claiming more than the wire
+     * carried is cut to what the wire carried, as Wireshark's set_actual_length only
+     * ever shrinks a layer. */
+    uint32_t extra;
 } dctx;
+
+/* Reported (wire) bytes left from the cursor's position to the layer's end. */
+static inline uint32_t wire_left(const dctx *d, const tt_cursor *c)
+{
+    uint64_t n = (uint64_t)tt_rd_left(c) + d->extra;
+    return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
 
 static inline void anom(dctx *d, tt_anomaly a) { d->pkt->anomalies |= TT_ANOM_BIT(a); }
 
@@ -327,6 +339,8 @@ static tt_decode_status dec_ipv4(dctx *d, tt_cursor *c)
         return TT_DECODE_NOT_TCP;
     }
     uint32_t reported = total - ihl;
+    if (reported > wire_left(d, c))
+        reported = wire_left(d, c); /* Wireshark: "IPv4 total length exceeds packet length" */
     uint32_t avail = (uint32_t)tt_rd_left(c);
     uint32_t captured = avail < reported ? avail : reported;
     const uint8_t *payload = c->base + c->pos;
@@ -382,8 +396,10 @@ static tt_decode_status dec_ipv6(dctx *d, tt_cursor *c)
     tt_rd_bytes(c, ip->src, 16);
     tt_rd_bytes(c, ip->dst, 16);
 
-    /* Bytes of the datagram after the fixed header: claimed vs captured. */
+    /* Bytes of the datagram after the fixed header: claimed, cut to what the wire had. */
     uint32_t reported = plen;
+    if (reported > wire_left(d, c))
+        reported = wire_left(d, c);
     uint32_t hdr = 40;
     int is_frag = 0;
     uint32_t frag_off = 0, frag_id = 0;
@@ -539,6 +555,7 @@ static tt_decode_status dec_ip_payload(dctx *d, uint8_t proto, const uint8_t *da
 {
     tt_cursor c;
     tt_cursor_init(&c, data, caplen);
+    d->extra = reported > caplen ? reported - caplen : 0;
     switch (proto) {
     case IPP_TCP: return tt_decode_tcp(data, caplen, reported, d->pkt);
     case IPP_IPIP: return dec_ipv4(d, &c);
@@ -722,7 +739,7 @@ tt_decode_status tt_decode_frame(const uint8_t *data, uint32_t caplen, uint32_t 
     pkt->caplen = caplen;
     pkt->wirelen = wirelen;
     pkt->linktype = linktype;
-    dctx d = {pkt, frag, 0};
+    dctx d = {pkt, frag, 0, wirelen > caplen ? wirelen - caplen : 0};
     tt_cursor c;
     tt_cursor_init(&c, data, caplen);
     switch (linktype) {
