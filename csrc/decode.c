@@ -60,6 +60,20 @@ static inline uint32_t wire_left(const dctx *d, const tt_cursor *c)
 
 static inline void anom(dctx *d, tt_anomaly a) { d->pkt->anomalies |= TT_ANOM_BIT(a); }
 
+/* A length field ends the current layer `len` bytes from the cursor: shrink the
+ * captured and the wire length to it (never grow: Wireshark's set_actual_length). */
+static void limit_layer(dctx *d, tt_cursor *c, uint32_t len)
+{
+    if (len >= wire_left(d, c))
+        return;
+    if (len <= tt_rd_left(c)) {
+        c->len = c->pos + len;
+        d->extra = 0;
+    } else {
+        d->extra = len - (uint32_t)tt_rd_left(c);
+    }
+}
+
 static tt_decode_status dec_ethernet(dctx *d, tt_cursor *c);
 static tt_decode_status dec_ethertype(dctx *d, tt_cursor *c, uint16_t type);
 static tt_decode_status dec_ip(dctx *d, tt_cursor *c);
@@ -141,6 +155,9 @@ static tt_decode_status dec_pppoe(dctx *d, tt_cursor *c)
     (void)sess;
     if (vt != 0x11 || code != 0)
         return TT_DECODE_NOT_TCP;
+    /* The PPPoE length counts the PPP protocol field and payload (RFC 2516 4). */
+    if (len >= 2)
+        limit_layer(d, c, len - 2u);
     return dec_ppp_proto(d, c, proto);
 }
 
