@@ -30,6 +30,7 @@ typedef enum tt_anomaly {
     TT_ANOM_TCP_OPT_LEN_INVALID,     /* tcp.opt.len.invalid: option length < 2 or past the header */
     TT_ANOM_TCP_OPT_DUPLICATE,       /* tcp.opt.duplicate */
     TT_ANOM_TCP_PAYLOAD_TRUNCATED,   /* tcp.payload.truncated: payload cut by the snaplen */
+    TT_ANOM_IP_OPT_LEN_INVALID,      /* ip.opt.len.invalid: an IPv4 option too short for its kind */
     TT_ANOM_COUNT
 } tt_anomaly;
 

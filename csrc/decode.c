@@ -304,6 +304,61 @@ static tt_ip_layer *push_ip(dctx *d)
     return ip;
 }
 
+/* Bytes an IPv4 option of this kind must have for Wireshark's option dissector to read
+ * its fields (type and length included); 0 when any length >= 2 will do. Wireshark
+ * hands each option to its dissector as a tvb of the option's own length, so a
+ * shorter option throws and the packet is malformed at the IP layer: nothing above IP
+ * is dissected. */
+static uint32_t ipv4_opt_min_len(uint8_t kind, const uint8_t *opt, uint32_t len)
+{
+    switch (kind) {
+    case 7:   /* Record Route (RFC 791): pointer */
+    case 130: /* Security (RFC 791, RFC 1108): classification level */
+    case 131: /* Loose Source Route: pointer */
+    case 133: /* Extended Security (RFC 1108): format code */
+    case 137: /* Strict Source Route: pointer */
+        return 3;
+    case 68:  /* Timestamp (RFC 791): pointer, overflow/flags */
+    case 136: /* Stream ID: 16-bit id */
+    case 11:  /* MTU Probe (RFC 1063) */
+    case 12:  /* MTU Reply (RFC 1063) */
+    case 148: /* Router Alert (RFC 2113) */
+        return 4;
+    case 134: /* CIPSO: 32-bit domain of interpretation */
+        return 6;
+    case 82:  /* Traceroute (RFC 1393) */
+        return 12;
+    case 25:  /* Quick-Start (RFC 4782): command byte, then nonce for request/report */
+        if (len < 3)
+            return 3;
+        return (opt[2] >> 4) == 0 || (opt[2] >> 4) == 8 ? 8 : 3;
+    default: return 0;
+    }
+}
+
+/* Walk the IPv4 options as Wireshark's dissect_ip_options does: a length that runs
+ * past the options ends the walk quietly; an option too short for its kind is fatal. */
+static bool ipv4_options_ok(const uint8_t *p, uint32_t n)
+{
+    tt_cursor c;
+    tt_cursor_init(&c, p, n);
+    while (tt_rd_left(&c) > 0) {
+        uint8_t kind, len;
+        tt_rd_u8(&c, &kind);
+        if (kind == 0)
+            break; /* end of option list */
+        if (kind == 1)
+            continue; /* no-operation */
+        if (!tt_peek_u8(&c, 0, &len) || len < 2 || (uint32_t)len - 1 > tt_rd_left(&c))
+            break;
+        const uint8_t *opt = c.base + c.pos - 1;
+        if (len < ipv4_opt_min_len(kind, opt, len))
+            return false;
+        tt_rd_skip(&c, (size_t)len - 1);
+    }
+    return true;
+}
+
 /* IPv4 (RFC 791). */
 static tt_decode_status dec_ipv4(dctx *d, tt_cursor *c)
 {
@@ -346,16 +401,28 @@ static tt_decode_status dec_ipv4(dctx *d, tt_cursor *c)
     ip->total_len = total;
     tt_rd_bytes(c, ip->src, 4);
     tt_rd_bytes(c, ip->dst, 4);
-    if (total < ihl) {
+    uint32_t total32 = total;
+    if (total == 0) {
+        /* Wireshark's default "TCP segmentation offload" support: a zero total length
+         * means the datagram is what the wire carried. */
+        c->pos = start;
+        total32 = wire_left(d, c);
+        ip->total_len = total32;
+    }
+    if (total32 < ihl) {
         anom(d, TT_ANOM_IP_TOTAL_LEN_INVALID);
         return TT_DECODE_NOT_TCP;
     }
     c->pos = start;
+    if (ihl > 20 && tt_rd_has(c, ihl) && !ipv4_options_ok(c->base + c->pos + 20, ihl - 20)) {
+        anom(d, TT_ANOM_IP_OPT_LEN_INVALID);
+        return TT_DECODE_NOT_TCP;
+    }
     if (!tt_rd_skip(c, ihl)) {
         anom(d, TT_ANOM_IP_TRUNCATED);
         return TT_DECODE_NOT_TCP;
     }
-    uint32_t reported = total - ihl;
+    uint32_t reported = total32 - ihl;
     if (reported > wire_left(d, c))
         reported = wire_left(d, c); /* Wireshark: "IPv4 total length exceeds packet length" */
     uint32_t avail = (uint32_t)tt_rd_left(c);
@@ -687,6 +754,12 @@ tt_decode_status tt_decode_tcp(const uint8_t *data, uint32_t len, uint32_t repor
         return len > 0 ? TT_DECODE_TCP : TT_DECODE_NOT_TCP;
     }
     pkt->tcp_have = TT_TCP_HAVE_PORTS;
+    if (reported_len < 20) {
+        /* The IP layer leaves less than a fixed header on the wire: the header lies.
+         * Wireshark shows the ports and stops (no tcp.seq, tcp.len, tcp.hdr_len). */
+        pkt->anomalies |= TT_ANOM_BIT(TT_ANOM_TCP_HDR_LEN_INVALID);
+        return TT_DECODE_TCP;
+    }
     if (!tt_rd_u32be(&c, &pkt->seq_raw))
         goto truncated;
     pkt->tcp_have = TT_TCP_HAVE_SEQ;
