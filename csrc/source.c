@@ -1,5 +1,6 @@
 /* source: capture files in (classic pcap through libpcap, pcapng through the native
  * reader in pcapng.c), with per-link-type BPF filtering. */
+#define _GNU_SOURCE /* fopencookie */
 #include "source.h"
 
 #include <errno.h>
@@ -12,6 +13,64 @@
 #include "pcapng.h"
 
 #define TT_SOURCE_STDIO_BUF (128 * 1024) /* measured best for libpcap's fread pattern */
+
+/* Classic pcap records longer than the file header's snaplen: libpcap keeps only
+ * snaplen bytes of them, Wireshark keeps them whole (frame.cap_len is the record's
+ * caplen). So libpcap reads the file through a stream that shows it a header snaplen
+ * of 0, which it takes as "the largest for this link type"; the real snaplen is
+ * still reported by tt_source_snaplen. */
+#define TT_PCAP_SNAPLEN_OFF 16 /* offset of the snaplen field in the file header */
+
+typedef struct tt_snapfix {
+    FILE *fp;     /* owned: the file itself, unbuffered (the outer stream buffers) */
+    uint64_t pos; /* bytes read so far */
+} tt_snapfix;
+
+#if defined(__GLIBC__)
+static ssize_t snapfix_read(void *cookie, char *buf, size_t n)
+{
+    tt_snapfix *f = cookie;
+    size_t got = fread(buf, 1, n, f->fp);
+    if (got == 0 && ferror(f->fp))
+        return -1;
+    for (uint64_t i = TT_PCAP_SNAPLEN_OFF; i < TT_PCAP_SNAPLEN_OFF + 4; i++)
+        if (i >= f->pos && i < f->pos + got)
+            buf[i - f->pos] = 0;
+    f->pos += got;
+    return (ssize_t)got;
+}
+
+static int snapfix_close(void *cookie)
+{
+    tt_snapfix *f = cookie;
+    int rc = fclose(f->fp);
+    free(f);
+    return rc;
+}
+
+/* The file as a stream whose header snaplen reads 0; NULL (errno set) on failure. */
+static FILE *snapfix_open(const char *path)
+{
+    tt_snapfix *f = calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
+    f->fp = fopen(path, "rb");
+    if (!f->fp) {
+        free(f);
+        return NULL;
+    }
+    setvbuf(f->fp, NULL, _IONBF, 0);
+    cookie_io_functions_t io = {.read = snapfix_read, .close = snapfix_close};
+    FILE *out = fopencookie(f, "rb", io);
+    if (!out) {
+        fclose(f->fp);
+        free(f);
+    }
+    return out;
+}
+#else
+static FILE *snapfix_open(const char *path) { return fopen(path, "rb"); }
+#endif
 
 typedef struct tt_bpf_slot {
     int linktype;
@@ -84,6 +143,7 @@ tt_source *tt_source_open_offline(const char *path, const char *filter, tt_error
         tt_error_set(err, TT_ERR_NOMEM, "out of memory");
         return NULL;
     }
+    uint32_t file_snaplen = 0; /* the pcap header's, before snapfix hides it */
     struct stat st;
     if (stat(path, &st) != 0) {
         tt_error_set(err, errno == ENOENT ? TT_ERR_NOT_FOUND : TT_ERR_IO, "%s: %s", path,
@@ -97,24 +157,44 @@ tt_source *tt_source_open_offline(const char *path, const char *filter, tt_error
     {
         /* The magic tells pcapng (read natively: libpcap refuses interfaces with
          * different link types or snaplens) from classic pcap (read by libpcap). */
-        unsigned char magic[4] = {0};
+        unsigned char hdr[24] = {0};
         FILE *m = fopen(path, "rb");
         if (!m) {
             tt_error_set(err, errno == ENOENT ? TT_ERR_NOT_FOUND : TT_ERR_IO, "%s: %s", path,
                          strerror(errno));
             goto fail;
         }
-        size_t got = fread(magic, 1, 4, m);
+        size_t got = fread(hdr, 1, sizeof hdr, m);
         fclose(m);
-        uint32_t le = got == 4 ? (uint32_t)magic[0] | (uint32_t)magic[1] << 8 |
-                                     (uint32_t)magic[2] << 16 | (uint32_t)magic[3] << 24
+        uint32_t le = got >= 4 ? (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 |
+                                     (uint32_t)hdr[2] << 16 | (uint32_t)hdr[3] << 24
                                : 0;
+        int swapped = le == 0xD4C3B2A1 || le == 0x4D3CB2A1 || le == 0x34CDB2A1;
         if (le == 0x0A0D0D0A)
             s->format = TT_FORMAT_PCAPNG;
         else if (le == 0xA1B23C4D || le == 0x4D3CB2A1)
             s->format = TT_FORMAT_PCAP_NSEC;
         else
             s->format = TT_FORMAT_PCAP;
+        if (s->format != TT_FORMAT_PCAPNG && got == sizeof hdr) {
+            const unsigned char *f = hdr + 20, *sl = hdr + TT_PCAP_SNAPLEN_OFF;
+            uint32_t network = swapped ? (uint32_t)f[0] << 24 | (uint32_t)f[1] << 16 |
+                                             (uint32_t)f[2] << 8 | f[3]
+                                       : (uint32_t)f[3] << 24 | (uint32_t)f[2] << 16 |
+                                             (uint32_t)f[1] << 8 | f[0];
+            file_snaplen = swapped ? (uint32_t)sl[0] << 24 | (uint32_t)sl[1] << 16 |
+                                         (uint32_t)sl[2] << 8 | sl[3]
+                                   : (uint32_t)sl[3] << 24 | (uint32_t)sl[2] << 16 |
+                                         (uint32_t)sl[1] << 8 | sl[0];
+            /* Wireshark refuses a link-type field with its reserved bits (16-25) set;
+             * libpcap ignores them. Bits 26-31 carry the FCS length. */
+            if (network & 0x03FF0000u) {
+                tt_error_set(err, TT_ERR_FORMAT,
+                             "%s: pcap: network type reserved field not zero (0x%08x)", path,
+                             network & 0x03FF0000u);
+                goto fail;
+            }
+        }
     }
     if (s->format == TT_FORMAT_PCAPNG) {
         s->ng = tt_pcapng_open(path, err);
@@ -130,7 +210,7 @@ tt_source *tt_source_open_offline(const char *path, const char *filter, tt_error
         s->snaplen = snap;
         tt_pcapng_version(s->ng, &s->major, &s->minor);
     } else {
-        s->fp = fopen(path, "rb");
+        s->fp = snapfix_open(path);
         if (!s->fp) {
             tt_error_set(err, errno == ENOENT ? TT_ERR_NOT_FOUND : TT_ERR_IO, "%s: %s", path,
                          strerror(errno));
@@ -149,7 +229,7 @@ tt_source *tt_source_open_offline(const char *path, const char *filter, tt_error
             goto fail;
         }
         s->linktype = pcap_datalink(s->pcap);
-        s->snaplen = (uint32_t)pcap_snapshot(s->pcap);
+        s->snaplen = file_snaplen ? file_snaplen : (uint32_t)pcap_snapshot(s->pcap);
         s->major = pcap_major_version(s->pcap);
         s->minor = pcap_minor_version(s->pcap);
     }
