@@ -801,6 +801,14 @@ truncated:
 
 /* ---------------------------------------------------------------- entry points */
 
+tt_decode_status tt_decode_ip_payload(uint8_t proto, const uint8_t *data, uint32_t caplen,
+                                      uint32_t reported, tt_packet *pkt, tt_fragment *frag)
+{
+    /* Each IP layer already decoded counted towards the depth limit. */
+    dctx d = {pkt, frag, pkt->n_ip, 0};
+    return dec_ip_payload(&d, proto, data, caplen, reported);
+}
+
 int tt_decode_linktype_supported(int linktype)
 {
     switch (linktype) {

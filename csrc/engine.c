@@ -77,18 +77,21 @@ int tt_engine_feed(tt_engine *e, const tt_frame *f, tt_segment *out)
     tt_packet *p = &out->pkt;
     tt_fragment frag;
     tt_decode_status st = tt_decode_frame(f->data, f->caplen, f->wirelen, f->linktype, p, &frag);
-    if (st == TT_DECODE_FRAGMENT) {
+    /* A fragment that completes its datagram: decode the datagram's payload in this
+     * frame, as Wireshark does; a tunnel inside it may carry fragments in turn, so go
+     * round again (each round adds an IP layer, so TT_MAX_IP_LAYERS bounds it). */
+    while (st == TT_DECODE_FRAGMENT) {
         c->ip_fragments++;
         const uint8_t *data;
         uint32_t caplen, reported;
-        if (tt_ipfrag_add(e->ipfrag, p, &frag, f->number, &data, &caplen, &reported) == 1) {
-            c->ip_reassembled++;
-            p->ip[p->n_ip - 1].reassembled = true;
-            p->anomalies &= ~TT_ANOM_BIT(TT_ANOM_IP_FRAGMENT);
-            st = frag.proto == 6 ? tt_decode_tcp(data, caplen, reported, p) : TT_DECODE_NOT_TCP;
-        } else {
+        if (tt_ipfrag_add(e->ipfrag, p, &frag, f->number, &data, &caplen, &reported) != 1) {
             st = TT_DECODE_NOT_TCP;
+            break;
         }
+        c->ip_reassembled++;
+        p->ip[p->n_ip - 1].reassembled = true;
+        p->anomalies &= ~TT_ANOM_BIT(TT_ANOM_IP_FRAGMENT);
+        st = tt_decode_ip_payload(frag.proto, data, caplen, reported, p, &frag);
     }
     p->frame = f->number;
     p->ts_ns = f->ts_ns;
