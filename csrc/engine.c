@@ -84,7 +84,8 @@ int tt_engine_feed(tt_engine *e, const tt_frame *f, tt_segment *out)
         c->ip_fragments++;
         const uint8_t *data;
         uint32_t caplen, reported;
-        if (tt_ipfrag_add(e->ipfrag, p, &frag, f->number, &data, &caplen, &reported) != 1) {
+        if (tt_ipfrag_add(e->ipfrag, p, &frag, f->number, &data, &caplen, &reported,
+                          &p->anomalies) != 1) {
             st = TT_DECODE_NOT_TCP;
             break;
         }
