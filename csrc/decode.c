@@ -153,8 +153,11 @@ static tt_decode_status dec_pppoe(dctx *d, tt_cursor *c)
         return TT_DECODE_NOT_TCP;
     }
     (void)sess;
-    if (vt != 0x11 || code != 0)
+    if (vt != 0x11 || code != 0) {
+        /* RFC 2516 4: version 1, type 1; a session packet has code 0. */
+        anom(d, TT_ANOM_TUNNEL_INVALID);
         return TT_DECODE_NOT_TCP;
+    }
     /* The PPPoE length counts the PPP protocol field and payload (RFC 2516 4). */
     if (len >= 2)
         limit_layer(d, c, len - 2u);
@@ -423,8 +426,11 @@ static tt_decode_status dec_ipv4(dctx *d, tt_cursor *c)
         return TT_DECODE_NOT_TCP;
     }
     uint32_t reported = total32 - ihl;
-    if (reported > wire_left(d, c))
-        reported = wire_left(d, c); /* Wireshark: "IPv4 total length exceeds packet length" */
+    if (reported > wire_left(d, c)) {
+        /* Wireshark: "IPv4 total length exceeds packet length"; the wire decides. */
+        anom(d, TT_ANOM_IP_TOTAL_LEN_INVALID);
+        reported = wire_left(d, c);
+    }
     uint32_t avail = (uint32_t)tt_rd_left(c);
     uint32_t captured = avail < reported ? avail : reported;
     const uint8_t *payload = c->base + c->pos;
@@ -482,8 +488,10 @@ static tt_decode_status dec_ipv6(dctx *d, tt_cursor *c)
 
     /* Bytes of the datagram after the fixed header: claimed, cut to what the wire had. */
     uint32_t reported = plen;
-    if (reported > wire_left(d, c))
+    if (reported > wire_left(d, c)) {
+        anom(d, TT_ANOM_IPV6_PAYLOAD_LEN_INVALID);
         reported = wire_left(d, c);
+    }
     uint32_t hdr = 40;
     int is_frag = 0;
     uint32_t frag_off = 0, frag_id = 0;
@@ -660,6 +668,7 @@ void tt_decode_tcp_options(const uint8_t *data, uint32_t len, tt_packet *pkt)
     tt_tcp_options *o = &pkt->opts;
     tt_cursor c;
     tt_cursor_init(&c, data, len);
+    uint32_t seen[8] = {0}; /* option kinds met so far, one bit each */
     while (tt_rd_left(&c) > 0) {
         uint8_t kind, olen;
         tt_rd_u8(&c, &kind);
@@ -683,6 +692,9 @@ void tt_decode_tcp_options(const uint8_t *data, uint32_t len, tt_packet *pkt)
             pkt->anomalies |= TT_ANOM_BIT(TT_ANOM_TCP_OPT_LEN_INVALID);
             break;
         }
+        if (seen[kind / 32] & (1u << (kind % 32)))
+            pkt->anomalies |= TT_ANOM_BIT(TT_ANOM_TCP_OPT_DUPLICATE);
+        seen[kind / 32] |= 1u << (kind % 32);
         tt_cursor v;
         tt_cursor_init(&v, c.base + c.pos, (size_t)olen - 2);
         tt_rd_skip(&c, (size_t)olen - 2);

@@ -114,7 +114,10 @@ int tt_engine_feed(tt_engine *e, const tt_frame *f, tt_segment *out)
 
 void tt_engine_finish(tt_engine *e)
 {
-    e->counters.ip_frag_dropped += tt_ipfrag_flush(e->ipfrag);
+    uint64_t incomplete = tt_ipfrag_flush(e->ipfrag);
+    /* Fragments of datagrams that never completed, counted under their anomaly. */
+    e->counters.anomalies[TT_ANOM_IP_FRAG_INCOMPLETE] += incomplete;
+    e->counters.ip_frag_dropped += incomplete;
     e->counters.ip_frag_dropped += tt_ipfrag_dropped(e->ipfrag);
 }
 
