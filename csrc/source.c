@@ -198,8 +198,14 @@ tt_source *tt_source_open_offline(const char *path, const char *filter, tt_error
     }
     if (s->format == TT_FORMAT_PCAPNG) {
         s->ng = tt_pcapng_open(path, err);
-        if (!s->ng)
+        if (!s->ng) {
+            if (err && err->code == TT_ERR_FORMAT && !strstr(err->msg, path)) {
+                char msg[sizeof err->msg];
+                snprintf(msg, sizeof msg, "%s", err->msg);
+                tt_error_set(err, TT_ERR_FORMAT, "%s: %s", path, msg);
+            }
             goto fail;
+        }
         int32_t lt = 1;
         uint32_t snap = 0;
         if (!tt_pcapng_first_interface(s->ng, &lt, &snap)) {
