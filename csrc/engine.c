@@ -84,6 +84,15 @@ int tt_engine_feed(tt_engine *e, const tt_frame *f, tt_segment *out)
         c->ip_fragments++;
         const uint8_t *data;
         uint32_t caplen, reported;
+        if (frag.caplen < frag.len || frag.len == 0) {
+            /* Wireshark reassembles only non-empty fragments captured whole; of any
+             * other it dissects the payload if it is the first fragment, else nothing. */
+            c->ip_frag_dropped++;
+            st = frag.offset == 0 ? tt_decode_ip_payload(frag.proto, frag.data, frag.caplen,
+                                                         frag.len, p, NULL)
+                                  : TT_DECODE_NOT_TCP;
+            break;
+        }
         if (tt_ipfrag_add(e->ipfrag, p, &frag, f->number, &data, &caplen, &reported,
                           &p->anomalies) != 1) {
             st = TT_DECODE_NOT_TCP;

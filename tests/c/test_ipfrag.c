@@ -183,6 +183,28 @@ static void test_fragmented_gre_tunnel_carries_tcp(void)
     tt_engine_free(e);
 }
 
+static void test_fragment_cut_by_snaplen_is_not_reassembled(void)
+{
+    /* Wireshark reassembles only fragments captured whole. A cut first fragment has its
+     * payload dissected as it is (a TCP segment with truncated data); the rest of the
+     * datagram then never completes. */
+    tt_engine *e = tt_engine_new(NULL, NULL);
+    tt_buf a = {0}, b = {0};
+    v4_frag(&a, 9, 0, 24, 1);
+    v4_frag(&b, 9, 24, 24, 0);
+    tt_segment s;
+    tt_frame f = {.data = a.b, .caplen = 20 + 22, .wirelen = (uint32_t)a.n, .linktype = 101,
+                  .number = 1};
+    CHECK_EQ(tt_engine_feed(e, &f, &s), 1);
+    CHECK_EQ(s.pkt.seq_raw, 1000);
+    CHECK_EQ(s.pkt.payload_len, 4);
+    CHECK_EQ(s.pkt.payload_caplen, 2);
+    CHECK_EQ(feed(e, &b, 2, &s), 0);
+    tt_engine_finish(e);
+    CHECK_EQ(tt_engine_counters(e)->ip_reassembled, 0);
+    tt_engine_free(e);
+}
+
 TT_TESTS(tt_ipfrag_tests) = {
     {"ipfrag/in_order_segment_belongs_to_last_fragment", test_in_order_segment_belongs_to_last_fragment},
     {"ipfrag/out_of_order_fragments", test_out_of_order_fragments},
@@ -191,5 +213,6 @@ TT_TESTS(tt_ipfrag_tests) = {
     {"ipfrag/memory_cap_drops_oldest_datagram", test_memory_cap_drops_oldest_datagram},
     {"ipfrag/ipv6_fragment_header", test_ipv6_fragment_header},
     {"ipfrag/fragmented_gre_tunnel_carries_tcp", test_fragmented_gre_tunnel_carries_tcp},
+    {"ipfrag/fragment_cut_by_snaplen_is_not_reassembled", test_fragment_cut_by_snaplen_is_not_reassembled},
     {NULL, NULL},
 };
