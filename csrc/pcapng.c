@@ -197,9 +197,12 @@ static void to_time(const tt_pcapng_iface *ifc, uint64_t ts, tt_pcapng_record *o
         else
             frac_ns = frac / (units / 1000000000u);
     }
-    /* Unsigned arithmetic: a 64-bit count of microseconds is 1.8e13 s, beyond int64
-     * nanoseconds; ts_ns wraps, ts_sec/ts_nsec keep it. */
-    uint64_t s = secs + (uint64_t)ifc->tsoffset_s;
+    /* if_tsoffset is reported, not added: Wireshark 4.0 (the reference) ignores it,
+     * and frame.time_* must match it. Unsigned arithmetic: a 64-bit count of
+     * microseconds is 1.8e13 s, beyond int64 nanoseconds; ts_ns wraps, ts_sec and
+     * ts_nsec keep it. */
+    out->tsoffset_s = ifc->tsoffset_s;
+    uint64_t s = secs;
     out->ts_sec = (int64_t)s;
     out->ts_nsec = (int32_t)frac_ns;
     out->ts_ns = (int64_t)(s * 1000000000u + frac_ns);
@@ -461,14 +464,20 @@ static int parse_spb(tt_pcapng *r, uint32_t body_len, tt_pcapng_record *out, tt_
     uint32_t caplen = wirelen;
     if (ifc->snaplen && caplen > ifc->snaplen)
         caplen = ifc->snaplen;
-    if (caplen > tt_rd_left(&c))
-        caplen = (uint32_t)tt_rd_left(&c);
+    if (caplen > tt_rd_left(&c)) {
+        /* Wireshark: "total block length of an SPB is too small for N bytes". */
+        tt_error_set(err, TT_ERR_FORMAT,
+                     "pcapng: simple packet block too small for %u bytes of packet data",
+                     wirelen);
+        return -1;
+    }
     out->data = c.base + c.pos;
     out->caplen = caplen;
     out->wirelen = wirelen;
-    out->ts_ns = 0;
+    out->ts_ns = 0; /* an SPB has no time stamp */
     out->ts_sec = 0;
     out->ts_nsec = 0;
+    out->tsoffset_s = ifc->tsoffset_s;
     out->iface = (uint32_t)(ifc - r->ifaces);
     out->linktype = ifc->linktype;
     out->snaplen = ifc->snaplen;

@@ -3,7 +3,7 @@
  * sections. Needs no libpcap; source.c uses it for every pcapng file.
  *
  * Reads SHB (either byte order, version 1.0 as Wireshark 4.0 accepts, and 1.2, which
- * Wireshark treats as 1.0), IDB (if_tsresol, if_tsoffset), EPB, SPB and the obsolete
+ * Wireshark 4.0 treats as 1.0), IDB (if_tsresol, if_tsoffset), EPB, SPB and the obsolete
  * Packet Block (type 2); every other block is skipped. A block whose lengths lie is a
  * format error; a file cut inside a block delivers every whole record before it and
  * then reports TT_ERR_TRUNCATED. */
@@ -25,9 +25,11 @@ typedef struct tt_pcapng_record {
     const uint8_t *data; /* borrowed: valid until the next tt_pcapng_next or free */
     uint32_t caplen;
     uint32_t wirelen;
-    int64_t ts_ns;       /* nanoseconds since the Unix epoch, if_tsoffset applied (wraps) */
+    int64_t ts_ns;       /* nanoseconds since the Unix epoch (wraps), if_tsoffset not added */
     int64_t ts_sec;      /* seconds, as Wireshark's time_t (never wraps for 64-bit units) */
     int32_t ts_nsec;     /* 0..999999999 */
+    int64_t tsoffset_s;  /* the interface's if_tsoffset (seconds): Wireshark 4.0 does not
+                          * add it to frame times, so neither do we; here for callers */
     uint32_t iface;      /* interface index across the file (sections numbered on) */
     int32_t linktype;    /* LINKTYPE_* of that interface */
     uint32_t snaplen;    /* that interface's snapshot length (0: none) */

@@ -222,9 +222,11 @@ static void test_tsresol_power_of_ten_and_two_and_tsoffset(void)
     CHECK_EQ(read_all(&n, r, 4, &rc, &err), 3);
     CHECK_EQ(r[0].ts_ns, 1234567890123LL);
     CHECK_EQ(r[1].ts_ns, 3500000000LL);
-    CHECK_EQ(r[2].ts_ns, 101500000000LL);
-    CHECK_EQ(r[2].ts_sec, 101);
+    /* if_tsoffset is reported, not added, as Wireshark 4.0 does. */
+    CHECK_EQ(r[2].ts_ns, 1500000000LL);
+    CHECK_EQ(r[2].ts_sec, 1);
     CHECK_EQ(r[2].ts_nsec, 500000000);
+    CHECK_EQ(r[2].tsoffset_s, 100);
 }
 
 static void test_spb_obsolete_pb_and_skipped_blocks(void)
@@ -232,7 +234,7 @@ static void test_spb_obsolete_pb_and_skipped_blocks(void)
     ng n = {0};
     shb(&n, 1, 0);
     other_block(&n, 4, 8);          /* Name Resolution Block */
-    idb(&n, 1, 8, -1, 0);           /* snaplen 8: the SPB is cut to it */
+    idb(&n, 1, 8, -1, 0);           /* snaplen 8: the SPB's captured length */
     other_block(&n, 5, 16);         /* Interface Statistics Block */
     other_block(&n, 0x40000BAD, 4); /* custom block */
     other_block(&n, 10, 0);         /* Decryption Secrets Block */
@@ -248,6 +250,16 @@ static void test_spb_obsolete_pb_and_skipped_blocks(void)
     CHECK_EQ(r[0].wirelen, 20);
     CHECK_EQ(r[1].caplen, 12);
     CHECK_EQ(r[1].ts_ns, 5000);
+
+    /* An SPB whose block cannot hold min(original length, snaplen) bytes lies. */
+    ng m = {0};
+    shb(&m, 1, 0);
+    idb(&m, 1, 0, -1, 0);
+    spb(&m, pkt, 8);
+    m.b.b[m.b.n - 4 - 8 - 4] = 40; /* original length 40 in an 8-byte body */
+    CHECK_EQ(read_all(&m, r, 4, &rc, &err), 0);
+    CHECK_EQ(rc, -1);
+    CHECK_EQ(err.code, TT_ERR_FORMAT);
 }
 
 static void test_multiple_sections_renumber_interfaces(void)
