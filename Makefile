@@ -60,7 +60,7 @@ asan: install
 valgrind: build/ctest-plain
 	valgrind --error-exitcode=1 --leak-check=full ./build/ctest-plain
 
-build/ctest-plain: $(CORE_SRC) $(CTEST_SRC)
+build/ctest-plain: $(CORE_SRC) $(CTEST_SRC) $(wildcard csrc/*.h) $(wildcard tests/c/*.h)
 	@mkdir -p build
 	$(CC) $(CFLAGS_DEV) $(PCAP_CFLAGS) -o $@ $(CTEST_SRC) $(CORE_SRC) $(PCAP_LIBS)
 

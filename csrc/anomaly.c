@@ -24,6 +24,7 @@ static const char *const tt_anomaly_names[TT_ANOM_COUNT] = {
     [TT_ANOM_TCP_OPT_LEN_INVALID] = "tcp.opt.len.invalid",
     [TT_ANOM_TCP_OPT_DUPLICATE] = "tcp.opt.duplicate",
     [TT_ANOM_TCP_PAYLOAD_TRUNCATED] = "tcp.payload.truncated",
+    [TT_ANOM_IP_OPT_LEN_INVALID] = "ip.opt.len.invalid",
 };
 
 const char *tt_anomaly_name(int anomaly)

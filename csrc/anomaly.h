@@ -19,7 +19,7 @@ typedef enum tt_anomaly {
     TT_ANOM_IPV6_EXT_TRUNCATED,      /* ipv6.ext.truncated */
     TT_ANOM_IPV6_EXT_INVALID,        /* ipv6.ext.invalid */
     TT_ANOM_IP_FRAGMENT,             /* ip.fragment: part of a fragmented datagram */
-    TT_ANOM_IP_FRAG_INCOMPLETE,      /* ip.fragment.incomplete: never completed */
+    TT_ANOM_IP_FRAG_INCOMPLETE,      /* ip.fragment.incomplete: never completed (counted per fragment at finish) */
     TT_ANOM_IP_FRAG_OVERLAP,         /* ip.fragment.overlap */
     TT_ANOM_TUNNEL_TRUNCATED,        /* tunnel.truncated */
     TT_ANOM_TUNNEL_INVALID,          /* tunnel.invalid */
@@ -30,6 +30,7 @@ typedef enum tt_anomaly {
     TT_ANOM_TCP_OPT_LEN_INVALID,     /* tcp.opt.len.invalid: option length < 2 or past the header */
     TT_ANOM_TCP_OPT_DUPLICATE,       /* tcp.opt.duplicate */
     TT_ANOM_TCP_PAYLOAD_TRUNCATED,   /* tcp.payload.truncated: payload cut by the snaplen */
+    TT_ANOM_IP_OPT_LEN_INVALID,      /* ip.opt.len.invalid: an IPv4 option too short for its kind */
     TT_ANOM_COUNT
 } tt_anomaly;
 

@@ -44,9 +44,35 @@ typedef struct dctx {
     tt_packet *pkt;
     tt_fragment *frag; /* borrowed, may be NULL */
     int depth;
+    /* Bytes the current layer had on the wire beyond its captured end (Wireshark's
+     * reported length minus captured length): a header claiming more than the wire
+     * carried is cut to what the wire carried, as Wireshark's set_actual_length only
+     * ever shrinks a layer. */
+    uint32_t extra;
 } dctx;
 
+/* Reported (wire) bytes left from the cursor's position to the layer's end. */
+static inline uint32_t wire_left(const dctx *d, const tt_cursor *c)
+{
+    uint64_t n = (uint64_t)tt_rd_left(c) + d->extra;
+    return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
 static inline void anom(dctx *d, tt_anomaly a) { d->pkt->anomalies |= TT_ANOM_BIT(a); }
+
+/* A length field ends the current layer `len` bytes from the cursor: shrink the
+ * captured and the wire length to it (never grow: Wireshark's set_actual_length). */
+static void limit_layer(dctx *d, tt_cursor *c, uint32_t len)
+{
+    if (len >= wire_left(d, c))
+        return;
+    if (len <= tt_rd_left(c)) {
+        c->len = c->pos + len;
+        d->extra = 0;
+    } else {
+        d->extra = len - (uint32_t)tt_rd_left(c);
+    }
+}
 
 static tt_decode_status dec_ethernet(dctx *d, tt_cursor *c);
 static tt_decode_status dec_ethertype(dctx *d, tt_cursor *c, uint16_t type);
@@ -127,8 +153,14 @@ static tt_decode_status dec_pppoe(dctx *d, tt_cursor *c)
         return TT_DECODE_NOT_TCP;
     }
     (void)sess;
-    if (vt != 0x11 || code != 0)
+    if (vt != 0x11 || code != 0) {
+        /* RFC 2516 4: version 1, type 1; a session packet has code 0. */
+        anom(d, TT_ANOM_TUNNEL_INVALID);
         return TT_DECODE_NOT_TCP;
+    }
+    /* The PPPoE length counts the PPP protocol field and payload (RFC 2516 4). */
+    if (len >= 2)
+        limit_layer(d, c, len - 2u);
     return dec_ppp_proto(d, c, proto);
 }
 
@@ -275,6 +307,61 @@ static tt_ip_layer *push_ip(dctx *d)
     return ip;
 }
 
+/* Bytes an IPv4 option of this kind must have for Wireshark's option dissector to read
+ * its fields (type and length included); 0 when any length >= 2 will do. Wireshark
+ * hands each option to its dissector as a tvb of the option's own length, so a
+ * shorter option throws and the packet is malformed at the IP layer: nothing above IP
+ * is dissected. */
+static uint32_t ipv4_opt_min_len(uint8_t kind, const uint8_t *opt, uint32_t len)
+{
+    switch (kind) {
+    case 7:   /* Record Route (RFC 791): pointer */
+    case 130: /* Security (RFC 791, RFC 1108): classification level */
+    case 131: /* Loose Source Route: pointer */
+    case 133: /* Extended Security (RFC 1108): format code */
+    case 137: /* Strict Source Route: pointer */
+        return 3;
+    case 68:  /* Timestamp (RFC 791): pointer, overflow/flags */
+    case 136: /* Stream ID: 16-bit id */
+    case 11:  /* MTU Probe (RFC 1063) */
+    case 12:  /* MTU Reply (RFC 1063) */
+    case 148: /* Router Alert (RFC 2113) */
+        return 4;
+    case 134: /* CIPSO: 32-bit domain of interpretation */
+        return 6;
+    case 82:  /* Traceroute (RFC 1393) */
+        return 12;
+    case 25:  /* Quick-Start (RFC 4782): command byte, then nonce for request/report */
+        if (len < 3)
+            return 3;
+        return (opt[2] >> 4) == 0 || (opt[2] >> 4) == 8 ? 8 : 3;
+    default: return 0;
+    }
+}
+
+/* Walk the IPv4 options as Wireshark's dissect_ip_options does: a length that runs
+ * past the options ends the walk quietly; an option too short for its kind is fatal. */
+static bool ipv4_options_ok(const uint8_t *p, uint32_t n)
+{
+    tt_cursor c;
+    tt_cursor_init(&c, p, n);
+    while (tt_rd_left(&c) > 0) {
+        uint8_t kind, len;
+        tt_rd_u8(&c, &kind);
+        if (kind == 0)
+            break; /* end of option list */
+        if (kind == 1)
+            continue; /* no-operation */
+        if (!tt_peek_u8(&c, 0, &len) || len < 2 || (uint32_t)len - 1 > tt_rd_left(&c))
+            break;
+        const uint8_t *opt = c.base + c.pos - 1;
+        if (len < ipv4_opt_min_len(kind, opt, len))
+            return false;
+        tt_rd_skip(&c, (size_t)len - 1);
+    }
+    return true;
+}
+
 /* IPv4 (RFC 791). */
 static tt_decode_status dec_ipv4(dctx *d, tt_cursor *c)
 {
@@ -317,16 +404,33 @@ static tt_decode_status dec_ipv4(dctx *d, tt_cursor *c)
     ip->total_len = total;
     tt_rd_bytes(c, ip->src, 4);
     tt_rd_bytes(c, ip->dst, 4);
-    if (total < ihl) {
+    uint32_t total32 = total;
+    if (total == 0) {
+        /* Wireshark's default "TCP segmentation offload" support: a zero total length
+         * means the datagram is what the wire carried. */
+        c->pos = start;
+        total32 = wire_left(d, c);
+        ip->total_len = total32;
+    }
+    if (total32 < ihl) {
         anom(d, TT_ANOM_IP_TOTAL_LEN_INVALID);
         return TT_DECODE_NOT_TCP;
     }
     c->pos = start;
+    if (ihl > 20 && tt_rd_has(c, ihl) && !ipv4_options_ok(c->base + c->pos + 20, ihl - 20)) {
+        anom(d, TT_ANOM_IP_OPT_LEN_INVALID);
+        return TT_DECODE_NOT_TCP;
+    }
     if (!tt_rd_skip(c, ihl)) {
         anom(d, TT_ANOM_IP_TRUNCATED);
         return TT_DECODE_NOT_TCP;
     }
-    uint32_t reported = total - ihl;
+    uint32_t reported = total32 - ihl;
+    if (reported > wire_left(d, c)) {
+        /* Wireshark: "IPv4 total length exceeds packet length"; the wire decides. */
+        anom(d, TT_ANOM_IP_TOTAL_LEN_INVALID);
+        reported = wire_left(d, c);
+    }
     uint32_t avail = (uint32_t)tt_rd_left(c);
     uint32_t captured = avail < reported ? avail : reported;
     const uint8_t *payload = c->base + c->pos;
@@ -382,8 +486,12 @@ static tt_decode_status dec_ipv6(dctx *d, tt_cursor *c)
     tt_rd_bytes(c, ip->src, 16);
     tt_rd_bytes(c, ip->dst, 16);
 
-    /* Bytes of the datagram after the fixed header: claimed vs captured. */
+    /* Bytes of the datagram after the fixed header: claimed, cut to what the wire had. */
     uint32_t reported = plen;
+    if (reported > wire_left(d, c)) {
+        anom(d, TT_ANOM_IPV6_PAYLOAD_LEN_INVALID);
+        reported = wire_left(d, c);
+    }
     uint32_t hdr = 40;
     int is_frag = 0;
     uint32_t frag_off = 0, frag_id = 0;
@@ -539,6 +647,7 @@ static tt_decode_status dec_ip_payload(dctx *d, uint8_t proto, const uint8_t *da
 {
     tt_cursor c;
     tt_cursor_init(&c, data, caplen);
+    d->extra = reported > caplen ? reported - caplen : 0;
     switch (proto) {
     case IPP_TCP: return tt_decode_tcp(data, caplen, reported, d->pkt);
     case IPP_IPIP: return dec_ipv4(d, &c);
@@ -559,6 +668,7 @@ void tt_decode_tcp_options(const uint8_t *data, uint32_t len, tt_packet *pkt)
     tt_tcp_options *o = &pkt->opts;
     tt_cursor c;
     tt_cursor_init(&c, data, len);
+    uint32_t seen[8] = {0}; /* option kinds met so far, one bit each */
     while (tt_rd_left(&c) > 0) {
         uint8_t kind, olen;
         tt_rd_u8(&c, &kind);
@@ -582,6 +692,9 @@ void tt_decode_tcp_options(const uint8_t *data, uint32_t len, tt_packet *pkt)
             pkt->anomalies |= TT_ANOM_BIT(TT_ANOM_TCP_OPT_LEN_INVALID);
             break;
         }
+        if (seen[kind / 32] & (1u << (kind % 32)))
+            pkt->anomalies |= TT_ANOM_BIT(TT_ANOM_TCP_OPT_DUPLICATE);
+        seen[kind / 32] |= 1u << (kind % 32);
         tt_cursor v;
         tt_cursor_init(&v, c.base + c.pos, (size_t)olen - 2);
         tt_rd_skip(&c, (size_t)olen - 2);
@@ -653,6 +766,12 @@ tt_decode_status tt_decode_tcp(const uint8_t *data, uint32_t len, uint32_t repor
         return len > 0 ? TT_DECODE_TCP : TT_DECODE_NOT_TCP;
     }
     pkt->tcp_have = TT_TCP_HAVE_PORTS;
+    if (reported_len < 20) {
+        /* The IP layer leaves less than a fixed header on the wire: the header lies.
+         * Wireshark shows the ports and stops (no tcp.seq, tcp.len, tcp.hdr_len). */
+        pkt->anomalies |= TT_ANOM_BIT(TT_ANOM_TCP_HDR_LEN_INVALID);
+        return TT_DECODE_TCP;
+    }
     if (!tt_rd_u32be(&c, &pkt->seq_raw))
         goto truncated;
     pkt->tcp_have = TT_TCP_HAVE_SEQ;
@@ -694,6 +813,14 @@ truncated:
 
 /* ---------------------------------------------------------------- entry points */
 
+tt_decode_status tt_decode_ip_payload(uint8_t proto, const uint8_t *data, uint32_t caplen,
+                                      uint32_t reported, tt_packet *pkt, tt_fragment *frag)
+{
+    /* Each IP layer already decoded counted towards the depth limit. */
+    dctx d = {pkt, frag, pkt->n_ip, 0};
+    return dec_ip_payload(&d, proto, data, caplen, reported);
+}
+
 int tt_decode_linktype_supported(int linktype)
 {
     switch (linktype) {
@@ -722,7 +849,7 @@ tt_decode_status tt_decode_frame(const uint8_t *data, uint32_t caplen, uint32_t 
     pkt->caplen = caplen;
     pkt->wirelen = wirelen;
     pkt->linktype = linktype;
-    dctx d = {pkt, frag, 0};
+    dctx d = {pkt, frag, 0, wirelen > caplen ? wirelen - caplen : 0};
     tt_cursor c;
     tt_cursor_init(&c, data, caplen);
     switch (linktype) {

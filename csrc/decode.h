@@ -57,6 +57,12 @@ tt_decode_status tt_decode_frame(const uint8_t *data, uint32_t caplen, uint32_t 
 tt_decode_status tt_decode_tcp(const uint8_t *data, uint32_t len, uint32_t reported_len,
                                tt_packet *pkt);
 
+/* Go on decoding a reassembled IP datagram's payload (protocol `proto`, `caplen` of
+ * `reported` bytes) above the IP layers already in pkt: TCP, or a tunnel (GRE,
+ * ERSPAN, IP-in-IP, VXLAN) with TCP inside, which may itself be a fragment (frag). */
+tt_decode_status tt_decode_ip_payload(uint8_t proto, const uint8_t *data, uint32_t caplen,
+                                      uint32_t reported, tt_packet *pkt, tt_fragment *frag);
+
 /* Parse the TCP options area (after the fixed header) into pkt->opts. */
 void tt_decode_tcp_options(const uint8_t *data, uint32_t len, tt_packet *pkt);
 

@@ -11,6 +11,8 @@ struct tt_engine {
     tt_ipfrag *ipfrag;   /* owned: IP fragment reassembly */
     int have_first;
     int64_t first_ts_ns; /* timestamp of the first frame fed */
+    int64_t first_ts_sec;
+    int32_t first_ts_nsec;
 };
 
 /* Anomalies that mean "the capture cut it" and "the header lies". */
@@ -23,7 +25,8 @@ static const uint64_t TT_ANOM_INVALID_MASK =
     TT_ANOM_BIT(TT_ANOM_IP_VERSION_INVALID) | TT_ANOM_BIT(TT_ANOM_IP_HDR_LEN_INVALID) |
     TT_ANOM_BIT(TT_ANOM_IP_TOTAL_LEN_INVALID) | TT_ANOM_BIT(TT_ANOM_IPV6_PAYLOAD_LEN_INVALID) |
     TT_ANOM_BIT(TT_ANOM_IPV6_EXT_INVALID) | TT_ANOM_BIT(TT_ANOM_TUNNEL_INVALID) |
-    TT_ANOM_BIT(TT_ANOM_TCP_HDR_LEN_INVALID) | TT_ANOM_BIT(TT_ANOM_TCP_OPT_LEN_INVALID);
+    TT_ANOM_BIT(TT_ANOM_TCP_HDR_LEN_INVALID) | TT_ANOM_BIT(TT_ANOM_TCP_OPT_LEN_INVALID) |
+    TT_ANOM_BIT(TT_ANOM_IP_OPT_LEN_INVALID);
 
 tt_engine *tt_engine_new(const tt_engine_config *cfg, tt_error *err)
 {
@@ -68,25 +71,42 @@ int tt_engine_feed(tt_engine *e, const tt_frame *f, tt_segment *out)
     if (!e->have_first) {
         e->have_first = 1;
         e->first_ts_ns = f->ts_ns;
+        e->first_ts_sec = f->ts_sec;
+        e->first_ts_nsec = f->ts_nsec;
     }
     tt_packet *p = &out->pkt;
     tt_fragment frag;
     tt_decode_status st = tt_decode_frame(f->data, f->caplen, f->wirelen, f->linktype, p, &frag);
-    if (st == TT_DECODE_FRAGMENT) {
+    /* A fragment that completes its datagram: decode the datagram's payload in this
+     * frame, as Wireshark does; a tunnel inside it may carry fragments in turn, so go
+     * round again (each round adds an IP layer, so TT_MAX_IP_LAYERS bounds it). */
+    while (st == TT_DECODE_FRAGMENT) {
         c->ip_fragments++;
         const uint8_t *data;
         uint32_t caplen, reported;
-        if (tt_ipfrag_add(e->ipfrag, p, &frag, f->number, &data, &caplen, &reported) == 1) {
-            c->ip_reassembled++;
-            p->ip[p->n_ip - 1].reassembled = true;
-            p->anomalies &= ~TT_ANOM_BIT(TT_ANOM_IP_FRAGMENT);
-            st = frag.proto == 6 ? tt_decode_tcp(data, caplen, reported, p) : TT_DECODE_NOT_TCP;
-        } else {
-            st = TT_DECODE_NOT_TCP;
+        if (frag.caplen < frag.len || frag.len == 0) {
+            /* Wireshark reassembles only non-empty fragments captured whole; of any
+             * other it dissects the payload if it is the first fragment, else nothing. */
+            c->ip_frag_dropped++;
+            st = frag.offset == 0 ? tt_decode_ip_payload(frag.proto, frag.data, frag.caplen,
+                                                         frag.len, p, NULL)
+                                  : TT_DECODE_NOT_TCP;
+            break;
         }
+        if (tt_ipfrag_add(e->ipfrag, p, &frag, f->number, &data, &caplen, &reported,
+                          &p->anomalies) != 1) {
+            st = TT_DECODE_NOT_TCP;
+            break;
+        }
+        c->ip_reassembled++;
+        p->ip[p->n_ip - 1].reassembled = true;
+        p->anomalies &= ~TT_ANOM_BIT(TT_ANOM_IP_FRAGMENT);
+        st = tt_decode_ip_payload(frag.proto, data, caplen, reported, p, &frag);
     }
     p->frame = f->number;
     p->ts_ns = f->ts_ns;
+    p->ts_sec = f->ts_sec;
+    p->ts_nsec = f->ts_nsec;
     p->iface = f->iface;
     count_anomalies(c, p->anomalies);
     if (st != TT_DECODE_TCP) {
@@ -94,13 +114,19 @@ int tt_engine_feed(tt_engine *e, const tt_frame *f, tt_segment *out)
         return 0;
     }
     c->tcp_segments++;
-    out->time_rel_ns = f->ts_ns - e->first_ts_ns;
+    /* Wrapping difference: absurd time stamps must not be undefined behaviour. */
+    out->time_rel_ns = (int64_t)((uint64_t)f->ts_ns - (uint64_t)e->first_ts_ns);
+    out->time_rel_sec = (int64_t)((uint64_t)f->ts_sec - (uint64_t)e->first_ts_sec);
+    out->time_rel_nsec = (int64_t)f->ts_nsec - e->first_ts_nsec;
     return 1;
 }
 
 void tt_engine_finish(tt_engine *e)
 {
-    e->counters.ip_frag_dropped += tt_ipfrag_flush(e->ipfrag);
+    uint64_t incomplete = tt_ipfrag_flush(e->ipfrag);
+    /* Fragments of datagrams that never completed, counted under their anomaly. */
+    e->counters.anomalies[TT_ANOM_IP_FRAG_INCOMPLETE] += incomplete;
+    e->counters.ip_frag_dropped += incomplete;
     e->counters.ip_frag_dropped += tt_ipfrag_dropped(e->ipfrag);
 }
 

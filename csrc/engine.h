@@ -37,6 +37,8 @@ typedef struct tt_counters {
 typedef struct tt_segment {
     tt_packet pkt;
     int64_t time_rel_ns; /* since the first frame of the capture (frame.time_relative) */
+    int64_t time_rel_sec;  /* the same, exactly: time_rel_sec seconds + time_rel_nsec ns */
+    int64_t time_rel_nsec; /*   (time_rel_ns wraps for absurd time stamps; these do not) */
 } tt_segment;
 
 typedef struct tt_engine tt_engine;

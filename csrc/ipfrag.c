@@ -40,9 +40,12 @@ tt_ipfrag *tt_ipfrag_new(size_t mem_cap_bytes)
     return f;
 }
 
+/* Bytes a datagram of `size` holds: its buffer and its bitmap. */
+static size_t footprint(uint32_t size) { return size ? (size_t)size + size / 8 + 1 : 0; }
+
 static void dgram_free(tt_ipfrag *f, tt_dgram *d)
 {
-    f->used -= d->size + d->size / 8 + 1;
+    f->used -= footprint(d->size);
     free(d->buf);
     free(d->have);
     free(d);
@@ -80,7 +83,7 @@ static int grow(tt_ipfrag *f, tt_dgram *d, uint32_t need)
     uint32_t size = d->size ? d->size : 2048;
     while (size < need)
         size = size * 2 > TT_IPFRAG_MAX_PAYLOAD ? TT_IPFRAG_MAX_PAYLOAD : size * 2;
-    size_t add = (size - d->size) + (size / 8 - d->size / 8);
+    size_t add = footprint(size) - footprint(d->size);
     while (f->used + add > f->cap && f->head && f->head != d)
         drop_oldest(f);
     if (f->used + add > f->cap)
@@ -111,7 +114,8 @@ static int complete(const tt_dgram *d)
 }
 
 int tt_ipfrag_add(tt_ipfrag *f, const tt_packet *pkt, const tt_fragment *frag, uint64_t frame,
-                  const uint8_t **data, uint32_t *caplen, uint32_t *reported)
+                  const uint8_t **data, uint32_t *caplen, uint32_t *reported,
+                  uint64_t *anomalies)
 {
     const tt_ip_layer *ip = tt_packet_ip(pkt);
     if (!ip)
@@ -154,11 +158,23 @@ int tt_ipfrag_add(tt_ipfrag *f, const tt_packet *pkt, const tt_fragment *frag, u
         return 0;
     }
     d->n_frags++;
-    memcpy(d->buf + frag->offset, frag->data, frag->caplen);
+    /* Bytes already received are kept: on overlap the first copy wins, as in
+     * Wireshark's reassembly (which flags the overlap). */
+    int overlap = 0;
+    for (uint32_t i = frag->offset; i < end; i++) {
+        uint8_t bit = (uint8_t)(1u << (i % 8));
+        if (d->have[i / 8] & bit) {
+            overlap = 1;
+            continue;
+        }
+        if (i - frag->offset < frag->caplen)
+            d->buf[i] = frag->data[i - frag->offset];
+        d->have[i / 8] |= bit;
+    }
+    if (overlap && anomalies)
+        *anomalies |= TT_ANOM_BIT(TT_ANOM_IP_FRAG_OVERLAP);
     if (frag->caplen < frag->len && frag->offset + frag->caplen < d->captured_end)
         d->captured_end = frag->offset + frag->caplen;
-    for (uint32_t i = frag->offset; i < end; i++)
-        d->have[i / 8] |= (uint8_t)(1u << (i % 8));
     if (!frag->more)
         d->total = end;
     if (!complete(d))
@@ -170,9 +186,7 @@ int tt_ipfrag_add(tt_ipfrag *f, const tt_packet *pkt, const tt_fragment *frag, u
     *data = f->done;
     *reported = d->total;
     *caplen = d->captured_end < d->total ? d->captured_end : d->total;
-    f->used -= d->size; /* buf handed over to done */
-    d->size = d->size; /* have bitmap still accounted below */
-    f->used -= d->size / 8 + 1;
+    f->used -= footprint(d->size); /* buf handed over to done, bitmap freed */
     free(d->have);
     free(d);
     return 1;
@@ -191,6 +205,8 @@ uint64_t tt_ipfrag_flush(tt_ipfrag *f)
 }
 
 uint64_t tt_ipfrag_dropped(const tt_ipfrag *f) { return f->dropped; }
+
+size_t tt_ipfrag_used(const tt_ipfrag *f) { return f->used; }
 
 void tt_ipfrag_free(tt_ipfrag *f)
 {

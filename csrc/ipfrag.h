@@ -16,9 +16,15 @@ tt_ipfrag *tt_ipfrag_new(size_t mem_cap_bytes);
 
 /* Add a fragment; pkt's innermost IP layer gives the addresses. Returns 1 when this
  * fragment completed its datagram: *data (owned by ipfrag, valid until the next call)
- * holds *caplen captured bytes of a *reported-byte payload. Returns 0 otherwise. */
+ * holds *caplen captured bytes of a *reported-byte payload. Returns 0 otherwise.
+ * Bytes that overlap ones already held are dropped (the first copy wins) and set
+ * TT_ANOM_IP_FRAG_OVERLAP in *anomalies (may be NULL). */
 int tt_ipfrag_add(tt_ipfrag *f, const tt_packet *pkt, const tt_fragment *frag, uint64_t frame,
-                  const uint8_t **data, uint32_t *caplen, uint32_t *reported);
+                  const uint8_t **data, uint32_t *caplen, uint32_t *reported,
+                  uint64_t *anomalies);
+
+/* Bytes of fragments held now (buffers and bitmaps), never above the cap. */
+size_t tt_ipfrag_used(const tt_ipfrag *f);
 
 /* Drop every datagram still incomplete; returns how many fragments that dropped. */
 uint64_t tt_ipfrag_flush(tt_ipfrag *f);

@@ -102,6 +102,8 @@ typedef struct tt_ip_layer {
 typedef struct tt_packet {
     uint64_t frame;      /* 1-based number of the record in the capture */
     int64_t ts_ns;       /* nanoseconds since the Unix epoch */
+    int64_t ts_sec;      /* the time stamp exactly as read: ts_sec seconds + ts_nsec */
+    int32_t ts_nsec;     /*   nanoseconds (ts_ns wraps where this does not) */
     uint32_t caplen;     /* bytes captured */
     uint32_t wirelen;    /* bytes on the wire */
     int32_t linktype;    /* LINKTYPE_* of the interface */

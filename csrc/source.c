@@ -1,4 +1,6 @@
-/* source: libpcap-backed capture reader with per-link-type BPF filtering. */
+/* source: capture files in (classic pcap through libpcap, pcapng through the native
+ * reader in pcapng.c), with per-link-type BPF filtering. */
+#define _GNU_SOURCE /* fopencookie */
 #include "source.h"
 
 #include <errno.h>
@@ -8,7 +10,67 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "pcapng.h"
+
 #define TT_SOURCE_STDIO_BUF (128 * 1024) /* measured best for libpcap's fread pattern */
+
+/* Classic pcap records longer than the file header's snaplen: libpcap keeps only
+ * snaplen bytes of them, Wireshark keeps them whole (frame.cap_len is the record's
+ * caplen). So libpcap reads the file through a stream that shows it a header snaplen
+ * of 0, which it takes as "the largest for this link type"; the real snaplen is
+ * still reported by tt_source_snaplen. */
+#define TT_PCAP_SNAPLEN_OFF 16 /* offset of the snaplen field in the file header */
+
+typedef struct tt_snapfix {
+    FILE *fp;     /* owned: the file itself, unbuffered (the outer stream buffers) */
+    uint64_t pos; /* bytes read so far */
+} tt_snapfix;
+
+#if defined(__GLIBC__)
+static ssize_t snapfix_read(void *cookie, char *buf, size_t n)
+{
+    tt_snapfix *f = cookie;
+    size_t got = fread(buf, 1, n, f->fp);
+    if (got == 0 && ferror(f->fp))
+        return -1;
+    for (uint64_t i = TT_PCAP_SNAPLEN_OFF; i < TT_PCAP_SNAPLEN_OFF + 4; i++)
+        if (i >= f->pos && i < f->pos + got)
+            buf[i - f->pos] = 0;
+    f->pos += got;
+    return (ssize_t)got;
+}
+
+static int snapfix_close(void *cookie)
+{
+    tt_snapfix *f = cookie;
+    int rc = fclose(f->fp);
+    free(f);
+    return rc;
+}
+
+/* The file as a stream whose header snaplen reads 0; NULL (errno set) on failure. */
+static FILE *snapfix_open(const char *path)
+{
+    tt_snapfix *f = calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
+    f->fp = fopen(path, "rb");
+    if (!f->fp) {
+        free(f);
+        return NULL;
+    }
+    setvbuf(f->fp, NULL, _IONBF, 0);
+    cookie_io_functions_t io = {.read = snapfix_read, .close = snapfix_close};
+    FILE *out = fopencookie(f, "rb", io);
+    if (!out) {
+        fclose(f->fp);
+        free(f);
+    }
+    return out;
+}
+#else
+static FILE *snapfix_open(const char *path) { return fopen(path, "rb"); }
+#endif
 
 typedef struct tt_bpf_slot {
     int linktype;
@@ -17,7 +79,9 @@ typedef struct tt_bpf_slot {
 } tt_bpf_slot;
 
 struct tt_source {
-    pcap_t *pcap;             /* owned: closed with pcap_close (closes fp too) */
+    pcap_t *pcap;             /* owned: closed with pcap_close (closes fp too); NULL for pcapng */
+    tt_pcapng *ng;            /* owned: the native pcapng reader; NULL for classic pcap */
+    uint32_t ng_ifaces_seen;  /* pcapng interfaces whose link types were noted */
     FILE *fp;                 /* borrowed from pcap after pcap_fopen_offline */
     char *iobuf;              /* owned: stdio buffer for fp; outlives pcap */
     char *filter;             /* owned: filter expression, NULL for none */
@@ -79,6 +143,7 @@ tt_source *tt_source_open_offline(const char *path, const char *filter, tt_error
         tt_error_set(err, TT_ERR_NOMEM, "out of memory");
         return NULL;
     }
+    uint32_t file_snaplen = 0; /* the pcap header's, before snapfix hides it */
     struct stat st;
     if (stat(path, &st) != 0) {
         tt_error_set(err, errno == ENOENT ? TT_ERR_NOT_FOUND : TT_ERR_IO, "%s: %s", path,
@@ -89,43 +154,90 @@ tt_source *tt_source_open_offline(const char *path, const char *filter, tt_error
         tt_error_set(err, TT_ERR_IO, "%s: is a directory, not a capture file", path);
         goto fail;
     }
-    s->fp = fopen(path, "rb");
-    if (!s->fp) {
-        tt_error_set(err, errno == ENOENT ? TT_ERR_NOT_FOUND : TT_ERR_IO, "%s: %s", path,
-                     strerror(errno));
-        goto fail;
-    }
-    s->iobuf = malloc(TT_SOURCE_STDIO_BUF);
-    if (s->iobuf)
-        setvbuf(s->fp, s->iobuf, _IOFBF, TT_SOURCE_STDIO_BUF);
-    s->pcap = pcap_fopen_offline_with_tstamp_precision(s->fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-    if (!s->pcap) {
-        fclose(s->fp);
-        s->fp = NULL;
-        tt_error_set(err, TT_ERR_FORMAT, "%s: %s", path, errbuf[0] ? errbuf : "not a capture file");
-        goto fail;
-    }
-    s->linktype = pcap_datalink(s->pcap);
-    s->snaplen = (uint32_t)pcap_snapshot(s->pcap);
-    s->major = pcap_major_version(s->pcap);
-    s->minor = pcap_minor_version(s->pcap);
-    /* libpcap reports pcapng sections as version 1.0 and pcap as 2.4; the magic
-     * tells them apart. */
     {
-        unsigned char magic[4] = {0};
+        /* The magic tells pcapng (read natively: libpcap refuses interfaces with
+         * different link types or snaplens) from classic pcap (read by libpcap). */
+        unsigned char hdr[24] = {0};
         FILE *m = fopen(path, "rb");
-        size_t got = m ? fread(magic, 1, 4, m) : 0;
-        if (m)
-            fclose(m);
-        uint32_t le = got == 4 ? (uint32_t)magic[0] | (uint32_t)magic[1] << 8 |
-                                     (uint32_t)magic[2] << 16 | (uint32_t)magic[3] << 24
+        if (!m) {
+            tt_error_set(err, errno == ENOENT ? TT_ERR_NOT_FOUND : TT_ERR_IO, "%s: %s", path,
+                         strerror(errno));
+            goto fail;
+        }
+        size_t got = fread(hdr, 1, sizeof hdr, m);
+        fclose(m);
+        uint32_t le = got >= 4 ? (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 |
+                                     (uint32_t)hdr[2] << 16 | (uint32_t)hdr[3] << 24
                                : 0;
+        int swapped = le == 0xD4C3B2A1 || le == 0x4D3CB2A1 || le == 0x34CDB2A1;
         if (le == 0x0A0D0D0A)
             s->format = TT_FORMAT_PCAPNG;
         else if (le == 0xA1B23C4D || le == 0x4D3CB2A1)
             s->format = TT_FORMAT_PCAP_NSEC;
         else
             s->format = TT_FORMAT_PCAP;
+        if (s->format != TT_FORMAT_PCAPNG && got == sizeof hdr) {
+            const unsigned char *f = hdr + 20, *sl = hdr + TT_PCAP_SNAPLEN_OFF;
+            uint32_t network = swapped ? (uint32_t)f[0] << 24 | (uint32_t)f[1] << 16 |
+                                             (uint32_t)f[2] << 8 | f[3]
+                                       : (uint32_t)f[3] << 24 | (uint32_t)f[2] << 16 |
+                                             (uint32_t)f[1] << 8 | f[0];
+            file_snaplen = swapped ? (uint32_t)sl[0] << 24 | (uint32_t)sl[1] << 16 |
+                                         (uint32_t)sl[2] << 8 | sl[3]
+                                   : (uint32_t)sl[3] << 24 | (uint32_t)sl[2] << 16 |
+                                         (uint32_t)sl[1] << 8 | sl[0];
+            /* Wireshark refuses a link-type field with its reserved bits (16-25) set;
+             * libpcap ignores them. Bits 26-31 carry the FCS length. */
+            if (network & 0x03FF0000u) {
+                tt_error_set(err, TT_ERR_FORMAT,
+                             "%s: pcap: network type reserved field not zero (0x%08x)", path,
+                             network & 0x03FF0000u);
+                goto fail;
+            }
+        }
+    }
+    if (s->format == TT_FORMAT_PCAPNG) {
+        s->ng = tt_pcapng_open(path, err);
+        if (!s->ng) {
+            if (err && err->code == TT_ERR_FORMAT && !strstr(err->msg, path)) {
+                char msg[sizeof err->msg];
+                snprintf(msg, sizeof msg, "%s", err->msg);
+                tt_error_set(err, TT_ERR_FORMAT, "%s: %s", path, msg);
+            }
+            goto fail;
+        }
+        int32_t lt = 1;
+        uint32_t snap = 0;
+        if (!tt_pcapng_first_interface(s->ng, &lt, &snap)) {
+            lt = 1; /* no interface described: nothing to decode; Ethernet as libpcap's default */
+            snap = 0;
+        }
+        s->linktype = lt;
+        s->snaplen = snap;
+        tt_pcapng_version(s->ng, &s->major, &s->minor);
+    } else {
+        s->fp = snapfix_open(path);
+        if (!s->fp) {
+            tt_error_set(err, errno == ENOENT ? TT_ERR_NOT_FOUND : TT_ERR_IO, "%s: %s", path,
+                         strerror(errno));
+            goto fail;
+        }
+        s->iobuf = malloc(TT_SOURCE_STDIO_BUF);
+        if (s->iobuf)
+            setvbuf(s->fp, s->iobuf, _IOFBF, TT_SOURCE_STDIO_BUF);
+        s->pcap = pcap_fopen_offline_with_tstamp_precision(s->fp, PCAP_TSTAMP_PRECISION_NANO,
+                                                           errbuf);
+        if (!s->pcap) {
+            fclose(s->fp);
+            s->fp = NULL;
+            tt_error_set(err, TT_ERR_FORMAT, "%s: %s", path,
+                         errbuf[0] ? errbuf : "not a capture file");
+            goto fail;
+        }
+        s->linktype = pcap_datalink(s->pcap);
+        s->snaplen = file_snaplen ? file_snaplen : (uint32_t)pcap_snapshot(s->pcap);
+        s->major = pcap_major_version(s->pcap);
+        s->minor = pcap_minor_version(s->pcap);
     }
     note_linktype(s, s->linktype);
     if (filter && *filter) {
@@ -144,8 +256,67 @@ fail:
     return NULL;
 }
 
+/* Note the link types of interfaces the pcapng reader described since last time. */
+static void note_pcapng_ifaces(tt_source *s)
+{
+    uint32_t n = tt_pcapng_n_interfaces(s->ng);
+    for (; s->ng_ifaces_seen < n; s->ng_ifaces_seen++) {
+        int32_t lt;
+        uint32_t snap;
+        if (tt_pcapng_interface(s->ng, s->ng_ifaces_seen, &lt, &snap))
+            note_linktype(s, lt);
+    }
+}
+
+static int next_pcapng(tt_source *s, tt_frame *out, tt_error *err)
+{
+    for (;;) {
+        tt_pcapng_record rec;
+        int rc = tt_pcapng_next(s->ng, &rec, err);
+        note_pcapng_ifaces(s);
+        if (rc <= 0) {
+            if (rc < 0 && err && err->code == TT_ERR_TRUNCATED) {
+                char msg[sizeof err->msg];
+                snprintf(msg, sizeof msg, "%s", err->msg);
+                tt_error_set(err, TT_ERR_TRUNCATED, "after %llu whole records: %s",
+                             (unsigned long long)s->records, msg);
+            } else if (rc < 0 && err && err->code == TT_ERR_FORMAT) {
+                char msg[sizeof err->msg];
+                snprintf(msg, sizeof msg, "%s", err->msg);
+                tt_error_set(err, TT_ERR_FORMAT, "damaged capture after record %llu: %s",
+                             (unsigned long long)s->records, msg);
+            }
+            return rc;
+        }
+        s->records++;
+        out->data = rec.data;
+        out->caplen = rec.caplen;
+        out->wirelen = rec.wirelen;
+        out->ts_ns = rec.ts_ns;
+        out->ts_sec = rec.ts_sec;
+        out->ts_nsec = rec.ts_nsec;
+        out->linktype = rec.linktype;
+        out->iface = rec.iface;
+        out->number = s->records;
+        if (s->filter) {
+            tt_bpf_slot *slot = bpf_for(s, rec.linktype, rec.snaplen, err);
+            if (!slot)
+                return -1;
+            struct pcap_pkthdr h;
+            memset(&h, 0, sizeof h);
+            h.caplen = rec.caplen;
+            h.len = rec.wirelen;
+            if (!pcap_offline_filter(&slot->prog, &h, rec.data))
+                continue;
+        }
+        return 1;
+    }
+}
+
 int tt_source_next(tt_source *s, tt_frame *out, tt_error *err)
 {
+    if (s->ng)
+        return next_pcapng(s, out, err);
     for (;;) {
         struct pcap_pkthdr *h;
         const u_char *data;
@@ -169,7 +340,16 @@ int tt_source_next(tt_source *s, tt_frame *out, tt_error *err)
         out->data = data;
         out->caplen = h->caplen;
         out->wirelen = h->len;
-        out->ts_ns = (int64_t)h->ts.tv_sec * 1000000000 + (int64_t)h->ts.tv_usec;
+        /* Wireshark reads the record's seconds as unsigned 32 bits and, for microsecond
+         * files, the nanoseconds as (uint32)(usec * 1000): an invalid usec wraps
+         * rather than carrying into the seconds. libpcap sign-extends both fields and
+         * scales in 64 bits, so take the file's 32-bit values back out of it. */
+        out->ts_sec = (int64_t)(uint32_t)h->ts.tv_sec;
+        if (s->format == TT_FORMAT_PCAP_NSEC)
+            out->ts_nsec = (int32_t)(uint32_t)h->ts.tv_usec;
+        else
+            out->ts_nsec = (int32_t)((uint32_t)(h->ts.tv_usec / 1000) * 1000u);
+        out->ts_ns = (int64_t)((uint64_t)out->ts_sec * 1000000000u + (uint64_t)(int64_t)out->ts_nsec);
         out->linktype = s->linktype;
         out->iface = 0;
         out->number = s->records;
@@ -193,6 +373,7 @@ void tt_source_free(tt_source *s)
             pcap_freecode(&s->bpf[i].prog);
     if (s->pcap)
         pcap_close(s->pcap);
+    tt_pcapng_free(s->ng);
     free(s->iobuf);
     free(s->filter);
     free(s);

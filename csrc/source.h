@@ -1,8 +1,8 @@
 /* source: capture files in, frames out. The only module that includes pcap.h.
  *
- * Classic pcap (micro- and nanosecond) is read by libpcap; pcapng by libpcap too,
- * except files whose interfaces have different link types, which libpcap refuses and
- * which the native reader (pcapng.c) handles. BPF filters are compiled by libpcap once
+ * Classic pcap (micro- and nanosecond) is read by libpcap; pcapng by the native
+ * reader (pcapng.c), because libpcap refuses files whose interfaces have different
+ * link types or snapshot lengths. BPF filters are compiled by libpcap once
  * per link type and applied with pcap_offline_filter. */
 #ifndef TT_SOURCE_H
 #define TT_SOURCE_H
@@ -15,7 +15,9 @@ typedef struct tt_frame {
     const uint8_t *data; /* borrowed: valid until the next tt_source_next or free */
     uint32_t caplen;
     uint32_t wirelen;
-    int64_t ts_ns;       /* nanoseconds since the Unix epoch */
+    int64_t ts_ns;       /* nanoseconds since the Unix epoch (ts_sec*1e9+ts_nsec, wrapping) */
+    int64_t ts_sec;      /* seconds as Wireshark reads them (pcap: unsigned 32-bit) */
+    int32_t ts_nsec;     /* nanoseconds as the file says: may lie outside 0..1e9-1 */
     int32_t linktype;    /* LINKTYPE_* of the frame's interface */
     uint32_t iface;      /* interface index (pcapng), 0 for pcap */
     uint64_t number;     /* 1-based record number in the file, counted before the filter */

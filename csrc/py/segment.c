@@ -45,7 +45,18 @@ static PyObject *get_time_ns(PyObject *o, void *c) { (void)c; return PyLong_From
 static PyObject *get_time_rel_ns(PyObject *o, void *c)
 {
     (void)c;
-    return PyLong_FromLongLong(((SegmentObject *)o)->s.time_rel_ns);
+    /* Exact, from seconds + nanoseconds: time_rel_ns wraps for absurd time stamps. */
+    const tt_segment *s = &((SegmentObject *)o)->s;
+    PyObject *sec = PyLong_FromLongLong(s->time_rel_sec);
+    PyObject *giga = sec ? PyLong_FromLong(1000000000L) : NULL;
+    PyObject *prod = giga ? PyNumber_Multiply(sec, giga) : NULL;
+    PyObject *nsec = prod ? PyLong_FromLongLong(s->time_rel_nsec) : NULL;
+    PyObject *sum = nsec ? PyNumber_Add(prod, nsec) : NULL;
+    Py_XDECREF(sec);
+    Py_XDECREF(giga);
+    Py_XDECREF(prod);
+    Py_XDECREF(nsec);
+    return sum;
 }
 static PyObject *get_caplen(PyObject *o, void *c) { (void)c; return u64(PKT(o)->caplen); }
 static PyObject *get_wirelen(PyObject *o, void *c) { (void)c; return u64(PKT(o)->wirelen); }
