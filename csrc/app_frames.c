@@ -58,6 +58,19 @@ void tt_app_frames_add_chunk(tt_app_frames *f, const tt_reasm_chunk *c, uint64_t
     }
 }
 
+uint64_t tt_app_done_frame(const tt_reasm_chunk *c, uint64_t pos)
+{
+    if (c->frame)
+        return c->frame;
+    uint64_t at = 0;
+    for (size_t i = 0; i < c->n_parts; i++) {
+        at += c->parts[i].len;
+        if (pos < at)
+            return c->parts[i].frame;
+    }
+    return 0;
+}
+
 void tt_app_frames_clear(tt_app_frames *f)
 {
     free(f->v);

@@ -47,6 +47,11 @@ void tt_app_frames_add(tt_app_frames *f, uint64_t frame, uint64_t bytes);
  * the chunk's first byte), from the chunk's parts. */
 void tt_app_frames_add_chunk(tt_app_frames *f, const tt_reasm_chunk *c, uint64_t from, uint64_t len);
 
+/* The frame credited with completing a message whose last byte is at position pos of
+ * the chunk: the chunk's frame, or, for data released after a hole was given up
+ * (chunk frame 0), the frame that carried that byte. 0 when unknown. */
+uint64_t tt_app_done_frame(const tt_reasm_chunk *c, uint64_t pos);
+
 void tt_app_frames_clear(tt_app_frames *f);
 
 #endif

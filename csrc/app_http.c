@@ -560,7 +560,7 @@ static uint64_t feed_header(tt_http_conn *c, int dir, const tt_reasm_chunk *ch, 
             tt_app_frames_add_chunk(&d->frames, ch, *span_from, i - *span_from);
             *span_from = i;
             bool tunnel_after = d->m.body_kind == TT_HTTP_BODY_TUNNEL;
-            emit(c, d, ch->frame);
+            emit(c, d, tt_app_done_frame(ch, i - 1));
             if (tunnel_after)
                 d->state = ST_TUNNEL;
             *done = 1;
@@ -720,7 +720,7 @@ static void feed_data(tt_http_conn *c, int dir, const tt_reasm_chunk *ch)
             /* a body ended here */
             tt_app_frames_add_chunk(&d->frames, ch, span_from, i - span_from);
             d->m.end_off = ch->off + i;
-            emit(c, d, ch->frame);
+            emit(c, d, tt_app_done_frame(ch, i - 1));
             span_from = i;
         } else if (done) {
             span_from = i;
@@ -752,7 +752,7 @@ static void feed_lost(tt_http_conn *c, int dir, const tt_reasm_chunk *ch)
         tt_app_frames_add_chunk(&d->frames, ch, 0, take);
         d->m.end_off = ch->off + take;
         if (d->state == ST_BODY_LEN && !d->remaining) {
-            emit(c, d, ch->frame);
+            emit(c, d, take ? tt_app_done_frame(ch, take - 1) : ch->frame);
             if (take < ch->len)
                 d->resync = true; /* what follows the message was lost too */
         } else if (d->state == ST_CHUNK_DATA && take == ch->len) {

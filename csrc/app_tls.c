@@ -174,7 +174,7 @@ static void hs_data(tt_tls_conn *c, tls_dir *d, int dir, const tt_reasm_chunk *c
         tt_app_frames_add_chunk(&h->frames, ch, at, take);
         j += take;
         if (h->have == 4 && h->remaining == 0)
-            hs_emit(c, d, dir, ch->off + pos + j, ch->frame);
+            hs_emit(c, d, dir, ch->off + pos + j, tt_app_done_frame(ch, pos + j - 1));
     }
 }
 
@@ -191,7 +191,7 @@ static void hs_lost(tt_tls_conn *c, tls_dir *d, int dir, const tt_reasm_chunk *c
         h->keep = false;
         tt_app_frames_add_chunk(&h->frames, ch, 0, len);
         if (!h->remaining)
-            hs_emit(c, d, dir, ch->off + len, ch->frame);
+            hs_emit(c, d, dir, ch->off + len, tt_app_done_frame(ch, len - 1));
         return;
     }
     /* a handshake header was lost: message boundaries are unknown from here on */
@@ -285,7 +285,7 @@ static void feed_data(tt_tls_conn *c, int dir, const tt_reasm_chunk *ch)
                 if (d->rec.type == TT_TLS_CHANGE_CIPHER_SPEC)
                     d->ccs = true;
                 d->state = R_HDR;
-                rec_emit(c, d, dir, ch->off + i, ch->frame);
+                rec_emit(c, d, dir, ch->off + i, tt_app_done_frame(ch, i - 1));
             }
             break;
         }
@@ -313,7 +313,7 @@ static void feed_lost(tt_tls_conn *c, int dir, const tt_reasm_chunk *ch)
         }
         if (!d->remaining) {
             d->state = R_HDR;
-            rec_emit(c, d, dir, ch->off + take, ch->frame);
+            rec_emit(c, d, dir, ch->off + take, take ? tt_app_done_frame(ch, take - 1) : ch->frame);
         }
     }
     if (take == ch->len)

@@ -393,7 +393,7 @@ static uint64_t finish(tt_reasm *r, tt_reasm_end_reason reason, uint64_t frame)
             skip_gap(r, r->head->off, frame, false);
             anom |= TT_ANOM_BIT(TT_ANOM_TCP_REASM_GAP);
         }
-        drain(r, frame);
+        drain(r, 0); /* released, not completed by a frame */
     }
     if (r->fin_off != UINT64_MAX && r->next_off < r->fin_off) {
         skip_gap(r, r->fin_off, frame, false);
@@ -415,7 +415,7 @@ static uint64_t enforce_caps(tt_reasm *r, uint64_t frame)
                        r->budget->used_bytes > r->budget->cap_bytes)) {
         skip_gap(r, r->head->off, frame, true);
         anom |= TT_ANOM_BIT(TT_ANOM_TCP_REASM_GAP);
-        drain(r, frame);
+        drain(r, 0);
     }
     if (r->budget->used_bytes > r->budget->cap_bytes)
         hist_free(r);
@@ -461,6 +461,29 @@ uint64_t tt_reasm_insert(tt_reasm *r, const tt_reasm_seg *seg)
         anom |= finish(r, TT_REASM_END_FIN, r->fin_frame);
     else
         anom |= enforce_caps(r, s.frame);
+    return anom;
+}
+
+uint64_t tt_reasm_acked(tt_reasm *r, uint64_t ack_off, uint64_t frame)
+{
+    uint64_t anom = 0;
+    if (r->ended || ack_off <= r->next_off || ack_off - r->next_off > TT_REASM_MAX_ACK_JUMP)
+        return 0;
+    if (ack_off > r->fin_off)
+        ack_off = r->fin_off; /* the FIN's own sequence number is not a byte */
+    while (r->next_off < ack_off) {
+        /* the receiver has these bytes: no retransmission will bring them to the
+         * capture, so waiting for them is pointless */
+        uint64_t upto = r->head && r->head->off < ack_off ? r->head->off : ack_off;
+        if (upto > r->next_off) {
+            skip_gap(r, upto, frame, false);
+            r->st.acked_gaps++;
+            anom |= TT_ANOM_BIT(TT_ANOM_TCP_REASM_GAP);
+        }
+        drain(r, 0);
+    }
+    if (r->next_off >= r->fin_off)
+        anom |= finish(r, TT_REASM_END_FIN, r->fin_frame);
     return anom;
 }
 

@@ -21,8 +21,9 @@
  *    are delivered as a MISSING chunk: their length is known, their content never
  *    invented.
  *  - A hole that never fills becomes a GAP chunk (offset, length: the missed bytes)
- *    when the direction ends, or earlier when holding data behind it would exceed a
- *    cap (per stream, or the shared budget). Bytes that arrive later for a range
+ *    when the direction ends, when the receiver acknowledges past it (tt_reasm_acked:
+ *    the capture missed bytes the receiver got), or earlier when holding data behind
+ *    it would exceed a cap (per stream, or the shared budget). Bytes that arrive later for a range
  *    already given up on are counted as dropped (bytes and segments).
  *  - The caps are enforced after each insert: in between, memory can exceed them by at
  *    most the one segment being inserted.
@@ -87,6 +88,9 @@ typedef struct tt_reasm_chunk {
     uint64_t frame;             /* the frame whose arrival made the chunk deliverable:
                                    for in-order data the carrying frame, for held data the
                                    frame that filled the hole (Wireshark's "reassembled in");
+                                   0 for held data released because the hole before it was
+                                   given up (then parts say which frames carried it);
+                                   for GAP the frame that gave up (0 at a flush);
                                    for END the FIN/RST frame, 0 for a flush */
     tt_reasm_end_reason end;    /* END only */
 } tt_reasm_chunk;
@@ -124,6 +128,7 @@ typedef struct tt_reasm_stats {
     uint64_t gap_bytes;        /* GAP bytes (never seen: missed) */
     uint64_t gaps;             /* GAP chunks */
     uint64_t forced_gaps;      /* of those, skipped early because a cap was reached */
+    uint64_t acked_gaps;       /* of those, skipped because the receiver acknowledged them */
     uint64_t overlap_bytes;    /* bytes received again and discarded (first copy wins) */
     uint64_t overlap_unchecked;/* of those, bytes whose first copy was gone: not compared */
     uint64_t conflicts;        /* segments whose resent bytes differed from the first copy */
@@ -171,6 +176,19 @@ void tt_reasm_init(tt_reasm *r, const tt_reasm_config *cfg, tt_reasm_budget *bud
  * and a gap it forced (by a cap or by RST). Zero-length segments without FIN/RST are
  * fine (a no-op but for the counter). */
 uint64_t tt_reasm_insert(tt_reasm *r, const tt_reasm_seg *seg);
+
+/* The receiver acknowledged every byte before ack_off (its relative ACK number minus
+ * one; call it with the ACKs of the other direction). A hole below ack_off can never
+ * be filled: the receiver has the bytes, so no retransmission will bring them, and
+ * the capture simply missed them (Wireshark's "ACKed unseen segment"). Such holes are
+ * reported as GAP at once and what was held behind them is released, so a capture
+ * with losses streams on instead of holding data until the end. An ack_off more than
+ * TT_REASM_MAX_ACK_JUMP past next_off is ignored as implausible. Returns
+ * TT_ANOM_BIT(TT_ANOM_TCP_REASM_GAP) when a gap was reported. */
+uint64_t tt_reasm_acked(tt_reasm *r, uint64_t ack_off, uint64_t frame);
+
+/* RFC 7323 §2.3: a window never exceeds 2^30 bytes, so no ACK can run further ahead. */
+#define TT_REASM_MAX_ACK_JUMP (1ull << 30)
 
 /* End the direction now (end of capture): every held piece is delivered, each hole
  * before it and up to a FIN becomes a GAP, then END. frame is reported in END (0 when

@@ -346,10 +346,52 @@ static void test_rst_ends_with_gap(void)
     CHECK_EQ(f->out.n, 4);
     CHECK_EQ(f->out.ch[1].kind, TT_REASM_GAP);
     CHECK_EQ(f->out.ch[1].len, 5);
-    CHECK_EQ(f->out.ch[2].frame, 3);
+    CHECK_EQ(f->out.ch[1].frame, 3);   /* the RST gave up on the hole */
+    CHECK_EQ(f->out.ch[2].frame, 0);   /* released, not completed by a frame */
+    CHECK_EQ(f->out.ch[2].parts[0].frame, 2);
     CHECK_EQ(f->out.ch[3].end, TT_REASM_END_RST);
+    CHECK_EQ(f->out.ch[3].frame, 3);
     CHECK_EQ(f->r.st.held_bytes, 0);
     CHECK_EQ(f->budget.used_bytes, 0); /* the history is given back at the end */
+    fx_free(f);
+}
+
+/* The receiver acknowledged past a hole: the capture missed those bytes (Wireshark's
+ * "ACKed unseen segment"); the hole is reported at once and the data behind it flows. */
+static void test_acked_unseen_hole_released(void)
+{
+    fixture *f = fx_new(NULL, TT_REASM_BUDGET_DEFAULT);
+    put(f, TEXT, 0, 10, 1);
+    put(f, TEXT, 20, 10, 3);
+    CHECK_EQ(tt_reasm_acked(&f->r, 10, 2), 0); /* nothing missing below 10 */
+    CHECK_EQ(f->out.n, 1);
+    uint64_t anom = tt_reasm_acked(&f->r, 30, 4);
+    CHECK(anom & TT_ANOM_BIT(TT_ANOM_TCP_REASM_GAP));
+    CHECK_EQ(f->out.n, 3);
+    CHECK_EQ(f->out.ch[1].kind, TT_REASM_GAP);
+    CHECK_EQ(f->out.ch[1].off, 10);
+    CHECK_EQ(f->out.ch[1].len, 10);
+    CHECK_EQ(f->out.ch[1].frame, 4);
+    CHECK_EQ(f->out.ch[2].frame, 0);
+    CHECK_EQ(f->out.ch[2].parts[0].frame, 3);
+    CHECK_EQ(f->r.st.acked_gaps, 1);
+    CHECK_EQ(f->r.st.forced_gaps, 0);
+    /* acked bytes never seen at all, then a FIN: the ACK of the FIN ends the stream */
+    put_flags(f, TEXT, 40, 0, 5, TT_REASM_FIN);
+    tt_reasm_acked(&f->r, 41, 6);
+    CHECK(tt_reasm_ended(&f->r));
+    CHECK_EQ(f->out.ch[3].kind, TT_REASM_GAP);
+    CHECK_EQ(f->out.ch[3].off, 30);
+    CHECK_EQ(f->out.ch[3].len, 10);
+    CHECK_EQ(f->out.ch[4].kind, TT_REASM_END);
+    CHECK_EQ(f->out.ch[4].frame, 5);
+    CHECK_EQ(f->r.st.gap_bytes, 20);
+    fx_free(f);
+    /* an implausible ACK (past any window, RFC 7323) is ignored */
+    f = fx_new(NULL, TT_REASM_BUDGET_DEFAULT);
+    put(f, TEXT, 0, 10, 1);
+    CHECK_EQ(tt_reasm_acked(&f->r, 10 + TT_REASM_MAX_ACK_JUMP + 1, 2), 0);
+    CHECK_EQ(f->r.st.gaps, 0);
     fx_free(f);
 }
 
@@ -620,6 +662,7 @@ TT_TESTS(tt_reasm_tests) = {
     {"reasm/snaplen_truncated_missing", test_snaplen_truncated_missing},
     {"reasm/fin_ends_direction", test_fin_ends_direction},
     {"reasm/rst_ends_with_gap", test_rst_ends_with_gap},
+    {"reasm/acked_unseen_hole_released", test_acked_unseen_hole_released},
     {"reasm/stream_cap_forces_gap_and_counts_drop", test_stream_cap_forces_gap_and_counts_drop},
     {"reasm/piece_count_cap", test_piece_count_cap},
     {"reasm/shared_budget", test_shared_budget},
