@@ -251,10 +251,47 @@ static void emit(tt_http_conn *c, http_dir *d, uint64_t done_frame)
     d->state = c->tunnel ? ST_TUNNEL : ST_START;
 }
 
+static bool parse_start_line(http_dir *d);
+static bool parse_version(const uint8_t *p, size_t n, int *maj, int *min);
+
+/* A start line the snaplen cut: as much of it as was captured, so that a truncated
+ * capture still shows "GET /archive-dv7..." where the request was (as Wireshark
+ * does when it dissects a truncated segment). */
+static bool parse_partial_start_line(http_dir *d)
+{
+    const uint8_t *p = d->hbuf;
+    size_t n = d->hlen;
+    if (n >= 12 && memcmp(p, "HTTP/", 5) == 0) {
+        d->first_line_end = n;
+        return parse_start_line(d);
+    }
+    size_t i = 0;
+    while (i < n && is_tchar(p[i]))
+        i++;
+    if (i == 0 || i >= n || p[i] != ' ')
+        return false;
+    size_t t0 = ++i;
+    while (i < n && p[i] > ' ' && p[i] != 0x7f)
+        i++;
+    if (i == t0 || (i < n && p[i] != ' '))
+        return false;
+    if (i < n && !parse_version(p + i + 1, n - i - 1, &d->m.version_major, &d->m.version_minor) &&
+        n - i - 1 >= 8)
+        return false;
+    d->m.kind = TT_HTTP_REQUEST;
+    d->method = (span){0, t0 - 1};
+    d->uri = (span){t0, i - t0};
+    d->first_line_end = n;
+    return true;
+}
+
 /* The message cannot be finished: hand it over marked (when its start line made it a
  * message at all) and look for the next start line. */
 static void abandon(tt_http_conn *c, http_dir *d, uint32_t flags)
 {
+    if (d->in_msg && !d->start_ok && !d->resync && !d->first_line_end &&
+        (d->m.flags & TT_HTTP_F_TRUNCATED))
+        d->start_ok = parse_partial_start_line(d);
     if (d->in_msg && d->start_ok) {
         d->m.flags |= TT_HTTP_F_ABANDONED | flags;
         if (d->m.kind == TT_HTTP_REQUEST && d->state == ST_HEADER) { /* its response will come */
@@ -738,6 +775,8 @@ static void feed_lost(tt_http_conn *c, int dir, const tt_reasm_chunk *ch)
 {
     http_dir *d = &c->d[dir];
     uint64_t take = 0;
+    if (d->in_msg && ch->kind == TT_REASM_MISSING)
+        d->m.flags |= TT_HTTP_F_TRUNCATED;
     switch (d->state) {
     case ST_ENDED:
     case ST_TUNNEL:
@@ -776,8 +815,10 @@ static void feed_lost(tt_http_conn *c, int dir, const tt_reasm_chunk *ch)
 static void feed_end(tt_http_conn *c, int dir, const tt_reasm_chunk *ch)
 {
     http_dir *d = &c->d[dir];
-    if (d->in_msg && d->state == ST_BODY_CLOSE)
-        emit(c, d, ch->frame ? ch->frame : d->frames.last_frame); /* rule 7: ends at close */
+    /* RFC 9112 §6.3 rule 8: such a body ends when the server closes. Only a FIN is a
+     * close: a RST aborts, and the end of the capture is no end of the message. */
+    if (d->in_msg && d->state == ST_BODY_CLOSE && ch->end == TT_REASM_END_FIN)
+        emit(c, d, ch->frame ? ch->frame : d->frames.last_frame);
     else if (d->in_msg)
         abandon(c, d, 0);
     d->state = ST_ENDED;

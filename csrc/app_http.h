@@ -44,7 +44,8 @@ typedef enum tt_http_body {
     TT_HTTP_BODY_NONE = 0, /* no body: request without length, HEAD/1xx/204/304 response */
     TT_HTTP_BODY_LENGTH,   /* Content-Length */
     TT_HTTP_BODY_CHUNKED,  /* Transfer-Encoding: chunked (RFC 9112 §7.1) */
-    TT_HTTP_BODY_CLOSE,    /* response read until the connection closes */
+    TT_HTTP_BODY_CLOSE,    /* response read until the server's FIN (a RST or the end of
+                              the capture leaves it abandoned) */
     TT_HTTP_BODY_TUNNEL,   /* 101 or 2xx to CONNECT: the rest is another protocol */
 } tt_http_body;
 
@@ -56,6 +57,8 @@ enum {
     TT_HTTP_F_INVALID = 1u << 3,     /* a framing header that cannot be parsed */
     TT_HTTP_F_RESYNC = 1u << 4,      /* found by resynchronising after lost bytes */
     TT_HTTP_F_UNPAIRED = 1u << 5,    /* response with no request queued: method unknown */
+    TT_HTTP_F_TRUNCATED = 1u << 6,   /* some of its bytes were cut by the snaplen (MISSING
+                                        chunks), as opposed to never seen (GAP) */
 };
 
 typedef struct tt_http_msg {

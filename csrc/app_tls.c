@@ -146,7 +146,7 @@ static void hs_data(tt_tls_conn *c, tls_dir *d, int dir, const tt_reasm_chunk *c
                 bool hello = h->m.type == TT_TLS_HS_CLIENT_HELLO || h->m.type == TT_TLS_HS_SERVER_HELLO;
                 h->keep = hello && h->remaining <= c->cfg.max_hello_bytes;
                 if (hello && !h->keep)
-                    h->m.flags |= TT_TLS_F_TRUNCATED;
+                    h->m.flags |= TT_TLS_F_TOO_LONG;
             }
         } else {
             take = len - j < h->remaining ? len - j : h->remaining;
@@ -158,7 +158,7 @@ static void hs_data(tt_tls_conn *c, tls_dir *d, int dir, const tt_reasm_chunk *c
                     uint8_t *b = realloc(h->buf, cap);
                     if (!b) {
                         h->keep = false;
-                        h->m.flags |= TT_TLS_F_TRUNCATED;
+                        h->m.flags |= TT_TLS_F_TOO_LONG;
                     } else {
                         h->buf = b;
                         h->cap = cap;
@@ -188,6 +188,8 @@ static void hs_lost(tt_tls_conn *c, tls_dir *d, int dir, const tt_reasm_chunk *c
         h->remaining -= (uint32_t)len;
         h->m.missing_bytes += len;
         h->m.flags |= TT_TLS_F_MISSING;
+        if (ch->kind == TT_REASM_MISSING)
+            h->m.flags |= TT_TLS_F_TRUNCATED;
         h->keep = false;
         tt_app_frames_add_chunk(&h->frames, ch, 0, len);
         if (!h->remaining)
@@ -304,6 +306,8 @@ static void feed_lost(tt_tls_conn *c, int dir, const tt_reasm_chunk *ch)
         d->remaining -= (uint32_t)take;
         d->rec.missing_bytes += take;
         d->rec.flags |= TT_TLS_F_MISSING;
+        if (ch->kind == TT_REASM_MISSING)
+            d->rec.flags |= TT_TLS_F_TRUNCATED;
         c->st.missing_bytes += take;
         tt_app_frames_add_chunk(&d->frames, ch, 0, take);
         if (d->rec.type == TT_TLS_HANDSHAKE && !(d->rec.flags & TT_TLS_F_ENCRYPTED)) {

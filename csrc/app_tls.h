@@ -57,7 +57,8 @@ enum {
     TT_TLS_F_ENCRYPTED = 1u << 2,  /* handshake record after ChangeCipherSpec: not parsed */
     TT_TLS_F_ABANDONED = 1u << 3,  /* cut by the end of the stream or lost bytes */
     TT_TLS_F_BAD_LENGTH = 1u << 4, /* a length inside a hello overruns its container */
-    TT_TLS_F_TRUNCATED = 1u << 5,  /* hello longer than max_hello_bytes: extensions not read */
+    TT_TLS_F_TOO_LONG = 1u << 5,   /* hello longer than max_hello_bytes: extensions not read */
+    TT_TLS_F_TRUNCATED = 1u << 6,  /* some bytes cut by the snaplen (MISSING), not a GAP */
 };
 
 #define TT_TLS_MAX_HS_TYPES 16 /* handshake types listed per record */

@@ -450,6 +450,7 @@ static void test_gap_in_body_counted(void)
     CHECK_EQ(r.m[0].body_bytes, 20);
     CHECK_EQ(r.m[0].missing, 10);
     CHECK(r.m[0].flags & TT_HTTP_F_MISSING);
+    CHECK(r.m[0].flags & TT_HTTP_F_TRUNCATED); /* 3 of the 10 were cut by the snaplen */
     CHECK(!(r.m[0].flags & TT_HTTP_F_ABANDONED));
     CHECK_EQ(r.m[0].n_frames, 3); /* #1, #3 (missing bytes are still its bytes), #4 */
     CHECK_EQ(r.m[0].frames[1].frame, 3);
@@ -478,6 +479,64 @@ static void test_gap_past_body_end_resyncs(void)
     CHECK_EQ(r.m[0].end_off, hl + 5);
     CHECK_EQ(r.m[1].status, 202);
     CHECK(r.m[1].flags & TT_HTTP_F_RESYNC);
+    tt_http_conn_free(c);
+}
+
+/* The snaplen cut the request line itself: what was captured is still reported. */
+static void test_snaplen_cut_start_line(void)
+{
+    const char *req = "GET /archive-dv7cnezqmiuciuf.tar HTTP/1.1\r\nHost: a\r\n\r\n";
+    hrec r;
+    tt_http_conn *c = conn(&r);
+    feed(c, 0, req, 0, 28, 4);
+    lose(c, 0, TT_REASM_MISSING, 28, strlen(req), 4);
+    CHECK_EQ(r.n, 1);
+    CHECK(strcmp(r.m[0].method, "GET") == 0);
+    CHECK(strcmp(r.m[0].uri, "/archive-dv7cnezqmiuciuf") == 0);
+    CHECK(r.m[0].flags & TT_HTTP_F_TRUNCATED);
+    CHECK(r.m[0].flags & TT_HTTP_F_ABANDONED);
+    CHECK_EQ(r.m[0].frames[0].frame, 4);
+    CHECK_EQ(r.m[0].frames[0].bytes, 28); /* where the message ends is unknown */
+    /* a gap (bytes never seen) is no truncation: nothing to report */
+    tt_http_conn *c2 = conn(&r);
+    feed(c2, 0, req, 0, 28, 4);
+    lose(c2, 0, TT_REASM_GAP, 28, strlen(req), 5);
+    CHECK_EQ(r.n, 0);
+    tt_http_conn_free(c);
+    tt_http_conn_free(c2);
+}
+
+/* Data released after a hole was given up (chunk frame 0): the message is credited to
+ * the frame that carried its last byte. */
+static void test_released_chunk_credits_carrying_frame(void)
+{
+    const char *resp = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 204 No Content\r\n\r\n";
+    size_t n = strlen(resp), first = strstr(resp, "HTTP/1.1 204") - resp;
+    tt_reasm_part parts[2] = {{7, (uint32_t)first}, {9, (uint32_t)(n - first)}};
+    tt_reasm_chunk ch = {.kind = TT_REASM_DATA, .off = 0, .len = n, .data = (const uint8_t *)resp,
+                         .parts = parts, .n_parts = 2, .frame = 0};
+    hrec r;
+    tt_http_conn *c = conn(&r);
+    tt_http_conn_feed(c, 1, &ch);
+    CHECK_EQ(r.n, 2);
+    CHECK_EQ(r.m[0].done_frame, 7);
+    CHECK_EQ(r.m[1].done_frame, 9);
+    tt_http_conn_free(c);
+}
+
+/* A close-delimited body ends only at a FIN: the end of the capture leaves it cut. */
+static void test_close_delimited_cut_by_capture_end(void)
+{
+    const char *resp = "HTTP/1.0 200 OK\r\n\r\npartial";
+    hrec r;
+    tt_http_conn *c = conn(&r);
+    feed(c, 1, resp, 0, strlen(resp), 5);
+    tt_reasm_chunk ch = {.kind = TT_REASM_END, .off = strlen(resp), .end = TT_REASM_END_FLUSH};
+    tt_http_conn_feed(c, 1, &ch);
+    CHECK_EQ(r.n, 1);
+    CHECK(r.m[0].flags & TT_HTTP_F_ABANDONED);
+    CHECK_EQ(r.m[0].done_frame, 0);
+    CHECK_EQ(r.m[0].body_bytes, 7);
     tt_http_conn_free(c);
 }
 
@@ -591,6 +650,9 @@ TT_TESTS(tt_app_http_tests) = {
     {"app_http/gap_in_header_resyncs", test_gap_in_header_resyncs},
     {"app_http/gap_in_body_counted", test_gap_in_body_counted},
     {"app_http/gap_past_body_end_resyncs", test_gap_past_body_end_resyncs},
+    {"app_http/snaplen_cut_start_line", test_snaplen_cut_start_line},
+    {"app_http/released_chunk_credits_carrying_frame", test_released_chunk_credits_carrying_frame},
+    {"app_http/close_delimited_cut_by_capture_end", test_close_delimited_cut_by_capture_end},
     {"app_http/header_too_long", test_header_too_long},
     {"app_http/not_http_is_invalid_then_resyncs", test_not_http_is_invalid_then_resyncs},
     {"app_http/101_switches_to_tunnel", test_101_switches_to_tunnel},
