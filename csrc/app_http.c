@@ -350,10 +350,18 @@ static bool parse_start_line(http_dir *d)
     size_t t0 = ++i;
     while (i < n && p[i] > ' ' && p[i] != 0x7f)
         i++;
-    if (i == t0 || i >= n || p[i] != ' ')
+    if (i == t0 || (i < n && p[i] != ' '))
         return false;
-    if (!parse_version(p + i + 1, n - i - 1, &d->m.version_major, &d->m.version_minor))
+    if (i == n) {
+        /* RFC 1945 §4.1 Simple-Request: "GET" SP Request-URI CRLF, HTTP/0.9: no
+         * version, no header fields. Wireshark shows it as a request. */
+        if (t0 != 4 || memcmp(p, "GET", 3) != 0)
+            return false;
+        d->m.version_major = 0;
+        d->m.version_minor = 9;
+    } else if (!parse_version(p + i + 1, n - i - 1, &d->m.version_major, &d->m.version_minor)) {
         return false;
+    }
     d->m.kind = TT_HTTP_REQUEST;
     d->method = (span){0, t0 - 1};
     d->uri = (span){t0, i - t0};
@@ -586,6 +594,17 @@ static uint64_t feed_header(tt_http_conn *c, int dir, const tt_reasm_chunk *ch, 
                 return i;
             }
             d->start_ok = true;
+            if (d->m.version_major == 0 && d->m.kind == TT_HTTP_REQUEST) {
+                /* HTTP/0.9: the request is its one line; the response (raw bytes
+                 * until close) has no status line to pair with, so nothing is queued */
+                d->m.header_bytes = d->hlen;
+                d->m.end_off = ch->off + i;
+                tt_app_frames_add_chunk(&d->frames, ch, *span_from, i - *span_from);
+                *span_from = i;
+                emit(c, d, tt_app_done_frame(ch, i - 1));
+                *done = 1;
+                return i;
+            }
             continue;
         }
         if (d->line_len) {
@@ -682,11 +701,36 @@ static bool chunk_byte(http_dir *d, uint8_t b, bool *complete, size_t max_traile
     }
 }
 
+/* Whether the partial first line buffered so far can still become a start line. */
+static bool plausible_start(const http_dir *d)
+{
+    const uint8_t *p = d->hbuf;
+    size_t n = d->hlen, i = 0;
+    if (n && p[0] == 'H' && memcmp(p, "HTTP/", n < 5 ? n : 5) == 0)
+        return true;
+    while (i < n && is_tchar(p[i]))
+        i++;
+    if (i < n && p[i] != ' ')
+        return false;
+    for (; i < n; i++)
+        if (p[i] < ' ' && p[i] != '\r')
+            return false;
+    return true;
+}
+
 static void feed_data(tt_http_conn *c, int dir, const tt_reasm_chunk *ch)
 {
     http_dir *d = &c->d[dir];
     const uint8_t *p = ch->data;
     uint64_t n = ch->len, i = 0, span_from = 0;
+    if (d->state == ST_HEADER && !d->first_line_end && !plausible_start(d)) {
+        /* A segment boundary is where a message most likely starts (Wireshark
+         * looks for one at each segment that does not continue a message): drop a
+         * first line that can no longer be one and try again here. */
+        if (!d->resync)
+            c->st.invalid++;
+        abandon(c, d, 0);
+    }
     while (i < n) {
         uint64_t done = 0;
         switch (d->state) {
@@ -703,6 +747,16 @@ static void feed_data(tt_http_conn *c, int dir, const tt_reasm_chunk *ch)
             if (p[i] == '\r' || p[i] == '\n') { /* RFC 9112 §2.2: empty lines before a request */
                 if (d->resync)
                     c->st.skipped_bytes++;
+                i++;
+                break;
+            }
+            if (!is_tchar(p[i])) {
+                /* no method or "HTTP/" starts so: not a message start (bytes left
+                 * over from before the capture, padding): skip, and say so once */
+                if (!d->resync)
+                    c->st.invalid++;
+                d->resync = true;
+                c->st.skipped_bytes++;
                 i++;
                 break;
             }

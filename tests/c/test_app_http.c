@@ -7,7 +7,7 @@
 
 typedef struct hmsg {
     tt_http_kind kind;
-    int dir, status;
+    int dir, status, version_major, version_minor;
     char method[16], uri[64], reason[32], ctype[64], reqm[16];
     uint64_t header_bytes, body_bytes, content_bytes, start_off, end_off, missing, done_frame;
     uint64_t frames_total;
@@ -44,6 +44,8 @@ static void hsink(void *ctx, const tt_http_msg *m)
     h->kind = m->kind;
     h->dir = m->dir;
     h->status = m->status;
+    h->version_major = m->version_major;
+    h->version_minor = m->version_minor;
     cpy(h->method, sizeof h->method, m->method);
     cpy(h->uri, sizeof h->uri, m->uri);
     cpy(h->reason, sizeof h->reason, m->reason);
@@ -540,6 +542,47 @@ static void test_close_delimited_cut_by_capture_end(void)
     tt_http_conn_free(c);
 }
 
+/* RFC 1945 §4.1: an HTTP/0.9 Simple-Request is one line. */
+static void test_http09_simple_request(void)
+{
+    const char *req = "GET /\r\n\r\nGET /x HTTP/1.0\r\n\r\n";
+    hrec r;
+    tt_http_conn *c = conn(&r);
+    feed(c, 0, req, 0, strlen(req), 37);
+    CHECK_EQ(r.n, 2);
+    CHECK(strcmp(r.m[0].uri, "/") == 0);
+    CHECK_EQ(r.m[0].version_minor, 9);
+    CHECK_EQ(r.m[0].header_bytes, 7);
+    CHECK_EQ(r.m[0].done_frame, 37);
+    CHECK(strcmp(r.m[1].uri, "/x") == 0);
+    feed(c, 0, "POST /\r\n", 0, 8, 38); /* only GET existed in 0.9 */
+    CHECK_EQ(tt_http_conn_stats(c)->invalid, 1);
+    tt_http_conn_free(c);
+}
+
+/* Leftover bytes before the first message of a capture that starts mid-stream. */
+static void test_leftover_bytes_skipped(void)
+{
+    hrec r;
+    tt_http_conn *c = conn(&r);
+    feed(c, 0, "\0", 0, 1, 33);
+    const char *req = "GET /ping HTTP/1.1\r\n\r\n";
+    feed(c, 0, req - 1, 1, 1 + strlen(req), 1286);
+    CHECK_EQ(r.n, 1);
+    CHECK(strcmp(r.m[0].uri, "/ping") == 0);
+    CHECK_EQ(r.m[0].start_off, 1);
+    CHECK_EQ(r.m[0].done_frame, 1286);
+    tt_http_conn_free(c);
+    /* the end of a body whose start was not captured, then a request in the next segment */
+    c = conn(&r);
+    const char *tail = "a;b=\x01c";
+    feed(c, 0, tail, 0, strlen(tail), 1);
+    feed(c, 0, req - strlen(tail), strlen(tail), strlen(tail) + strlen(req), 2);
+    CHECK_EQ(r.n, 1);
+    CHECK_EQ(r.m[0].done_frame, 2);
+    tt_http_conn_free(c);
+}
+
 static void test_header_too_long(void)
 {
     tt_http_config cfg = {.max_header_bytes = 64};
@@ -653,6 +696,8 @@ TT_TESTS(tt_app_http_tests) = {
     {"app_http/snaplen_cut_start_line", test_snaplen_cut_start_line},
     {"app_http/released_chunk_credits_carrying_frame", test_released_chunk_credits_carrying_frame},
     {"app_http/close_delimited_cut_by_capture_end", test_close_delimited_cut_by_capture_end},
+    {"app_http/http09_simple_request", test_http09_simple_request},
+    {"app_http/leftover_bytes_skipped", test_leftover_bytes_skipped},
     {"app_http/header_too_long", test_header_too_long},
     {"app_http/not_http_is_invalid_then_resyncs", test_not_http_is_invalid_then_resyncs},
     {"app_http/101_switches_to_tunnel", test_101_switches_to_tunnel},
