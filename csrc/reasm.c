@@ -429,8 +429,15 @@ uint64_t tt_reasm_insert(tt_reasm *r, const tt_reasm_seg *seg)
     r->st.segments++;
     if (s.caplen > s.wirelen)
         s.caplen = s.wirelen;
-    if (s.off > UINT64_MAX - 1 - s.wirelen)
-        return 0; /* cannot come from 32-bit sequence numbers */
+    if (s.off > UINT64_MAX - 1 - s.wirelen ||
+        (s.off > r->next_off && s.off - r->next_off >= TT_REASM_MAX_AHEAD)) {
+        /* Half the sequence space ahead is behind, in serial arithmetic (RFC 1982):
+         * an offset that far is a wrapped difference (data from before the stream's
+         * start), never new data. Counted, not held. */
+        r->st.implausible_segments++;
+        r->st.implausible_bytes += s.wirelen;
+        return 0;
+    }
     uint64_t a = s.off, b = s.off + s.wirelen;
     if ((s.flags & TT_REASM_FIN) && r->fin_off == UINT64_MAX && !r->ended) {
         r->fin_off = b;

@@ -6,7 +6,10 @@
  *    sink, ctx) ... tt_reasm_insert(r, seg) ... tt_reasm_end(r, ...) ... tt_reasm_clear(r).
  *  - Positions are 64-bit stream offsets: offset 0 is the first byte after the SYN
  *    (relative sequence number 1). The caller derives them from relative sequence
- *    numbers, unwrapping the 32-bit space.
+ *    numbers, unwrapping the 32-bit space with wrap-safe differences; data from before
+ *    offset 0 (a retransmission of bytes sent before the capture began) must be
+ *    trimmed or dropped by the caller, never wrapped into a huge offset (such offsets,
+ *    2^31 or more ahead, are ignored and counted as implausible).
  *  - Delivery is streaming and synchronous: during insert/end the sink is called once
  *    per chunk, in stream order, with no gaps between consecutive chunks (a hole is
  *    itself a chunk of kind GAP). Chunk memory is borrowed until the sink returns.
@@ -136,6 +139,9 @@ typedef struct tt_reasm_stats {
     uint64_t dropped_bytes;    /* bytes arriving for a range a cap had already given up on */
     uint64_t dropped_segments; /* segments carrying such bytes */
     uint64_t after_end_bytes;  /* new bytes past the FIN or after the end: discarded */
+    uint64_t implausible_segments; /* segments TT_REASM_MAX_AHEAD or more past next_off:
+                                      a wrapped offset (data from before offset 0) */
+    uint64_t implausible_bytes;
     uint64_t held_bytes;       /* held now (with overhead) */
     uint64_t held_peak;        /* most held at once */
 } tt_reasm_stats;
@@ -189,6 +195,10 @@ uint64_t tt_reasm_acked(tt_reasm *r, uint64_t ack_off, uint64_t frame);
 
 /* RFC 7323 §2.3: a window never exceeds 2^30 bytes, so no ACK can run further ahead. */
 #define TT_REASM_MAX_ACK_JUMP (1ull << 30)
+
+/* A segment this far past next_off is a 32-bit difference that wrapped (serial number
+ * arithmetic, RFC 1982): it is ignored and counted (implausible_segments). */
+#define TT_REASM_MAX_AHEAD (1ull << 31)
 
 /* End the direction now (end of capture): every held piece is delivered, each hole
  * before it and up to a FIN becomes a GAP, then END. frame is reported in END (0 when

@@ -484,6 +484,12 @@ static void test_hostile_offset_ignored(void)
     fixture *f = fx_new(NULL, TT_REASM_BUDGET_DEFAULT);
     tt_reasm_seg g = {.off = UINT64_MAX - 3, .data = TEXT, .caplen = 10, .wirelen = 10, .frame = 1};
     CHECK_EQ(tt_reasm_insert(&f->r, &g), 0);
+    /* a wrapped 32-bit difference: data from before the stream's start */
+    tt_reasm_seg w = {.off = 0xfffffa79u, .data = TEXT, .caplen = 10, .wirelen = 10, .frame = 3};
+    CHECK_EQ(tt_reasm_insert(&f->r, &w), 0);
+    CHECK_EQ(f->r.st.implausible_segments, 2); /* with the one above */
+    CHECK_EQ(f->r.st.implausible_bytes, 20);
+    CHECK_EQ(f->r.n_pieces, 0);
     tt_reasm_seg h = {.off = 0, .data = TEXT, .caplen = 20, .wirelen = 10, .frame = 2}; /* caplen > wirelen */
     tt_reasm_insert(&f->r, &h);
     CHECK_EQ(f->r.st.bytes_delivered, 10);
