@@ -12,6 +12,8 @@
 #define TT_HTTP_MAX_START_LINE 8192u
 /* A chunk-size line (size and extensions) longer than this is invalid. */
 #define TT_HTTP_MAX_CHUNK_LINE 4096u
+/* Header buffer kept between messages; a bigger one is freed after its message. */
+#define TT_HTTP_KEEP_HBUF 4096u
 /* Request methods kept for pairing: longer tokens are truncated (HEAD, CONNECT fit). */
 #define TT_HTTP_METHOD_KEEP 15u
 
@@ -242,6 +244,12 @@ static void emit(tt_http_conn *c, http_dir *d, uint64_t done_frame)
     c->st.messages[m->dir]++;
     if (c->sink)
         c->sink(c->sink_ctx, m);
+    if (d->hcap > TT_HTTP_KEEP_HBUF) {
+        /* a rare big header: do not keep its buffer for the connection's lifetime */
+        free(d->hbuf);
+        d->hbuf = NULL;
+        d->hcap = 0;
+    }
     d->in_msg = false;
     d->start_ok = false;
     d->hlen = 0;

@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Hello buffer kept after its message; a bigger one is freed. */
+#define TT_TLS_KEEP_HELLO 2048u
+
 typedef enum rstate {
     R_HDR = 0, /* reading a record header */
     R_BODY,    /* inside a record's fragment */
@@ -110,6 +113,11 @@ static void hs_emit(tt_tls_conn *c, tls_dir *d, int dir, uint64_t end_off, uint6
     if (c->sink.handshake)
         c->sink.handshake(c->sink.ctx, &h->m);
     h->in_msg = false;
+    if (h->cap > TT_TLS_KEEP_HELLO) { /* hellos come once: do not keep a big buffer */
+        free(h->buf);
+        h->buf = NULL;
+        h->cap = 0;
+    }
 }
 
 /* Handshake bytes ch->data[pos, pos + len) of a record fragment. */
