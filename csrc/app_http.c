@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app_http_parse.h"
+
 /* A start line longer than this is not one: resynchronisation skips it. */
 #define TT_HTTP_MAX_START_LINE 8192u
 /* A chunk-size line (size and extensions) longer than this is invalid. */
@@ -73,42 +75,6 @@ struct tt_http_conn {
 
 static const span NO_SPAN = {SIZE_MAX, 0};
 
-/* ---- small character classes (RFC 9110 §5.6.2 tchar) ---- */
-
-static bool is_tchar(uint8_t c)
-{
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-        return true;
-    return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
-static bool is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
-
-static int hexval(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static bool ieq(const uint8_t *p, size_t n, const char *lit)
-{
-    size_t k = strlen(lit);
-    if (n != k)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        uint8_t a = p[i], b = (uint8_t)lit[i];
-        if (a >= 'A' && a <= 'Z')
-            a = (uint8_t)(a + 32);
-        if (a != b)
-            return false;
-    }
-    return true;
-}
 
 /* ---- construction ---- */
 
@@ -259,37 +225,27 @@ static void emit(tt_http_conn *c, http_dir *d, uint64_t done_frame)
     d->state = c->tunnel ? ST_TUNNEL : ST_START;
 }
 
-static bool parse_start_line(http_dir *d);
-static bool parse_version(const uint8_t *p, size_t n, int *maj, int *min);
 
-/* A start line the snaplen cut: as much of it as was captured, so that a truncated
- * capture still shows "GET /archive-dv7..." where the request was (as Wireshark
- * does when it dissects a truncated segment). */
-static bool parse_partial_start_line(http_dir *d)
+/* Parse the buffered start line (whole, or cut by the snaplen) into the message. */
+static bool start_line(http_dir *d, bool partial)
 {
-    const uint8_t *p = d->hbuf;
-    size_t n = d->hlen;
-    if (n >= 12 && memcmp(p, "HTTP/", 5) == 0) {
-        d->first_line_end = n;
-        return parse_start_line(d);
+    tt_http_start s;
+    bool ok = partial ? tt_http_parse_partial_start_line(d->hbuf, d->hlen, &s)
+                      : tt_http_parse_start_line(d->hbuf, d->first_line_end, &s);
+    if (!ok)
+        return false;
+    d->m.kind = s.kind;
+    d->m.version_major = s.version_major;
+    d->m.version_minor = s.version_minor;
+    d->m.status = s.status;
+    if (s.kind == TT_HTTP_REQUEST) {
+        d->method = (span){s.method_off, s.method_len};
+        d->uri = (span){s.uri_off, s.uri_len};
+    } else {
+        d->reason = (span){s.reason_off, s.reason_len};
     }
-    size_t i = 0;
-    while (i < n && is_tchar(p[i]))
-        i++;
-    if (i == 0 || i >= n || p[i] != ' ')
-        return false;
-    size_t t0 = ++i;
-    while (i < n && p[i] > ' ' && p[i] != 0x7f)
-        i++;
-    if (i == t0 || (i < n && p[i] != ' '))
-        return false;
-    if (i < n && !parse_version(p + i + 1, n - i - 1, &d->m.version_major, &d->m.version_minor) &&
-        n - i - 1 >= 8)
-        return false;
-    d->m.kind = TT_HTTP_REQUEST;
-    d->method = (span){0, t0 - 1};
-    d->uri = (span){t0, i - t0};
-    d->first_line_end = n;
+    if (partial)
+        d->first_line_end = d->hlen;
     return true;
 }
 
@@ -299,7 +255,7 @@ static void abandon(tt_http_conn *c, http_dir *d, uint32_t flags)
 {
     if (d->in_msg && !d->start_ok && !d->resync && !d->first_line_end &&
         (d->m.flags & TT_HTTP_F_TRUNCATED))
-        d->start_ok = parse_partial_start_line(d);
+        d->start_ok = start_line(d, true);
     if (d->in_msg && d->start_ok) {
         d->m.flags |= TT_HTTP_F_ABANDONED | flags;
         if (d->m.kind == TT_HTTP_REQUEST && d->state == ST_HEADER) { /* its response will come */
@@ -320,147 +276,6 @@ static void abandon(tt_http_conn *c, http_dir *d, uint32_t flags)
 
 /* ---- the header block ---- */
 
-/* HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112 §2.3) */
-static bool parse_version(const uint8_t *p, size_t n, int *maj, int *min)
-{
-    if (n != 8 || memcmp(p, "HTTP/", 5) != 0 || !is_digit(p[5]) || p[6] != '.' || !is_digit(p[7]))
-        return false;
-    *maj = p[5] - '0';
-    *min = p[7] - '0';
-    return true;
-}
-
-/* request-line = method SP request-target SP HTTP-version (RFC 9112 §3)
- * status-line = HTTP-version SP status-code SP [ reason-phrase ] (RFC 9112 §4) */
-static bool parse_start_line(http_dir *d)
-{
-    const uint8_t *p = d->hbuf;
-    size_t n = d->first_line_end;
-    while (n && (p[n - 1] == '\n' || p[n - 1] == '\r'))
-        n--;
-    if (n >= 12 && memcmp(p, "HTTP/", 5) == 0) {
-        if (!parse_version(p, 8, &d->m.version_major, &d->m.version_minor) || p[8] != ' ' ||
-            !is_digit(p[9]) || !is_digit(p[10]) || !is_digit(p[11]))
-            return false;
-        if (n > 12 && p[12] != ' ')
-            return false;
-        d->m.kind = TT_HTTP_RESPONSE;
-        d->m.status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
-        d->reason.off = n > 12 ? 13 : 12;
-        d->reason.len = n > 12 ? n - 13 : 0;
-        return true;
-    }
-    size_t i = 0;
-    while (i < n && is_tchar(p[i]))
-        i++;
-    if (i == 0 || i >= n || p[i] != ' ')
-        return false;
-    size_t t0 = ++i;
-    while (i < n && p[i] > ' ' && p[i] != 0x7f)
-        i++;
-    if (i == t0 || (i < n && p[i] != ' '))
-        return false;
-    if (i == n) {
-        /* RFC 1945 §4.1 Simple-Request: "GET" SP Request-URI CRLF, HTTP/0.9: no
-         * version, no header fields. Wireshark shows it as a request. */
-        if (t0 != 4 || memcmp(p, "GET", 3) != 0)
-            return false;
-        d->m.version_major = 0;
-        d->m.version_minor = 9;
-    } else if (!parse_version(p + i + 1, n - i - 1, &d->m.version_major, &d->m.version_minor)) {
-        return false;
-    }
-    d->m.kind = TT_HTTP_REQUEST;
-    d->method = (span){0, t0 - 1};
-    d->uri = (span){t0, i - t0};
-    return true;
-}
-
-/* Content-Length = 1*DIGIT, possibly repeated as a list of equal values (RFC 9110
- * §8.6, RFC 9112 §6.3 rule 5). -1 when invalid. */
-static int64_t parse_length(const uint8_t *p, size_t n, int64_t prev)
-{
-    int64_t v = prev;
-    size_t i = 0;
-    while (i < n) {
-        while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == ','))
-            i++;
-        if (i == n)
-            break;
-        int64_t x = 0;
-        size_t k = 0;
-        while (i < n && is_digit(p[i])) {
-            if (x > (INT64_MAX - 9) / 10)
-                return -1;
-            x = x * 10 + (p[i++] - '0');
-            k++;
-        }
-        if (!k || (i < n && p[i] != ' ' && p[i] != '\t' && p[i] != ','))
-            return -1;
-        if (v >= 0 && v != x)
-            return -1;
-        v = x;
-    }
-    return v;
-}
-
-/* Whether the last transfer coding of a Transfer-Encoding value is "chunked". */
-static bool final_chunked(const uint8_t *p, size_t n)
-{
-    size_t e = n;
-    while (e && (p[e - 1] == ' ' || p[e - 1] == '\t' || p[e - 1] == ','))
-        e--;
-    size_t b = e;
-    while (b && p[b - 1] != ',')
-        b--;
-    while (b < e && (p[b] == ' ' || p[b] == '\t'))
-        b++;
-    return ieq(p + b, e - b, "chunked");
-}
-
-typedef struct fields {
-    bool te, chunked, cl_bad;
-    int64_t cl;
-} fields;
-
-static void parse_fields(http_dir *d, fields *f)
-{
-    f->te = f->chunked = f->cl_bad = false;
-    f->cl = -1;
-    size_t i = d->first_line_end;
-    while (i < d->hlen) {
-        size_t e = i;
-        while (e < d->hlen && d->hbuf[e] != '\n')
-            e++;
-        size_t le = e;
-        if (le > i && d->hbuf[le - 1] == '\r')
-            le--;
-        const uint8_t *p = d->hbuf + i;
-        size_t n = le - i, colon = 0;
-        while (colon < n && p[colon] != ':')
-            colon++;
-        if (colon < n && colon > 0) {
-            size_t vb = colon + 1, ve = n;
-            while (vb < ve && (p[vb] == ' ' || p[vb] == '\t'))
-                vb++;
-            while (ve > vb && (p[ve - 1] == ' ' || p[ve - 1] == '\t'))
-                ve--;
-            if (ieq(p, colon, "content-length")) {
-                int64_t v = parse_length(p + vb, ve - vb, f->cl);
-                if (v < 0)
-                    f->cl_bad = true;
-                else
-                    f->cl = v;
-            } else if (ieq(p, colon, "transfer-encoding")) {
-                f->te = true;
-                f->chunked = final_chunked(p + vb, ve - vb); /* the last field decides */
-            } else if (ieq(p, colon, "content-type") && d->ctype.off == SIZE_MAX) {
-                d->ctype = (span){i + vb, ve - vb};
-            }
-        }
-        i = e + 1;
-    }
-}
 
 static void start_body(http_dir *d, tt_http_body kind, uint64_t len)
 {
@@ -490,8 +305,10 @@ static void start_body(http_dir *d, tt_http_body kind, uint64_t len)
 static bool header_done(tt_http_conn *c, int dir)
 {
     http_dir *d = &c->d[dir];
-    fields f;
-    parse_fields(d, &f);
+    tt_http_fields f;
+    tt_http_parse_fields(d->hbuf + d->first_line_end, d->hlen - d->first_line_end, &f);
+    if (f.has_ctype)
+        d->ctype = (span){d->first_line_end + f.ctype_off, f.ctype_len};
     d->m.header_bytes = d->hlen;
     d->m.content_length = f.cl;
     if (f.cl_bad)
@@ -508,7 +325,7 @@ static bool header_done(tt_http_conn *c, int dir)
         } else if (f.cl > 0) {
             start_body(d, TT_HTTP_BODY_LENGTH, (uint64_t)f.cl);
         }
-        if (ieq(meth, d->method.len, "connect")) /* RFC 9110 §9.3.6: a tunnel follows */
+        if (tt_http_ieq(meth, d->method.len, "connect")) /* RFC 9110 §9.3.6: a tunnel follows */
             d->m.body_kind = TT_HTTP_BODY_TUNNEL;
         return d->state == ST_HEADER;
     }
@@ -521,8 +338,8 @@ static bool header_done(tt_http_conn *c, int dir)
         d->m.flags |= TT_HTTP_F_UNPAIRED;
         c->st.unpaired++;
     }
-    bool head = paired && ieq((const uint8_t *)req.m, req.len, "head");
-    bool connect = paired && ieq((const uint8_t *)req.m, req.len, "connect");
+    bool head = paired && tt_http_ieq((const uint8_t *)req.m, req.len, "head");
+    bool connect = paired && tt_http_ieq((const uint8_t *)req.m, req.len, "connect");
     if (s == 101 || (connect && s >= 200 && s < 300)) {
         d->m.body_kind = TT_HTTP_BODY_TUNNEL; /* rule 2 */
         c->tunnel = true;
@@ -594,7 +411,7 @@ static uint64_t feed_header(tt_http_conn *c, int dir, const tt_reasm_chunk *ch, 
         if (!d->first_line_end) {
             d->first_line_end = d->hlen;
             d->line_len = 0;
-            if (!parse_start_line(d)) {
+            if (!start_line(d, false)) {
                 /* not a start line: this is not (or no longer) HTTP here */
                 if (!d->resync)
                     c->st.invalid++;
@@ -679,7 +496,7 @@ static bool chunk_byte(http_dir *d, uint8_t b, bool *complete, size_t max_traile
         } else if (b == ';' || b == ' ' || b == '\t') {
             d->chunk_ext = true;
         } else {
-            int v = hexval(b);
+            int v = tt_http_hexval(b);
             if (v < 0 || d->chunk_size > (UINT64_MAX >> 4))
                 d->chunk_bad = true;
             else
@@ -709,29 +526,13 @@ static bool chunk_byte(http_dir *d, uint8_t b, bool *complete, size_t max_traile
     }
 }
 
-/* Whether the partial first line buffered so far can still become a start line. */
-static bool plausible_start(const http_dir *d)
-{
-    const uint8_t *p = d->hbuf;
-    size_t n = d->hlen, i = 0;
-    if (n && p[0] == 'H' && memcmp(p, "HTTP/", n < 5 ? n : 5) == 0)
-        return true;
-    while (i < n && is_tchar(p[i]))
-        i++;
-    if (i < n && p[i] != ' ')
-        return false;
-    for (; i < n; i++)
-        if (p[i] < ' ' && p[i] != '\r')
-            return false;
-    return true;
-}
 
 static void feed_data(tt_http_conn *c, int dir, const tt_reasm_chunk *ch)
 {
     http_dir *d = &c->d[dir];
     const uint8_t *p = ch->data;
     uint64_t n = ch->len, i = 0, span_from = 0;
-    if (d->state == ST_HEADER && !d->first_line_end && !plausible_start(d)) {
+    if (d->state == ST_HEADER && !d->first_line_end && !tt_http_plausible_start(d->hbuf, d->hlen)) {
         /* A segment boundary is where a message most likely starts (Wireshark
          * looks for one at each segment that does not continue a message): drop a
          * first line that can no longer be one and try again here. */
@@ -758,7 +559,7 @@ static void feed_data(tt_http_conn *c, int dir, const tt_reasm_chunk *ch)
                 i++;
                 break;
             }
-            if (!is_tchar(p[i])) {
+            if (!tt_http_is_tchar(p[i])) {
                 /* no method or "HTTP/" starts so: not a message start (bytes left
                  * over from before the capture, padding): skip, and say so once */
                 if (!d->resync)
@@ -904,16 +705,3 @@ void tt_http_conn_feed(tt_http_conn *c, int dir, const tt_reasm_chunk *chunk)
     }
 }
 
-bool tt_http_sniff(const uint8_t *p, size_t len)
-{
-    static const char *const methods[] = {"GET ", "HEAD ", "POST ", "PUT ", "DELETE ",
-                                          "CONNECT ", "OPTIONS ", "TRACE ", "PATCH "};
-    if (len >= 7 && memcmp(p, "HTTP/1.", 7) == 0)
-        return true;
-    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
-        size_t k = strlen(methods[i]);
-        if (len >= k && memcmp(p, methods[i], k) == 0)
-            return true;
-    }
-    return false;
-}

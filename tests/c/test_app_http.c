@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "../../csrc/app_http.h"
+#include "../../csrc/app_http_parse.h"
 #include "tt_test.h"
 
 typedef struct hmsg {
@@ -670,6 +671,69 @@ static void test_conflicting_content_length_invalid(void)
     tt_http_conn_free(c2);
 }
 
+/* The pure parsers, one line at a time (RFC 9112 §3, §4, §6.3). */
+static void test_parse_start_lines(void)
+{
+    static const struct {
+        const char *line;
+        int ok, kind, status, minor;
+    } cases[] = {
+        {"GET /a?b HTTP/1.1\r\n", 1, TT_HTTP_REQUEST, 0, 1},
+        {"M-SEARCH * HTTP/1.1\n", 1, TT_HTTP_REQUEST, 0, 1},
+        {"HTTP/1.0 404 Not Found\r\n", 1, TT_HTTP_RESPONSE, 404, 0},
+        {"HTTP/1.1 200\r\n", 1, TT_HTTP_RESPONSE, 200, 1},
+        {"HTTP/1.1 20\r\n", 0, 0, 0, 0},
+        {"HTTP/1.1 2000 x\r\n", 0, 0, 0, 0},
+        {"GET / HTTP/1.1 extra\r\n", 0, 0, 0, 0},
+        {"GET  / HTTP/1.1\r\n", 0, 0, 0, 0},
+        {"GET /\r\n", 1, TT_HTTP_REQUEST, 0, 9},
+        {"POST /\r\n", 0, 0, 0, 0},
+        {"G(T / HTTP/1.1\r\n", 0, 0, 0, 0},
+        {"", 0, 0, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tt_http_start s;
+        bool ok = tt_http_parse_start_line((const uint8_t *)cases[i].line, strlen(cases[i].line), &s);
+        CHECK_EQ(ok, cases[i].ok);
+        if (ok) {
+            CHECK_EQ(s.kind, cases[i].kind);
+            CHECK_EQ(s.status, cases[i].status);
+            CHECK_EQ(s.version_minor, cases[i].minor);
+        }
+    }
+    tt_http_start s;
+    CHECK(tt_http_parse_start_line((const uint8_t *)"HTTP/1.1 301 Moved Permanently\r\n", 32, &s));
+    CHECK_EQ(s.reason_len, 17);
+    CHECK(tt_http_parse_partial_start_line((const uint8_t *)"PUT /up", 7, &s));
+    CHECK_EQ(s.uri_len, 3);
+    CHECK(!tt_http_parse_partial_start_line((const uint8_t *)"PUT", 3, &s));
+    CHECK(tt_http_plausible_start((const uint8_t *)"HTT", 3));
+    CHECK(tt_http_plausible_start((const uint8_t *)"GET /x", 6));
+    CHECK(!tt_http_plausible_start((const uint8_t *)"GE\x01", 3));
+}
+
+static void test_parse_fields(void)
+{
+    const char *f = "Host: a\r\ncontent-length:  12 \r\nTransfer-Encoding: gzip\r\n"
+                    "Transfer-Encoding: chunked\r\nContent-Type: text/html; charset=utf-8\r\n"
+                    "Content-Type: ignored\r\n\r\n";
+    tt_http_fields x;
+    tt_http_parse_fields((const uint8_t *)f, strlen(f), &x);
+    CHECK_EQ(x.cl, 12);
+    CHECK(!x.cl_bad);
+    CHECK(x.te && x.chunked);
+    CHECK(x.has_ctype);
+    CHECK(memcmp(f + x.ctype_off, "text/html; charset=utf-8", x.ctype_len) == 0);
+    CHECK_EQ(x.ctype_len, 24);
+    const char *g = "Content-Length: 5\r\nContent-Length: 6\r\nTransfer-Encoding: chunked, gzip\r\n\r\n";
+    tt_http_parse_fields((const uint8_t *)g, strlen(g), &x);
+    CHECK(x.cl_bad);
+    CHECK(x.te && !x.chunked);
+    const char *h = "Content-Length: 99999999999999999999999\r\n\r\n";
+    tt_http_parse_fields((const uint8_t *)h, strlen(h), &x);
+    CHECK(x.cl_bad);
+}
+
 static void test_sniff(void)
 {
     CHECK(tt_http_sniff((const uint8_t *)"GET / HTTP/1.1", 14));
@@ -703,6 +767,8 @@ TT_TESTS(tt_app_http_tests) = {
     {"app_http/101_switches_to_tunnel", test_101_switches_to_tunnel},
     {"app_http/connect_tunnel", test_connect_tunnel},
     {"app_http/conflicting_content_length_invalid", test_conflicting_content_length_invalid},
+    {"app_http/parse_start_lines", test_parse_start_lines},
+    {"app_http/parse_fields", test_parse_fields},
     {"app_http/sniff", test_sniff},
     {NULL, NULL},
 };
