@@ -168,6 +168,89 @@ static void test_seed_example_frames(void)
     free(resp);
 }
 
+/* Any split, local reordering and duplication of a pipelined response stream, through
+ * reassembly: the same messages, each frame's share summing to the message. */
+static uint64_t rnd(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+typedef struct frame_sum {
+    hrec r;
+    uint64_t sums[64];
+} frame_sum;
+
+static void sum_sink(void *ctx, const tt_http_msg *m)
+{
+    frame_sum *fs = ctx;
+    uint64_t s = 0;
+    for (size_t i = 0; i < m->n_frames; i++)
+        s += m->frames[i].bytes;
+    if (fs->r.n < 64)
+        fs->sums[fs->r.n] = s;
+    hsink(&fs->r, m);
+}
+
+static void test_randomized_segments_through_reassembly(void)
+{
+    const char *s = "HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n0123456789012345678901234567890123456789"
+                    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7\r\nabcdefg\r\n3;x=y\r\nhij\r\n0\r\n\r\n"
+                    "HTTP/1.1 204 No Content\r\n\r\n"
+                    "HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nnot";
+    size_t n = strlen(s);
+    uint64_t seed = 0x9e3779b97f4a7c15ull;
+    for (int iter = 0; iter < 300 && !tt_test_failures; iter++) {
+        struct { uint32_t off, len; } segs[400];
+        size_t k = 0;
+        for (uint32_t at = 0; at < n;) {
+            uint32_t len = 1 + (uint32_t)(rnd(&seed) % 40);
+            if (at + len > n)
+                len = (uint32_t)n - at;
+            segs[k].off = at;
+            segs[k++].len = len;
+            if (rnd(&seed) % 8 == 0) { /* a duplicate */
+                segs[k] = segs[k - 1];
+                k++;
+            }
+            at += len;
+        }
+        for (size_t i = 0; i + 1 < k; i++) /* local reordering */
+            if (rnd(&seed) % 4 == 0) {
+                uint32_t o = segs[i].off, l = segs[i].len;
+                segs[i] = segs[i + 1];
+                segs[i + 1].off = o;
+                segs[i + 1].len = l;
+            }
+        frame_sum fs;
+        memset(&fs, 0, sizeof fs);
+        tt_http_conn *c = tt_http_conn_new(NULL, sum_sink, &fs, NULL);
+        tt_reasm_budget b;
+        tt_reasm_budget_init(&b, TT_REASM_BUDGET_DEFAULT);
+        pipe_dir p1 = {c, 1};
+        tt_reasm r;
+        tt_reasm_init(&r, NULL, &b, reasm_to_http, &p1);
+        for (size_t i = 0; i < k; i++)
+            tt_reasm_insert(&r, &(tt_reasm_seg){segs[i].off, (const uint8_t *)s + segs[i].off,
+                                                segs[i].len, segs[i].len, i + 1, 0});
+        tt_reasm_insert(&r, &(tt_reasm_seg){n, NULL, 0, 0, k + 1, TT_REASM_FIN});
+        CHECK_EQ(fs.r.n, 4);
+        CHECK_EQ(fs.r.m[0].body_bytes, 40);
+        CHECK_EQ(fs.r.m[1].content_bytes, 10);
+        CHECK_EQ(fs.r.m[2].status, 204);
+        CHECK_EQ(fs.r.m[3].end_off, n);
+        for (size_t i = 0; i < 4; i++) {
+            CHECK_EQ(fs.sums[i], fs.r.m[i].end_off - fs.r.m[i].start_off);
+            CHECK_EQ(fs.r.m[i].flags & ~TT_HTTP_F_UNPAIRED, 0);
+            CHECK(fs.r.m[i].done_frame >= 1 && fs.r.m[i].done_frame <= k);
+        }
+        tt_reasm_clear(&r);
+        tt_http_conn_free(c);
+    }
+}
+
 /* ---- Content-Length, split at every byte ---- */
 
 static const char CL_RESP[] = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\nContent-Type:  text/plain ; x=1 \r\n\r\n"
@@ -744,6 +827,7 @@ static void test_sniff(void)
 
 TT_TESTS(tt_app_http_tests) = {
     {"app_http/seed_example_frames", test_seed_example_frames},
+    {"app_http/randomized_segments_through_reassembly", test_randomized_segments_through_reassembly},
     {"app_http/content_length_every_split", test_content_length_every_split},
     {"app_http/one_byte_at_a_time", test_one_byte_at_a_time},
     {"app_http/chunked_every_split", test_chunked_every_split},
