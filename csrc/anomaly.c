@@ -25,6 +25,14 @@ static const char *const tt_anomaly_names[TT_ANOM_COUNT] = {
     [TT_ANOM_TCP_OPT_DUPLICATE] = "tcp.opt.duplicate",
     [TT_ANOM_TCP_PAYLOAD_TRUNCATED] = "tcp.payload.truncated",
     [TT_ANOM_IP_OPT_LEN_INVALID] = "ip.opt.len.invalid",
+    [TT_ANOM_TCP_SEGMENT_OVERLAP_CONFLICT] = "tcp.segment.overlap.conflict",
+    [TT_ANOM_TCP_REASM_GAP] = "tcp.reassembly.gap",
+    [TT_ANOM_TCP_REASM_DROPPED] = "tcp.reassembly.dropped",
+    [TT_ANOM_HTTP_INVALID] = "http.invalid",
+    [TT_ANOM_HTTP_HEADER_TOO_LONG] = "http.header.too_long",
+    [TT_ANOM_HTTP_ABANDONED] = "http.abandoned",
+    [TT_ANOM_TLS_RECORD_INVALID] = "tls.record.invalid",
+    [TT_ANOM_TLS_HANDSHAKE_INVALID] = "tls.handshake.invalid",
 };
 
 const char *tt_anomaly_name(int anomaly)

@@ -31,6 +31,14 @@ typedef enum tt_anomaly {
     TT_ANOM_TCP_OPT_DUPLICATE,       /* tcp.opt.duplicate */
     TT_ANOM_TCP_PAYLOAD_TRUNCATED,   /* tcp.payload.truncated: payload cut by the snaplen */
     TT_ANOM_IP_OPT_LEN_INVALID,      /* ip.opt.len.invalid: an IPv4 option too short for its kind */
+    TT_ANOM_TCP_SEGMENT_OVERLAP_CONFLICT, /* tcp.segment.overlap.conflict: resent bytes differ from the first copy */
+    TT_ANOM_TCP_REASM_GAP,           /* tcp.reassembly.gap: stream bytes never seen, skipped (missed bytes) */
+    TT_ANOM_TCP_REASM_DROPPED,       /* tcp.reassembly.dropped: bytes discarded because the memory cap gave up on them */
+    TT_ANOM_HTTP_INVALID,            /* http.invalid: a start line or framing header that cannot be parsed */
+    TT_ANOM_HTTP_HEADER_TOO_LONG,    /* http.header.too_long: header block over the configured cap */
+    TT_ANOM_HTTP_ABANDONED,          /* http.abandoned: message cut by a gap or the end of the stream */
+    TT_ANOM_TLS_RECORD_INVALID,      /* tls.record.invalid: record type or length impossible; framing lost */
+    TT_ANOM_TLS_HANDSHAKE_INVALID,   /* tls.handshake.invalid: a handshake length that lies */
     TT_ANOM_COUNT
 } tt_anomaly;
 

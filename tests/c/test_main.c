@@ -9,11 +9,17 @@ int tt_test_failures;
 extern const tt_test_case tt_decode_tests[];
 extern const tt_test_case tt_ipfrag_tests[];
 extern const tt_test_case tt_pcapng_tests[];
+extern const tt_test_case tt_reasm_tests[];
+extern const tt_test_case tt_app_http_tests[];
+extern const tt_test_case tt_app_tls_tests[];
 
 static const tt_test_case *const tables[] = {
     tt_decode_tests,
     tt_ipfrag_tests,
     tt_pcapng_tests,
+    tt_reasm_tests,
+    tt_app_http_tests,
+    tt_app_tls_tests,
 };
 
 int main(int argc, char **argv)
