@@ -3,12 +3,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flow.h"
 #include "ipfrag.h"
 
 struct tt_engine {
     tt_engine_config cfg;
     tt_counters counters;
     tt_ipfrag *ipfrag;   /* owned: IP fragment reassembly */
+    tt_flow_table *flows; /* owned: TCP conversations */
     int have_first;
     int64_t first_ts_ns; /* timestamp of the first frame fed */
 };
@@ -37,7 +39,8 @@ tt_engine *tt_engine_new(const tt_engine_config *cfg, tt_error *err)
     if (!e->cfg.ipfrag_mem_cap_bytes)
         e->cfg.ipfrag_mem_cap_bytes = TT_IPFRAG_MEM_CAP_DEFAULT;
     e->ipfrag = tt_ipfrag_new(e->cfg.ipfrag_mem_cap_bytes);
-    if (!e->ipfrag) {
+    e->flows = tt_flow_new(e->cfg.flow_hash_seed);
+    if (!e->ipfrag || !e->flows) {
         tt_error_set(err, TT_ERR_NOMEM, "out of memory");
         goto fail;
     }
@@ -59,6 +62,44 @@ static void count_anomalies(tt_counters *c, uint64_t anomalies)
     for (int i = 0; i < TT_ANOM_COUNT; i++)
         if (anomalies & TT_ANOM_BIT(i))
             c->anomalies[i]++;
+}
+
+/* The client of a new conversation: the sender of a pure SYN, the receiver of a
+ * SYN/ACK, else the first sender. */
+static int client_side_of(const tt_packet *p, int side)
+{
+    return (p->flags & (TT_TCP_SYN | TT_TCP_ACK)) == (TT_TCP_SYN | TT_TCP_ACK) ? !side : side;
+}
+
+/* Find or create the conversation (a new one when a SYN reuses the ports with a
+ * new ISN) and run the sequence analysis. Wireshark gives a segment no
+ * conversation when its fixed header was not captured (dissection stops early). */
+static void analyze_segment(tt_engine *e, const tt_packet *p, tt_analysis *an)
+{
+    memset(an, 0, sizeof *an);
+    tt_flow_key key;
+    int side;
+    if (p->tcp_have < TT_TCP_HAVE_FIXED || !tt_flow_key_of(p, &key, &side))
+        return;
+    tt_conn_origin origin = TT_CONN_FOUND;
+    tt_conn *conn = tt_flow_lookup(e->flows, &key);
+    if (!conn || tt_analysis_syn_starts_new(&conn->an, side, p)) {
+        origin = conn ? TT_CONN_REUSED : TT_CONN_NEW;
+        int client = conn ? side : client_side_of(p, side);
+        conn = tt_flow_create(e->flows, &key, client);
+        if (!conn) {
+            e->counters.analysis_nomem++;
+            return;
+        }
+    }
+    if (!tt_analysis_run(&conn->an, side, origin, p, an))
+        e->counters.analysis_nomem++;
+    an->stream = conn->stream;
+    an->dir = side == conn->client_side ? 0 : 1;
+    const tt_flow_counters *fc = tt_flow_counters_get(e->flows);
+    e->counters.conns = fc->conns;
+    e->counters.conns_live = fc->conns_live;
+    e->counters.conns_replaced = fc->conns_replaced;
 }
 
 int tt_engine_feed(tt_engine *e, const tt_frame *f, tt_segment *out)
@@ -95,6 +136,7 @@ int tt_engine_feed(tt_engine *e, const tt_frame *f, tt_segment *out)
     }
     c->tcp_segments++;
     out->time_rel_ns = f->ts_ns - e->first_ts_ns;
+    analyze_segment(e, p, &out->an);
     return 1;
 }
 
@@ -111,5 +153,6 @@ void tt_engine_free(tt_engine *e)
     if (!e)
         return;
     tt_ipfrag_free(e->ipfrag);
+    tt_flow_free(e->flows);
     free(e);
 }
