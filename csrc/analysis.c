@@ -141,7 +141,7 @@ static void check_forward(tt_an_dir *fwd, const tt_an_dir *rev, const tt_packet 
     }
     /* DUPLICATE ACK */
     if (repeat && win) {
-        fwd->dupacknum = fwd->dupacknum == -1 ? 1 : fwd->dupacknum + 1;
+        fwd->dupacknum++;
         ta_flag(ta, TT_AF_DUPLICATE_ACK);
         ta->dupack_num = (uint32_t)fwd->dupacknum;
         ta->dupack_frame = fwd->lastnondupack;
@@ -163,6 +163,7 @@ static void check_retransmission(tt_an_conn *c, tt_an_dir *fwd, const tt_an_dir 
     /* One byte below nextseq with more than one byte: new data after a probe. */
     if (seglen > 1 && fwd->nextseq - 1u == seq)
         not_advanced = false;
+    /* Spurious: every byte was already acknowledged. */
     if (seglen > 0 && rev->lastack && tt_seq_le(seq + seglen, rev->lastack)) {
         ta_flag(ta, TT_AF_SPURIOUS_RETRANSMISSION | TT_AF_RETRANSMISSION);
         return;
@@ -283,18 +284,11 @@ static bool analyze(tt_an_conn *c, tt_an_dir *fwd, tt_an_dir *rev, const tt_pack
         fwd->dupacknum = 0;
     }
 
-    /* ACKED UNSEEN SEGMENT: acks beyond what rev was seen sending. */
+    /* ACKED UNSEEN SEGMENT: acks beyond what rev was seen sending; then move the
+     * mark so the same gap is reported once. */
     if (rev->maxseqtobeacked && tt_seq_gt(ack, rev->maxseqtobeacked) && (fl & ACK)) {
-        ta->exists = true;
-        /* Plain unsigned comparison, as in Wireshark. */
-        if (rev->maxseqtobeacked > rev->nextseq) {
-            rev->maxseqtobeacked = rev->nextseq;
-            ta->flags |= TT_AF_ACK_LOST_SEGMENT;
-        } else {
-            if (rev->dupacknum == 0)
-                ta->flags |= TT_AF_ACK_LOST_SEGMENT;
-            rev->dupacknum = -1;
-        }
+        ta_flag(ta, TT_AF_ACK_LOST_SEGMENT);
+        rev->maxseqtobeacked = rev->nextseq;
     }
 
     check_retransmission(c, fwd, rev, p, seglen, ta);
