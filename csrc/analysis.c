@@ -141,7 +141,7 @@ static void check_forward(tt_an_dir *fwd, const tt_an_dir *rev, const tt_packet 
     }
     /* DUPLICATE ACK */
     if (repeat && win) {
-        fwd->dupacknum++;
+        fwd->dupacknum = fwd->dupacknum == -1 ? 1 : fwd->dupacknum + 1;
         ta_flag(ta, TT_AF_DUPLICATE_ACK);
         ta->dupack_num = (uint32_t)fwd->dupacknum;
         ta->dupack_frame = fwd->lastnondupack;
@@ -284,10 +284,14 @@ static bool analyze(tt_an_conn *c, tt_an_dir *fwd, tt_an_dir *rev, const tt_pack
         fwd->dupacknum = 0;
     }
 
-    /* ACKED UNSEEN SEGMENT: acks beyond what rev was seen sending; then move the
-     * mark so the same gap is reported once. */
+    /* ACKED UNSEEN SEGMENT: acks beyond what rev was seen sending. Reported once
+     * per gap: the mark moves back to rev's nextseq, or, when it is already there,
+     * rev's dupacknum goes to -1 until rev's own ACK moves. */
     if (rev->maxseqtobeacked && tt_seq_gt(ack, rev->maxseqtobeacked) && (fl & ACK)) {
-        ta_flag(ta, TT_AF_ACK_LOST_SEGMENT);
+        ta->exists = true;
+        if (rev->dupacknum == 0)
+            ta->flags |= TT_AF_ACK_LOST_SEGMENT;
+        rev->dupacknum = -1;
         rev->maxseqtobeacked = rev->nextseq;
     }
 
