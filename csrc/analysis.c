@@ -285,13 +285,13 @@ static bool analyze(tt_an_conn *c, tt_an_dir *fwd, tt_an_dir *rev, const tt_pack
     }
 
     /* ACKED UNSEEN SEGMENT: acks beyond what rev was seen sending. Reported once
-     * per gap: the mark moves back to rev's nextseq, or, when it is already there,
-     * rev's dupacknum goes to -1 until rev's own ACK moves. */
+     * per stall of rev: again only after rev has sent something. */
+    fwd->al_reported = false;
     if (rev->maxseqtobeacked && tt_seq_gt(ack, rev->maxseqtobeacked) && (fl & ACK)) {
         ta->exists = true;
-        if (rev->dupacknum == 0)
+        if (!rev->al_reported)
             ta->flags |= TT_AF_ACK_LOST_SEGMENT;
-        rev->dupacknum = -1;
+        rev->al_reported = true;
         rev->maxseqtobeacked = rev->nextseq;
     }
 

@@ -98,6 +98,7 @@ typedef struct tt_an_dir {
     bool is_first_ack;       /* sent a SYN, no pure ACK yet: window not scaled (issue 14690) */
     bool valid_bif;
     bool push_set_last;
+    bool al_reported;        /* an ACKed unseen segment of this side was reported */
     int16_t win_scale;       /* shift, or TT_WS_UNKNOWN / TT_WS_NOT_USED */
     uint32_t base_seq;
     uint32_t nextseq;        /* highest next sequence number seen */
