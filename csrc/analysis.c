@@ -286,7 +286,8 @@ static bool analyze(tt_an_conn *c, tt_an_dir *fwd, tt_an_dir *rev, const tt_pack
 
     /* ACKED UNSEEN SEGMENT: acks beyond what rev was seen sending. Reported once
      * per stall of rev: again only after rev has sent something. */
-    fwd->al_reported = false;
+    if (!(ta->flags & TT_AF_DUPLICATE_ACK))
+        fwd->al_reported = false;
     if (rev->maxseqtobeacked && tt_seq_gt(ack, rev->maxseqtobeacked) && (fl & ACK)) {
         ta->exists = true;
         if (!rev->al_reported)
