@@ -372,6 +372,19 @@ static void apply_options(tt_an_dir *fwd, const tt_an_dir *rev, const tt_packet 
     }
 }
 
+/* Whether tshark's option dissection throws: options cut by the snaplen, or a
+ * SACK option without a single block (its dissector reads past the option). */
+static uint8_t option_error(const tt_packet *p)
+{
+    const tt_tcp_options *o = &p->opts;
+    for (int i = 0; i < o->n_kinds; i++)
+        if (o->kinds[i] == TT_TCPOPT_SACK && o->lens[i] < 10)
+            return TT_OPT_ERR_MALFORMED;
+    if (p->anomalies & TT_ANOM_BIT(TT_ANOM_TCP_OPT_TRUNCATED))
+        return TT_OPT_ERR_TRUNCATED;
+    return TT_OPT_ERR_NONE;
+}
+
 /* verify_tcp_window_scaling: scaling is used only when both SYNs offered it. */
 static void verify_window_scaling(tt_an_dir *fwd, tt_an_dir *rev, bool is_synack)
 {
@@ -454,6 +467,9 @@ bool tt_analysis_run(tt_an_conn *c, int side, tt_conn_origin origin, const tt_pa
         fwd->is_first_ack = false;
 
     apply_options(fwd, rev, p, out);
+    out->opt_error = option_error(p);
+    if (out->opt_error)
+        return ok; /* the exception skips the analysis tree and the SYN checks */
 
     /* What tshark shows of the analysis record. */
     out->have_ta = ta.exists;

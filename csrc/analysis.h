@@ -37,6 +37,14 @@ enum {
 /* Stable name of flag bit i ("retransmission", "duplicate_ack", ...), or NULL. */
 const char *tt_analysis_flag_name(int i);
 
+/* How tshark's option dissection ended when it threw: the analysis is then not
+ * shown and the Info line gets the exception's text. */
+enum {
+    TT_OPT_ERR_NONE = 0,
+    TT_OPT_ERR_TRUNCATED = 1, /* options cut by the snaplen: "[Packet size limited during capture]" */
+    TT_OPT_ERR_MALFORMED = 2, /* an option too short for its kind: "[Malformed Packet]" */
+};
+
 /* Window scale factor states (tcp.window_size_scalefactor). */
 #define TT_WS_UNKNOWN (-1)  /* no SYN seen: scaling unknown */
 #define TT_WS_NOT_USED (-2) /* a side did not offer the option: no scaling */
@@ -57,6 +65,7 @@ typedef struct tt_analysis {
     bool have_scalefactor; /* not a SYN */
     bool have_ack_rtt;
     bool have_initial_rtt;
+    uint8_t opt_error;     /* TT_OPT_ERR_*: tshark's option dissection stopped with an exception */
     uint8_t dir;           /* 0 client -> server, 1 server -> client */
     uint8_t completeness;  /* tcp.completeness: as it stood before this segment */
     uint8_t sack_count;    /* SACK blocks of this segment */

@@ -131,7 +131,7 @@ size_t tt_info_format(const tt_segment *s, char *buf, size_t size)
     buf[0] = '\0';
     const tt_packet *p = &s->pkt;
     const tt_analysis *an = &s->an;
-    if (an->hdr_ok && an->have_ta)
+    if (an->hdr_ok && an->have_ta && !an->opt_error)
         put_labels(&b, an);
     put(&b, "%u \u2192 %u", p->sport, p->dport);
     if (p->tcp_have < TT_TCP_HAVE_FIXED) {
@@ -152,7 +152,9 @@ size_t tt_info_format(const tt_segment *s, char *buf, size_t size)
     if (an->have_seglen)
         put(&b, " Len=%u", p->payload_len);
     put_options(&b, p, an);
-    if (p->anomalies & TT_ANOM_BIT(TT_ANOM_TCP_OPT_TRUNCATED))
+    if (an->opt_error == TT_OPT_ERR_TRUNCATED)
         put(&b, "[Packet size limited during capture]");
+    else if (an->opt_error == TT_OPT_ERR_MALFORMED)
+        put(&b, "[Malformed Packet]");
     return b.len;
 }
