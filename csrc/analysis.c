@@ -396,7 +396,8 @@ static void verify_window_scaling(tt_an_dir *fwd, tt_an_dir *rev, bool is_synack
     }
 }
 
-bool tt_analysis_run(tt_an_conn *c, int side, tt_conn_origin origin, const tt_packet *p, tt_analysis *out)
+bool tt_analysis_run(tt_an_conn *c, int side, tt_conn_origin origin, tt_seg_context ctx, const tt_packet *p,
+                     tt_analysis *out)
 {
     tt_an_dir *fwd = &c->dir[side], *rev = &c->dir[!side];
     uint16_t fl = p->flags;
@@ -431,8 +432,9 @@ bool tt_analysis_run(tt_an_conn *c, int side, tt_conn_origin origin, const tt_pa
     out->time_delta_ns = now - c->ts_prev_ns;
     c->ts_prev_ns = now;
 
-    /* The segment length is known when the header length fits the segment. */
-    out->have_seglen = !(p->anomalies & TT_ANOM_BIT(TT_ANOM_TCP_HDR_LEN_INVALID));
+    /* The segment length is known when the header length fits the segment, and
+     * not for a header quoted in an ICMP error. */
+    out->have_seglen = ctx == TT_SEG_NORMAL && !(p->anomalies & TT_ANOM_BIT(TT_ANOM_TCP_HDR_LEN_INVALID));
     uint32_t seglen = out->have_seglen ? p->payload_len : 0;
     out->seq = p->seq_raw;
     out->ack = p->ack_raw;

@@ -150,9 +150,15 @@ typedef enum tt_conn_origin {
     TT_CONN_REUSED,       /* new conversation because a SYN reused the ports */
 } tt_conn_origin;
 
+/* Where the segment was seen. */
+typedef enum tt_seg_context {
+    TT_SEG_NORMAL = 0,
+    TT_SEG_IN_ICMP,       /* the header quoted by an ICMP error: no segment length */
+} tt_seg_context;
+
 /* Analyse p, sent from key side `side` of conversation c. Returns false only when
  * out of memory (the unacked list could not grow); out is still filled. */
-bool tt_analysis_run(tt_an_conn *c, int side, tt_conn_origin origin, const tt_packet *p,
-                     tt_analysis *out);
+bool tt_analysis_run(tt_an_conn *c, int side, tt_conn_origin origin, tt_seg_context ctx,
+                     const tt_packet *p, tt_analysis *out);
 
 #endif

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "flow.h"
+#include "icmperr.h"
 #include "ipfrag.h"
 
 struct tt_engine {
@@ -74,7 +75,7 @@ static int client_side_of(const tt_packet *p, int side)
 /* Find or create the conversation (a new one when a SYN reuses the ports with a
  * new ISN) and run the sequence analysis. Wireshark gives a segment no
  * conversation when its fixed header was not captured (dissection stops early). */
-static void analyze_segment(tt_engine *e, const tt_packet *p, tt_analysis *an)
+static void analyze_segment(tt_engine *e, const tt_packet *p, tt_seg_context ctx, tt_analysis *an)
 {
     memset(an, 0, sizeof *an);
     tt_flow_key key;
@@ -92,7 +93,7 @@ static void analyze_segment(tt_engine *e, const tt_packet *p, tt_analysis *an)
             return;
         }
     }
-    if (!tt_analysis_run(&conn->an, side, origin, p, an))
+    if (!tt_analysis_run(&conn->an, side, origin, ctx, p, an))
         e->counters.analysis_nomem++;
     an->stream = conn->stream;
     an->dir = side == conn->client_side ? 0 : 1;
@@ -132,11 +133,19 @@ int tt_engine_feed(tt_engine *e, const tt_frame *f, tt_segment *out)
     count_anomalies(c, p->anomalies);
     if (st != TT_DECODE_TCP) {
         c->non_tcp++;
+        /* A TCP header quoted by an ICMP error moves its conversation in tshark. */
+        tt_packet inner;
+        if (st == TT_DECODE_NOT_TCP && tt_icmperr_inner_tcp(f->data, f->caplen, p, &inner)) {
+            inner.frame = f->number;
+            inner.ts_ns = f->ts_ns;
+            inner.iface = f->iface;
+            analyze_segment(e, &inner, TT_SEG_IN_ICMP, &out->an);
+        }
         return 0;
     }
     c->tcp_segments++;
     out->time_rel_ns = f->ts_ns - e->first_ts_ns;
-    analyze_segment(e, p, &out->an);
+    analyze_segment(e, p, TT_SEG_NORMAL, &out->an);
     return 1;
 }
 
