@@ -148,6 +148,7 @@ typedef enum tt_conn_origin {
     TT_CONN_FOUND = 0,    /* an existing conversation */
     TT_CONN_NEW,          /* first segment of a new conversation */
     TT_CONN_REUSED,       /* new conversation because a SYN reused the ports */
+    TT_CONN_EXPECTED,     /* first segment of a conversation announced earlier (FTP data) */
 } tt_conn_origin;
 
 /* Where the segment was seen. */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "flow.h"
+#include "expect.h"
 #include "icmperr.h"
 #include "ipfrag.h"
 
@@ -12,6 +13,7 @@ struct tt_engine {
     tt_counters counters;
     tt_ipfrag *ipfrag;   /* owned: IP fragment reassembly */
     tt_flow_table *flows; /* owned: TCP conversations */
+    tt_expect_table expect; /* announced data connections (FTP) */
     int have_first;
     int64_t first_ts_ns; /* timestamp of the first frame fed */
 };
@@ -41,6 +43,7 @@ tt_engine *tt_engine_new(const tt_engine_config *cfg, tt_error *err)
         e->cfg.ipfrag_mem_cap_bytes = TT_IPFRAG_MEM_CAP_DEFAULT;
     e->ipfrag = tt_ipfrag_new(e->cfg.ipfrag_mem_cap_bytes);
     e->flows = tt_flow_new(e->cfg.flow_hash_seed);
+    tt_expect_init(&e->expect);
     if (!e->ipfrag || !e->flows) {
         tt_error_set(err, TT_ERR_NOMEM, "out of memory");
         goto fail;
@@ -86,6 +89,8 @@ static void analyze_segment(tt_engine *e, const tt_packet *p, tt_seg_context ctx
     tt_conn *conn = tt_flow_lookup(e->flows, &key);
     if (!conn || tt_analysis_syn_starts_new(&conn->an, side, p)) {
         origin = conn ? TT_CONN_REUSED : TT_CONN_NEW;
+        if (!conn && tt_expect_take(&e->expect, &key))
+            origin = TT_CONN_EXPECTED;
         int client = conn ? side : client_side_of(p, side);
         conn = tt_flow_create(e->flows, &key, client);
         if (!conn) {
@@ -146,6 +151,7 @@ int tt_engine_feed(tt_engine *e, const tt_frame *f, tt_segment *out)
     c->tcp_segments++;
     out->time_rel_ns = f->ts_ns - e->first_ts_ns;
     analyze_segment(e, p, TT_SEG_NORMAL, &out->an);
+    tt_expect_ftp(&e->expect, p);
     return 1;
 }
 
