@@ -3,12 +3,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flow.h"
+#include "expect.h"
+#include "icmperr.h"
 #include "ipfrag.h"
 
 struct tt_engine {
     tt_engine_config cfg;
     tt_counters counters;
     tt_ipfrag *ipfrag;   /* owned: IP fragment reassembly */
+    tt_flow_table *flows; /* owned: TCP conversations */
+    tt_expect_table expect; /* announced data connections (FTP) */
     int have_first;
     int64_t first_ts_ns; /* timestamp of the first frame fed */
     int64_t first_ts_sec;
@@ -40,7 +45,9 @@ tt_engine *tt_engine_new(const tt_engine_config *cfg, tt_error *err)
     if (!e->cfg.ipfrag_mem_cap_bytes)
         e->cfg.ipfrag_mem_cap_bytes = TT_IPFRAG_MEM_CAP_DEFAULT;
     e->ipfrag = tt_ipfrag_new(e->cfg.ipfrag_mem_cap_bytes);
-    if (!e->ipfrag) {
+    e->flows = tt_flow_new(e->cfg.flow_hash_seed);
+    tt_expect_init(&e->expect);
+    if (!e->ipfrag || !e->flows) {
         tt_error_set(err, TT_ERR_NOMEM, "out of memory");
         goto fail;
     }
@@ -62,6 +69,46 @@ static void count_anomalies(tt_counters *c, uint64_t anomalies)
     for (int i = 0; i < TT_ANOM_COUNT; i++)
         if (anomalies & TT_ANOM_BIT(i))
             c->anomalies[i]++;
+}
+
+/* The client of a new conversation: the sender of a pure SYN, the receiver of a
+ * SYN/ACK, else the first sender. */
+static int client_side_of(const tt_packet *p, int side)
+{
+    return (p->flags & (TT_TCP_SYN | TT_TCP_ACK)) == (TT_TCP_SYN | TT_TCP_ACK) ? !side : side;
+}
+
+/* Find or create the conversation (a new one when a SYN reuses the ports with a
+ * new ISN) and run the sequence analysis. Wireshark gives a segment no
+ * conversation when its fixed header was not captured (dissection stops early). */
+static void analyze_segment(tt_engine *e, const tt_packet *p, tt_seg_context ctx, tt_analysis *an)
+{
+    memset(an, 0, sizeof *an);
+    tt_flow_key key;
+    int side;
+    if (p->tcp_have < TT_TCP_HAVE_FIXED || !tt_flow_key_of(p, &key, &side))
+        return;
+    tt_conn_origin origin = TT_CONN_FOUND;
+    tt_conn *conn = tt_flow_lookup(e->flows, &key);
+    if (!conn || tt_analysis_syn_starts_new(&conn->an, side, p)) {
+        origin = conn ? TT_CONN_REUSED : TT_CONN_NEW;
+        if (!conn && tt_expect_take(&e->expect, &key))
+            origin = TT_CONN_EXPECTED;
+        int client = conn ? side : client_side_of(p, side);
+        conn = tt_flow_create(e->flows, &key, client);
+        if (!conn) {
+            e->counters.analysis_nomem++;
+            return;
+        }
+    }
+    if (!tt_analysis_run(&conn->an, side, origin, ctx, p, an))
+        e->counters.analysis_nomem++;
+    an->stream = conn->stream;
+    an->dir = side == conn->client_side ? 0 : 1;
+    const tt_flow_counters *fc = tt_flow_counters_get(e->flows);
+    e->counters.conns = fc->conns;
+    e->counters.conns_live = fc->conns_live;
+    e->counters.conns_replaced = fc->conns_replaced;
 }
 
 int tt_engine_feed(tt_engine *e, const tt_frame *f, tt_segment *out)
@@ -111,6 +158,14 @@ int tt_engine_feed(tt_engine *e, const tt_frame *f, tt_segment *out)
     count_anomalies(c, p->anomalies);
     if (st != TT_DECODE_TCP) {
         c->non_tcp++;
+        /* A TCP header quoted by an ICMP error moves its conversation in tshark. */
+        tt_packet inner;
+        if (st == TT_DECODE_NOT_TCP && tt_icmperr_inner_tcp(f->data, f->caplen, p, &inner)) {
+            inner.frame = f->number;
+            inner.ts_ns = f->ts_ns;
+            inner.iface = f->iface;
+            analyze_segment(e, &inner, TT_SEG_IN_ICMP, &out->an);
+        }
         return 0;
     }
     c->tcp_segments++;
@@ -118,6 +173,8 @@ int tt_engine_feed(tt_engine *e, const tt_frame *f, tt_segment *out)
     out->time_rel_ns = (int64_t)((uint64_t)f->ts_ns - (uint64_t)e->first_ts_ns);
     out->time_rel_sec = (int64_t)((uint64_t)f->ts_sec - (uint64_t)e->first_ts_sec);
     out->time_rel_nsec = (int64_t)f->ts_nsec - e->first_ts_nsec;
+    analyze_segment(e, p, TT_SEG_NORMAL, &out->an);
+    tt_expect_ftp(&e->expect, p);
     return 1;
 }
 
@@ -137,5 +194,6 @@ void tt_engine_free(tt_engine *e)
     if (!e)
         return;
     tt_ipfrag_free(e->ipfrag);
+    tt_flow_free(e->flows);
     free(e);
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "analysis.h"
 #include "decode.h"
 #include "error.h"
 #include "packet.h"
@@ -17,6 +18,7 @@
 
 typedef struct tt_engine_config {
     size_t ipfrag_mem_cap_bytes; /* bytes of IP fragments held at once (0: default) */
+    uint64_t flow_hash_seed;     /* connection table hash seed (0: default) */
 } tt_engine_config;
 
 #define TT_IPFRAG_MEM_CAP_DEFAULT (64u * 1024 * 1024)
@@ -31,6 +33,10 @@ typedef struct tt_counters {
     uint64_t ip_reassembled;  /* datagrams completed from fragments */
     uint64_t ip_frag_dropped; /* fragments dropped: memory cap, overlap, never completed */
     uint64_t anomalies[TT_ANOM_COUNT]; /* frames showing each anomaly */
+    uint64_t conns;           /* TCP conversations (streams) created */
+    uint64_t conns_live;      /* conversations held in memory now */
+    uint64_t conns_replaced;  /* freed when a SYN with a new ISN reused their ports */
+    uint64_t analysis_nomem;  /* segments whose analysis was cut short by lack of memory */
 } tt_counters;
 
 /* One TCP segment as the engine delivers it. */
@@ -39,6 +45,7 @@ typedef struct tt_segment {
     int64_t time_rel_ns; /* since the first frame of the capture (frame.time_relative) */
     int64_t time_rel_sec;  /* the same, exactly: time_rel_sec seconds + time_rel_nsec ns */
     int64_t time_rel_nsec; /*   (time_rel_ns wraps for absurd time stamps; these do not) */
+    tt_analysis an;        /* conversation and sequence analysis (an.have_conv: any) */
 } tt_segment;
 
 typedef struct tt_engine tt_engine;

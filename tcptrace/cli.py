@@ -75,11 +75,14 @@ def cmd_list(argv: Sequence[str]) -> int:
     ap = argparse.ArgumentParser(prog="tcptrace",
                                  description="One line per TCP segment, as Wireshark's packet list shows it.")
     ap.add_argument("-f", "--filter", help="BPF filter, as libpcap compiles it")
+    ap.add_argument("-s", "--stream", type=int, metavar="N", help="only conversation N (tcp.stream)")
     ap.add_argument("capture")
     a = ap.parse_args(argv)
     out = sys.stdout
     with open_capture(a.capture, filter=a.filter) as cap:
         for seg in cap:
+            if a.stream is not None and seg.stream != a.stream:
+                continue
             out.write(listing_line(seg) + "\n")
     return 0
 

@@ -94,6 +94,51 @@ def _wscale_multiplier(s: Segment) -> List[str]:
     return [] if s.ws is None else [str(1 << min(s.ws, 14))]
 
 
+# ---- Conversation and sequence analysis (csrc/analysis.c) ----
+
+_simple("tcp.stream", "stream")
+_simple("tcp.seq", "seq")
+_simple("tcp.ack", "ack")
+_simple("tcp.nxtseq", "next_seq")
+_simple("tcp.window_size", "window")
+_simple("tcp.window_size_scalefactor", "ws_multiplier")
+_simple("tcp.analysis.duplicate_ack_num", "dup_ack_num")
+_simple("tcp.analysis.duplicate_ack_frame", "dup_ack_frame")
+_simple("tcp.analysis.acks_frame", "acks_frame")
+_simple("tcp.analysis.bytes_in_flight", "bytes_in_flight")
+_simple("tcp.analysis.push_bytes_sent", "push_bytes_sent")
+_simple("tcp.completeness", "completeness")
+
+
+def _flag_field(flag: str) -> FieldFunc:
+    # tshark prints an expert-info flag that is present as 1.
+    return lambda s: ["1"] if flag in s.analysis else []
+
+
+for _flag in ("retransmission", "fast_retransmission", "spurious_retransmission", "out_of_order",
+              "lost_segment", "ack_lost_segment", "duplicate_ack", "zero_window", "zero_window_probe",
+              "zero_window_probe_ack", "keep_alive", "keep_alive_ack", "window_update", "window_full",
+              "reused_ports"):
+    FIELDS[f"tcp.analysis.{_flag}"] = _flag_field(_flag)
+
+
+def _time_field(attr: str) -> FieldFunc:
+    def fn(s: Segment) -> List[str]:
+        v = getattr(s, attr)
+        return [] if v is None else [format_time_ns(v)]
+
+    return fn
+
+
+FIELDS["tcp.analysis.ack_rtt"] = _time_field("ack_rtt_ns")
+FIELDS["tcp.analysis.initial_rtt"] = _time_field("initial_rtt_ns")
+FIELDS["tcp.time_relative"] = _time_field("time_since_first_ns")
+FIELDS["tcp.time_delta"] = _time_field("time_since_prev_ns")
+FIELDS["tcp.options.sack_le"] = lambda s: [str(le) for le, _ in s.sack_rel]
+FIELDS["tcp.options.sack_re"] = lambda s: [str(re) for _, re in s.sack_rel]
+FIELDS["_ws.col.Info"] = lambda s: [s.info]
+
+
 def known_fields() -> List[str]:
     return sorted(FIELDS)
 

@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #include "../anomaly.h"
+#include "../info.h"
 
 typedef struct {
     PyObject_HEAD
@@ -268,6 +269,215 @@ static PyObject *get_anomalies(PyObject *o, void *c)
     return t;
 }
 
+/* ---- Conversation and sequence analysis (csrc/analysis.h) ---- */
+
+#define AN(o) (&((SegmentObject *)(o))->s.an)
+#define HAVE_CONV(o) (AN(o)->have_conv)
+#define HDR_OK(o) (AN(o)->have_conv && AN(o)->hdr_ok)
+#define TA(o) (HDR_OK(o) && AN(o)->have_ta)
+
+static PyObject *ns_to_seconds(int64_t ns) { return PyFloat_FromDouble((double)ns / 1e9); }
+
+static PyObject *get_stream(PyObject *o, void *c)
+{
+    (void)c;
+    if (!HAVE_CONV(o))
+        Py_RETURN_NONE;
+    return u64(AN(o)->stream);
+}
+static PyObject *get_dir(PyObject *o, void *c)
+{
+    (void)c;
+    if (!HAVE_CONV(o))
+        Py_RETURN_NONE;
+    return u64(AN(o)->dir);
+}
+static PyObject *get_seq(PyObject *o, void *c)
+{
+    (void)c;
+    if (!HAVE_CONV(o))
+        Py_RETURN_NONE;
+    return u64(AN(o)->seq);
+}
+static PyObject *get_ack(PyObject *o, void *c)
+{
+    (void)c;
+    if (!HDR_OK(o))
+        Py_RETURN_NONE;
+    return u64(AN(o)->ack);
+}
+static PyObject *get_next_seq(PyObject *o, void *c)
+{
+    (void)c;
+    if (!HDR_OK(o) || !AN(o)->have_seglen)
+        Py_RETURN_NONE;
+    return u64(AN(o)->nxtseq);
+}
+static PyObject *get_window(PyObject *o, void *c)
+{
+    (void)c;
+    if (!HDR_OK(o))
+        Py_RETURN_NONE;
+    return u64(AN(o)->window);
+}
+static PyObject *get_ws_multiplier(PyObject *o, void *c)
+{
+    (void)c;
+    if (!HDR_OK(o) || !AN(o)->have_scalefactor)
+        Py_RETURN_NONE;
+    return PyLong_FromLong(AN(o)->scalefactor);
+}
+static PyObject *get_analysis(PyObject *o, void *c)
+{
+    (void)c;
+    PyObject *names = PyList_New(0);
+    if (!names)
+        return NULL;
+    uint32_t f = TA(o) ? AN(o)->flags : 0;
+    for (int i = 0; i < TT_AF_COUNT; i++) {
+        if (!(f & (1u << i)))
+            continue;
+        PyObject *s = PyUnicode_FromString(tt_analysis_flag_name(i));
+        if (!s || PyList_Append(names, s) < 0) {
+            Py_XDECREF(s);
+            Py_DECREF(names);
+            return NULL;
+        }
+        Py_DECREF(s);
+    }
+    PyObject *fs = PyFrozenSet_New(names);
+    Py_DECREF(names);
+    return fs;
+}
+static PyObject *get_analysis_flags(PyObject *o, void *c)
+{
+    (void)c;
+    return u64(TA(o) ? AN(o)->flags : 0);
+}
+static PyObject *get_dup_ack_num(PyObject *o, void *c)
+{
+    (void)c;
+    if (!TA(o) || !AN(o)->dup_ack_num)
+        Py_RETURN_NONE;
+    return u64(AN(o)->dup_ack_num);
+}
+static PyObject *get_dup_ack_frame(PyObject *o, void *c)
+{
+    (void)c;
+    if (!TA(o) || !AN(o)->dup_ack_num)
+        Py_RETURN_NONE;
+    return u64(AN(o)->dup_ack_frame);
+}
+static PyObject *get_acks_frame(PyObject *o, void *c)
+{
+    (void)c;
+    if (!TA(o) || !AN(o)->acks_frame)
+        Py_RETURN_NONE;
+    return u64(AN(o)->acks_frame);
+}
+static PyObject *get_ack_rtt_ns(PyObject *o, void *c)
+{
+    (void)c;
+    if (!TA(o) || !AN(o)->have_ack_rtt)
+        Py_RETURN_NONE;
+    return PyLong_FromLongLong(AN(o)->ack_rtt_ns);
+}
+static PyObject *get_ack_rtt(PyObject *o, void *c)
+{
+    (void)c;
+    if (!TA(o) || !AN(o)->have_ack_rtt)
+        Py_RETURN_NONE;
+    return ns_to_seconds(AN(o)->ack_rtt_ns);
+}
+static PyObject *get_initial_rtt_ns(PyObject *o, void *c)
+{
+    (void)c;
+    if (!TA(o) || !AN(o)->have_initial_rtt)
+        Py_RETURN_NONE;
+    return PyLong_FromLongLong(AN(o)->initial_rtt_ns);
+}
+static PyObject *get_initial_rtt(PyObject *o, void *c)
+{
+    (void)c;
+    if (!TA(o) || !AN(o)->have_initial_rtt)
+        Py_RETURN_NONE;
+    return ns_to_seconds(AN(o)->initial_rtt_ns);
+}
+static PyObject *get_bytes_in_flight(PyObject *o, void *c)
+{
+    (void)c;
+    if (!TA(o) || !AN(o)->bytes_in_flight)
+        Py_RETURN_NONE;
+    return u64(AN(o)->bytes_in_flight);
+}
+static PyObject *get_push_bytes_sent(PyObject *o, void *c)
+{
+    (void)c;
+    if (!TA(o) || !AN(o)->bytes_in_flight)
+        Py_RETURN_NONE;
+    return u64(AN(o)->push_bytes_sent);
+}
+static PyObject *get_time_since_first_ns(PyObject *o, void *c)
+{
+    (void)c;
+    if (!HDR_OK(o))
+        Py_RETURN_NONE;
+    return PyLong_FromLongLong(AN(o)->time_rel_ns);
+}
+static PyObject *get_time_since_first(PyObject *o, void *c)
+{
+    (void)c;
+    if (!HDR_OK(o))
+        Py_RETURN_NONE;
+    return ns_to_seconds(AN(o)->time_rel_ns);
+}
+static PyObject *get_time_since_prev_ns(PyObject *o, void *c)
+{
+    (void)c;
+    if (!HDR_OK(o))
+        Py_RETURN_NONE;
+    return PyLong_FromLongLong(AN(o)->time_delta_ns);
+}
+static PyObject *get_time_since_prev(PyObject *o, void *c)
+{
+    (void)c;
+    if (!HDR_OK(o))
+        Py_RETURN_NONE;
+    return ns_to_seconds(AN(o)->time_delta_ns);
+}
+static PyObject *get_completeness(PyObject *o, void *c)
+{
+    (void)c;
+    if (!HAVE_CONV(o))
+        Py_RETURN_NONE;
+    return u64(AN(o)->completeness);
+}
+static PyObject *get_sack_rel(PyObject *o, void *c)
+{
+    (void)c;
+    const tt_analysis *an = AN(o);
+    int n = HDR_OK(o) ? an->sack_count : 0;
+    PyObject *t = PyTuple_New(n);
+    if (!t)
+        return NULL;
+    for (int i = 0; i < n; i++) {
+        PyObject *e = Py_BuildValue("(kk)", (unsigned long)an->sack_le[i], (unsigned long)an->sack_re[i]);
+        if (!e) {
+            Py_DECREF(t);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(t, i, e);
+    }
+    return t;
+}
+static PyObject *get_info(PyObject *o, void *c)
+{
+    (void)c;
+    char buf[TT_INFO_MAX];
+    size_t n = tt_info_format(&((SegmentObject *)o)->s, buf, sizeof buf);
+    return PyUnicode_DecodeUTF8(buf, (Py_ssize_t)n, "replace");
+}
+
 static PyGetSetDef segment_getset[] = {
     {"frame", get_frame, NULL, "Frame number in the capture, from 1 (frame.number).", NULL},
     {"time_ns", get_time_ns, NULL, "Capture time, nanoseconds since the Unix epoch.", NULL},
@@ -302,6 +512,31 @@ static PyGetSetDef segment_getset[] = {
     {"mptcp", get_mptcp, NULL, "An MPTCP option (kind 30) is present.", NULL},
     {"options", get_options, NULL, "Option kinds in wire order, NOP and EOL included.", NULL},
     {"anomalies", get_anomalies, NULL, "Stable names of the decoding anomalies of this frame.", NULL},
+    {"stream", get_stream, NULL, "Conversation index, from 0 in order of first appearance (tcp.stream).", NULL},
+    {"dir", get_dir, NULL, "0 client->server (the client sent the first SYN, else the first segment), 1 back.", NULL},
+    {"seq", get_seq, NULL, "Relative sequence number (tcp.seq).", NULL},
+    {"ack", get_ack, NULL, "Relative acknowledgment number (tcp.ack; raw when ACK is not set).", NULL},
+    {"next_seq", get_next_seq, NULL, "Relative next sequence number: seq + len (+1 SYN, +1 FIN) (tcp.nxtseq).", NULL},
+    {"window", get_window, NULL, "Calculated window: raw << the sender's scale (tcp.window_size).", NULL},
+    {"ws_multiplier", get_ws_multiplier, NULL, "Window scale multiplier, -1 unknown, -2 not used; None on SYNs (tcp.window_size_scalefactor).", NULL},
+    {"analysis", get_analysis, NULL, "frozenset of tcp.analysis flag names (\"retransmission\", \"duplicate_ack\", ...).", NULL},
+    {"analysis_flags", get_analysis_flags, NULL, "The analysis flags as an int bitmask (bit order of tcptrace.ANALYSIS_FLAGS).", NULL},
+    {"dup_ack_num", get_dup_ack_num, NULL, "Duplicate ACK count, or None (tcp.analysis.duplicate_ack_num).", NULL},
+    {"dup_ack_frame", get_dup_ack_frame, NULL, "Frame this ACK duplicates, or None (tcp.analysis.duplicate_ack_frame).", NULL},
+    {"acks_frame", get_acks_frame, NULL, "Frame this segment acknowledges, or None (tcp.analysis.acks_frame).", NULL},
+    {"ack_rtt", get_ack_rtt, NULL, "Seconds since the acknowledged segment, or None (tcp.analysis.ack_rtt).", NULL},
+    {"ack_rtt_ns", get_ack_rtt_ns, NULL, "ack_rtt in nanoseconds, or None.", NULL},
+    {"initial_rtt", get_initial_rtt, NULL, "Handshake RTT in seconds, or None (tcp.analysis.initial_rtt).", NULL},
+    {"initial_rtt_ns", get_initial_rtt_ns, NULL, "initial_rtt in nanoseconds, or None.", NULL},
+    {"bytes_in_flight", get_bytes_in_flight, NULL, "Unacknowledged bytes after this segment, or None (tcp.analysis.bytes_in_flight).", NULL},
+    {"push_bytes_sent", get_push_bytes_sent, NULL, "Bytes sent since the last PSH, or None (tcp.analysis.push_bytes_sent).", NULL},
+    {"time_since_first", get_time_since_first, NULL, "Seconds since the conversation's first segment (tcp.time_relative).", NULL},
+    {"time_since_first_ns", get_time_since_first_ns, NULL, "time_since_first in nanoseconds.", NULL},
+    {"time_since_prev", get_time_since_prev, NULL, "Seconds since the conversation's previous segment (tcp.time_delta).", NULL},
+    {"time_since_prev_ns", get_time_since_prev_ns, NULL, "time_since_prev in nanoseconds.", NULL},
+    {"completeness", get_completeness, NULL, "Conversation completeness bitmask before this segment (tcp.completeness).", NULL},
+    {"sack_rel", get_sack_rel, NULL, "SACK blocks as relative (left, right) edges (tcp.options.sack_le/re).", NULL},
+    {"info", get_info, NULL, "The TCP-level Info line, as tshark shows it.", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -1,0 +1,165 @@
+/* analysis: Wireshark's TCP sequence analysis (epan/dissectors/packet-tcp.c,
+ * tshark 4.0, default preferences, one pass), per conversation and direction.
+ *
+ * For every segment: relative seq/ack/next seq, the calculated window and scale
+ * factor, the tcp.analysis.* flags, the frame an ACK acknowledges and its RTT,
+ * the initial RTT, bytes in flight, bytes pushed, conversation timestamps and the
+ * completeness bitmask. Results go in tt_analysis, a fixed-size value. */
+#ifndef TT_ANALYSIS_H
+#define TT_ANALYSIS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "packet.h"
+
+/* tcp.analysis.* flags, one bit each, in the order of ../shared/oracle/FIELDS. */
+enum {
+    TT_AF_RETRANSMISSION = 1u << 0,         /* tcp.analysis.retransmission */
+    TT_AF_FAST_RETRANSMISSION = 1u << 1,    /* tcp.analysis.fast_retransmission */
+    TT_AF_SPURIOUS_RETRANSMISSION = 1u << 2,/* tcp.analysis.spurious_retransmission */
+    TT_AF_OUT_OF_ORDER = 1u << 3,           /* tcp.analysis.out_of_order */
+    TT_AF_LOST_SEGMENT = 1u << 4,           /* tcp.analysis.lost_segment */
+    TT_AF_ACK_LOST_SEGMENT = 1u << 5,       /* tcp.analysis.ack_lost_segment */
+    TT_AF_DUPLICATE_ACK = 1u << 6,          /* tcp.analysis.duplicate_ack */
+    TT_AF_ZERO_WINDOW = 1u << 7,            /* tcp.analysis.zero_window */
+    TT_AF_ZERO_WINDOW_PROBE = 1u << 8,      /* tcp.analysis.zero_window_probe */
+    TT_AF_ZERO_WINDOW_PROBE_ACK = 1u << 9,  /* tcp.analysis.zero_window_probe_ack */
+    TT_AF_KEEP_ALIVE = 1u << 10,            /* tcp.analysis.keep_alive */
+    TT_AF_KEEP_ALIVE_ACK = 1u << 11,        /* tcp.analysis.keep_alive_ack */
+    TT_AF_WINDOW_UPDATE = 1u << 12,         /* tcp.analysis.window_update */
+    TT_AF_WINDOW_FULL = 1u << 13,           /* tcp.analysis.window_full */
+    TT_AF_REUSED_PORTS = 1u << 14,          /* tcp.analysis.reused_ports */
+};
+#define TT_AF_COUNT 15
+
+/* Stable name of flag bit i ("retransmission", "duplicate_ack", ...), or NULL. */
+const char *tt_analysis_flag_name(int i);
+
+/* How tshark's option dissection ended when it threw: the analysis is then not
+ * shown and the Info line gets the exception's text. */
+enum {
+    TT_OPT_ERR_NONE = 0,
+    TT_OPT_ERR_TRUNCATED = 1, /* options cut by the snaplen: "[Packet size limited during capture]" */
+    TT_OPT_ERR_MALFORMED = 2, /* an option too short for its kind: "[Malformed Packet]" */
+};
+
+/* Window scale factor states (tcp.window_size_scalefactor). */
+#define TT_WS_UNKNOWN (-1)  /* no SYN seen: scaling unknown */
+#define TT_WS_NOT_USED (-2) /* a side did not offer the option: no scaling */
+
+/* tcp.completeness bits. */
+enum {
+    TT_COMPL_SYN = 1, TT_COMPL_SYNACK = 2, TT_COMPL_ACK = 4,
+    TT_COMPL_DATA = 8, TT_COMPL_FIN = 16, TT_COMPL_RST = 32,
+};
+
+/* The analysis of one segment. Fields whose have_* bit is false are absent, as
+ * tshark leaves them out. */
+typedef struct tt_analysis {
+    bool have_conv;        /* a conversation exists: stream, dir, completeness */
+    bool hdr_ok;           /* header length >= 20: ack, window, times, analysis shown */
+    bool have_seglen;      /* segment length known: seq/ack relative, nxtseq */
+    bool have_ta;          /* Wireshark's per-segment analysis record exists */
+    bool have_scalefactor; /* not a SYN */
+    bool have_ack_rtt;
+    bool have_initial_rtt;
+    uint8_t opt_error;     /* TT_OPT_ERR_*: tshark's option dissection stopped with an exception */
+    uint8_t dir;           /* 0 client -> server, 1 server -> client */
+    uint8_t completeness;  /* tcp.completeness: as it stood before this segment */
+    uint8_t sack_count;    /* SACK blocks of this segment */
+    uint32_t stream;       /* tcp.stream */
+    uint32_t seq;          /* tcp.seq: relative when have_seglen, else raw */
+    uint32_t ack;          /* tcp.ack: relative when ACK is set and have_seglen, else raw */
+    uint32_t nxtseq;       /* tcp.nxtseq */
+    uint32_t window;       /* tcp.window_size: raw << the sender's shift */
+    int32_t scalefactor;   /* tcp.window_size_scalefactor: multiplier, -1 or -2 */
+    uint32_t flags;        /* TT_AF_* */
+    uint32_t dup_ack_num;  /* tcp.analysis.duplicate_ack_num (0: absent) */
+    uint64_t dup_ack_frame;/* tcp.analysis.duplicate_ack_frame */
+    uint64_t acks_frame;   /* tcp.analysis.acks_frame (0: absent) */
+    int64_t ack_rtt_ns;    /* tcp.analysis.ack_rtt */
+    int64_t initial_rtt_ns;/* tcp.analysis.initial_rtt */
+    uint32_t bytes_in_flight; /* tcp.analysis.bytes_in_flight (0: absent) */
+    uint32_t push_bytes_sent; /* tcp.analysis.push_bytes_sent (shown with bytes_in_flight) */
+    int64_t time_rel_ns;   /* tcp.time_relative: since the conversation's first segment */
+    int64_t time_delta_ns; /* tcp.time_delta: since its previous segment */
+    uint32_t sack_le[TT_MAX_SACK_BLOCKS]; /* tcp.options.sack_le, relative */
+    uint32_t sack_re[TT_MAX_SACK_BLOCKS]; /* tcp.options.sack_re, relative */
+} tt_analysis;
+
+/* A sent segment not yet acknowledged (Wireshark's tcp_unacked_t). */
+typedef struct tt_unacked {
+    uint32_t seq, nextseq;
+    uint64_t frame;
+    int64_t ts_ns;
+} tt_unacked;
+
+/* Most unacked segments kept per direction (packet-tcp.h TCP_MAX_UNACKED_SEGMENTS). */
+#define TT_MAX_UNACKED 10000u
+
+/* One direction's state (Wireshark's tcp_flow_t + tcp_analyze_seq_flow_info_t).
+ * A value 0 of nextseq, lastack and maxseqtobeacked means "not known yet", as in
+ * Wireshark (a real 0 is treated the same way there too). */
+typedef struct tt_an_dir {
+    bool base_set;
+    bool is_first_ack;       /* sent a SYN, no pure ACK yet: window not scaled (issue 14690) */
+    bool valid_bif;
+    bool push_set_last;
+    bool al_reported;        /* an ACKed unseen segment of this side was reported */
+    int16_t win_scale;       /* shift, or TT_WS_UNKNOWN / TT_WS_NOT_USED */
+    uint32_t base_seq;
+    uint32_t nextseq;        /* highest next sequence number seen */
+    uint64_t nextseq_frame;
+    int64_t nextseq_ts_ns;
+    uint32_t maxseqtobeacked;
+    uint32_t lastack;
+    int64_t lastack_ts_ns;
+    uint32_t window;         /* last raw window (UINT32_MAX before any) */
+    int32_t dupacknum;       /* -1 after an ACKed-unseen */
+    uint64_t lastnondupack;  /* frame of the last ACK that moved */
+    uint32_t lastsegmentflags;
+    uint32_t push_bytes_sent;
+    uint8_t num_sack;        /* SACK blocks of the last segment, kept for bytes in flight */
+    uint32_t sack_le[TT_MAX_SACK_BLOCKS], sack_re[TT_MAX_SACK_BLOCKS];
+    tt_unacked *ua;          /* owned: unacked segments, oldest first */
+    size_t ua_len, ua_cap;
+} tt_an_dir;
+
+typedef struct tt_an_conn {
+    tt_an_dir dir[2];        /* indexed by key side (flow.h) */
+    bool started;
+    uint8_t completeness;
+    int64_t ts_first_ns, ts_prev_ns;
+    int64_t ts_mru_syn_ns;   /* most recent pure SYN, 0 = none */
+    int64_t ts_first_rtt_ns; /* initial RTT, 0 = not yet */
+} tt_an_conn;
+
+void tt_an_conn_init(tt_an_conn *c);
+void tt_an_conn_clear(tt_an_conn *c);
+
+/* Wireshark starts a new conversation when a pure SYN carries a sequence number
+ * other than the base of its direction: true when p from key side `side` does. */
+bool tt_analysis_syn_starts_new(const tt_an_conn *c, int side, const tt_packet *p);
+
+/* How the conversation was found for this segment. */
+typedef enum tt_conn_origin {
+    TT_CONN_FOUND = 0,    /* an existing conversation */
+    TT_CONN_NEW,          /* first segment of a new conversation */
+    TT_CONN_REUSED,       /* new conversation because a SYN reused the ports */
+    TT_CONN_EXPECTED,     /* first segment of a conversation announced earlier (FTP data) */
+} tt_conn_origin;
+
+/* Where the segment was seen. */
+typedef enum tt_seg_context {
+    TT_SEG_NORMAL = 0,
+    TT_SEG_IN_ICMP,       /* the header quoted by an ICMP error: no segment length */
+} tt_seg_context;
+
+/* Analyse p, sent from key side `side` of conversation c. Returns false only when
+ * out of memory (the unacked list could not grow); out is still filled. */
+bool tt_analysis_run(tt_an_conn *c, int side, tt_conn_origin origin, tt_seg_context ctx,
+                     const tt_packet *p, tt_analysis *out);
+
+#endif

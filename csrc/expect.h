@@ -1,0 +1,38 @@
+/* expect: connections announced before they start, as tshark's FTP dissector
+ * announces data connections (PASV/EPSV replies, PORT/EPRT commands; RFC 959,
+ * RFC 2428). tshark creates the conversation at the announcement, so the data
+ * connection's first SYN does not find a *new* conversation and its
+ * tcp.completeness does not count that SYN. Fixed size: the newest announcements win. */
+#ifndef TT_EXPECT_H
+#define TT_EXPECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "flow.h"
+#include "packet.h"
+
+#define TT_EXPECT_SLOTS 64
+
+typedef struct tt_expect {
+    bool used;
+    uint8_t version;
+    uint8_t addr1[16];  /* the side whose port is known */
+    uint16_t port1;
+    uint8_t addr2[16];  /* the other side, any port */
+} tt_expect;
+
+typedef struct tt_expect_table {
+    tt_expect slot[TT_EXPECT_SLOTS];
+    unsigned next;      /* ring position of the next announcement */
+} tt_expect_table;
+
+void tt_expect_init(tt_expect_table *t);
+
+/* Read an FTP control segment (port 21) for a data connection announcement. */
+void tt_expect_ftp(tt_expect_table *t, const tt_packet *p);
+
+/* Whether a conversation with this key was announced; the announcement is used up. */
+bool tt_expect_take(tt_expect_table *t, const tt_flow_key *key);
+
+#endif

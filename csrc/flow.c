@@ -1,0 +1,172 @@
+#include "flow.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define TT_FLOW_MIN_CAP 1024u
+#define TT_FLOW_DEFAULT_SEED 0x9e3779b97f4a7c15ull
+
+struct tt_flow_table {
+    tt_conn **slots;  /* owned: cap entries, NULL = empty; each tt_conn owned by the table */
+    size_t cap;       /* power of two */
+    size_t used;
+    uint64_t seed;
+    tt_flow_counters counters;
+};
+
+tt_flow_table *tt_flow_new(uint64_t seed)
+{
+    tt_flow_table *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->slots = calloc(TT_FLOW_MIN_CAP, sizeof *t->slots);
+    if (!t->slots)
+        goto fail;
+    t->cap = TT_FLOW_MIN_CAP;
+    t->seed = seed ? seed : TT_FLOW_DEFAULT_SEED;
+    return t;
+
+fail:
+    free(t);
+    return NULL;
+}
+
+static void conn_free(tt_conn *c)
+{
+    if (!c)
+        return;
+    tt_an_conn_clear(&c->an);
+    free(c);
+}
+
+void tt_flow_free(tt_flow_table *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->cap; i++)
+        conn_free(t->slots[i]);
+    free(t->slots);
+    free(t);
+}
+
+/* Compare (addr, port) of two sides: the canonical order puts the lower first. */
+static int side_cmp(const uint8_t *a1, uint16_t p1, const uint8_t *a2, uint16_t p2, size_t alen)
+{
+    int c = memcmp(a1, a2, alen);
+    if (c)
+        return c;
+    return (p1 > p2) - (p1 < p2);
+}
+
+bool tt_flow_key_of(const tt_packet *p, tt_flow_key *key, int *side)
+{
+    const tt_ip_layer *ip = tt_packet_ip(p);
+    if (!ip)
+        return false;
+    memset(key, 0, sizeof *key);
+    size_t alen = ip->version == 6 ? 16 : 4;
+    key->version = ip->version;
+    if (side_cmp(ip->src, p->sport, ip->dst, p->dport, alen) <= 0) {
+        memcpy(key->addr[0], ip->src, alen);
+        memcpy(key->addr[1], ip->dst, alen);
+        key->port[0] = p->sport;
+        key->port[1] = p->dport;
+        *side = 0;
+    } else {
+        memcpy(key->addr[0], ip->dst, alen);
+        memcpy(key->addr[1], ip->src, alen);
+        key->port[0] = p->dport;
+        key->port[1] = p->sport;
+        *side = 1;
+    }
+    return true;
+}
+
+/* A seeded 64-bit mix (splitmix64 finaliser over the key words): the seed keeps
+ * an adversary who does not know it from aiming keys at one chain. */
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    x ^= x >> 31;
+    return x;
+}
+
+static uint64_t key_hash(const tt_flow_key *k, uint64_t seed)
+{
+    uint64_t h = seed ^ k->version;
+    uint64_t w;
+    for (int s = 0; s < 2; s++) {
+        for (int i = 0; i < 16; i += 8) {
+            memcpy(&w, k->addr[s] + i, 8);
+            h = mix64(h ^ w);
+        }
+    }
+    h = mix64(h ^ ((uint64_t)k->port[0] << 16 | k->port[1]));
+    return h;
+}
+
+static bool key_eq(const tt_flow_key *a, const tt_flow_key *b)
+{
+    return a->version == b->version && a->port[0] == b->port[0] && a->port[1] == b->port[1] &&
+           memcmp(a->addr, b->addr, sizeof a->addr) == 0;
+}
+
+static size_t find_slot(const tt_flow_table *t, const tt_flow_key *key)
+{
+    size_t mask = t->cap - 1;
+    size_t i = (size_t)key_hash(key, t->seed) & mask;
+    while (t->slots[i] && !key_eq(&t->slots[i]->key, key))
+        i = (i + 1) & mask;
+    return i;
+}
+
+tt_conn *tt_flow_lookup(tt_flow_table *t, const tt_flow_key *key)
+{
+    return t->slots[find_slot(t, key)];
+}
+
+static bool grow(tt_flow_table *t)
+{
+    size_t ncap = t->cap * 2;
+    tt_conn **ns = calloc(ncap, sizeof *ns);
+    if (!ns)
+        return false;
+    tt_conn **old = t->slots;
+    size_t ocap = t->cap;
+    t->slots = ns;
+    t->cap = ncap;
+    for (size_t i = 0; i < ocap; i++)
+        if (old[i])
+            t->slots[find_slot(t, &old[i]->key)] = old[i];
+    free(old);
+    return true;
+}
+
+tt_conn *tt_flow_create(tt_flow_table *t, const tt_flow_key *key, int client_side)
+{
+    if ((t->used + 1) * 2 > t->cap && !grow(t))
+        return NULL;
+    tt_conn *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->key = *key;
+    c->stream = (uint32_t)t->counters.conns++;
+    c->client_side = (uint8_t)client_side;
+    tt_an_conn_init(&c->an);
+    size_t i = find_slot(t, key);
+    if (t->slots[i]) {
+        /* Port reuse: the old conversation can never be found again. */
+        conn_free(t->slots[i]);
+        t->counters.conns_replaced++;
+    } else {
+        t->used++;
+        t->counters.conns_live++;
+    }
+    t->slots[i] = c;
+    return c;
+}
+
+const tt_flow_counters *tt_flow_counters_get(const tt_flow_table *t) { return &t->counters; }

@@ -1,0 +1,160 @@
+#include "info.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct sbuf {
+    char *p;     /* borrowed: the caller's buffer */
+    size_t size;
+    size_t len;
+} sbuf;
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void put(sbuf *b, const char *fmt, ...)
+{
+    if (b->len + 1 >= b->size)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(b->p + b->len, b->size - b->len, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        b->len = b->len + (size_t)n < b->size ? b->len + (size_t)n : b->size - 1;
+}
+
+/* Analysis labels in the order tshark shows them: it prepends each one, so the
+ * last one printed comes first (tcp_print_sequence_number_analysis). */
+static void put_labels(sbuf *b, const tt_analysis *an)
+{
+    uint32_t f = an->flags;
+    if (f & TT_AF_ZERO_WINDOW_PROBE_ACK)
+        put(b, "[TCP ZeroWindowProbeAck] ");
+    if (f & TT_AF_ZERO_WINDOW)
+        put(b, "[TCP ZeroWindow] ");
+    if (f & TT_AF_ZERO_WINDOW_PROBE)
+        put(b, "[TCP ZeroWindowProbe] ");
+    if ((f & TT_AF_DUPLICATE_ACK) && an->dup_ack_num)
+        put(b, "[TCP Dup ACK %llu#%u] ", (unsigned long long)an->dup_ack_frame, an->dup_ack_num);
+    if (f & TT_AF_KEEP_ALIVE_ACK)
+        put(b, "[TCP Keep-Alive ACK] ");
+    if (f & TT_AF_KEEP_ALIVE)
+        put(b, "[TCP Keep-Alive] ");
+    if (f & TT_AF_WINDOW_FULL)
+        put(b, "[TCP Window Full] ");
+    if (f & TT_AF_WINDOW_UPDATE)
+        put(b, "[TCP Window Update] ");
+    if (f & TT_AF_ACK_LOST_SEGMENT)
+        put(b, "[TCP ACKed unseen segment] ");
+    if (f & TT_AF_LOST_SEGMENT)
+        put(b, "[TCP Previous segment not captured] ");
+    if (f & TT_AF_OUT_OF_ORDER)
+        put(b, "[TCP Out-Of-Order] ");
+    if (f & TT_AF_SPURIOUS_RETRANSMISSION)
+        put(b, "[TCP Spurious Retransmission] ");
+    if (f & TT_AF_FAST_RETRANSMISSION)
+        put(b, "[TCP Fast Retransmission] ");
+    /* Fast and spurious ones also carry the retransmission field, not its label. */
+    if ((f & TT_AF_RETRANSMISSION) && !(f & (TT_AF_FAST_RETRANSMISSION | TT_AF_SPURIOUS_RETRANSMISSION)))
+        put(b, "[TCP Retransmission] ");
+    if (f & TT_AF_REUSED_PORTS)
+        put(b, "[TCP Port numbers reused] ");
+}
+
+/* Flags as tshark 4.0 names them (tcp_flags_to_str): 0x100 is "AE" (RFC 9768). */
+static void put_flags(sbuf *b, uint16_t flags)
+{
+    static const char *const names[9] = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "AE"};
+    put(b, " [");
+    bool any = false;
+    for (int i = 0; i < 9; i++) {
+        if (flags & (1u << i)) {
+            put(b, "%s%s", any ? ", " : "", names[i]);
+            any = true;
+        }
+    }
+    if (flags & TT_TCP_RES) {
+        put(b, "%sReserved", any ? ", " : "");
+        any = true;
+    }
+    if (!any)
+        put(b, "<None>");
+    put(b, "]");
+}
+
+/* Options in wire order, as their dissectors append them to the Info column. */
+static void put_options(sbuf *b, const tt_packet *p, const tt_analysis *an)
+{
+    const tt_tcp_options *o = &p->opts;
+    bool sack_done = false;
+    for (int i = 0; i < o->n_kinds; i++) {
+        switch (o->kinds[i]) {
+        case TT_TCPOPT_MSS:
+            if (o->present & TT_OPT_MSS)
+                put(b, " MSS=%u", o->mss);
+            break;
+        case TT_TCPOPT_WSCALE:
+            if (o->present & TT_OPT_WSCALE)
+                put(b, " WS=%u", 1u << (o->ws_shift > 14 ? 14 : o->ws_shift));
+            break;
+        case TT_TCPOPT_SACK_PERM:
+            put(b, " SACK_PERM");
+            break;
+        case TT_TCPOPT_TIMESTAMP:
+            if (o->present & TT_OPT_TIMESTAMP)
+                put(b, " TSval=%u TSecr=%u", o->tsval, o->tsecr);
+            break;
+        case TT_TCPOPT_SACK:
+            if (sack_done)
+                break;
+            sack_done = true;
+            for (int k = 0; k < an->sack_count; k++)
+                put(b, " SLE=%u SRE=%u", an->sack_le[k], an->sack_re[k]);
+            break;
+        case TT_TCPOPT_TFO:
+            if (o->present & TT_OPT_TFO)
+                put(b, " TFO=%s", o->tfo_cookie_len ? "C" : "R");
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+size_t tt_info_format(const tt_segment *s, char *buf, size_t size)
+{
+    sbuf b = {buf, size, 0};
+    if (!size)
+        return 0;
+    buf[0] = '\0';
+    const tt_packet *p = &s->pkt;
+    const tt_analysis *an = &s->an;
+    if (an->hdr_ok && an->have_ta && !an->opt_error)
+        put_labels(&b, an);
+    put(&b, "%u \u2192 %u", p->sport, p->dport);
+    if (p->tcp_have < TT_TCP_HAVE_FIXED) {
+        put(&b, "[Packet size limited during capture]");
+        return b.len;
+    }
+    put_flags(&b, p->flags);
+    put(&b, " Seq=%u", an->have_conv ? an->seq : p->seq_raw);
+    if (p->flags & TT_TCP_ACK)
+        put(&b, " Ack=%u", an->have_conv ? an->ack : p->ack_raw);
+    put(&b, " Win=%u", an->have_conv ? an->window : p->window_raw);
+    if (p->hdr_len < 20) {
+        put(&b, ", bogus TCP header length (%u, must be at least 20)", p->hdr_len);
+        return b.len;
+    }
+    if (p->flags & TT_TCP_URG)
+        put(&b, " Urg=%u", p->urgent_ptr);
+    if (an->have_seglen)
+        put(&b, " Len=%u", p->payload_len);
+    put_options(&b, p, an);
+    if (an->opt_error == TT_OPT_ERR_TRUNCATED)
+        put(&b, "[Packet size limited during capture]");
+    else if (an->opt_error == TT_OPT_ERR_MALFORMED)
+        put(&b, "[Malformed Packet]");
+    return b.len;
+}
