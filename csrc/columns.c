@@ -28,6 +28,24 @@ static const tt_col_spec specs[TT_COL_COUNT] = {
     [TT_COL_SACK_PERM] = {"sack_perm", TT_COL_BOOL, 0},
     [TT_COL_N_SACK] = {"n_sack", TT_COL_U8, 0},
     [TT_COL_ANOMALIES] = {"anomalies", TT_COL_U64, 0},
+    [TT_COL_STREAM] = {"stream", TT_COL_U32, 1},
+    [TT_COL_DIR] = {"dir", TT_COL_U8, 1},
+    [TT_COL_SEQ] = {"seq", TT_COL_U32, 1},
+    [TT_COL_ACK] = {"ack", TT_COL_U32, 1},
+    [TT_COL_NEXT_SEQ] = {"next_seq", TT_COL_U32, 1},
+    [TT_COL_WINDOW] = {"window", TT_COL_U32, 1},
+    [TT_COL_WS_MULTIPLIER] = {"ws_multiplier", TT_COL_I32, 1},
+    [TT_COL_ANALYSIS_FLAGS] = {"analysis_flags", TT_COL_U32, 0},
+    [TT_COL_DUP_ACK_NUM] = {"dup_ack_num", TT_COL_U32, 1},
+    [TT_COL_DUP_ACK_FRAME] = {"dup_ack_frame", TT_COL_U64, 1},
+    [TT_COL_ACKS_FRAME] = {"acks_frame", TT_COL_U64, 1},
+    [TT_COL_ACK_RTT_NS] = {"ack_rtt_ns", TT_COL_I64, 1},
+    [TT_COL_INITIAL_RTT_NS] = {"initial_rtt_ns", TT_COL_I64, 1},
+    [TT_COL_BYTES_IN_FLIGHT] = {"bytes_in_flight", TT_COL_U32, 1},
+    [TT_COL_PUSH_BYTES_SENT] = {"push_bytes_sent", TT_COL_U32, 1},
+    [TT_COL_TIME_SINCE_FIRST_NS] = {"time_since_first_ns", TT_COL_I64, 1},
+    [TT_COL_TIME_SINCE_PREV_NS] = {"time_since_prev_ns", TT_COL_I64, 1},
+    [TT_COL_COMPLETENESS] = {"completeness", TT_COL_U8, 1},
 };
 
 const tt_col_spec *tt_col_spec_of(int id)
@@ -43,7 +61,8 @@ size_t tt_col_type_size(tt_col_type t)
     case TT_COL_U8:
     case TT_COL_BOOL: return 1;
     case TT_COL_U16: return 2;
-    case TT_COL_U32: return 4;
+    case TT_COL_U32:
+    case TT_COL_I32: return 4;
     case TT_COL_U64:
     case TT_COL_I64:
     case TT_COL_F64: return 8;
@@ -200,6 +219,11 @@ int tt_columns_append(tt_columns *c, const tt_segment *s)
         return -1;
     const tt_packet *p = &s->pkt;
     const tt_ip_layer *ip = tt_packet_ip(p);
+    const tt_analysis *an = &s->an;
+    /* What tshark shows, as the Segment getters decide it (csrc/py/segment.c). */
+    const int conv = an->have_conv;
+    const int hdr = conv && an->hdr_ok;
+    const int ta = hdr && an->have_ta;
     size_t r = c->rows;
     uint64_t want = c->want;
     for (int id = 0; want; id++, want >>= 1) {
@@ -243,6 +267,24 @@ int tt_columns_append(tt_columns *c, const tt_segment *s)
         case TT_COL_SACK_PERM: PUT(uint8_t, id, (p->opts.present & TT_OPT_SACK_PERM) != 0); break;
         case TT_COL_N_SACK: PUT(uint8_t, id, p->opts.sack_count); break;
         case TT_COL_ANOMALIES: PUT(uint64_t, id, p->anomalies); break;
+        case TT_COL_STREAM: PUT(uint32_t, id, an->stream); ok = conv; break;
+        case TT_COL_DIR: PUT(uint8_t, id, an->dir); ok = conv; break;
+        case TT_COL_SEQ: PUT(uint32_t, id, an->seq); ok = conv; break;
+        case TT_COL_ACK: PUT(uint32_t, id, an->ack); ok = hdr; break;
+        case TT_COL_NEXT_SEQ: PUT(uint32_t, id, an->nxtseq); ok = hdr && an->have_seglen; break;
+        case TT_COL_WINDOW: PUT(uint32_t, id, an->window); ok = hdr; break;
+        case TT_COL_WS_MULTIPLIER: PUT(int32_t, id, an->scalefactor); ok = hdr && an->have_scalefactor; break;
+        case TT_COL_ANALYSIS_FLAGS: PUT(uint32_t, id, ta ? an->flags : 0); break;
+        case TT_COL_DUP_ACK_NUM: PUT(uint32_t, id, an->dup_ack_num); ok = ta && an->dup_ack_num; break;
+        case TT_COL_DUP_ACK_FRAME: PUT(uint64_t, id, an->dup_ack_frame); ok = ta && an->dup_ack_num; break;
+        case TT_COL_ACKS_FRAME: PUT(uint64_t, id, an->acks_frame); ok = ta && an->acks_frame; break;
+        case TT_COL_ACK_RTT_NS: PUT(int64_t, id, an->ack_rtt_ns); ok = ta && an->have_ack_rtt; break;
+        case TT_COL_INITIAL_RTT_NS: PUT(int64_t, id, an->initial_rtt_ns); ok = ta && an->have_initial_rtt; break;
+        case TT_COL_BYTES_IN_FLIGHT: PUT(uint32_t, id, an->bytes_in_flight); ok = ta && an->bytes_in_flight; break;
+        case TT_COL_PUSH_BYTES_SENT: PUT(uint32_t, id, an->push_bytes_sent); ok = ta && an->bytes_in_flight; break;
+        case TT_COL_TIME_SINCE_FIRST_NS: PUT(int64_t, id, an->time_rel_ns); ok = hdr; break;
+        case TT_COL_TIME_SINCE_PREV_NS: PUT(int64_t, id, an->time_delta_ns); ok = hdr; break;
+        case TT_COL_COMPLETENESS: PUT(uint8_t, id, an->completeness); ok = conv; break;
         case TT_COL_COUNT: break;
         }
         if (c->valid[id])

@@ -21,9 +21,10 @@ from ._core import (
 )
 
 from ._version import __version__
-from .frames import segments
+from .frames import ANALYSIS_FLAGS, segments
 
 __all__ = [
+    "ANALYSIS_FLAGS",
     "__version__",
     "segments",
     "Capture",

@@ -23,20 +23,33 @@ _ID = {name: i for i, (name, _t, _n) in enumerate(_SPECS)}
 FLAG_BITS = {"fin": 0x001, "syn": 0x002, "rst": 0x004, "psh": 0x008, "ack": 0x010,
              "urg": 0x020, "ece": 0x040, "cwr": 0x080, "ns": 0x100}
 
+# tcp.analysis flags, in bit order of the analysis_flags column.
+ANALYSIS_FLAGS = _core.analysis_flag_names()
+
+# Durations in ns -> float seconds (NaN where absent).
+_SECONDS = {"ack_rtt": "ack_rtt_ns", "initial_rtt": "initial_rtt_ns",
+            "time_since_first": "time_since_first_ns", "time_since_prev": "time_since_prev_ns"}
+
 # DataFrame column -> the C columns it needs.
 _DERIVED = {
     "time": ("time_ns",),
     "time_rel": ("time_rel_ns",),
     **{f"flag_{k}": ("flags",) for k in FLAG_BITS},
+    **{name: ("analysis_flags",) for name in ANALYSIS_FLAGS},
+    **{k: (v,) for k, v in _SECONDS.items()},
 }
 
 DEFAULT_COLUMNS: List[str] = [
     "frame", "time", "time_rel", "caplen", "wirelen", "ip_version", "src", "dst", "sport",
     "dport", "seq_raw", "ack_raw", "flags", *[f"flag_{k}" for k in FLAG_BITS], "window_raw",
     "hdr_len", "len", "urgent_ptr", "mss", "ws", "tsval", "tsecr", "sack_perm", "n_sack",
+    "stream", "dir", "seq", "ack", "next_seq", "window", "ws_multiplier", *ANALYSIS_FLAGS,
+    "dup_ack_num", "dup_ack_frame", "acks_frame", "ack_rtt", "initial_rtt", "bytes_in_flight",
+    "push_bytes_sent", "time_since_first", "time_since_prev", "completeness",
 ]
 
-ALL_COLUMNS: List[str] = DEFAULT_COLUMNS + ["time_ns", "time_rel_ns", "anomalies"]
+ALL_COLUMNS: List[str] = DEFAULT_COLUMNS + ["time_ns", "time_rel_ns", "anomalies", "analysis_flags",
+                                            *_SECONDS.values()]
 
 
 def _need_pandas():
@@ -78,6 +91,8 @@ def _frame(cap: _core.Capture, columns: Sequence[str], max_rows: int):
         raw[name] = np.frombuffer(data, dtype=dtype, count=rows)
         if ok is not None:
             valid[name] = np.frombuffer(ok, dtype="?", count=rows)
+        elif _SPECS[_ID[name]][2]:  # nullable, but no rows: nothing to mask
+            valid[name] = np.ones(rows, dtype="?")
     out: Dict[str, object] = {}
     addresses = None
     for c in columns:
@@ -87,6 +102,13 @@ def _frame(cap: _core.Capture, columns: Sequence[str], max_rows: int):
             out[c] = raw["time_rel_ns"] / 1e9
         elif c.startswith("flag_"):
             out[c] = (raw["flags"] & FLAG_BITS[c[5:]]) != 0
+        elif c in _SECONDS:
+            ns = _SECONDS[c]
+            sec = raw[ns] / 1e9
+            sec[~valid[ns]] = np.nan
+            out[c] = sec
+        elif c in ANALYSIS_FLAGS and c not in _ID:
+            out[c] = (raw["analysis_flags"] & (1 << ANALYSIS_FLAGS.index(c))) != 0
         elif c in ("src", "dst"):
             if addresses is None:
                 addresses = cap._addresses()

@@ -45,6 +45,14 @@ def test_dataframe_equals_segment_iteration(capture):
                 assert v == len(s.sack)
             elif col.startswith("flag_"):
                 assert bool(v) == bool((s.flags or 0) & FLAG_BITS[col[5:]])
+            elif col in tcptrace.ANALYSIS_FLAGS:
+                assert bool(v) == (col in s.analysis), (s.frame, col)
+            elif col in ("ack_rtt", "initial_rtt", "time_since_first", "time_since_prev"):
+                want = getattr(s, col)
+                if want is None:
+                    assert np.isnan(v), (s.frame, col)
+                else:
+                    assert v == pytest.approx(want, abs=1e-9), (s.frame, col)
             else:
                 want = getattr(s, col)
                 if want is None:

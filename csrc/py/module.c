@@ -5,6 +5,7 @@
 #include <errno.h>
 
 #include "../anomaly.h"
+#include "../analysis.h"
 #include "../columns.h"
 #include "../source.h"
 
@@ -70,7 +71,7 @@ static PyObject *py_column_specs(PyObject *self, PyObject *noargs)
 {
     (void)self;
     (void)noargs;
-    static const char *const type_names[] = {"u1", "u2", "u4", "u8", "i8", "f8", "b1"};
+    static const char *const type_names[] = {"u1", "u2", "u4", "u8", "i8", "f8", "b1", "i4"};
     PyObject *list = PyList_New(TT_COL_COUNT);
     if (!list)
         return NULL;
@@ -87,7 +88,27 @@ static PyObject *py_column_specs(PyObject *self, PyObject *noargs)
     return list;
 }
 
+static PyObject *py_analysis_flag_names(PyObject *self, PyObject *noargs)
+{
+    (void)self;
+    (void)noargs;
+    PyObject *t = PyTuple_New(TT_AF_COUNT);
+    if (!t)
+        return NULL;
+    for (int i = 0; i < TT_AF_COUNT; i++) {
+        PyObject *s = PyUnicode_FromString(tt_analysis_flag_name(i));
+        if (!s) {
+            Py_DECREF(t);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(t, i, s);
+    }
+    return t;
+}
+
 static PyMethodDef module_methods[] = {
+    {"analysis_flag_names", py_analysis_flag_names, METH_NOARGS,
+     "analysis_flag_names() -> tuple[str, ...]\n\nThe tcp.analysis flag names, in bit order."},
     {"_column_specs", py_column_specs, METH_NOARGS,
      "_column_specs() -> list[(name, numpy type code, nullable)], indexed by column id."},
     {"anomaly_names", py_anomaly_names, METH_NOARGS,
