@@ -84,6 +84,8 @@ static int client_side_of(const tt_packet *p, int side)
 static void analyze_segment(tt_engine *e, const tt_packet *p, tt_seg_context ctx, tt_analysis *an)
 {
     memset(an, 0, sizeof *an);
+    if (e->cfg.decode_only)
+        return;
     tt_flow_key key;
     int side;
     if (p->tcp_have < TT_TCP_HAVE_FIXED || !tt_flow_key_of(p, &key, &side))

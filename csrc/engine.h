@@ -19,6 +19,7 @@
 typedef struct tt_engine_config {
     size_t ipfrag_mem_cap_bytes; /* bytes of IP fragments held at once (0: default) */
     uint64_t flow_hash_seed;     /* connection table hash seed (0: default) */
+    int decode_only;             /* skip conversations and analysis (segments' an is empty) */
 } tt_engine_config;
 
 #define TT_IPFRAG_MEM_CAP_DEFAULT (64u * 1024 * 1024)

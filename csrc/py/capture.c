@@ -18,9 +18,10 @@ typedef struct {
 
 static int capture_init(CaptureObject *self, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"path", "filter", NULL};
+    static char *kwlist[] = {"path", "filter", "analysis", NULL};
     PyObject *path_obj, *filter = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O:Capture", kwlist, &path_obj, &filter))
+    int analysis = 1;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|Op:Capture", kwlist, &path_obj, &filter, &analysis))
         return -1;
     if (self->src) {
         PyErr_SetString(PyExc_RuntimeError, "Capture is already initialized");
@@ -55,7 +56,9 @@ static int capture_init(CaptureObject *self, PyObject *args, PyObject *kwds)
         tt_py_raise_error(&err);
         goto fail;
     }
-    tt_engine *eng = tt_engine_new(NULL, &err);
+    tt_engine_config cfg = {0};
+    cfg.decode_only = !analysis;
+    tt_engine *eng = tt_engine_new(&cfg, &err);
     if (!eng) {
         tt_source_free(src);
         tt_py_raise_error(&err);
@@ -452,8 +455,9 @@ PyTypeObject tt_py_CaptureType = {
     .tp_basicsize = sizeof(CaptureObject),
     .tp_dealloc = (destructor)capture_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
-    .tp_doc = "Capture(path, filter=None)\n\nAn open pcap or pcapng file; iterating it yields "
-              "one tcptrace.Segment per TCP segment, in frame order.",
+    .tp_doc = "Capture(path, filter=None, analysis=True)\n\nAn open pcap or pcapng file; iterating it "
+              "yields one tcptrace.Segment per TCP segment, in frame order. analysis=False skips "
+              "conversations and the TCP analysis (their attributes are then None).",
     .tp_iter = capture_iter,
     .tp_iternext = (iternextfunc)capture_next,
     .tp_methods = capture_methods,
