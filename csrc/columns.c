@@ -1,5 +1,7 @@
 #include "columns.h"
 
+#include "segview.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -219,11 +221,6 @@ int tt_columns_append(tt_columns *c, const tt_segment *s)
         return -1;
     const tt_packet *p = &s->pkt;
     const tt_ip_layer *ip = tt_packet_ip(p);
-    const tt_analysis *an = &s->an;
-    /* What tshark shows, as the Segment getters decide it (csrc/py/segment.c). */
-    const int conv = an->have_conv;
-    const int hdr = conv && an->hdr_ok;
-    const int ta = hdr && an->have_ta;
     size_t r = c->rows;
     uint64_t want = c->want;
     for (int id = 0; want; id++, want >>= 1) {
@@ -247,44 +244,40 @@ int tt_columns_append(tt_columns *c, const tt_segment *s)
             PUT(uint32_t, id, code);
             break;
         }
-        case TT_COL_SPORT: PUT(uint16_t, id, p->sport); ok = p->tcp_have >= TT_TCP_HAVE_PORTS; break;
-        case TT_COL_DPORT: PUT(uint16_t, id, p->dport); ok = p->tcp_have >= TT_TCP_HAVE_PORTS; break;
-        case TT_COL_SEQ_RAW: PUT(uint32_t, id, p->seq_raw); ok = p->tcp_have >= TT_TCP_HAVE_SEQ; break;
-        case TT_COL_ACK_RAW: PUT(uint32_t, id, p->ack_raw); ok = p->tcp_have >= TT_TCP_HAVE_ACK; break;
-        case TT_COL_FLAGS: PUT(uint16_t, id, p->flags); ok = p->tcp_have >= TT_TCP_HAVE_FIXED; break;
-        case TT_COL_WINDOW_RAW: PUT(uint16_t, id, p->window_raw); ok = p->tcp_have >= TT_TCP_HAVE_FIXED; break;
-        case TT_COL_HDR_LEN: PUT(uint8_t, id, p->hdr_len); ok = p->tcp_have >= TT_TCP_HAVE_FIXED; break;
-        case TT_COL_LEN:
-            PUT(uint32_t, id, p->payload_len);
-            ok = p->tcp_have >= TT_TCP_HAVE_FIXED &&
-                 !(p->anomalies & TT_ANOM_BIT(TT_ANOM_TCP_HDR_LEN_INVALID));
-            break;
-        case TT_COL_URGENT_PTR: PUT(uint16_t, id, p->urgent_ptr); ok = p->tcp_have >= TT_TCP_HAVE_FIXED; break;
-        case TT_COL_MSS: PUT(uint16_t, id, p->opts.mss); ok = (p->opts.present & TT_OPT_MSS) != 0; break;
-        case TT_COL_WS: PUT(uint8_t, id, p->opts.ws_shift); ok = (p->opts.present & TT_OPT_WSCALE) != 0; break;
-        case TT_COL_TSVAL: PUT(uint32_t, id, p->opts.tsval); ok = (p->opts.present & TT_OPT_TIMESTAMP) != 0; break;
-        case TT_COL_TSECR: PUT(uint32_t, id, p->opts.tsecr); ok = (p->opts.present & TT_OPT_TIMESTAMP) != 0; break;
+        case TT_COL_SPORT: { uint32_t v = 0; ok = tt_sv_sport(s, &v); PUT(uint16_t, id, v); break; }
+        case TT_COL_DPORT: { uint32_t v = 0; ok = tt_sv_dport(s, &v); PUT(uint16_t, id, v); break; }
+        case TT_COL_SEQ_RAW: { uint32_t v = 0; ok = tt_sv_seq_raw(s, &v); PUT(uint32_t, id, v); break; }
+        case TT_COL_ACK_RAW: { uint32_t v = 0; ok = tt_sv_ack_raw(s, &v); PUT(uint32_t, id, v); break; }
+        case TT_COL_FLAGS: { uint32_t v = 0; ok = tt_sv_flags(s, &v); PUT(uint16_t, id, v); break; }
+        case TT_COL_WINDOW_RAW: { uint32_t v = 0; ok = tt_sv_window_raw(s, &v); PUT(uint16_t, id, v); break; }
+        case TT_COL_HDR_LEN: { uint32_t v = 0; ok = tt_sv_hdr_len(s, &v); PUT(uint8_t, id, v); break; }
+        case TT_COL_LEN: { uint32_t v = 0; ok = tt_sv_len(s, &v); PUT(uint32_t, id, v); break; }
+        case TT_COL_URGENT_PTR: { uint32_t v = 0; ok = tt_sv_urgent_ptr(s, &v); PUT(uint16_t, id, v); break; }
+        case TT_COL_MSS: { uint32_t v = 0; ok = tt_sv_mss(s, &v); PUT(uint16_t, id, v); break; }
+        case TT_COL_WS: { uint32_t v = 0; ok = tt_sv_ws(s, &v); PUT(uint8_t, id, v); break; }
+        case TT_COL_TSVAL: { uint32_t v = 0; ok = tt_sv_tsval(s, &v); PUT(uint32_t, id, v); break; }
+        case TT_COL_TSECR: { uint32_t v = 0; ok = tt_sv_tsecr(s, &v); PUT(uint32_t, id, v); break; }
         case TT_COL_SACK_PERM: PUT(uint8_t, id, (p->opts.present & TT_OPT_SACK_PERM) != 0); break;
         case TT_COL_N_SACK: PUT(uint8_t, id, p->opts.sack_count); break;
         case TT_COL_ANOMALIES: PUT(uint64_t, id, p->anomalies); break;
-        case TT_COL_STREAM: PUT(uint32_t, id, an->stream); ok = conv; break;
-        case TT_COL_DIR: PUT(uint8_t, id, an->dir); ok = conv; break;
-        case TT_COL_SEQ: PUT(uint32_t, id, an->seq); ok = conv; break;
-        case TT_COL_ACK: PUT(uint32_t, id, an->ack); ok = hdr; break;
-        case TT_COL_NEXT_SEQ: PUT(uint32_t, id, an->nxtseq); ok = hdr && an->have_seglen; break;
-        case TT_COL_WINDOW: PUT(uint32_t, id, an->window); ok = hdr; break;
-        case TT_COL_WS_MULTIPLIER: PUT(int32_t, id, an->scalefactor); ok = hdr && an->have_scalefactor; break;
-        case TT_COL_ANALYSIS_FLAGS: PUT(uint32_t, id, ta ? an->flags : 0); break;
-        case TT_COL_DUP_ACK_NUM: PUT(uint32_t, id, an->dup_ack_num); ok = ta && an->dup_ack_num; break;
-        case TT_COL_DUP_ACK_FRAME: PUT(uint64_t, id, an->dup_ack_frame); ok = ta && an->dup_ack_num; break;
-        case TT_COL_ACKS_FRAME: PUT(uint64_t, id, an->acks_frame); ok = ta && an->acks_frame; break;
-        case TT_COL_ACK_RTT_NS: PUT(int64_t, id, an->ack_rtt_ns); ok = ta && an->have_ack_rtt; break;
-        case TT_COL_INITIAL_RTT_NS: PUT(int64_t, id, an->initial_rtt_ns); ok = ta && an->have_initial_rtt; break;
-        case TT_COL_BYTES_IN_FLIGHT: PUT(uint32_t, id, an->bytes_in_flight); ok = ta && an->bytes_in_flight; break;
-        case TT_COL_PUSH_BYTES_SENT: PUT(uint32_t, id, an->push_bytes_sent); ok = ta && an->bytes_in_flight; break;
-        case TT_COL_TIME_SINCE_FIRST_NS: PUT(int64_t, id, an->time_rel_ns); ok = hdr; break;
-        case TT_COL_TIME_SINCE_PREV_NS: PUT(int64_t, id, an->time_delta_ns); ok = hdr; break;
-        case TT_COL_COMPLETENESS: PUT(uint8_t, id, an->completeness); ok = conv; break;
+        case TT_COL_STREAM: { uint32_t v = 0; ok = tt_sv_stream(s, &v); PUT(uint32_t, id, v); break; }
+        case TT_COL_DIR: { uint32_t v = 0; ok = tt_sv_dir(s, &v); PUT(uint8_t, id, v); break; }
+        case TT_COL_SEQ: { uint32_t v = 0; ok = tt_sv_seq(s, &v); PUT(uint32_t, id, v); break; }
+        case TT_COL_ACK: { uint32_t v = 0; ok = tt_sv_ack(s, &v); PUT(uint32_t, id, v); break; }
+        case TT_COL_NEXT_SEQ: { uint32_t v = 0; ok = tt_sv_next_seq(s, &v); PUT(uint32_t, id, v); break; }
+        case TT_COL_WINDOW: { uint32_t v = 0; ok = tt_sv_window(s, &v); PUT(uint32_t, id, v); break; }
+        case TT_COL_WS_MULTIPLIER: { int32_t v = 0; ok = tt_sv_ws_multiplier(s, &v); PUT(int32_t, id, v); break; }
+        case TT_COL_ANALYSIS_FLAGS: PUT(uint32_t, id, tt_sv_analysis_flags(s)); break;
+        case TT_COL_DUP_ACK_NUM: { uint32_t v = 0; ok = tt_sv_dup_ack_num(s, &v); PUT(uint32_t, id, v); break; }
+        case TT_COL_DUP_ACK_FRAME: { uint64_t v = 0; ok = tt_sv_dup_ack_frame(s, &v); PUT(uint64_t, id, v); break; }
+        case TT_COL_ACKS_FRAME: { uint64_t v = 0; ok = tt_sv_acks_frame(s, &v); PUT(uint64_t, id, v); break; }
+        case TT_COL_ACK_RTT_NS: { int64_t v = 0; ok = tt_sv_ack_rtt_ns(s, &v); PUT(int64_t, id, v); break; }
+        case TT_COL_INITIAL_RTT_NS: { int64_t v = 0; ok = tt_sv_initial_rtt_ns(s, &v); PUT(int64_t, id, v); break; }
+        case TT_COL_BYTES_IN_FLIGHT: { uint32_t v = 0; ok = tt_sv_bytes_in_flight(s, &v); PUT(uint32_t, id, v); break; }
+        case TT_COL_PUSH_BYTES_SENT: { uint32_t v = 0; ok = tt_sv_push_bytes_sent(s, &v); PUT(uint32_t, id, v); break; }
+        case TT_COL_TIME_SINCE_FIRST_NS: { int64_t v = 0; ok = tt_sv_time_since_first_ns(s, &v); PUT(int64_t, id, v); break; }
+        case TT_COL_TIME_SINCE_PREV_NS: { int64_t v = 0; ok = tt_sv_time_since_prev_ns(s, &v); PUT(int64_t, id, v); break; }
+        case TT_COL_COMPLETENESS: { uint32_t v = 0; ok = tt_sv_completeness(s, &v); PUT(uint8_t, id, v); break; }
         case TT_COL_COUNT: break;
         }
         if (c->valid[id])

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from typing import List, Optional, Sequence
@@ -61,14 +62,29 @@ def cmd_fields(argv: Sequence[str]) -> int:
         fieldmod.check_fields(a.fields)
     except ValueError as e:
         ap.error(str(e))
+    ids = fieldmod.field_ids(a.fields)
     out = sys.stdout
     sep = conf["separator"]
     if conf["header"]:
         out.write(sep.join(a.fields) + "\n")
+    out.flush()
     with open_capture(a.capture, filter=a.filter) as cap:
-        for seg in cap:
-            out.write(sep.join(fieldmod.row(seg, a.fields, conf["occurrence"], conf["aggregator"])) + "\n")
+        # Rows are formatted and written in C, straight to the descriptor; a pipe or a
+        # terminal gets each row as it is read (for live captures on stdin).
+        fd = out.fileno()
+        line_flush = not _is_regular(fd)
+        cap._write_fields(fd, ids, sep, fieldmod.occurrence_code(conf["occurrence"]),
+                          conf["aggregator"], line_flush)
     return 0
+
+
+def _is_regular(fd: int) -> bool:
+    import stat
+
+    try:
+        return stat.S_ISREG(os.fstat(fd).st_mode)
+    except OSError:
+        return False
 
 
 def cmd_list(argv: Sequence[str]) -> int:

@@ -1,8 +1,12 @@
 /* tcptrace._core.Capture: an open capture file, iterable over its TCP segments. */
 #include "core.h"
 
+#include <errno.h>
+#include <unistd.h>
+
 #include "../anomaly.h"
 #include "../columns.h"
+#include "../fields.h"
 #include "../source.h"
 
 typedef struct {
@@ -262,6 +266,99 @@ done:
     return result;
 }
 
+/* Write all of b to fd; returns 0, or errno. */
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+#define TT_PY_FIELDS_FLUSH (64 * 1024) /* bytes of rows written at once */
+
+/* _write_fields(fd, ids, separator, occurrence, aggregator, line_flush) -> rows
+ * Formats every further segment's fields in C and writes them to the descriptor. */
+static PyObject *capture_write_fields(CaptureObject *self, PyObject *args)
+{
+    int fd, occurrence, line_flush;
+    PyObject *ids_obj;
+    const char *sep, *agg;
+    if (!PyArg_ParseTuple(args, "iOsisp:_write_fields", &fd, &ids_obj, &sep, &occurrence, &agg, &line_flush))
+        return NULL;
+    if (capture_check_open(self) < 0)
+        return NULL;
+    Py_ssize_t n;
+    int *ids = tt_py_field_ids(ids_obj, &n);
+    if (!ids)
+        return NULL;
+    tt_field_opts o = {occurrence, agg, sep};
+    tt_textbuf b;
+    tt_textbuf_init(&b);
+    tt_error err;
+    tt_error_clear(&err);
+    int rc = 2, werr = 0;
+    unsigned long long rows = 0;
+    while (!self->finished) {
+        Py_BEGIN_ALLOW_THREADS
+        tt_segment seg;
+        for (int i = 0; i < TT_PY_COLUMN_BATCH; i++) {
+            rc = capture_pull(self, &seg, &err, TT_PY_BATCH_FRAMES);
+            if (rc == 2)
+                continue;
+            if (rc != 1)
+                break;
+            tt_fields_format_row(&seg, ids, (size_t)n, &o, &b);
+            rows++;
+            if (b.failed)
+                break;
+            if (line_flush || b.len >= TT_PY_FIELDS_FLUSH) {
+                werr = write_all(fd, b.data, b.len);
+                tt_textbuf_reset(&b);
+                if (werr)
+                    break;
+            }
+        }
+        if (!werr && !b.failed && b.len) {
+            werr = write_all(fd, b.data, b.len);
+            tt_textbuf_reset(&b);
+        }
+        Py_END_ALLOW_THREADS
+        if (b.failed || werr || (rc != 1 && rc != 2) || PyErr_CheckSignals() < 0)
+            break;
+    }
+    PyObject *result = NULL;
+    if (PyErr_Occurred())
+        goto done;
+    if (b.failed) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (werr) {
+        errno = werr;
+        PyErr_SetFromErrno(werr == EPIPE ? PyExc_BrokenPipeError : PyExc_OSError);
+        goto done;
+    }
+    if (rc == 0 || rc == -1) {
+        capture_end(self, rc, &err);
+        if (PyErr_Occurred())
+            goto done;
+    }
+    result = PyLong_FromUnsignedLongLong(rows);
+
+done:
+    tt_textbuf_clear(&b);
+    free(ids);
+    return result;
+}
+
 /* _addresses() -> list of address strings, indexed by the codes of src/dst columns */
 static PyObject *capture_addresses(CaptureObject *self, PyObject *noargs)
 {
@@ -427,6 +524,9 @@ static PyMethodDef capture_methods[] = {
     {"_read_columns", (PyCFunction)capture_read_columns, METH_VARARGS,
      "_read_columns(ids, max_rows) -> (rows, [(data, valid), ...]) | None\n\n"
      "Build the columns of up to max_rows further segments (0: all) in C."},
+    {"_write_fields", (PyCFunction)capture_write_fields, METH_VARARGS,
+     "_write_fields(fd, ids, separator, occurrence, aggregator, line_flush) -> int\n\n"
+     "Write the named fields of every further segment to a file descriptor, formatted in C."},
     {"_addresses", (PyCFunction)capture_addresses, METH_NOARGS,
      "_addresses() -> list[str]\n\nThe address dictionary of the column reads."},
     {"__enter__", capture_enter, METH_NOARGS, NULL},

@@ -20,6 +20,15 @@ extern PyTypeObject tt_py_BufferType;
 /* A _Buffer taking ownership of a malloc'd block (freed even on failure). */
 PyObject *tt_py_buffer_take(void *data, Py_ssize_t len);
 
+/* The engine segment inside a Segment (borrowed), or NULL with TypeError set. */
+const tt_segment *tt_py_segment_value(PyObject *o);
+
+/* tcptrace fields in C (py/fields.c). */
+PyObject *tt_py_field_names(PyObject *self, PyObject *noargs);
+PyObject *tt_py_segment_fields(PyObject *self, PyObject *args);
+/* Parse (ids sequence) into a malloc'd int array; NULL with an exception set. */
+int *tt_py_field_ids(PyObject *ids, Py_ssize_t *n);
+
 /* A new Segment from an engine segment (copies everything, payload included). */
 PyObject *tt_py_segment_new(const tt_segment *seg);
 

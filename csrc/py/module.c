@@ -107,6 +107,12 @@ static PyObject *py_analysis_flag_names(PyObject *self, PyObject *noargs)
 }
 
 static PyMethodDef module_methods[] = {
+    {"field_names", tt_py_field_names, METH_NOARGS,
+     "field_names() -> tuple[str, ...]\n\nThe Wireshark field names tcptrace fields knows; a name's "
+     "position is its field id."},
+    {"_segment_fields", tt_py_segment_fields, METH_VARARGS,
+     "_segment_fields(segment, ids, occurrence=0, aggregator=',') -> list[str]\n\n"
+     "The cells of one segment, as tshark -T fields prints them."},
     {"analysis_flag_names", py_analysis_flag_names, METH_NOARGS,
      "analysis_flag_names() -> tuple[str, ...]\n\nThe tcp.analysis flag names, in bit order."},
     {"_column_specs", py_column_specs, METH_NOARGS,

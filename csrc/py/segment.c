@@ -29,6 +29,15 @@ PyObject *tt_py_segment_new(const tt_segment *seg)
     return (PyObject *)o;
 }
 
+const tt_segment *tt_py_segment_value(PyObject *o)
+{
+    if (!PyObject_TypeCheck(o, &tt_py_SegmentType)) {
+        PyErr_SetString(PyExc_TypeError, "expected a tcptrace.Segment");
+        return NULL;
+    }
+    return &((SegmentObject *)o)->s;
+}
+
 static void segment_dealloc(SegmentObject *o)
 {
     Py_XDECREF(o->payload);
