@@ -372,8 +372,9 @@ static void apply_options(tt_an_dir *fwd, const tt_an_dir *rev, const tt_packet 
     }
 }
 
-/* Whether tshark's option dissection throws: options cut by the snaplen, or a
- * SACK option without a single block (its dissector reads past the option). */
+/* Whether tshark's option dissection throws: options cut by the snaplen, a header
+ * longer than the segment, or a SACK option without a single block (its dissector
+ * reads past the option). */
 static uint8_t option_error(const tt_packet *p)
 {
     const tt_tcp_options *o = &p->opts;
@@ -382,6 +383,9 @@ static uint8_t option_error(const tt_packet *p)
             return TT_OPT_ERR_MALFORMED;
     if (p->anomalies & TT_ANOM_BIT(TT_ANOM_TCP_OPT_TRUNCATED))
         return TT_OPT_ERR_TRUNCATED;
+    /* Options claimed past the end of the segment. */
+    if ((p->anomalies & TT_ANOM_BIT(TT_ANOM_TCP_HDR_LEN_INVALID)) && p->hdr_len > 20)
+        return TT_OPT_ERR_MALFORMED;
     return TT_OPT_ERR_NONE;
 }
 
