@@ -7,9 +7,11 @@
 int tt_test_failures;
 
 extern const tt_test_case tt_decode_tests[];
+extern const tt_test_case tt_analysis_tests[];
 
 static const tt_test_case *const tables[] = {
     tt_decode_tests,
+    tt_analysis_tests,
 };
 
 int main(int argc, char **argv)
