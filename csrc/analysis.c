@@ -92,6 +92,13 @@ static bool ua_push(tt_an_dir *d, const tt_unacked *u)
         d->ua_cap = ncap;
     }
     d->ua[d->ua_len++] = *u;
+    if (d->ua_span_valid) {
+        uint32_t s = u->seq - d->base_seq, n = u->nextseq - d->base_seq;
+        if (n > d->ua_last)
+            d->ua_last = n;
+        if (s < d->ua_first)
+            d->ua_first = s;
+    }
     return true;
 }
 
@@ -204,14 +211,17 @@ static void process_ack(tt_an_dir *rev, const tt_packet *p, ta_rec *ta)
                 del = true;
             } else if (tt_seq_gt(ack, u->seq) && tt_seq_le(ack, u->nextseq)) {
                 u->seq = ack; /* partly acknowledged */
+                rev->ua_span_valid = false;
                 continue;
             } else {
                 del = !tt_seq_gt(u->nextseq, ack);
             }
             break;
         }
-        if (del)
+        if (del) {
             u->frame = 0; /* frames count from 1: 0 marks a dropped entry */
+            rev->ua_span_valid = false;
+        }
     }
     for (size_t k = 0; k < rev->ua_len; k++)
         if (rev->ua[k].frame)
@@ -225,15 +235,23 @@ static void bytes_in_flight(tt_an_dir *fwd, const tt_an_dir *rev, const tt_packe
 {
     if (seglen == 0 || fwd->ua_len == 0 || !fwd->valid_bif)
         return;
-    const tt_unacked *head = &fwd->ua[fwd->ua_len - 1];
-    uint32_t first = head->seq - fwd->base_seq, last = head->nextseq - fwd->base_seq;
-    for (size_t k = fwd->ua_len; k-- > 0;) {
-        uint32_t s = fwd->ua[k].seq - fwd->base_seq, n = fwd->ua[k].nextseq - fwd->base_seq;
-        if (n > last)
-            last = n;
-        if (s < first)
-            first = s;
+    /* Lowest relative seq and highest relative nextseq of the unacked list. The span
+     * is kept as segments are added and recomputed only after ACKs changed the list,
+     * so a one-sided capture (nothing ever acknowledged) stays linear. */
+    if (!fwd->ua_span_valid) {
+        const tt_unacked *head = &fwd->ua[fwd->ua_len - 1];
+        fwd->ua_first = head->seq - fwd->base_seq;
+        fwd->ua_last = head->nextseq - fwd->base_seq;
+        for (size_t k = fwd->ua_len; k-- > 0;) {
+            uint32_t s = fwd->ua[k].seq - fwd->base_seq, n = fwd->ua[k].nextseq - fwd->base_seq;
+            if (n > fwd->ua_last)
+                fwd->ua_last = n;
+            if (s < fwd->ua_first)
+                fwd->ua_first = s;
+        }
+        fwd->ua_span_valid = true;
     }
+    uint32_t first = fwd->ua_first, last = fwd->ua_last;
     uint32_t in_flight = last - first;
     uint32_t delivered = 0;
     for (int i = 0; i < rev->num_sack; i++)
@@ -267,11 +285,13 @@ static bool analyze(tt_an_conn *c, tt_an_dir *fwd, tt_an_dir *rev, const tt_pack
     /* Relative numbering: the ISN, or seq - 1 with no SYN (so it shows Seq=1). */
     if (!fwd->base_set) {
         fwd->base_seq = (fl & SYN) ? seq : seq - 1u;
+        fwd->ua_span_valid = false;
         fwd->base_set = true;
     }
     /* The other side's base from the first ACK, until its own segment says. */
     if (!rev->base_set && (fl & ACK)) {
         rev->base_seq = ack - 1u;
+        rev->ua_span_valid = false;
         rev->base_set = true;
     }
     if (fl & ACK)
@@ -419,6 +439,7 @@ bool tt_analysis_run(tt_an_conn *c, int side, tt_conn_origin origin, tt_seg_cont
     }
     if ((fl & (SYN | ACK)) == (SYN | ACK) && fwd->base_set && p->seq_raw != fwd->base_seq) {
         fwd->base_seq = p->seq_raw;
+        fwd->ua_span_valid = false;
         ta_flag(&ta, TT_AF_REUSED_PORTS);
     }
 

@@ -125,6 +125,8 @@ typedef struct tt_an_dir {
     uint32_t sack_le[TT_MAX_SACK_BLOCKS], sack_re[TT_MAX_SACK_BLOCKS];
     tt_unacked *ua;          /* owned: unacked segments, oldest first */
     size_t ua_len, ua_cap;
+    bool ua_span_valid;      /* ua_first/ua_last are the list's span (relative to base_seq) */
+    uint32_t ua_first, ua_last;
 } tt_an_dir;
 
 typedef struct tt_an_conn {
