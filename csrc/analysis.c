@@ -66,6 +66,8 @@ bool tt_analysis_syn_starts_new(const tt_an_conn *c, int side, const tt_packet *
 /* The per-segment record Wireshark calls tcp_acked ("ta"). */
 typedef struct ta_rec {
     bool exists;
+    bool dup_created;       /* the duplicate ACK check created it */
+    bool mptcp_dup_hidden;  /* MPTCP analysis would ignore this duplicate ACK */
     uint32_t flags;
     uint32_t dupack_num;
     uint64_t dupack_frame;
@@ -104,8 +106,8 @@ static bool ua_push(tt_an_dir *d, const tt_unacked *u)
 
 /* Forward checks 1-9 of the reference (zero window probe ... duplicate ACK).
  * Wireshark compares the raw window here (scaling is applied afterwards). */
-static void check_forward(tt_an_dir *fwd, const tt_an_dir *rev, const tt_packet *p, uint32_t seglen,
-                          ta_rec *ta)
+static void check_forward(const tt_an_conn *c, tt_an_dir *fwd, const tt_an_dir *rev, const tt_packet *p,
+                          uint32_t seglen, ta_rec *ta)
 {
     uint32_t seq = p->seq_raw, ack = p->ack_raw, win = p->window_raw;
     uint16_t fl = p->flags;
@@ -148,6 +150,11 @@ static void check_forward(tt_an_dir *fwd, const tt_an_dir *rev, const tt_packet 
     }
     /* DUPLICATE ACK */
     if (repeat && win) {
+        /* MPTCP tolerates duplicate ACKs when the subflow's MPTCP signalling changed
+         * (RFC 8684 4): tshark with MPTCP analysis ignores them, tshark without it
+         * does not. Both readings are kept (the Info line is the second). */
+        ta->mptcp_dup_hidden = c->mptcp && c->mp_ops != fwd->mp_ops;
+        ta->dup_created = !ta->exists;
         fwd->dupacknum = fwd->dupacknum == -1 ? 1 : fwd->dupacknum + 1;
         ta_flag(ta, TT_AF_DUPLICATE_ACK);
         ta->dupack_num = (uint32_t)fwd->dupacknum;
@@ -297,7 +304,7 @@ static bool analyze(tt_an_conn *c, tt_an_dir *fwd, tt_an_dir *rev, const tt_pack
     if (fl & ACK)
         rev->valid_bif = true;
 
-    check_forward(fwd, rev, p, seglen, ta);
+    check_forward(c, fwd, rev, p, seglen, ta);
 
     if (ack != fwd->lastack) {
         fwd->lastnondupack = p->frame;
@@ -337,6 +344,7 @@ static bool analyze(tt_an_conn *c, tt_an_dir *fwd, tt_an_dir *rev, const tt_pack
         fwd->maxseqtobeacked = fwd->nextseq;
 
     fwd->window = p->window_raw;
+    fwd->mp_ops = c->mp_ops;
     fwd->lastack = ack;
     fwd->lastack_ts_ns = p->ts_ns;
     fwd->lastsegmentflags = ta->flags;
@@ -407,6 +415,33 @@ static uint8_t option_error(const tt_packet *p)
     if ((p->anomalies & TT_ANOM_BIT(TT_ANOM_TCP_HDR_LEN_INVALID)) && p->hdr_len > 20)
         return TT_OPT_ERR_MALFORMED;
     return TT_OPT_ERR_NONE;
+}
+
+/* MPTCP subtypes of this segment's options (RFC 8684 3: the subtype is the high
+ * nibble of the option's third byte), read from the option bytes, which sit just
+ * before the payload when the whole header was captured. */
+static uint8_t mptcp_subtypes(const tt_packet *p)
+{
+    if (!(p->opts.present & TT_OPT_MPTCP) || p->tcp_have < TT_TCP_HAVE_FULL || !p->payload || p->hdr_len <= 20)
+        return 0;
+    const uint8_t *o = p->payload - (p->hdr_len - 20);
+    uint32_t n = p->hdr_len - 20u, i = 0;
+    uint8_t bits = 0;
+    while (i < n) {
+        uint8_t kind = o[i];
+        if (kind == TT_TCPOPT_EOL)
+            break;
+        if (kind == TT_TCPOPT_NOP) {
+            i++;
+            continue;
+        }
+        if (i + 1 >= n || o[i + 1] < 2 || i + o[i + 1] > n)
+            break;
+        if (kind == TT_TCPOPT_MPTCP && o[i + 1] >= 3 && (o[i + 2] >> 4) < 8)
+            bits |= (uint8_t)(1u << (o[i + 2] >> 4));
+        i += o[i + 1];
+    }
+    return bits;
 }
 
 /* verify_tcp_window_scaling: scaling is used only when both SYNs offered it. */
@@ -497,6 +532,10 @@ bool tt_analysis_run(tt_an_conn *c, int side, tt_conn_origin origin, tt_seg_cont
     out->opt_error = option_error(p);
     if (out->opt_error)
         return ok; /* the exception skips the analysis tree and the SYN checks */
+    if (p->opts.present & TT_OPT_MPTCP) {
+        c->mptcp = true;
+        c->mp_ops |= mptcp_subtypes(p);
+    }
 
     /* What tshark shows of the analysis record. */
     out->have_ta = ta.exists;
@@ -510,6 +549,8 @@ bool tt_analysis_run(tt_an_conn *c, int side, tt_conn_origin origin, tt_seg_cont
         out->dup_ack_num = ta.dupack_num;
         out->dup_ack_frame = ta.dupack_num ? ta.dupack_frame : 0;
         out->bytes_in_flight = ta.bif;
+        out->mptcp_dup_hidden = ta.mptcp_dup_hidden;
+        out->ta_only_dup = ta.dup_created && (ta.flags & ~(uint32_t)TT_AF_DUPLICATE_ACK) == 0 && !ta.frame_acked;
         out->push_bytes_sent = ta.bif ? ta.push_bytes : 0;
     }
 

@@ -263,7 +263,12 @@ static PyObject *get_anomalies(PyObject *o, void *c)
 #define AN(o) (&((SegmentObject *)(o))->s.an)
 #define HAVE_CONV(o) (AN(o)->have_conv)
 #define HDR_OK(o) (AN(o)->have_conv && AN(o)->hdr_ok)
-#define TA(o) (HDR_OK(o) && AN(o)->have_ta)
+/* The analysis as tshark with MPTCP analysis on reports it (tshark-tcp fields): a
+ * duplicate ACK that MPTCP tolerates is not one, and its record may not exist. */
+#define MP_HIDE(o) (AN(o)->mptcp_dup_hidden)
+#define TA(o) (HDR_OK(o) && AN(o)->have_ta && !(MP_HIDE(o) && AN(o)->ta_only_dup))
+#define AFLAGS(o) (AN(o)->flags & (MP_HIDE(o) ? ~(uint32_t)TT_AF_DUPLICATE_ACK : ~(uint32_t)0))
+#define DUPNUM(o) (MP_HIDE(o) ? 0u : AN(o)->dup_ack_num)
 
 static PyObject *ns_to_seconds(int64_t ns) { return PyFloat_FromDouble((double)ns / 1e9); }
 
@@ -322,7 +327,7 @@ static PyObject *get_analysis(PyObject *o, void *c)
     PyObject *names = PyList_New(0);
     if (!names)
         return NULL;
-    uint32_t f = TA(o) ? AN(o)->flags : 0;
+    uint32_t f = TA(o) ? AFLAGS(o) : 0;
     for (int i = 0; i < TT_AF_COUNT; i++) {
         if (!(f & (1u << i)))
             continue;
@@ -341,19 +346,19 @@ static PyObject *get_analysis(PyObject *o, void *c)
 static PyObject *get_analysis_flags(PyObject *o, void *c)
 {
     (void)c;
-    return u64(TA(o) ? AN(o)->flags : 0);
+    return u64(TA(o) ? AFLAGS(o) : 0);
 }
 static PyObject *get_dup_ack_num(PyObject *o, void *c)
 {
     (void)c;
-    if (!TA(o) || !AN(o)->dup_ack_num)
+    if (!TA(o) || !DUPNUM(o))
         Py_RETURN_NONE;
-    return u64(AN(o)->dup_ack_num);
+    return u64(DUPNUM(o));
 }
 static PyObject *get_dup_ack_frame(PyObject *o, void *c)
 {
     (void)c;
-    if (!TA(o) || !AN(o)->dup_ack_num)
+    if (!TA(o) || !DUPNUM(o))
         Py_RETURN_NONE;
     return u64(AN(o)->dup_ack_frame);
 }
