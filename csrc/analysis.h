@@ -66,6 +66,8 @@ typedef struct tt_analysis {
     bool have_ack_rtt;
     bool have_initial_rtt;
     uint8_t opt_error;     /* TT_OPT_ERR_*: tshark's option dissection stopped with an exception */
+    bool mptcp_dup_hidden; /* with MPTCP analysis on, tshark ignores this duplicate ACK (RFC 8684 4) */
+    bool ta_only_dup;      /* the analysis record exists only because of the duplicate ACK */
     uint8_t dir;           /* 0 client -> server, 1 server -> client */
     uint8_t completeness;  /* tcp.completeness: as it stood before this segment */
     uint8_t sack_count;    /* SACK blocks of this segment */
@@ -121,15 +123,20 @@ typedef struct tt_an_dir {
     uint64_t lastnondupack;  /* frame of the last ACK that moved */
     uint32_t lastsegmentflags;
     uint32_t push_bytes_sent;
+    uint8_t mp_ops;          /* the connection's MPTCP subtypes as of this side's last segment */
     uint8_t num_sack;        /* SACK blocks of the last segment, kept for bytes in flight */
     uint32_t sack_le[TT_MAX_SACK_BLOCKS], sack_re[TT_MAX_SACK_BLOCKS];
     tt_unacked *ua;          /* owned: unacked segments, oldest first */
     size_t ua_len, ua_cap;
+    bool ua_span_valid;      /* ua_first/ua_last are the list's span (relative to base_seq) */
+    uint32_t ua_first, ua_last;
 } tt_an_dir;
 
 typedef struct tt_an_conn {
     tt_an_dir dir[2];        /* indexed by key side (flow.h) */
     bool started;
+    bool mptcp;              /* an MPTCP option was seen on the connection */
+    uint8_t mp_ops;          /* MPTCP subtypes seen so far, bit = 1 << subtype (0..7) */
     uint8_t completeness;
     int64_t ts_first_ns, ts_prev_ns;
     int64_t ts_mru_syn_ns;   /* most recent pure SYN, 0 = none */

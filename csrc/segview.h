@@ -13,7 +13,16 @@
 
 static inline bool tt_sv_conv(const tt_segment *s) { return s->an.have_conv; }
 static inline bool tt_sv_hdr(const tt_segment *s) { return s->an.have_conv && s->an.hdr_ok; }
-static inline bool tt_sv_ta(const tt_segment *s) { return tt_sv_hdr(s) && s->an.have_ta; }
+/* The analysis record, as tshark with MPTCP analysis on reports it (tshark-tcp fields):
+ * a duplicate ACK that MPTCP tolerates is not one, and its record may not exist. */
+static inline bool tt_sv_ta(const tt_segment *s)
+{
+    return tt_sv_hdr(s) && s->an.have_ta && !(s->an.mptcp_dup_hidden && s->an.ta_only_dup);
+}
+static inline uint32_t tt_sv_dup_num(const tt_segment *s)
+{
+    return s->an.mptcp_dup_hidden ? 0u : s->an.dup_ack_num;
+}
 
 #define TT_SV_GET(name, type, cond, expr)                                 \
     static inline bool tt_sv_##name(const tt_segment *s, type *out)      \
@@ -50,8 +59,8 @@ TT_SV_GET(ack, uint32_t, tt_sv_hdr(s), s->an.ack)
 TT_SV_GET(next_seq, uint32_t, tt_sv_hdr(s) && s->an.have_seglen, s->an.nxtseq)
 TT_SV_GET(window, uint32_t, tt_sv_hdr(s), s->an.window)
 TT_SV_GET(ws_multiplier, int32_t, tt_sv_hdr(s) && s->an.have_scalefactor, s->an.scalefactor)
-TT_SV_GET(dup_ack_num, uint32_t, tt_sv_ta(s) && s->an.dup_ack_num, s->an.dup_ack_num)
-TT_SV_GET(dup_ack_frame, uint64_t, tt_sv_ta(s) && s->an.dup_ack_num, s->an.dup_ack_frame)
+TT_SV_GET(dup_ack_num, uint32_t, tt_sv_ta(s) && tt_sv_dup_num(s), tt_sv_dup_num(s))
+TT_SV_GET(dup_ack_frame, uint64_t, tt_sv_ta(s) && tt_sv_dup_num(s), s->an.dup_ack_frame)
 TT_SV_GET(acks_frame, uint64_t, tt_sv_ta(s) && s->an.acks_frame, s->an.acks_frame)
 TT_SV_GET(ack_rtt_ns, int64_t, tt_sv_ta(s) && s->an.have_ack_rtt, s->an.ack_rtt_ns)
 TT_SV_GET(initial_rtt_ns, int64_t, tt_sv_ta(s) && s->an.have_initial_rtt, s->an.initial_rtt_ns)
@@ -64,7 +73,12 @@ TT_SV_GET(completeness, uint32_t, tt_sv_conv(s), s->an.completeness)
 #undef TT_SV_GET
 
 /* Analysis flags shown (TT_AF_*): none where tshark has no analysis record. */
-static inline uint32_t tt_sv_analysis_flags(const tt_segment *s) { return tt_sv_ta(s) ? s->an.flags : 0; }
+static inline uint32_t tt_sv_analysis_flags(const tt_segment *s)
+{
+    if (!tt_sv_ta(s))
+        return 0;
+    return s->an.flags & (s->an.mptcp_dup_hidden ? ~(uint32_t)TT_AF_DUPLICATE_ACK : ~(uint32_t)0);
+}
 
 /* SACK blocks shown with relative edges. */
 static inline int tt_sv_sack_count(const tt_segment *s) { return tt_sv_hdr(s) ? s->an.sack_count : 0; }

@@ -14,7 +14,7 @@ from typing import List, Optional, Sequence
 from . import CaptureError, CaptureTruncatedWarning
 from . import open as open_capture
 from . import fields as fieldmod
-from .listing import listing_line
+from .listing import listing
 
 SUBCOMMANDS = ("fields", "list")
 
@@ -96,10 +96,9 @@ def cmd_list(argv: Sequence[str]) -> int:
     a = ap.parse_args(argv)
     out = sys.stdout
     with open_capture(a.capture, filter=a.filter) as cap:
-        for seg in cap:
-            if a.stream is not None and seg.stream != a.stream:
-                continue
-            out.write(listing_line(seg) + "\n")
+        segs = (s for s in cap if a.stream is None or s.stream == a.stream)
+        for line in listing(segs):
+            out.write(line + "\n")
     return 0
 
 

@@ -13,6 +13,7 @@ extern const tt_test_case tt_reasm_tests[];
 extern const tt_test_case tt_app_http_tests[];
 extern const tt_test_case tt_app_tls_tests[];
 extern const tt_test_case tt_fields_tests[];
+extern const tt_test_case tt_analysis_tests[];
 
 static const tt_test_case *const tables[] = {
     tt_decode_tests,
@@ -22,6 +23,7 @@ static const tt_test_case *const tables[] = {
     tt_app_http_tests,
     tt_app_tls_tests,
     tt_fields_tests,
+    tt_analysis_tests,
 };
 
 int main(int argc, char **argv)
