@@ -367,6 +367,38 @@ static void test_info_line_dup_ack(void) /* _ws.col.Info */
     CHECK(strcmp(buf, "[TCP Dup ACK 8#1] 40000 \u2192 80 [ACK] Seq=76 Ack=1449 Win=130304 Len=0") == 0);
 }
 
+static void test_window_update(void) /* tcp.analysis.window_update */
+{
+    convo v;
+    convo_init(&v);
+    handshake(&v, 1000, 5000);
+    feed(&v, mk(B, 5001, 1001, ACK, 100, 300, 200000));
+    feed(&v, mk(A, 1001, 5101, ACK, 0, 100, 200100));
+    /* Same seq and ack, no data, a new window: a window update, not a dup ACK. */
+    tt_analysis wu = feed(&v, mk(A, 1001, 5101, ACK, 0, 400, 200200));
+    CHECK(wu.flags & TT_AF_WINDOW_UPDATE);
+    CHECK(!(wu.flags & TT_AF_DUPLICATE_ACK));
+    /* The same window again: now a duplicate ACK. */
+    tt_analysis dup = feed(&v, mk(A, 1001, 5101, ACK, 0, 400, 200300));
+    CHECK(dup.flags & TT_AF_DUPLICATE_ACK);
+    CHECK(!(dup.flags & TT_AF_WINDOW_UPDATE));
+    tt_an_conn_clear(&v.c);
+}
+
+static void test_syn_with_new_isn_reuses_ports(void) /* tcp.analysis.reused_ports */
+{
+    convo v;
+    convo_init(&v);
+    handshake(&v, 1000, 5000);
+    feed(&v, mk(A, 1001, 5001, FIN | ACK, 0, 4000, 300000));
+    tt_packet same = mk(A, 1000, 0, SYN, 0, 65535, 400000);
+    tt_packet fresh = mk(A, 777777, 0, SYN, 0, 65535, 400000);
+    /* A SYN with the conversation's ISN is a retransmission; a new ISN a new stream. */
+    CHECK(!tt_analysis_syn_starts_new(&v.c, A, &same));
+    CHECK(tt_analysis_syn_starts_new(&v.c, A, &fresh));
+    tt_an_conn_clear(&v.c);
+}
+
 TT_TESTS(tt_analysis_tests) = {
     {"analysis/relative_numbers_and_window_scaling", test_relative_numbers_and_window_scaling},
     {"analysis/no_syn_seen_starts_at_one", test_no_syn_seen_starts_at_one},
@@ -379,6 +411,8 @@ TT_TESTS(tt_analysis_tests) = {
     {"analysis/window_full", test_window_full},
     {"analysis/acked_unseen_segment", test_acked_unseen_segment},
     {"analysis/sequence_wrap_mid_transfer", test_sequence_wrap_mid_transfer},
+    {"analysis/window_update", test_window_update},
+    {"analysis/syn_with_new_isn_reuses_ports", test_syn_with_new_isn_reuses_ports},
     {"flow/key_and_port_reuse", test_flow_key_and_port_reuse},
     {"flow/table_grows", test_flow_table_grows},
     {"info/dup_ack_line", test_info_line_dup_ack},
