@@ -21,12 +21,14 @@ from ._core import (
 )
 
 from ._version import __version__
+from .export import to_parquet
 from .frames import ANALYSIS_FLAGS, segments
 
 __all__ = [
     "ANALYSIS_FLAGS",
     "__version__",
     "segments",
+    "to_parquet",
     "Capture",
     "CaptureError",
     "CaptureFormatError",

@@ -2,6 +2,7 @@
 
     tcptrace CAPTURE                                   one line per TCP segment
     tcptrace fields [-E header=y] -e FIELD... CAPTURE  tshark -T fields compatible output
+    tcptrace export CAPTURE -o OUT.parquet             the segments table as Parquet
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from . import open as open_capture
 from . import fields as fieldmod
 from .listing import listing
 
-SUBCOMMANDS = ("fields", "list")
+SUBCOMMANDS = ("fields", "list", "export")
 
 
 def _warn_to_stderr(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
@@ -102,6 +103,25 @@ def cmd_list(argv: Sequence[str]) -> int:
     return 0
 
 
+def cmd_export(argv: Sequence[str]) -> int:
+    ap = argparse.ArgumentParser(prog="tcptrace export",
+                                 description="Write the segments table to a Parquet file, in row groups.")
+    ap.add_argument("-o", "--output", required=True, help="the Parquet file to write")
+    ap.add_argument("-c", "--columns", help="comma-separated columns (default: the default set; 'all')")
+    ap.add_argument("-f", "--filter", help="BPF filter, as libpcap compiles it")
+    ap.add_argument("--row-group-size", type=int, default=1_000_000)
+    ap.add_argument("capture")
+    a = ap.parse_args(argv)
+    from .export import to_parquet
+
+    cols = None
+    if a.columns:
+        cols = "all" if a.columns == "all" else [c for c in a.columns.split(",") if c]
+    rows = to_parquet(a.capture, a.output, columns=cols, filter=a.filter, row_group_size=a.row_group_size)
+    sys.stderr.write(f"tcptrace: {rows} segments written to {a.output}\n")
+    return 0
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     warnings.showwarning = _warn_to_stderr
@@ -116,7 +136,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 0
     cmd = cmd_list
     if argv[0] in SUBCOMMANDS:
-        cmd = {"fields": cmd_fields, "list": cmd_list}[argv.pop(0)]
+        cmd = {"fields": cmd_fields, "list": cmd_list, "export": cmd_export}[argv.pop(0)]
     try:
         return cmd(argv)
     except BrokenPipeError:
