@@ -153,8 +153,9 @@ def _open(path: PathLike, cols: Sequence[str], filter: Optional[str]) -> _core.C
     return _core.Capture(path, filter=filter, analysis=analysis)
 
 
-def segments(path: PathLike, columns: Union[None, str, Sequence[str]] = None, filter: Optional[str] = None,
-             chunksize: Optional[int] = None) -> Union["pd.DataFrame", Iterator["pd.DataFrame"]]:
+def segments(path: Union[PathLike, Sequence[PathLike]], columns: Union[None, str, Sequence[str]] = None,
+             filter: Optional[str] = None, chunksize: Optional[int] = None,
+             workers: int = 1) -> Union["pd.DataFrame", Iterator["pd.DataFrame"]]:
     """One row per TCP segment of a capture, as a pandas DataFrame built in C.
 
     ``columns`` picks columns (default: :data:`DEFAULT_COLUMNS`; ``"all"``: every column; see
@@ -163,6 +164,10 @@ def segments(path: PathLike, columns: Union[None, str, Sequence[str]] = None, fi
     of DataFrames of at most N rows is returned, with memory bounded by N.
     """
     cols = _resolve(columns)
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        if chunksize is not None:
+            raise ValueError("chunksize= reads one capture; iterate over the files instead")
+        return _many(list(path), cols, filter, workers)
     if chunksize is not None:
         if chunksize <= 0:
             raise ValueError("chunksize must be a positive number of rows")
@@ -171,6 +176,34 @@ def segments(path: PathLike, columns: Union[None, str, Sequence[str]] = None, fi
         df = _frame(cap, cols, 0)
     assert df is not None  # the first read of a capture always gives a (maybe empty) frame
     return df
+
+
+def _many(paths: List[PathLike], cols: List[str], filter: Optional[str], workers: int) -> "pd.DataFrame":
+    _np, pd = _need_pandas()
+    if workers < 1:
+        raise ValueError("workers must be at least 1")
+
+    def one(p: PathLike) -> "pd.DataFrame":
+        with _open(p, cols, filter) as cap:
+            return _frame(cap, cols, 0)
+
+    if workers == 1 or len(paths) < 2:
+        frames = [one(p) for p in paths]
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            frames = list(pool.map(one, paths))
+    names = [os.fspath(p) for p in paths]
+    for name, df in zip(names, frames):
+        df.insert(0, "file", pd.Categorical([name] * len(df), categories=names))
+    if not frames:
+        return pd.DataFrame({"file": pd.Categorical([], categories=[])})
+    out = pd.concat(frames, ignore_index=True)
+    for c in ("src", "dst"):  # categories differ per file: union them
+        if c in out.columns and out[c].dtype != "category":
+            out[c] = out[c].astype("category")
+    return out
 
 
 def _chunks(path: PathLike, cols: List[str], filter: Optional[str], chunksize: int) -> Iterator["pd.DataFrame"]:

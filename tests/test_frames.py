@@ -128,3 +128,17 @@ def test_decode_only_columns_skip_the_analysis(seed_capture):
     with tcptrace.Capture(seed_capture, analysis=False) as cap:
         seg = next(iter(cap))
     assert seg.stream is None and seg.seq is None and seg.seq_raw == 991713799
+
+
+def test_several_files_in_parallel_equal_one_by_one(seed_capture):
+    paths = [seed_capture, DATA / "port_reuse_bug7657.pcap", DATA / "sll2_small.pcap"]
+    both = tcptrace.segments(paths, workers=2)
+    assert both["file"].dtype == "category"
+    assert list(both["file"].cat.categories) == [str(p) for p in paths]
+    for p in paths:
+        one = tcptrace.segments(p)
+        part = both[both["file"] == str(p)].reset_index(drop=True)
+        assert part["frame"].tolist() == one["frame"].tolist()
+        assert part["src"].astype(str).tolist() == one["src"].astype(str).tolist()
+        assert part["seq"].tolist() == one["seq"].tolist()
+    assert both["src"].dtype == "category"
