@@ -100,16 +100,32 @@ tt_addrdict *tt_addrdict_new(void)
     return d;
 }
 
+static uint64_t addr_mix(uint64_t x)
+{
+    x ^= x >> 32;
+    x *= 0xd6e8feb86659fd93ull;
+    x ^= x >> 32;
+    return x;
+}
+
 static uint64_t addr_hash(int version, const uint8_t *a)
 {
-    /* FNV-1a over the address bytes: addresses are not attacker-chosen keys of a
-     * table that matters for complexity here (one entry per distinct address). */
-    uint64_t h = 1469598103934665603ull ^ (uint64_t)version;
-    for (int i = 0; i < 16; i++) {
-        h ^= a[i];
-        h *= 1099511628211ull;
-    }
-    return h;
+    /* Two 64-bit words of the (zero-padded) address, mixed: one entry per distinct
+     * address, so collisions only cost a probe, never correctness. */
+    uint64_t w0, w1;
+    memcpy(&w0, a, 8);
+    memcpy(&w1, a + 8, 8);
+    return addr_mix(addr_mix(w0 ^ (uint64_t)version) ^ w1);
+}
+
+static int addr_eq(const tt_addr_entry *e, int version, const uint8_t *key)
+{
+    uint64_t a0, a1, b0, b1;
+    memcpy(&a0, e->addr, 8);
+    memcpy(&a1, e->addr + 8, 8);
+    memcpy(&b0, key, 8);
+    memcpy(&b1, key + 8, 8);
+    return e->version == version && a0 == b0 && a1 == b1;
 }
 
 static int addrdict_grow(tt_addrdict *d)
@@ -137,7 +153,7 @@ uint32_t tt_addrdict_intern(tt_addrdict *d, int version, const uint8_t *addr)
     size_t j = addr_hash(version, key) & (d->nslots - 1);
     while (d->slots[j]) {
         tt_addr_entry *e = &d->entries[d->slots[j] - 1];
-        if (e->version == version && !memcmp(e->addr, key, 16))
+        if (addr_eq(e, version, key))
             return d->slots[j] - 1;
         j = (j + 1) & (d->nslots - 1);
     }
