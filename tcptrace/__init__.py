@@ -22,10 +22,12 @@ from ._core import (
 
 from ._version import __version__
 from .frames import ANALYSIS_FLAGS, segments
+from .expert import expert
 
 __all__ = [
     "ANALYSIS_FLAGS",
     "__version__",
+    "expert",
     "segments",
     "Capture",
     "CaptureError",
