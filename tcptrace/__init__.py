@@ -22,7 +22,7 @@ from ._core import (
 
 from ._version import __version__
 from .frames import ANALYSIS_FLAGS, segments
-from .expert import expert
+from .expertinfo import expert
 
 __all__ = [
     "ANALYSIS_FLAGS",

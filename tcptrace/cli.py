@@ -120,7 +120,7 @@ def cmd_list(argv: Sequence[str]) -> int:
 def cmd_expert(argv: Sequence[str]) -> int:
     import json
 
-    from . import expert as ex
+    from . import expertinfo as ex
 
     ap = argparse.ArgumentParser(prog="tcptrace expert",
                                  description="Wireshark's Expert Information for TCP (tshark -q -z expert): "

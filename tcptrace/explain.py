@@ -198,7 +198,7 @@ def _s_window_full(c: _Ctx) -> str:
     edge = (int(ev["rev_lastack"]) + int(ev["rev_window_scaled"])) & 0xFFFFFFFF
     scale = f", window field {ev['rev_window']} << {ev['rev_shift']}" if ev["rev_shift"] else ""
     return (f"Window full: the data ends at seq {c.data_end}, exactly the right edge of the window "
-            f"{c.rev} advertised: its ack {ev['rev_lastack']} + window {ev['rev_window_scaled']}{scale} "
+            f"that {c.rev} advertised: its ack {ev['rev_lastack']} + window {ev['rev_window_scaled']}{scale} "
             f"= {edge}; {c.fwd} may send nothing more until {c.rev} acknowledges or opens the window.")
 
 

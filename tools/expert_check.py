@@ -65,7 +65,7 @@ def main():
     shared = os.path.abspath(a.shared)
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
     import tcptrace
-    from tcptrace import expert as ex
+    from tcptrace import expertinfo as ex
 
     golden_dir = os.path.join(shared, "oracle", "golden")
     caps = a.captures
