@@ -73,15 +73,41 @@ ITEMS: Tuple[ExpertItem, ...] = (
     ExpertItem("tcp.connection.syn", "chat", "Sequence", "Connection establish request (SYN)"),
     ExpertItem("tcp.connection.fin", "chat", "Sequence", "Connection finish (FIN)"),
     ExpertItem("tcp.connection.rst", "warning", "Sequence", "Connection reset (RST)"),
+    ExpertItem("tcp.connection.fin_active", "note", "Sequence", "This frame initiates the connection closing"),
+    ExpertItem("tcp.connection.fin_passive", "note", "Sequence", "This frame undergoes the connection closing"),
+    ExpertItem("tcp.ack.nonzero", "note", "Protocol",
+               "The acknowledgment number field is nonzero while the ACK flag is not set"),
+    ExpertItem("tcp.urgent_pointer.non_zero", "note", "Protocol",
+               "The urgent pointer field is nonzero while the URG flag is not set"),
 )
 
 COLUMNS = ["severity", "group", "protocol", "summary", "field", "count", "first_frames"]
-_COLUMNS_IN = ["frame", "sport", "dport", "flags", "dup_ack_num", *ANALYSIS_FLAGS]
+_COLUMNS_IN = ["frame", "stream", "dir", "sport", "dport", "flags", "hdr_len", "ack_raw", "urgent_ptr",
+               "dup_ack_num", *ANALYSIS_FLAGS]
+_URG = 0x020
+
+
+def _fin_roles(df, fin):
+    """Which FINs initiate the closing of their conversation (Wireshark: the first FIN
+    of a side whose peer has not sent one yet) and which undergo it."""
+    import numpy as np
+
+    active = np.zeros(len(df), dtype=bool)
+    initiators = set()
+    streams = df["stream"].to_numpy(dtype="int64", na_value=-1)
+    dirs = df["dir"].to_numpy(dtype="int64", na_value=0)
+    for i in np.flatnonzero(fin):
+        if (streams[i], 1 - dirs[i]) not in initiators:
+            initiators.add((streams[i], dirs[i]))
+            active[i] = True
+    return active, fin & ~active
 
 
 def _masks(df) -> Dict[str, object]:
     """Boolean Series per item field: the segments that carry it."""
     flags = df["flags"].fillna(0).astype("int64")
+    # Past the fixed header (tshark stops at a header length below 20 bytes).
+    whole = (df["flags"].notna() & (df["hdr_len"].fillna(0) >= 20)).to_numpy()
     out = {}
     for it in ITEMS:
         if it.flag is not None:
@@ -90,6 +116,13 @@ def _masks(df) -> Dict[str, object]:
     out["tcp.connection.syn"] = ((flags & (_SYN | _ACK)) == _SYN).to_numpy()
     out["tcp.connection.fin"] = ((flags & _FIN) != 0).to_numpy()
     out["tcp.connection.rst"] = ((flags & _RST) != 0).to_numpy()
+    for k in ("tcp.connection.synack", "tcp.connection.syn", "tcp.connection.fin", "tcp.connection.rst"):
+        out[k] = out[k] & whole
+    out["tcp.connection.fin_active"], out["tcp.connection.fin_passive"] = _fin_roles(df, out["tcp.connection.fin"])
+    no_ack = ((flags & _ACK) == 0).to_numpy()
+    out["tcp.ack.nonzero"] = whole & no_ack & (df["ack_raw"].fillna(0) != 0).to_numpy()
+    no_urg = ((flags & _URG) == 0).to_numpy()
+    out["tcp.urgent_pointer.non_zero"] = whole & no_urg & (df["urgent_ptr"].fillna(0) != 0).to_numpy()
     return out
 
 
@@ -173,15 +206,16 @@ def _read_partial(path: PathLike, filter: Optional[str]):
         try:
             with open_capture(path, filter=filter) as cap:
                 for seg in cap:
-                    r = {"frame": seg.frame, "sport": seg.sport, "dport": seg.dport, "flags": seg.flags,
-                         "dup_ack_num": seg.dup_ack_num}
+                    r = {"frame": seg.frame, "stream": seg.stream, "dir": seg.dir, "sport": seg.sport,
+                         "dport": seg.dport, "flags": seg.flags, "hdr_len": seg.hdr_len,
+                         "ack_raw": seg.ack_raw, "urgent_ptr": seg.urgent_ptr, "dup_ack_num": seg.dup_ack_num}
                     for f in ANALYSIS_FLAGS:
                         r[f] = f in seg.analysis
                     recs.append(r)
         except CaptureError:
             pass
     df = pd.DataFrame(recs, columns=_COLUMNS_IN)
-    for c in ("sport", "dport", "flags", "dup_ack_num"):
+    for c in ("stream", "dir", "sport", "dport", "flags", "hdr_len", "ack_raw", "urgent_ptr", "dup_ack_num"):
         df[c] = df[c].astype("UInt32")
     for f in ANALYSIS_FLAGS:
         df[f] = df[f].astype(bool)

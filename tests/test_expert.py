@@ -15,9 +15,9 @@ CP, SP = 40000, 80
 FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
 
 
-def frame(src, dst, sport, dport, seq, ack, flags, win, payload=b""):
+def frame(src, dst, sport, dport, seq, ack, flags, win, payload=b"", urp=0):
     """Ethernet + IPv4 + a 20-byte TCP header (checksums are not checked)."""
-    tcp = struct.pack(">HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, 5 << 4, flags, win, 0, 0)
+    tcp = struct.pack(">HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, 5 << 4, flags, win, 0, urp)
     ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp) + len(payload), 0, 0x4000, 64, 6, 0, src, dst)
     eth = bytes(6) + bytes(5) + b"\x01" + b"\x08\x00"
     return (eth + ip + tcp + payload, None)
@@ -241,7 +241,7 @@ def test_expert_keepalive_rst():
 def test_expert_cli_text_and_json(seed_capture, capsys):
     assert cli.main(["expert", str(seed_capture)]) == 0
     out = capsys.readouterr().out
-    assert out.index("Notes (1)") < out.index("Chats (4)")
+    assert out.index("Notes (3)") < out.index("Chats (4)")
     assert "Duplicate ACK  [9]" in out
     assert cli.main(["expert", "--json", str(seed_capture)]) == 0
     rows = json.loads(capsys.readouterr().out)
@@ -262,3 +262,22 @@ def test_expert_damaged_capture_gives_rows_before_the_damage(tmp_path, capsys):
     assert "tcptrace:" in cap.err
     with pytest.raises(tt.CaptureError):
         tt.expert(path)
+
+
+def test_expert_fin_roles_and_protocol_notes(tmp_path, seed_capture):
+    df = tcptrace.expert(seed_capture)
+    got = {r.field: (r.severity, r.summary, r.first_frames) for r in df.itertuples()}
+    assert got["tcp.connection.fin_active"] == ("note", "This frame initiates the connection closing", [11])
+    assert got["tcp.connection.fin_passive"] == ("note", "This frame undergoes the connection closing", [12])
+    # A SYN with a nonzero ack field and no ACK flag; data with an urgent pointer but no URG.
+    path = write_pcap(tmp_path / "notes.pcap", [
+        frame(C, S, CP, SP, 1000, 77, SYN, 1000),
+        frame(S, C, SP, CP, 5000, 1001, SYN | ACK, 300),
+        frame(C, S, CP, SP, 1001, 5001, ACK | PSH, 1000, b"z", urp=1),
+    ])
+    rows = {r.field: r for r in tcptrace.expert(path).itertuples()}
+    ack = rows["tcp.ack.nonzero"]
+    assert (ack.severity, ack.group, ack.first_frames) == ("note", "Protocol", [1])
+    assert ack.summary == "The acknowledgment number field is nonzero while the ACK flag is not set"
+    urg = rows["tcp.urgent_pointer.non_zero"]
+    assert (urg.severity, urg.group, urg.first_frames) == ("note", "Protocol", [3])
