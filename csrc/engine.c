@@ -92,8 +92,13 @@ static void analyze_segment(tt_engine *e, const tt_packet *p, tt_seg_context ctx
         return;
     tt_conn_origin origin = TT_CONN_FOUND;
     tt_conn *conn = tt_flow_lookup(e->flows, &key);
+    uint32_t old_isn = 0, old_stream = 0; /* evidence of port reuse (Segment.explain) */
     if (!conn || tt_analysis_syn_starts_new(&conn->an, side, p)) {
         origin = conn ? TT_CONN_REUSED : TT_CONN_NEW;
+        if (conn) {
+            old_isn = conn->an.dir[side].base_seq;
+            old_stream = conn->stream;
+        }
         if (!conn && tt_expect_take(&e->expect, &key))
             origin = TT_CONN_EXPECTED;
         int client = conn ? side : client_side_of(p, side);
@@ -106,6 +111,10 @@ static void analyze_segment(tt_engine *e, const tt_packet *p, tt_seg_context ctx
     if (!tt_analysis_run(&conn->an, side, origin, ctx, p, an))
         e->counters.analysis_nomem++;
     an->stream = conn->stream;
+    if (origin == TT_CONN_REUSED) {
+        an->ev.old_isn = old_isn;
+        an->ev.old_stream = old_stream;
+    }
     an->dir = side == conn->client_side ? 0 : 1;
     const tt_flow_counters *fc = tt_flow_counters_get(e->flows);
     e->counters.conns = fc->conns;

@@ -23,10 +23,12 @@ from ._core import (
 from ._version import __version__
 from .export import to_parquet
 from .frames import ANALYSIS_FLAGS, segments
+from .expertinfo import expert
 
 __all__ = [
     "ANALYSIS_FLAGS",
     "__version__",
+    "expert",
     "segments",
     "to_parquet",
     "Capture",

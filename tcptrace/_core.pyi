@@ -136,6 +136,11 @@ class Segment:
     @property
     def info(self) -> str: ...
     def _asdict(self) -> Dict[str, object]: ...
+    def explain(self) -> List[str]:
+        """Why each analysis flag was set: one sentence per flag (in the order of the Info
+        labels), naming the rule and the values that decided it; [] without flags."""
+    def _evidence(self) -> Optional[Dict[str, object]]:
+        """The values the analysis rules compared (csrc/analysis.h tt_evidence), or None."""
 
 class Capture:
     """An open pcap or pcapng file; iterating yields one Segment per TCP segment."""

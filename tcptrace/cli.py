@@ -3,6 +3,8 @@
     tcptrace CAPTURE                                   one line per TCP segment
     tcptrace fields [-E header=y] -e FIELD... CAPTURE  tshark -T fields compatible output
     tcptrace export CAPTURE -o OUT.parquet             the segments table as Parquet
+    tcptrace expert CAPTURE [--json] [--split]         Wireshark's TCP expert information
+    tcptrace CAPTURE --explain [-s N] [--frame F]      the listing, with why each flag was set
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from . import open as open_capture
 from . import fields as fieldmod
 from .listing import listing
 
-SUBCOMMANDS = ("fields", "list", "export")
+SUBCOMMANDS = ("fields", "list", "export", "expert")
 
 
 def _warn_to_stderr(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
@@ -93,11 +95,24 @@ def cmd_list(argv: Sequence[str]) -> int:
                                  description="One line per TCP segment, as Wireshark's packet list shows it.")
     ap.add_argument("-f", "--filter", help="BPF filter, as libpcap compiles it")
     ap.add_argument("-s", "--stream", type=int, metavar="N", help="only conversation N (tcp.stream)")
+    ap.add_argument("--explain", action="store_true",
+                    help="under each flagged segment, say why each analysis flag was set")
+    ap.add_argument("--frame", type=int, action="append", metavar="F", help="only frame F (repeatable)")
     ap.add_argument("capture")
     a = ap.parse_args(argv)
     out = sys.stdout
+    frames = set(a.frame) if a.frame else None
     with open_capture(a.capture, filter=a.filter) as cap:
-        segs = (s for s in cap if a.stream is None or s.stream == a.stream)
+        segs = (s for s in cap if (a.stream is None or s.stream == a.stream)
+                and (frames is None or s.frame in frames))
+        if a.explain:
+            from .listing import listing_line
+
+            for seg in segs:
+                out.write(listing_line(seg) + "\n")
+                for sentence in seg.explain():
+                    out.write("    " + sentence + "\n")
+            return 0
         for line in listing(segs):
             out.write(line + "\n")
     return 0
@@ -122,6 +137,32 @@ def cmd_export(argv: Sequence[str]) -> int:
     return 0
 
 
+def cmd_expert(argv: Sequence[str]) -> int:
+    import json
+
+    from . import expertinfo as ex
+
+    ap = argparse.ArgumentParser(prog="tcptrace expert",
+                                 description="Wireshark's Expert Information for TCP (tshark -q -z expert): "
+                                             "counts per item, grouped by severity, with the first frames.")
+    ap.add_argument("-f", "--filter", help="BPF filter, as libpcap compiles it")
+    ap.add_argument("--json", action="store_true", help="a JSON list of rows")
+    ap.add_argument("--split", action="store_true",
+                    help="one row per SYN server port and per duplicate-ACK number, as tshark prints them")
+    ap.add_argument("capture")
+    a = ap.parse_args(argv)
+    df, err = ex._read_partial(a.capture, a.filter)
+    rows = ex.expert_table(df, split=a.split)
+    if a.json:
+        sys.stdout.write(json.dumps(rows, indent=1) + "\n")
+    else:
+        for line in ex.format_text(rows):
+            sys.stdout.write(line + "\n")
+    if err is not None:
+        raise err
+    return 0
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     warnings.showwarning = _warn_to_stderr
@@ -136,7 +177,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 0
     cmd = cmd_list
     if argv[0] in SUBCOMMANDS:
-        cmd = {"fields": cmd_fields, "list": cmd_list, "export": cmd_export}[argv.pop(0)]
+        cmd = {"fields": cmd_fields, "list": cmd_list, "export": cmd_export, "expert": cmd_expert}[argv.pop(0)]
     try:
         return cmd(argv)
     except BrokenPipeError:
