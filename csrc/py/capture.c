@@ -14,13 +14,22 @@ typedef struct {
     tt_addrdict *addrs; /* owned: address dictionary of column reads, made on first use */
     int finished;       /* the end of the file (or an error) was reached */
     int64_t records;    /* records read, before the filter */
+    PyObject *conn_cache; /* owned: dict stream -> Connection, filled by connection(n), or NULL */
 } CaptureObject;
+
+PyObject **tt_py_capture_conn_cache(PyObject *cap) { return &((CaptureObject *)cap)->conn_cache; }
 
 static int capture_init(CaptureObject *self, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"path", "filter", NULL};
-    PyObject *path_obj, *filter = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O:Capture", kwlist, &path_obj, &filter))
+    static char *kwlist[] = {"path", "filter", "linger", "connections", NULL};
+    PyObject *path_obj, *filter = Py_None, *linger = Py_None;
+    int want_conns = 1;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OOp:Capture", kwlist, &path_obj, &filter,
+                                     &linger, &want_conns))
+        return -1;
+    tt_engine_config cfg = {0};
+    cfg.conn_records = want_conns != 0;
+    if (tt_py_linger_ns(linger, &cfg.conn_linger_ns) < 0)
         return -1;
     if (self->src) {
         PyErr_SetString(PyExc_RuntimeError, "Capture is already initialized");
@@ -55,7 +64,7 @@ static int capture_init(CaptureObject *self, PyObject *args, PyObject *kwds)
         tt_py_raise_error(&err);
         goto fail;
     }
-    tt_engine *eng = tt_engine_new(NULL, &err);
+    tt_engine *eng = tt_engine_new(&cfg, &err);
     if (!eng) {
         tt_source_free(src);
         tt_py_raise_error(&err);
@@ -90,6 +99,7 @@ static void capture_dealloc(CaptureObject *self)
     tt_addrdict_free(self->addrs);
     Py_XDECREF(self->path);
     Py_XDECREF(self->filter);
+    Py_XDECREF(self->conn_cache);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -259,6 +269,43 @@ done:
     return result;
 }
 
+/* The next finished connection record, reading further when none is waiting. Returns
+ * 1 with *out filled, 0 at the end of the capture, -1 with an exception set. */
+int tt_py_capture_next_conn(PyObject *obj, tt_conn_record *out)
+{
+    CaptureObject *self = (CaptureObject *)obj;
+    if (!self->eng) {
+        PyErr_SetString(PyExc_ValueError, "Capture is not initialized");
+        return -1;
+    }
+    for (;;) {
+        if (tt_engine_next_conn(self->eng, out))
+            return 1;
+        if (self->finished)
+            return 0;
+        if (capture_check_open(self) < 0)
+            return -1;
+        tt_error err;
+        tt_error_clear(&err);
+        int rc = 2;
+        Py_BEGIN_ALLOW_THREADS
+        tt_segment seg;
+        for (int i = 0; i < TT_PY_COLUMN_BATCH && !tt_engine_conns_pending(self->eng); i++) {
+            rc = capture_pull(self, &seg, &err, TT_PY_BATCH_FRAMES);
+            if (rc != 1 && rc != 2)
+                break;
+        }
+        Py_END_ALLOW_THREADS
+        if (rc == 0 || rc == -1) {
+            capture_end(self, rc, &err);
+            if (PyErr_Occurred())
+                return -1;
+        }
+        if (PyErr_CheckSignals() < 0)
+            return -1;
+    }
+}
+
 /* _addresses() -> list of address strings, indexed by the codes of src/dst columns */
 static PyObject *capture_addresses(CaptureObject *self, PyObject *noargs)
 {
@@ -426,6 +473,7 @@ static PyMethodDef capture_methods[] = {
      "Build the columns of up to max_rows further segments (0: all) in C."},
     {"_addresses", (PyCFunction)capture_addresses, METH_NOARGS,
      "_addresses() -> list[str]\n\nThe address dictionary of the column reads."},
+    TT_PY_CONNECTION_METHODS
     {"__enter__", capture_enter, METH_NOARGS, NULL},
     {"__exit__", (PyCFunction)capture_exit, METH_VARARGS, NULL},
     {NULL, NULL, 0, NULL},
@@ -452,8 +500,11 @@ PyTypeObject tt_py_CaptureType = {
     .tp_basicsize = sizeof(CaptureObject),
     .tp_dealloc = (destructor)capture_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
-    .tp_doc = "Capture(path, filter=None)\n\nAn open pcap or pcapng file; iterating it yields "
-              "one tcptrace.Segment per TCP segment, in frame order.",
+    .tp_doc = "Capture(path, filter=None, linger=None, connections=True)\n\nAn open pcap or "
+              "pcapng file; iterating it yields one tcptrace.Segment per TCP segment, in frame "
+              "order. connections() yields a tcptrace.Connection as each connection ends; linger "
+              "is the capture time (s) a closed connection is kept for late segments (None: 10 s, "
+              "a negative number: never freed, every answer as Wireshark's).",
     .tp_iter = capture_iter,
     .tp_iternext = (iternextfunc)capture_next,
     .tp_methods = capture_methods,
