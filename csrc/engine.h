@@ -30,7 +30,7 @@ typedef struct tt_engine_config {
 } tt_engine_config;
 
 #define TT_IPFRAG_MEM_CAP_DEFAULT (64u * 1024 * 1024)
-#define TT_CONN_LINGER_DEFAULT_NS (10 * 1000000000LL) /* 10 s of capture time */
+#define TT_CONN_LINGER_DEFAULT_NS (120 * 1000000000LL) /* 2 min of capture time */
 
 typedef struct tt_counters {
     uint64_t frames;          /* records fed */

@@ -402,7 +402,7 @@ bool tt_stats_update(tt_stats_conn *s, int dir, const tt_packet *p, const tt_ana
         s->last_ns = now;
 
     /* On the wire. */
-    if (d->packets) {
+    if (d->packets + d->malformed_packets) {
         int64_t gap = now - d->last_ns;
         if (gap > d->idle_max_ns)
             d->idle_max_ns = gap;
@@ -410,9 +410,15 @@ bool tt_stats_update(tt_stats_conn *s, int dir, const tt_packet *p, const tt_ana
         d->first_ns = now;
     }
     d->last_ns = now;
-    d->packets++;
-    d->wire_bytes += p->wirelen;
-    d->ip_bytes += ip ? ip->total_len : 0;
+    /* tshark's conversation tap sees a segment only when the TCP dissector got past
+     * the header length check and the options without an exception. */
+    if (an->hdr_ok && !an->opt_error) {
+        d->packets++;
+        d->wire_bytes += p->wirelen;
+        d->ip_bytes += ip ? ip->total_len : 0;
+    } else {
+        d->malformed_packets++;
+    }
     if (len) {
         d->data_packets++;
         d->payload_bytes += len;

@@ -64,9 +64,11 @@ typedef struct tt_rtt_acc {
  * segments sent in this direction unless said otherwise. */
 typedef struct tt_stats_dir {
     /* On the wire. */
-    uint64_t packets;        /* TCP segments (tshark conv "Frames") */
-    uint64_t wire_bytes;     /* sum of frame.len (tshark conv "Bytes") */
-    uint64_t ip_bytes;       /* sum of the IP total lengths (Zeek orig_ip_bytes) */
+    uint64_t packets;        /* TCP segments tshark counts (conv "Frames"): not malformed */
+    uint64_t wire_bytes;     /* their frame.len (tshark conv "Bytes") */
+    uint64_t ip_bytes;       /* their IP total lengths (Zeek orig_ip_bytes) */
+    uint64_t malformed_packets; /* segments whose TCP header tshark gives up on (header
+                              * length < 20, options that throw): not in packets */
     uint64_t data_packets;   /* segments with payload (tcptrace actual data pkts) */
     uint64_t payload_bytes;  /* sum of tcp.len (tcptrace actual data bytes) */
     uint64_t pure_acks;      /* ACK, no payload, no SYN/FIN/RST (tcptrace pure acks sent) */

@@ -503,7 +503,7 @@ PyTypeObject tt_py_CaptureType = {
     .tp_doc = "Capture(path, filter=None, linger=None, connections=True)\n\nAn open pcap or "
               "pcapng file; iterating it yields one tcptrace.Segment per TCP segment, in frame "
               "order. connections() yields a tcptrace.Connection as each connection ends; linger "
-              "is the capture time (s) a closed connection is kept for late segments (None: 10 s, "
+              "is the capture time (s) a closed connection is kept for late segments (None: 120 s, "
               "a negative number: never freed, every answer as Wireshark's).",
     .tp_iter = capture_iter,
     .tp_iternext = (iternextfunc)capture_next,

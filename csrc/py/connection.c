@@ -85,6 +85,8 @@ static const field_def dir_fields[] = {
     {"packets", K_U64, DF(packets), "Segments sent (tshark conv Frames)."},
     {"wire_bytes", K_U64, DF(wire_bytes), "Frame bytes sent, frame.len (tshark conv Bytes)."},
     {"ip_bytes", K_U64, DF(ip_bytes), "IP total lengths (Zeek *_ip_bytes)."},
+    {"malformed_packets", K_U64, DF(malformed_packets),
+     "Segments whose TCP header tshark gives up on (length < 20, options that throw); not in packets."},
     {"data_packets", K_U64, DF(data_packets), "Segments with payload (tcptrace actual data pkts)."},
     {"payload_bytes", K_U64, DF(payload_bytes), "Payload bytes, retransmissions included (tcptrace actual data bytes)."},
     {"unique_bytes", K_U64, DF(unique_bytes), "Payload bytes counted once per sequence number (tcptrace unique bytes sent)."},
@@ -503,11 +505,16 @@ PyTypeObject tt_py_ConnectionType = {
 typedef struct {
     PyObject_HEAD
     PyObject *cap; /* owned: the Capture */
+    PyObject *exc_type, *exc_value, *exc_tb; /* owned: a read error held back until the
+                                              * records queued before it are handed out */
 } ConnIterObject;
 
 static void conniter_dealloc(ConnIterObject *it)
 {
     Py_XDECREF(it->cap);
+    Py_XDECREF(it->exc_type);
+    Py_XDECREF(it->exc_value);
+    Py_XDECREF(it->exc_tb);
     PyObject_Free(it);
 }
 
@@ -515,9 +522,18 @@ static PyObject *conniter_next(ConnIterObject *it)
 {
     tt_conn_record r;
     int rc = tt_py_capture_next_conn(it->cap, &r);
-    if (rc <= 0)
-        return NULL;
-    return tt_py_connection_new(&r);
+    if (rc < 0 && !it->exc_type) {
+        /* A damaged capture: the connections read so far still come first. */
+        PyErr_Fetch(&it->exc_type, &it->exc_value, &it->exc_tb);
+        rc = tt_py_capture_next_conn(it->cap, &r);
+    }
+    if (rc > 0)
+        return tt_py_connection_new(&r);
+    if (rc == 0 && it->exc_type) {
+        PyErr_Restore(it->exc_type, it->exc_value, it->exc_tb);
+        it->exc_type = it->exc_value = it->exc_tb = NULL;
+    }
+    return NULL;
 }
 
 PyTypeObject tt_py_ConnIterType = {
@@ -538,6 +554,7 @@ PyObject *tt_py_capture_connections(PyObject *cap, PyObject *noargs)
         return NULL;
     Py_INCREF(cap);
     it->cap = cap;
+    it->exc_type = it->exc_value = it->exc_tb = NULL;
     return (PyObject *)it;
 }
 
