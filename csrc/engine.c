@@ -51,6 +51,8 @@ tt_engine *tt_engine_new(const tt_engine_config *cfg, tt_error *err)
         e->cfg.ipfrag_mem_cap_bytes = TT_IPFRAG_MEM_CAP_DEFAULT;
     if (!e->cfg.conn_linger_ns)
         e->cfg.conn_linger_ns = TT_CONN_LINGER_DEFAULT_NS;
+    if (!e->cfg.conn_linger_frames)
+        e->cfg.conn_linger_frames = TT_CONN_LINGER_DEFAULT_FRAMES;
     e->ipfrag = tt_ipfrag_new(e->cfg.ipfrag_mem_cap_bytes);
     e->flows = tt_flow_new(e->cfg.flow_hash_seed);
     tt_expect_init(&e->expect);
@@ -167,7 +169,8 @@ static void evict_due(tt_engine *e)
 {
     if (e->cfg.conn_linger_ns < 0)
         return;
-    while (e->closing_head && e->clock_ns - e->closing_head->close_ns >= e->cfg.conn_linger_ns) {
+    while (e->closing_head && e->clock_ns - e->closing_head->close_ns >= e->cfg.conn_linger_ns &&
+           e->counters.frames - e->closing_head->close_frame >= e->cfg.conn_linger_frames) {
         tt_conn *c = e->closing_head;
         conn_end(e, c, (tt_end_reason)(c->st.closed - 1), true);
         e->counters.conns_evicted++;
@@ -227,6 +230,7 @@ static void analyze_segment(tt_engine *e, const tt_packet *p, tt_seg_context ctx
     if (ctx == TT_SEG_NORMAL && tt_stats_update(&conn->st, an->dir, p, an)) {
         list_unlink(&e->open_head, &e->open_tail, conn);
         conn->close_ns = e->clock_ns;
+        conn->close_frame = e->counters.frames;
         list_push(&e->closing_head, &e->closing_tail, conn);
     }
     const tt_flow_counters *fc = tt_flow_counters_get(e->flows);

@@ -24,13 +24,17 @@ typedef struct tt_engine_config {
      * FINs are acknowledged; it stays conn_linger_ns of capture time longer so late
      * segments (retransmitted FIN/ACK, a second RST) still belong to it, then its
      * record is queued and its state freed. 0: TT_CONN_LINGER_DEFAULT_NS; < 0: never
-     * evict (every answer as Wireshark's, memory grows with the connections). */
+     * evict (every answer as Wireshark's, memory grows with the connections).
+     * Eviction also waits for conn_linger_frames further frames (0: the default), so
+     * a time stamp that jumps ahead does not evict a connection still in use. */
     int64_t conn_linger_ns;
+    uint64_t conn_linger_frames;
     bool conn_records;           /* queue finished records for tt_engine_next_conn */
 } tt_engine_config;
 
 #define TT_IPFRAG_MEM_CAP_DEFAULT (64u * 1024 * 1024)
 #define TT_CONN_LINGER_DEFAULT_NS (120 * 1000000000LL) /* 2 min of capture time */
+#define TT_CONN_LINGER_DEFAULT_FRAMES 10000u
 
 typedef struct tt_counters {
     uint64_t frames;          /* records fed */

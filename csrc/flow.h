@@ -32,6 +32,7 @@ typedef struct tt_conn {
     tt_stats_conn st;     /* per-connection statistics (stats.h), by dir, not key side */
     struct tt_conn *prev, *next; /* not owned: the engine's list of open or closing conns */
     int64_t close_ns;     /* capture time the connection closed (RST / both FINs acked) */
+    uint64_t close_frame; /* frames fed to the engine when it closed */
 } tt_conn;
 
 typedef struct tt_flow_counters {

@@ -31,6 +31,8 @@ static int capture_init(CaptureObject *self, PyObject *args, PyObject *kwds)
     cfg.conn_records = want_conns != 0;
     if (tt_py_linger_ns(linger, &cfg.conn_linger_ns) < 0)
         return -1;
+    if (linger != Py_None)
+        cfg.conn_linger_frames = 1; /* an explicit linger is in capture time only */
     if (self->src) {
         PyErr_SetString(PyExc_RuntimeError, "Capture is already initialized");
         return -1;
