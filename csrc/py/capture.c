@@ -366,13 +366,25 @@ static PyObject *counters_dict(const tt_counters *c)
         }
         Py_DECREF(v);
     }
-    return Py_BuildValue("{sKsKsKsKsKsKsKsKsN}", "frames", (unsigned long long)c->frames,
+    PyObject *d = Py_BuildValue("{sKsKsKsKsKsKsKsKsN}", "frames", (unsigned long long)c->frames,
                          "tcp_segments", (unsigned long long)c->tcp_segments, "non_tcp",
                          (unsigned long long)c->non_tcp, "truncated",
                          (unsigned long long)c->truncated, "invalid", (unsigned long long)c->invalid,
                          "ip_fragments", (unsigned long long)c->ip_fragments, "ip_reassembled",
                          (unsigned long long)c->ip_reassembled, "ip_fragments_dropped",
                          (unsigned long long)c->ip_frag_dropped, "anomalies", anom);
+    /* Connections: created, held in memory now, freed after their linger time. */
+    PyObject *more = d ? Py_BuildValue("{sKsKsK}", "connections", (unsigned long long)c->conns,
+                                       "connections_live", (unsigned long long)c->conns_live,
+                                       "connections_evicted", (unsigned long long)c->conns_evicted)
+                       : NULL;
+    if (!more || PyDict_Update(d, more) < 0) {
+        Py_XDECREF(more);
+        Py_XDECREF(d);
+        return NULL;
+    }
+    Py_DECREF(more);
+    return d;
 }
 
 static PyObject *get_counters(CaptureObject *self, void *c)
