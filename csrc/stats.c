@@ -387,7 +387,7 @@ bool tt_stats_update(tt_stats_conn *s, int dir, const tt_packet *p, const tt_ana
     if (!s->started) {
         s->started = true;
         s->first_frame = p->frame;
-        s->first_ns = now;
+        s->first_ns = s->last_ns = now;
         if ((fl & (SYN | ACK)) == SYN)
             s->client_reason = TT_CLIENT_SYN;
         else if (fl & SYN)
@@ -398,7 +398,11 @@ bool tt_stats_update(tt_stats_conn *s, int dir, const tt_packet *p, const tt_ana
             hist_once(s, 1, H_FLIP, '^');
     }
     s->last_frame = p->frame;
-    if (now > s->last_ns || s->last_ns == 0)
+    /* First and last time: the earliest and latest time stamps (as tshark's
+     * conversation table, whatever the frame order). */
+    if (now < s->first_ns)
+        s->first_ns = now;
+    if (now > s->last_ns)
         s->last_ns = now;
 
     /* On the wire. */

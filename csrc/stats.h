@@ -23,7 +23,7 @@
 #include "packet.h"
 
 #define TT_STATS_MAX_HOLES 16  /* sequence gaps tracked per direction (unique bytes) */
-#define TT_STATS_TS_RING 32    /* recent TSval values remembered for TSecr RTT samples */
+#define TT_STATS_TS_RING 16    /* recent TSval values remembered for TSecr RTT samples */
 #define TT_STATS_HISTORY_MAX 40 /* Zeek history letters kept (plus the terminating 0) */
 
 /* Why the client is the client. */
