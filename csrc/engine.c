@@ -23,7 +23,65 @@ struct tt_engine {
     tt_conn *closing_head, *closing_tail; /* not owned: closed conns, by close time */
     tt_conn_record *q;    /* owned: ring of finished records */
     size_t q_head, q_len, q_cap;
+    struct tt_tomb *tombs; /* owned: TT_TOMB_SLOTS keys of freed conversations, made on
+                            * the first eviction */
 };
+
+/* What is kept of a freed conversation, so a SYN reusing its ports later is still
+ * Wireshark's "reused ports" (a new conversation replacing an old one), and a late
+ * segment that Wireshark would give the old stream is counted. Direct-mapped: a
+ * newer eviction overwrites an older one in the same slot. */
+#define TT_TOMB_SLOTS 4096u
+typedef struct tt_tomb {
+    tt_flow_key key;
+    uint32_t base_seq[2]; /* per key side: the analysis's base sequence number */
+    bool base_set[2];
+    bool used;
+} tt_tomb;
+
+static size_t tomb_slot(const tt_flow_key *k)
+{
+    /* FNV-1a over the key bytes (the key is zero-padded, memset by tt_flow_key_of). */
+    const uint8_t *b = (const uint8_t *)k;
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < sizeof *k; i++) {
+        h ^= b[i];
+        h *= 0x100000001b3ull;
+    }
+    return (size_t)(h % TT_TOMB_SLOTS);
+}
+
+static bool key_same(const tt_flow_key *a, const tt_flow_key *b)
+{
+    return a->version == b->version && a->port[0] == b->port[0] && a->port[1] == b->port[1] &&
+           memcmp(a->addr, b->addr, sizeof a->addr) == 0;
+}
+
+static void tomb_put(tt_engine *e, const tt_conn *c)
+{
+    if (!e->tombs && !(e->tombs = calloc(TT_TOMB_SLOTS, sizeof *e->tombs)))
+        return; /* without memory, only the reused-ports flag is lost */
+    tt_tomb *t = &e->tombs[tomb_slot(&c->key)];
+    t->key = c->key;
+    for (int i = 0; i < 2; i++) {
+        t->base_seq[i] = c->an.dir[i].base_seq;
+        t->base_set[i] = c->an.dir[i].base_set;
+    }
+    t->used = true;
+}
+
+/* The tomb of key, taken out (NULL when none). */
+static bool tomb_take(tt_engine *e, const tt_flow_key *key, tt_tomb *out)
+{
+    if (!e->tombs)
+        return false;
+    tt_tomb *t = &e->tombs[tomb_slot(key)];
+    if (!t->used || !key_same(&t->key, key))
+        return false;
+    *out = *t;
+    t->used = false;
+    return true;
+}
 
 /* Anomalies that mean "the capture cut it" and "the header lies". */
 static const uint64_t TT_ANOM_TRUNCATED_MASK =
@@ -172,6 +230,7 @@ static void evict_due(tt_engine *e)
     while (e->closing_head && e->clock_ns - e->closing_head->close_ns >= e->cfg.conn_linger_ns &&
            e->counters.frames - e->closing_head->close_frame >= e->cfg.conn_linger_frames) {
         tt_conn *c = e->closing_head;
+        tomb_put(e, c);
         conn_end(e, c, (tt_end_reason)(c->st.closed - 1), true);
         e->counters.conns_evicted++;
     }
@@ -212,6 +271,16 @@ static void analyze_segment(tt_engine *e, const tt_packet *p, tt_seg_context ctx
         origin = conn ? TT_CONN_REUSED : TT_CONN_NEW;
         if (!conn && tt_expect_take(&e->expect, &key))
             origin = TT_CONN_EXPECTED;
+        tt_tomb tomb;
+        if (!conn && tomb_take(e, &key, &tomb)) {
+            /* Wireshark still has the freed conversation: a SYN with a new ISN replaces
+             * it (reused ports); anything else would have joined its old stream. */
+            if ((p->flags & (TT_TCP_SYN | TT_TCP_ACK)) == TT_TCP_SYN && tomb.base_set[side] &&
+                p->seq_raw != tomb.base_seq[side])
+                origin = TT_CONN_REUSED;
+            else
+                e->counters.conns_late++;
+        }
         int client = conn ? side : client_side_of(p, side);
         if (conn)
             conn_end(e, conn, TT_END_REUSED, false); /* tt_flow_create frees it */
@@ -335,5 +404,6 @@ void tt_engine_free(tt_engine *e)
     tt_ipfrag_free(e->ipfrag);
     tt_flow_free(e->flows);
     free(e->q);
+    free(e->tombs);
     free(e);
 }

@@ -52,6 +52,8 @@ typedef struct tt_counters {
     uint64_t analysis_nomem;  /* segments whose analysis was cut short by lack of memory */
     uint64_t conns_evicted;   /* closed conversations freed after their linger time */
     uint64_t conn_records;    /* finished connection records made */
+    uint64_t conns_late;      /* conversations started by a segment that Wireshark would
+                               * have given to a conversation freed here (eviction) */
 } tt_counters;
 
 /* One TCP segment as the engine delivers it. */

@@ -222,3 +222,61 @@ def test_cli_conns():
     assert js[0]["payload_bytes_s2c"] == 1593
     csv_out = _cli("conns", "--csv", str(SEED)).splitlines()
     assert csv_out[0].startswith("stream,ip_version,client") and len(csv_out) == 2
+
+
+def _tcp_frame(sport, dport, flags, seq, ack, payload=b"", client=True):
+    import struct
+
+    a, b = bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])
+    src, dst = (a, b) if client else (b, a)
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 65535, 0, 0)
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40 + len(payload), 1, 0x4000, 64, 6, 0, src, dst)
+    return (b"\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\x08\x00" + ip + tcp + payload, None)
+
+
+def _closed_then(tmp_path, *later):
+    """A connection closed by FINs both ways, then `later` frames on the same ports."""
+    from conftest import write_pcap
+
+    S, A, F = 0x02, 0x10, 0x01
+    frames = [
+        _tcp_frame(40000, 80, S, 100, 0),
+        _tcp_frame(80, 40000, S | A, 900, 101, client=False),
+        _tcp_frame(40000, 80, A, 101, 901),
+        _tcp_frame(40000, 80, F | A, 101, 901),
+        _tcp_frame(80, 40000, F | A, 901, 102, client=False),
+        _tcp_frame(40000, 80, A, 102, 902),
+        _tcp_frame(40000, 80, A, 102, 902),  # a late duplicate: still this connection
+        *later,
+    ]
+    return write_pcap(tmp_path / "c.pcap", frames)
+
+
+@pytest.mark.parametrize("linger", [-1, 1e-9])
+def test_port_reuse_after_eviction_keeps_wireshark_flag(tmp_path, linger):
+    """A SYN with a new ISN on freed ports: Wireshark's tcp.analysis.reused_ports either
+    way (the engine remembers the freed conversation's ISNs)."""
+    path = _closed_then(tmp_path, _tcp_frame(40000, 80, 0x02, 5000, 0))
+    with tcptrace.open(path, linger=linger) as cap:
+        segs = list(cap)
+        conns = sorted(cap.connections(), key=lambda c: c.stream)
+        counters = cap.counters
+    assert "reused_ports" in segs[-1].analysis and segs[-1].stream == 1
+    assert [c.stream for c in conns] == [0, 1]
+    assert conns[0].end_reason == ("fin" if linger > 0 else "reused") and conns[0].conn_state == "SF"
+    assert conns[0].packets == 7  # the late duplicate ACK came within the linger frame
+    assert counters["connections_evicted"] == (1 if linger > 0 else 0)
+    assert counters["connections_late"] == 0
+
+
+def test_late_segment_after_eviction_is_counted(tmp_path):
+    """A segment after the linger that Wireshark would give the old stream starts a new
+    one here; the engine counts it (docs/connections.md)."""
+    path = _closed_then(tmp_path, _tcp_frame(40000, 80, 0x10, 102, 902))
+    with tcptrace.open(path, linger=1e-9) as cap:
+        segs = list(cap)
+        counters = cap.counters
+    assert segs[-1].stream == 1
+    assert counters["connections_late"] == 1
+    with tcptrace.open(path) as cap:  # the default linger keeps it
+        assert list(cap)[-1].stream == 0

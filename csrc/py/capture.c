@@ -374,9 +374,10 @@ static PyObject *counters_dict(const tt_counters *c)
                          (unsigned long long)c->ip_reassembled, "ip_fragments_dropped",
                          (unsigned long long)c->ip_frag_dropped, "anomalies", anom);
     /* Connections: created, held in memory now, freed after their linger time. */
-    PyObject *more = d ? Py_BuildValue("{sKsKsK}", "connections", (unsigned long long)c->conns,
+    PyObject *more = d ? Py_BuildValue("{sKsKsKsK}", "connections", (unsigned long long)c->conns,
                                        "connections_live", (unsigned long long)c->conns_live,
-                                       "connections_evicted", (unsigned long long)c->conns_evicted)
+                                       "connections_evicted", (unsigned long long)c->conns_evicted,
+                                       "connections_late", (unsigned long long)c->conns_late)
                        : NULL;
     if (!more || PyDict_Update(d, more) < 0) {
         Py_XDECREF(more);
