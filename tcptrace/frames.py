@@ -112,14 +112,14 @@ def segments(path: PathLike, columns: Optional[Sequence[str]] = None, filter: Op
         if chunksize <= 0:
             raise ValueError("chunksize must be a positive number of rows")
         return _chunks(path, cols, filter, chunksize)
-    with _core.Capture(path, filter=filter) as cap:
+    with _core.Capture(path, filter=filter, connections=False) as cap:
         df = _frame(cap, cols, 0)
     assert df is not None  # the first read of a capture always gives a (maybe empty) frame
     return df
 
 
 def _chunks(path: PathLike, cols: List[str], filter: Optional[str], chunksize: int) -> Iterator["pd.DataFrame"]:
-    with _core.Capture(path, filter=filter) as cap:
+    with _core.Capture(path, filter=filter, connections=False) as cap:
         first = True
         while True:
             df = _frame(cap, cols, chunksize)

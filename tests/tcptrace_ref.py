@@ -34,6 +34,7 @@ FIELDS: Dict[str, Tuple[str, str, bool]] = {
     "zwnd_probe_bytes": ("zwnd_probe_bytes", "int", False),
     "outoforder_pkts": ("outoforder_packets", "int", False),
     "pushed_data_pkts": ("push_packets", "int", False),
+    "SYN/FIN_pkts_sent": ("syn_packets", "synfin", False),
     "mss_requested": ("mss", "int", False),
     "max_segm_size": ("seg_max", "int", False),
     "min_segm_size": ("seg_min", "int", False),
@@ -72,6 +73,8 @@ def read_tcptrace_csv(path: Path) -> List[Dict[str, str]]:
 
 
 def _same(kind: str, ref: str, ours) -> bool:
+    if kind == "synfin":
+        return ref == ours
     if kind == "rate":  # tcptrace rounds bytes per second
         if ref in ("NA", ""):
             return ours is None
@@ -141,6 +144,8 @@ def compare(capture: Path, ref_csv: Path):
                     c2s = not c2s
                 suf = "_c2s" if c2s else "_s2c"
                 val = getattr(c, ours + suf)
+                if name == "SYN/FIN_pkts_sent":
+                    val = f"{getattr(c, 'syn_packets' + suf)}/{getattr(c, 'fin_packets' + suf)}"
                 if name == "avg_segm_size":
                     # tcptrace divides by (packets + 0.001) and truncates, so a whole
                     # quotient prints one less (75 / 1 -> 74); ours is exact.
