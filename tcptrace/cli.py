@@ -5,6 +5,7 @@
     tcptrace export CAPTURE -o OUT.parquet             the segments table as Parquet
     tcptrace expert CAPTURE [--json] [--split]         Wireshark's TCP expert information
     tcptrace CAPTURE --explain [-s N] [--frame F]      the listing, with why each flag was set
+    tcptrace conns [-l] [--json|--csv] CAPTURE         per-connection statistics
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from . import open as open_capture
 from . import fields as fieldmod
 from .listing import listing
 
-SUBCOMMANDS = ("fields", "list", "export", "expert")
+SUBCOMMANDS = ("fields", "list", "export", "expert", "conns")
 
 
 def _warn_to_stderr(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
@@ -163,6 +164,37 @@ def cmd_expert(argv: Sequence[str]) -> int:
     return 0
 
 
+def cmd_conns(argv: Sequence[str]) -> int:
+    from . import conns_report
+
+    ap = argparse.ArgumentParser(prog="tcptrace conns",
+                                 description="Per-connection statistics, state and history, as "
+                                             "tcptrace and Zeek report them (docs/connections.md).")
+    ap.add_argument("-l", "--long", action="store_true", help="the long per-direction report (tcptrace -l style)")
+    g = ap.add_mutually_exclusive_group()
+    g.add_argument("--json", action="store_true", help="one JSON object per connection, as a list")
+    g.add_argument("--csv", action="store_true", help="CSV, one row per connection, _c2s/_s2c columns")
+    ap.add_argument("-f", "--filter", help="BPF filter, as libpcap compiles it")
+    ap.add_argument("--linger", type=float, default=None, metavar="SECONDS",
+                    help="capture time a closed connection is kept for late segments "
+                         "(default 120; negative: never freed)")
+    ap.add_argument("capture")
+    a = ap.parse_args(argv)
+    with open_capture(a.capture, filter=a.filter, linger=a.linger) as cap:
+        conns = sorted(cap.connections(), key=lambda c: c.stream)
+    out = sys.stdout
+    if a.json:
+        conns_report.write_json(conns, out)
+    elif a.csv:
+        conns_report.write_csv(conns, out)
+    elif a.long:
+        conns_report.write_long(conns, out)
+    else:
+        for c in conns:
+            out.write(conns_report.brief_line(c) + "\n")
+    return 0
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     warnings.showwarning = _warn_to_stderr
@@ -177,7 +209,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 0
     cmd = cmd_list
     if argv[0] in SUBCOMMANDS:
-        cmd = {"fields": cmd_fields, "list": cmd_list, "export": cmd_export, "expert": cmd_expert}[argv.pop(0)]
+        cmd = {"fields": cmd_fields, "list": cmd_list, "export": cmd_export, "expert": cmd_expert,
+               "conns": cmd_conns}[argv.pop(0)]
     try:
         return cmd(argv)
     except BrokenPipeError:

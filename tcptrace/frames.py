@@ -150,7 +150,7 @@ def _resolve(columns: Union[None, str, Sequence[str]]) -> List[str]:
 
 def _open(path: PathLike, cols: Sequence[str], filter: Optional[str]) -> _core.Capture:
     analysis = any(b in _ANALYSIS_BASE for b in _base_columns(cols))
-    return _core.Capture(path, filter=filter, analysis=analysis)
+    return _core.Capture(path, filter=filter, analysis=analysis, connections=False)
 
 
 def segments(path: Union[PathLike, Sequence[PathLike]], columns: Union[None, str, Sequence[str]] = None,

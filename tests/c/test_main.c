@@ -14,6 +14,7 @@ extern const tt_test_case tt_app_http_tests[];
 extern const tt_test_case tt_app_tls_tests[];
 extern const tt_test_case tt_fields_tests[];
 extern const tt_test_case tt_analysis_tests[];
+extern const tt_test_case tt_stats_tests[];
 
 static const tt_test_case *const tables[] = {
     tt_decode_tests,
@@ -24,6 +25,7 @@ static const tt_test_case *const tables[] = {
     tt_app_tls_tests,
     tt_fields_tests,
     tt_analysis_tests,
+    tt_stats_tests,
 };
 
 int main(int argc, char **argv)
