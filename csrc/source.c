@@ -402,3 +402,166 @@ const char *tt_source_linktype_name(int linktype)
 {
     return pcap_datalink_val_to_name(linktype);
 }
+
+/* ---- live capture to a file ------------------------------------------------------ */
+
+#include <stdatomic.h>
+
+#define TT_LIVE_TIMEOUT_MS 20 /* how often a blocked read wakes to look at the stop flag */
+
+struct tt_live {
+    pcap_t *pcap;          /* owned: closed with pcap_close */
+    pcap_dumper_t *dumper; /* owned: closed with pcap_dump_close */
+    atomic_int stop;       /* set by tt_source_live_stop */
+    atomic_ullong frames;  /* frames written */
+};
+
+static void live_write(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+    tt_live *lv = (tt_live *)(void *)user;
+    pcap_dump((u_char *)lv->dumper, h, bytes);
+    atomic_fetch_add(&lv->frames, 1);
+}
+
+static void live_activate_error(tt_live *lv, const char *iface, int rc, tt_error *err)
+{
+    const char *why = pcap_geterr(lv->pcap);
+    if (rc == PCAP_ERROR_PERM_DENIED) {
+        tt_error_set(err, TT_ERR_IO,
+                     TT_LIVE_PERM_PREFIX " capturing on %s: %s (needs root, or the CAP_NET_RAW "
+                     "and CAP_NET_ADMIN capabilities: setcap cap_net_raw,cap_net_admin=eip on the "
+                     "Python interpreter)",
+                     iface, why && *why ? why : pcap_statustostr(rc));
+    } else if (rc == PCAP_ERROR_NO_SUCH_DEVICE) {
+        tt_error_set(err, TT_ERR_NOT_FOUND, "no such interface %s: %s", iface,
+                     why && *why ? why : pcap_statustostr(rc));
+    } else {
+        tt_error_set(err, TT_ERR_IO, "cannot capture on %s: %s", iface,
+                     rc == PCAP_ERROR && why && *why ? why : pcap_statustostr(rc));
+    }
+}
+
+tt_live *tt_source_live_open(const char *iface, const char *filter, int snaplen, const char *path,
+                             tt_error *err)
+{
+    char errbuf[PCAP_ERRBUF_SIZE] = "";
+    struct bpf_program prog;
+    int have_prog = 0;
+    if (!iface || !*iface || !path || !*path) {
+        tt_error_set(err, TT_ERR_ARG, "an interface and an output path are needed");
+        return NULL;
+    }
+    tt_live *lv = calloc(1, sizeof *lv);
+    if (!lv) {
+        tt_error_set(err, TT_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    atomic_init(&lv->stop, 0);
+    atomic_init(&lv->frames, 0);
+    lv->pcap = pcap_create(iface, errbuf);
+    if (!lv->pcap) {
+        tt_error_set(err, TT_ERR_IO, "cannot capture on %s: %s", iface, errbuf);
+        goto fail;
+    }
+    pcap_set_snaplen(lv->pcap, snaplen > 0 ? snaplen : 262144);
+    pcap_set_promisc(lv->pcap, 0);
+    pcap_set_timeout(lv->pcap, TT_LIVE_TIMEOUT_MS);
+    pcap_set_immediate_mode(lv->pcap, 1);
+    (void)pcap_set_tstamp_precision(lv->pcap, PCAP_TSTAMP_PRECISION_NANO); /* micro if refused */
+    int rc = pcap_activate(lv->pcap);
+    if (rc < 0) {
+        live_activate_error(lv, iface, rc, err);
+        goto fail;
+    }
+    if (filter && *filter) {
+        if (pcap_compile(lv->pcap, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+            tt_error_set(err, TT_ERR_FILTER, "invalid filter %s: %s", filter, pcap_geterr(lv->pcap));
+            goto fail;
+        }
+        have_prog = 1;
+        if (pcap_setfilter(lv->pcap, &prog) != 0) {
+            tt_error_set(err, TT_ERR_FILTER, "cannot set filter %s: %s", filter, pcap_geterr(lv->pcap));
+            goto fail;
+        }
+        pcap_freecode(&prog);
+        have_prog = 0;
+    }
+    lv->dumper = pcap_dump_open(lv->pcap, path);
+    if (!lv->dumper) {
+        tt_error_set(err, TT_ERR_IO, "cannot write %s: %s", path, pcap_geterr(lv->pcap));
+        goto fail;
+    }
+    return lv;
+fail:
+    if (have_prog)
+        pcap_freecode(&prog);
+    tt_source_live_free(lv);
+    return NULL;
+}
+
+int tt_source_live_run(tt_live *lv, tt_error *err)
+{
+    int result = 0;
+    while (!atomic_load(&lv->stop)) {
+        int n = pcap_dispatch(lv->pcap, -1, live_write, (u_char *)(void *)lv);
+        if (n == PCAP_ERROR) {
+            tt_error_set(err, TT_ERR_IO, "live capture failed: %s", pcap_geterr(lv->pcap));
+            result = -1;
+            break;
+        }
+        /* 0: the read timed out; PCAP_ERROR_BREAK: tt_source_live_stop woke us. */
+    }
+    if (result == 0) {
+        /* Drain what the kernel already holds: frames sent just before the stop. */
+        char errbuf[PCAP_ERRBUF_SIZE];
+        if (pcap_setnonblock(lv->pcap, 1, errbuf) == 0) {
+            for (int i = 0; i < 1000; i++) {
+                int n = pcap_dispatch(lv->pcap, -1, live_write, (u_char *)(void *)lv);
+                if (n == PCAP_ERROR_BREAK)
+                    continue;
+                if (n <= 0)
+                    break;
+            }
+        }
+    }
+    if (pcap_dump_flush(lv->dumper) != 0 && result == 0) {
+        tt_error_set(err, TT_ERR_IO, "cannot write the capture file: %s", strerror(errno));
+        result = -1;
+    }
+    return result;
+}
+
+void tt_source_live_stop(tt_live *lv)
+{
+    if (!lv)
+        return;
+    atomic_store(&lv->stop, 1);
+    if (lv->pcap)
+        pcap_breakloop(lv->pcap);
+}
+
+uint64_t tt_source_live_frames(const tt_live *lv)
+{
+    return atomic_load(&((tt_live *)(uintptr_t)lv)->frames);
+}
+
+int tt_source_live_stats(tt_live *lv, uint64_t *received, uint64_t *dropped)
+{
+    struct pcap_stat st;
+    if (!lv->pcap || pcap_stats(lv->pcap, &st) != 0)
+        return -1;
+    *received = st.ps_recv;
+    *dropped = st.ps_drop;
+    return 0;
+}
+
+void tt_source_live_free(tt_live *lv)
+{
+    if (!lv)
+        return;
+    if (lv->dumper)
+        pcap_dump_close(lv->dumper);
+    if (lv->pcap)
+        pcap_close(lv->pcap);
+    free(lv);
+}

@@ -57,4 +57,34 @@ uint64_t tt_source_records(const tt_source *src);
 /* Name of a link type ("EN10MB"), or NULL. */
 const char *tt_source_linktype_name(int linktype);
 
+/* Live capture to a file (tcptrace.capture): libpcap opens an interface, compiles
+ * the BPF filter, and every frame is written to a pcap file with pcap_dump. The
+ * caller runs tt_source_live_run on a thread of its own (it blocks until stopped);
+ * tt_source_live_stop may be called from any thread. */
+typedef struct tt_live tt_live;
+
+/* Prefix of the error message when the interface cannot be opened for lack of
+ * privilege (CAP_NET_RAW and CAP_NET_ADMIN on Linux). */
+#define TT_LIVE_PERM_PREFIX "permission denied"
+
+/* Open `iface` (e.g. "lo"), not promiscuous, snapshot length `snaplen` (0: 262144),
+ * with `filter` (may be NULL), writing to the pcap file `path` (nanosecond time
+ * stamps when libpcap offers them). Capture starts here: frames arriving before
+ * tt_source_live_run is called are buffered by the kernel. NULL and err on failure. */
+tt_live *tt_source_live_open(const char *iface, const char *filter, int snaplen, const char *path,
+                             tt_error *err);
+/* Capture until tt_source_live_stop, then drain what the kernel still holds and
+ * flush the file. Returns 0, or -1 with err filled. Call once. */
+int tt_source_live_run(tt_live *lv, tt_error *err);
+/* Ask tt_source_live_run to return (thread-safe, idempotent). */
+void tt_source_live_stop(tt_live *lv);
+/* Frames written so far. */
+uint64_t tt_source_live_frames(const tt_live *lv);
+/* libpcap's counters: frames received by the filter and dropped by the kernel;
+ * -1 on failure. */
+int tt_source_live_stats(tt_live *lv, uint64_t *received, uint64_t *dropped);
+/* Close the interface and the file (after tt_source_live_run returned, or if it was
+ * never called). */
+void tt_source_live_free(tt_live *lv);
+
 #endif

@@ -579,6 +579,144 @@ static PyObject *get_closed(CaptureObject *self, void *c)
     return PyBool_FromLong(self->src == NULL);
 }
 
+/* ---- live capture (tcptrace.capture): static methods over a capsule ------------- */
+
+#define TT_LIVE_CAPSULE "tcptrace._core.live"
+
+typedef struct {
+    tt_live *lv; /* owned: freed by _live_close or the capsule destructor */
+    int running; /* _live_run is inside tt_source_live_run (changed with the GIL held) */
+} tt_py_live;
+
+static void live_capsule_free(PyObject *capsule)
+{
+    tt_py_live *h = PyCapsule_GetPointer(capsule, TT_LIVE_CAPSULE);
+    if (h) {
+        tt_source_live_free(h->lv); /* a running thread holds a reference: not reached then */
+        PyMem_Free(h);
+    }
+}
+
+static tt_py_live *live_of(PyObject *capsule)
+{
+    tt_py_live *h = PyCapsule_GetPointer(capsule, TT_LIVE_CAPSULE);
+    if (h && !h->lv) {
+        PyErr_SetString(PyExc_ValueError, "the live capture is closed");
+        return NULL;
+    }
+    return h;
+}
+
+static PyObject *capture_live_open(PyObject *cls, PyObject *args)
+{
+    (void)cls;
+    const char *iface, *filter = NULL, *path;
+    int snaplen = 0;
+    if (!PyArg_ParseTuple(args, "szis:_live_open", &iface, &filter, &snaplen, &path))
+        return NULL;
+    tt_error err;
+    tt_error_clear(&err);
+    tt_live *lv;
+    Py_BEGIN_ALLOW_THREADS
+    lv = tt_source_live_open(iface, filter, snaplen, path, &err);
+    Py_END_ALLOW_THREADS
+    if (!lv) {
+        if (strncmp(err.msg, TT_LIVE_PERM_PREFIX, sizeof TT_LIVE_PERM_PREFIX - 1) == 0) {
+            PyErr_SetString(PyExc_PermissionError, err.msg);
+            return NULL;
+        }
+        return tt_py_raise_error(&err);
+    }
+    tt_py_live *h = PyMem_Malloc(sizeof *h);
+    if (!h) {
+        tt_source_live_free(lv);
+        return PyErr_NoMemory();
+    }
+    h->lv = lv;
+    h->running = 0;
+    PyObject *cap = PyCapsule_New(h, TT_LIVE_CAPSULE, live_capsule_free);
+    if (!cap) {
+        tt_source_live_free(lv);
+        PyMem_Free(h);
+    }
+    return cap;
+}
+
+static PyObject *capture_live_run(PyObject *cls, PyObject *capsule)
+{
+    (void)cls;
+    tt_py_live *h = live_of(capsule);
+    if (!h)
+        return NULL;
+    if (h->running) {
+        PyErr_SetString(PyExc_RuntimeError, "the live capture is already running");
+        return NULL;
+    }
+    tt_error err;
+    tt_error_clear(&err);
+    int rc;
+    h->running = 1;
+    Py_BEGIN_ALLOW_THREADS
+    rc = tt_source_live_run(h->lv, &err);
+    Py_END_ALLOW_THREADS
+    h->running = 0;
+    if (rc != 0)
+        return tt_py_raise_error(&err);
+    Py_RETURN_NONE;
+}
+
+static PyObject *capture_live_stop(PyObject *cls, PyObject *capsule)
+{
+    (void)cls;
+    tt_py_live *h = live_of(capsule);
+    if (!h)
+        return NULL;
+    tt_source_live_stop(h->lv);
+    Py_RETURN_NONE;
+}
+
+static PyObject *capture_live_stats(PyObject *cls, PyObject *capsule)
+{
+    (void)cls;
+    tt_py_live *h = live_of(capsule);
+    if (!h)
+        return NULL;
+    uint64_t recv = 0, drop = 0;
+    if (tt_source_live_stats(h->lv, &recv, &drop) != 0)
+        return Py_BuildValue("(KOO)", (unsigned long long)tt_source_live_frames(h->lv), Py_None, Py_None);
+    return Py_BuildValue("(KKK)", (unsigned long long)tt_source_live_frames(h->lv),
+                         (unsigned long long)recv, (unsigned long long)drop);
+}
+
+static PyObject *capture_live_close(PyObject *cls, PyObject *capsule)
+{
+    (void)cls;
+    tt_py_live *h = PyCapsule_GetPointer(capsule, TT_LIVE_CAPSULE);
+    if (!h)
+        return NULL;
+    if (h->running) {
+        PyErr_SetString(PyExc_RuntimeError, "stop the live capture and join its thread first");
+        return NULL;
+    }
+    tt_source_live_free(h->lv);
+    h->lv = NULL;
+    Py_RETURN_NONE;
+}
+
+#define TT_PY_LIVE_METHODS                                                                     \
+    {"_live_open", (PyCFunction)capture_live_open, METH_VARARGS | METH_STATIC,                \
+     "_live_open(interface, filter, snaplen, path) -> handle\n\nOpen an interface for live "     \
+     "capture into a pcap file (PermissionError without the capture privilege)."},             \
+    {"_live_run", (PyCFunction)capture_live_run, METH_O | METH_STATIC,                        \
+     "_live_run(handle)\n\nCapture until _live_stop (releases the GIL; run it on a thread)."}, \
+    {"_live_stop", (PyCFunction)capture_live_stop, METH_O | METH_STATIC,                      \
+     "_live_stop(handle)\n\nAsk _live_run to drain, flush and return."},                       \
+    {"_live_stats", (PyCFunction)capture_live_stats, METH_O | METH_STATIC,                    \
+     "_live_stats(handle) -> (written, received, dropped)\n\nFrames written; libpcap's counts "  \
+     "(None if unavailable)."},                                                                \
+    {"_live_close", (PyCFunction)capture_live_close, METH_O | METH_STATIC,                    \
+     "_live_close(handle)\n\nClose the interface and the file."},
+
 static PyMethodDef capture_methods[] = {
     {"close", (PyCFunction)capture_close, METH_NOARGS, "close()\n\nRelease the file."},
     {"_read_columns", (PyCFunction)capture_read_columns, METH_VARARGS,
@@ -590,6 +728,7 @@ static PyMethodDef capture_methods[] = {
     {"_addresses", (PyCFunction)capture_addresses, METH_NOARGS,
      "_addresses() -> list[str]\n\nThe address dictionary of the column reads."},
     TT_PY_CONNECTION_METHODS
+    TT_PY_LIVE_METHODS
     {"__enter__", capture_enter, METH_NOARGS, NULL},
     {"__exit__", (PyCFunction)capture_exit, METH_VARARGS, NULL},
     {NULL, NULL, 0, NULL},
