@@ -6,6 +6,8 @@
     tcptrace expert CAPTURE [--json] [--split]         Wireshark's TCP expert information
     tcptrace CAPTURE --explain [-s N] [--frame F]      the listing, with why each flag was set
     tcptrace conns [-l] [--json|--csv] CAPTURE         per-connection statistics
+    tcptrace check CAPTURE --expect EXPR [--rules F]   regression rules; exit 1 when one fails
+    tcptrace diff BASELINE CAPTURE [--fail-on EXPR]    what changed between two captures
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from . import open as open_capture
 from . import fields as fieldmod
 from .listing import listing
 
-SUBCOMMANDS = ("fields", "list", "export", "expert", "conns")
+SUBCOMMANDS = ("fields", "list", "export", "expert", "conns", "check", "diff")
 
 
 def _warn_to_stderr(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
@@ -195,6 +197,18 @@ def cmd_conns(argv: Sequence[str]) -> int:
     return 0
 
 
+def cmd_check(argv: Sequence[str]) -> int:
+    from . import check
+
+    return check.main(argv)
+
+
+def cmd_diff(argv: Sequence[str]) -> int:
+    from . import diff
+
+    return diff.main(argv)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     warnings.showwarning = _warn_to_stderr
@@ -210,7 +224,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     cmd = cmd_list
     if argv[0] in SUBCOMMANDS:
         cmd = {"fields": cmd_fields, "list": cmd_list, "export": cmd_export, "expert": cmd_expert,
-               "conns": cmd_conns}[argv.pop(0)]
+               "conns": cmd_conns, "check": cmd_check, "diff": cmd_diff}[argv.pop(0)]
     try:
         return cmd(argv)
     except BrokenPipeError:
