@@ -19,7 +19,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, IO, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import IO, Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 from xml.etree import ElementTree as ET
 
 import numpy as np
@@ -38,7 +38,8 @@ class RulesError(ValueError):
 
 def _both(name: str) -> Callable[[Mapping[str, np.ndarray]], np.ndarray]:
     def go(t: Mapping[str, np.ndarray]) -> np.ndarray:
-        return np.asarray(t[f"{name}_c2s"]) + np.asarray(t[f"{name}_s2c"])
+        out: np.ndarray = np.asarray(t[f"{name}_c2s"]) + np.asarray(t[f"{name}_s2c"])
+        return out
     return go
 
 
@@ -113,9 +114,13 @@ def _as_numpy(series: Any) -> np.ndarray:
     NaN, strings become str objects, unsigned integers become int64 (no wrap on -)."""
     dt = str(getattr(series, "dtype", ""))
     if dt in ("string", "category") or dt.startswith("string"):
-        return np.array([("" if v is None or v != v else str(v)) for v in series.astype(object)], dtype=object)
+        import pandas as pd
+
+        return np.array([("" if pd.isna(v) else str(v)) for v in series.astype(object)], dtype=object)
     if dt in ("Int64", "Int32", "UInt64", "boolean"):
-        return series.astype("float64").to_numpy() if dt != "boolean" else series.fillna(False).to_numpy(bool)
+        out: np.ndarray = (series.astype("float64").to_numpy() if dt != "boolean"
+                           else series.fillna(False).to_numpy(bool))
+        return out
     a = series.to_numpy() if hasattr(series, "to_numpy") else np.asarray(series)
     if a.dtype.kind == "u":
         a = a.astype(np.int64)
@@ -250,7 +255,7 @@ def _deciding_values(e: exprmod.Expr, t: Mapping[str, Any]) -> Dict[str, Any]:
         text = ast.unparse(node)
         if text in out:
             continue
-        sub = exprmod.Expr(text, ast.Expression(body=node), [])
+        sub = exprmod.Expr(text, ast.Expression(body=node), [])  # type: ignore[arg-type]
         try:
             v = sub.evaluate(t)
         except Exception:  # noqa: BLE001 - a value for display only
@@ -289,11 +294,11 @@ def evaluate(rule: Rule, t: Mapping[str, Any]) -> Result:
     if per_row and not passed:
         bad = exprmod.failing_rows(value)
         res.failing_count = len(bad)
-        shown = [n for n in e.names if isinstance(t.get(n), np.ndarray)]
+        shown = [nm for nm in e.names if isinstance(t.get(nm), np.ndarray)]
         for i in bad[:MAX_FAILING_SHOWN]:
             row = {k: _item(t[k][i]) for k in ("stream", "client", "client_port", "server", "server_port")}
-            for n in shown:
-                row[n] = _item(t[n][i])
+            for nm in shown:
+                row[nm] = _item(t[nm][i])
             res.failing.append(row)
     else:
         res.values = _deciding_values(e, t)
@@ -305,10 +310,10 @@ def load_rules(path: PathLike) -> List[Rule]:
     """Rules from a TOML file: ``[rules.NAME]`` tables with ``expect`` (required),
     ``select``, ``filter`` and ``description``. RulesError when it cannot be read."""
     try:
-        import tomllib  # type: ignore[import-not-found]
+        import tomllib
     except ImportError:  # pragma: no cover - Python < 3.11
         try:
-            import tomli as tomllib  # type: ignore[no-redef]
+            import tomli as tomllib  # type: ignore[no-redef,import-not-found,unused-ignore]
         except ImportError as e:
             raise RulesError("reading a rules file needs Python 3.11 or 'pip install tomli'") from e
     try:
@@ -413,7 +418,8 @@ def junit_xml(results: Sequence[Result], capture: str, error: Optional[str] = No
         so = ET.SubElement(tc, "system-out")
         so.text = r.message()
     ET.indent(suites)
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="utf-8")
+    body: bytes = ET.tostring(suites, encoding="utf-8")
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body
 
 
 def names_help() -> str:

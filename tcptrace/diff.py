@@ -13,7 +13,7 @@ import json
 import math
 import os
 import sys
-from typing import Any, Dict, IO, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import IO, Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 import numpy as np
 
@@ -107,7 +107,7 @@ def fail_table(before: Mapping[str, Any], after: Mapping[str, Any]) -> Dict[str,
 
 def _rows(t: Mapping[str, Any]) -> List[Dict[str, Any]]:
     n = int(t["connections"])
-    order = np.argsort(np.asarray(t["first_frame"]), kind="stable") if n else []
+    order: Any = np.argsort(np.asarray(t["first_frame"]), kind="stable") if n else []
     rows = []
     for i in order:
         row = {k: checkmod._item(t[k][i]) for k in ("stream", "client", "client_port", "server", "server_port")}
@@ -122,7 +122,7 @@ def match(before: List[Dict[str, Any]], after: List[Dict[str, Any]]
     """Pairs (before row or None, after row or None), in the after capture's order
     (unmatched baseline connections last)."""
     pairs: Dict[int, Optional[int]] = {}
-    used: set = set()
+    used: Set[int] = set()
     for keyf in (lambda r: (r["client"], r["client_port"], r["server"], r["server_port"]),
                  lambda r: (r["client"], r["server"], r["server_port"])):
         queues: Dict[Any, List[int]] = {}
@@ -134,13 +134,13 @@ def match(before: List[Dict[str, Any]], after: List[Dict[str, Any]]
                 continue
             q = queues.get(keyf(r))
             if q:
-                i = q.pop(0)
-                pairs[j] = i
-                used.add(i)
+                k = q.pop(0)
+                pairs[j] = k
+                used.add(k)
     out: List[Tuple[Optional[Dict[str, Any]], Optional[Dict[str, Any]]]] = []
     for j, r in enumerate(after):
-        i = pairs.get(j)
-        out.append((before[i] if i is not None else None, r))
+        m = pairs.get(j)
+        out.append((before[m] if m is not None else None, r))
     out += [(r, None) for i, r in enumerate(before) if i not in used]
     return out
 
@@ -199,22 +199,26 @@ class Diff:
                 continue
             out.write(f"{k:<26} {_fmt(a):>14} {_fmt(b):>14}  {_change(a, b)}\n")
         out.write("\n")
-        for a, b in self.pairs:
-            if a is None and b is not None:
-                out.write(f"+ stream {b['stream']} {_ends(b)}  only in the capture: "
-                          f"{' '.join(f'{k}={_fmt(b[k])}' for k in CONN_FIELDS)}\n")
-                continue
-            if b is None and a is not None:
-                out.write(f"- stream {a['stream']} {_ends(a)}  only in the baseline: "
-                          f"{' '.join(f'{k}={_fmt(a[k])}' for k in CONN_FIELDS)}\n")
-                continue
-            assert a is not None and b is not None
-            changed = [k for k in CONN_FIELDS if not _same(a[k], b[k])]
-            mark = "~" if changed else "="
-            out.write(f"{mark} stream {a['stream']} -> {b['stream']} {_ends(b)}"
-                      f"{'' if changed else '  unchanged'}\n")
-            for k in (CONN_FIELDS if all_fields else changed):
-                out.write(f"    {k:<18} {_fmt(a[k]):>14} {_fmt(b[k]):>14}  {_change(a[k], b[k])}\n")
+        for pa, pb in self.pairs:
+            self._write_pair(out, pa, pb, all_fields)
+
+    def _write_pair(self, out: IO[str], a: Optional[Dict[str, Any]], b: Optional[Dict[str, Any]],
+                    all_fields: bool) -> None:
+        if a is None and b is not None:
+            out.write(f"+ stream {b['stream']} {_ends(b)}  only in the capture: "
+                      f"{' '.join(f'{k}={_fmt(b[k])}' for k in CONN_FIELDS)}\n")
+            return
+        if b is None and a is not None:
+            out.write(f"- stream {a['stream']} {_ends(a)}  only in the baseline: "
+                      f"{' '.join(f'{k}={_fmt(a[k])}' for k in CONN_FIELDS)}\n")
+            return
+        assert a is not None and b is not None
+        changed = [k for k in CONN_FIELDS if not _same(a[k], b[k])]
+        mark = "~" if changed else "="
+        out.write(f"{mark} stream {a['stream']} -> {b['stream']} {_ends(b)}"
+                  f"{'' if changed else '  unchanged'}\n")
+        for k in (CONN_FIELDS if all_fields else changed):
+            out.write(f"    {k:<18} {_fmt(a[k]):>14} {_fmt(b[k]):>14}  {_change(a[k], b[k])}\n")
 
     def to_dict(self) -> Dict[str, Any]:
         """JSON-ready."""
@@ -266,11 +270,11 @@ def main(argv: Sequence[str]) -> int:
     out = sys.stdout
     if a.json:
         doc = d.to_dict()
-        doc["fail_on"] = [{"expr": e.text, "failed": bool(v)} for e, v in verdicts]
+        doc["fail_on"] = [{"expr": fe.text, "failed": bool(v)} for fe, v in verdicts]
         out.write(json.dumps(doc, indent=1) + "\n")
     else:
         d.write_text(out, all_fields=a.all)
-        for e, v in verdicts:
-            vals = ", ".join(f"{n}={_fmt(names[n])}" for n in e.names)
-            out.write(f"{'FAIL' if v else 'ok'} fail-on {e.text} ({vals})\n")
+        for fe, v in verdicts:
+            vals = ", ".join(f"{n}={_fmt(names[n])}" for n in fe.names)
+            out.write(f"{'FAIL' if v else 'ok'} fail-on {fe.text} ({vals})\n")
     return 1 if any(v for _, v in verdicts) else 0

@@ -21,7 +21,7 @@ import tempfile
 import threading
 import time
 import weakref
-from typing import Any, Iterator, Optional, Union
+from typing import Any, Iterator, Optional, Tuple, Union
 
 from . import _core
 
@@ -49,7 +49,7 @@ class LiveCapture:
         self._error: Optional[BaseException] = None
         self._cap: Optional[_core.Capture] = None
         #: (frames written, frames received by the filter, frames dropped by the kernel) at stop.
-        self.stats: Optional[tuple] = None
+        self.stats: Optional[Tuple[int, Optional[int], Optional[int]]] = None
 
     # -- capturing ----------------------------------------------------------------
     @property
@@ -57,7 +57,7 @@ class LiveCapture:
         """True between start() and stop()."""
         return self._thread is not None
 
-    def start(self) -> "LiveCapture":
+    def start(self) -> LiveCapture:
         """Open the interface and capture in the background (idempotent)."""
         if self._thread is not None:
             return self
@@ -75,7 +75,7 @@ class LiveCapture:
         self._thread.start()
         return self
 
-    def stop(self) -> "LiveCapture":
+    def stop(self) -> LiveCapture:
         """Wait ``settle`` seconds, stop, drain and close the file (idempotent)."""
         if self._thread is None:
             return self
@@ -92,7 +92,7 @@ class LiveCapture:
             raise err
         return self
 
-    def __enter__(self) -> "LiveCapture":
+    def __enter__(self) -> LiveCapture:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:

@@ -55,21 +55,19 @@ def problems(cap: Any, max_retransmissions: Optional[int] = 0, max_handshake_rtt
         who = (f"connection {t['stream'][i]} {t['client'][i]}:{t['client_port'][i]} -> "
                f"{t['server'][i]}:{t['server_port'][i]}")
         bad: List[str] = []
-
-        def over(name: str, limit: Optional[float], what: str, unit: str = "") -> None:
+        for name, limit, what, secs in (
+            ("retransmissions", max_retransmissions, "retransmissions", False),
+            ("dup_acks", max_dup_acks, "duplicate ACKs", False),
+            ("zero_windows", max_zero_windows, "zero windows", False),
+            ("resets", max_resets, "resets", False),
+            ("handshake_rtt", max_handshake_rtt, "handshake RTT", True),
+            ("rtt_max", max_rtt, "largest RTT", True),
+        ):
             if limit is None:
-                return
+                continue
             v = t[name][i]
             if v == v and v > limit:  # NaN (no sample) is not over any limit
-                shown = f"{v:.6f} s" if unit == "s" else f"{int(v)}"
-                bad.append(f"{what} {shown} > {limit}{' s' if unit == 's' else ''}")
-
-        over("retransmissions", max_retransmissions, "retransmissions")
-        over("dup_acks", max_dup_acks, "duplicate ACKs")
-        over("zero_windows", max_zero_windows, "zero windows")
-        over("resets", max_resets, "resets")
-        over("handshake_rtt", max_handshake_rtt, "handshake RTT", "s")
-        over("rtt_max", max_rtt, "largest RTT", "s")
+                bad.append(f"{what} {v:.6f} s > {limit} s" if secs else f"{what} {int(v)} > {limit}")
         if allowed is not None and t["state"][i] not in allowed:
             bad.append(f"state {t['state'][i]} (history {t['history'][i]}) not in {', '.join(allowed)}")
         if bad:
