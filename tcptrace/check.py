@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import socket
 import sys
 import time
 from dataclasses import dataclass, field
@@ -402,7 +403,7 @@ def junit_xml(results: Sequence[Result], capture: str, error: Optional[str] = No
     suite = ET.SubElement(suites, "testsuite", name=f"tcptrace check {stem}",
                           tests=str(len(results) or (1 if error else 0)), failures=str(failures),
                           errors=str(1 if error else 0), skipped="0", time=f"{total:.6f}",
-                          timestamp=time.strftime("%Y-%m-%dT%H:%M:%S"), hostname=os.uname().nodename)
+                          timestamp=time.strftime("%Y-%m-%dT%H:%M:%S"), hostname=socket.gethostname())
     props = ET.SubElement(suite, "properties")
     ET.SubElement(props, "property", name="capture", value=capture)
     classname = "tcptrace.check." + (os.path.splitext(stem)[0].replace(".", "_") or "capture")

@@ -76,11 +76,19 @@ def test_unknown_name_is_exit_2_with_close_matches(capsys):
     ["check", SEED, "-e", "__import__('os')"],
     ["check", SEED, "-e", "retransmissions =="],
     ["check", SEED, "-e", "connections == 1", "--filter", "tcp port nonsense"],
+    ["check", SEED, "-e", "connections == 1", "--select", "dprt == 80"],
 ])
 def test_unreadable_capture_or_rule_is_exit_2(capsys, args):
     rc, _, err = run_cli(capsys, *args)
     assert rc == 2
     assert err.startswith("tcptrace check: ")
+
+
+def test_no_rule_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as ei:
+        main(["check", str(SEED)])
+    assert ei.value.code == 2
+    assert "--expect" in capsys.readouterr().err
 
 
 RULES = '''
