@@ -223,8 +223,15 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
+def endpoint(addr: Any, port: Any) -> str:
+    """``addr:port``, with brackets around an IPv6 address."""
+    a = str(addr)
+    return f"[{a}]:{port}" if ":" in a else f"{a}:{port}"
+
+
 def _conn_line(row: Mapping[str, Any]) -> str:
-    ends = f"stream {row['stream']} {row['client']}:{row['client_port']} -> {row['server']}:{row['server_port']}"
+    ends = (f"stream {row['stream']} {endpoint(row['client'], row['client_port'])} -> "
+            f"{endpoint(row['server'], row['server_port'])}")
     vals = " ".join(f"{k}={_fmt(v)}" for k, v in row.items()
                     if k not in ("stream", "client", "client_port", "server", "server_port"))
     return f"  {ends}  {vals}"

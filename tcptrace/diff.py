@@ -234,7 +234,7 @@ class Diff:
 
 
 def _ends(r: Mapping[str, Any]) -> str:
-    return f"{r['client']}:{r['client_port']} -> {r['server']}:{r['server_port']}"
+    return f"{checkmod.endpoint(r['client'], r['client_port'])} -> {checkmod.endpoint(r['server'], r['server_port'])}"
 
 
 def main(argv: Sequence[str]) -> int:

@@ -52,8 +52,8 @@ def problems(cap: Any, max_retransmissions: Optional[int] = 0, max_handshake_rtt
         out.append(f"expected at most {max_connections} connection(s), the capture has {n}")
     allowed = tuple(states) if states is not None else None
     for i in range(n):
-        who = (f"connection {t['stream'][i]} {t['client'][i]}:{t['client_port'][i]} -> "
-               f"{t['server'][i]}:{t['server_port'][i]}")
+        who = (f"connection {t['stream'][i]} {checkmod.endpoint(t['client'][i], t['client_port'][i])} -> "
+               f"{checkmod.endpoint(t['server'][i], t['server_port'][i])}")
         bad: List[str] = []
         for name, limit, what, secs in (
             ("retransmissions", max_retransmissions, "retransmissions", False),
