@@ -119,3 +119,11 @@ def test_capture_errors():
             bad.start()
     finally:
         bad.close()
+
+
+def test_pytest_plugin_is_registered_by_entry_point():
+    from importlib.metadata import entry_points
+
+    eps = entry_points()
+    group = eps.select(group="pytest11") if hasattr(eps, "select") else eps.get("pytest11", [])
+    assert any(ep.value == "tcptrace.pytest_plugin" for ep in group)
