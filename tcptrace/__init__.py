@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import os
-from typing import Optional, Union
+from typing import BinaryIO, Optional, Union
 
 from ._core import (
     Capture,
@@ -38,7 +38,9 @@ __all__ = [
 
 
 
-def open(path: Union[str, "os.PathLike[str]"], filter: Optional[str] = None) -> Capture:  # noqa: A001
+def open(  # noqa: A001
+    path: Union[str, "os.PathLike[str]", BinaryIO], filter: Optional[str] = None
+) -> Capture:
     """Open a pcap or pcapng capture file.
 
     The result is a context manager and an iterable of :class:`Segment`, one per TCP
@@ -47,5 +49,11 @@ def open(path: Union[str, "os.PathLike[str]"], filter: Optional[str] = None) -> 
     FileNotFoundError; a file that is not a capture raises CaptureFormatError (a
     CaptureError). A file cut in the middle of a record yields every whole record and
     then warns with CaptureTruncatedWarning.
+
+    Compressed captures (gzip, zstd, xz, lz4) are recognised by their first bytes and
+    decompressed as they are read (``Capture.compression`` names the codec). ``path``
+    may also be ``"-"`` for standard input, or any binary file object (a file opened
+    ``"rb"``, ``io.BytesIO``, ``socket.makefile("rb")``, ``gzip.open(...)``): it is read
+    from its current position, as records arrive.
     """
     return Capture(path, filter=filter)

@@ -2,10 +2,15 @@
 
     tcptrace CAPTURE                                   one line per TCP segment
     tcptrace fields [-E header=y] -e FIELD... CAPTURE  tshark -T fields compatible output
+
+CAPTURE is a pcap or pcapng file, compressed or not (gzip, zstd, xz, lz4), or - for
+standard input (tcpdump -w - ... | tcptrace -).
 """
 from __future__ import annotations
 
 import argparse
+import os
+import stat
 import sys
 import warnings
 from typing import List, Optional, Sequence
@@ -20,6 +25,16 @@ SUBCOMMANDS = ("fields", "list")
 
 def _warn_to_stderr(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
     sys.stderr.write(f"tcptrace: warning: {message}\n")
+
+
+def _stream_output(capture: str) -> None:
+    """Reading a pipe (``-``, a FIFO): print each line as its segment arrives."""
+    try:
+        live = capture == "-" or not stat.S_ISREG(os.stat(capture).st_mode)
+    except OSError:
+        return
+    if live and hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(line_buffering=True)
 
 
 def _parse_E(opts: List[str]) -> dict:
@@ -52,7 +67,7 @@ def cmd_fields(argv: Sequence[str]) -> int:
     ap.add_argument("-E", dest="eopts", action="append", default=[], metavar="OPT=VAL",
                     help="header=y, separator=/t|/s|C, occurrence=a|f|l, aggregator=C")
     ap.add_argument("-f", "--filter", help="BPF filter, as libpcap compiles it")
-    ap.add_argument("capture")
+    ap.add_argument("capture", help="a capture file (compressed or not), or - for standard input")
     a = ap.parse_args(argv)
     if not a.fields:
         ap.error("at least one -e FIELD is needed")
@@ -61,6 +76,7 @@ def cmd_fields(argv: Sequence[str]) -> int:
         fieldmod.check_fields(a.fields)
     except ValueError as e:
         ap.error(str(e))
+    _stream_output(a.capture)
     out = sys.stdout
     sep = conf["separator"]
     if conf["header"]:
@@ -75,8 +91,9 @@ def cmd_list(argv: Sequence[str]) -> int:
     ap = argparse.ArgumentParser(prog="tcptrace",
                                  description="One line per TCP segment, as Wireshark's packet list shows it.")
     ap.add_argument("-f", "--filter", help="BPF filter, as libpcap compiles it")
-    ap.add_argument("capture")
+    ap.add_argument("capture", help="a capture file (compressed or not), or - for standard input")
     a = ap.parse_args(argv)
+    _stream_output(a.capture)
     out = sys.stdout
     with open_capture(a.capture, filter=a.filter) as cap:
         for seg in cap:
