@@ -84,8 +84,8 @@ struct tt_source {
     uint32_t ng_ifaces_seen;  /* pcapng interfaces whose link types were noted */
     FILE *fp;                 /* borrowed from pcap after pcap_fopen_offline */
     tt_stream *in;            /* borrowed: owned by fp's cookie or by the pcapng reader */
-    tt_compression comp;
     char *iobuf;              /* owned: stdio buffer for fp; outlives pcap */
+    tt_compression comp;
     char *filter;             /* owned: filter expression, NULL for none */
     tt_bpf_slot bpf[TT_SOURCE_MAX_LINKTYPES];
     int n_bpf;
@@ -242,6 +242,8 @@ static tt_source *open_on_stream(tt_stream *in, const char *name, const char *fi
             tt_error_set(err, TT_ERR_NOMEM, "%s: out of memory", name);
             goto fail;
         }
+        /* stdio asks the stream for whole buffers, which skip the stream's own buffer
+         * (glibc reads an unbuffered cookie stream in tiny pieces: far slower). */
         s->iobuf = malloc(TT_SOURCE_STDIO_BUF);
         if (s->iobuf)
             setvbuf(s->fp, s->iobuf, _IOFBF, TT_SOURCE_STDIO_BUF);

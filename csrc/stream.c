@@ -13,6 +13,8 @@
 #include <zstd.h>
 
 #define TT_STREAM_BUF (128 * 1024) /* input buffer, and decoded-output buffer */
+#define TT_STREAM_BUF_FIRST 4096   /* the input buffer until the first bytes are looked at:
+                                    * libpcap's stdio reads whole buffers past it */
 #define TT_STREAM_MAGIC 6          /* bytes looked at to recognise a codec (xz's) */
 #define TT_STREAM_FRAME_START 5    /* zstd, lz4: input given for a frame's first call */
 
@@ -23,7 +25,8 @@ struct tt_stream {
     uint64_t size;        /* regular file size, 0 when unknown */
 
     uint8_t *in;          /* owned: raw bytes read ahead, in[in_pos..in_len) unread */
-    size_t in_pos, in_len;
+    size_t in_pos, in_len, in_cap;
+    int detected;         /* tt_stream_detect ran: the input buffer may grow to full size */
     int in_eof;           /* the raw input has ended */
 
     tt_compression comp;
@@ -88,7 +91,7 @@ tt_stream *tt_stream_from_fn(tt_read_fn fn, void *ctx, tt_close_fn close_fn, tt_
 {
     tt_stream *s = calloc(1, sizeof *s);
     if (s)
-        s->in = malloc(TT_STREAM_BUF);
+        s->in = malloc(TT_STREAM_BUF_FIRST);
     if (!s || !s->in) {
         free(s);
         if (close_fn)
@@ -96,6 +99,7 @@ tt_stream *tt_stream_from_fn(tt_read_fn fn, void *ctx, tt_close_fn close_fn, tt_
         tt_error_set(err, TT_ERR_NOMEM, "out of memory");
         return NULL;
     }
+    s->in_cap = TT_STREAM_BUF_FIRST;
     s->fn = fn;
     s->ctx = ctx;
     s->close_fn = close_fn;
@@ -155,9 +159,19 @@ static ptrdiff_t raw_fill(tt_stream *s)
         s->in_len -= s->in_pos;
         s->in_pos = 0;
     }
-    if (s->in_len == TT_STREAM_BUF)
+    if (s->detected && s->in_cap < TT_STREAM_BUF) {
+        uint8_t *p = realloc(s->in, TT_STREAM_BUF);
+        if (!p) {
+            s->failed = 1;
+            tt_error_set(&s->err, TT_ERR_NOMEM, "out of memory");
+            return -1;
+        }
+        s->in = p;
+        s->in_cap = TT_STREAM_BUF;
+    }
+    if (s->in_len == s->in_cap)
         return 1;
-    ptrdiff_t r = s->fn(s->ctx, s->in + s->in_len, TT_STREAM_BUF - s->in_len, &s->err);
+    ptrdiff_t r = s->fn(s->ctx, s->in + s->in_len, s->in_cap - s->in_len, &s->err);
     if (r < 0) {
         s->failed = 1;
         if (s->err.code == TT_OK)
@@ -330,7 +344,7 @@ static ptrdiff_t produce(tt_stream *s, uint8_t *dst, size_t n)
             s->done = 1;
             return 0;
         }
-        if (s->in_len - s->in_pos == TT_STREAM_BUF) {
+        if (s->in_len - s->in_pos == s->in_cap && s->in_cap == TT_STREAM_BUF) {
             fail(s, TT_ERR_FORMAT, tt_stream_compression_name(s->comp), "decoder stalled");
             return -1;
         }
@@ -347,6 +361,7 @@ int tt_stream_detect(tt_stream *s, tt_error *err)
                 *err = s->err;
             return -1;
         }
+    s->detected = 1;
     const uint8_t *m = s->in + s->in_pos;
     size_t have = s->in_len - s->in_pos;
     tt_compression c = TT_COMP_NONE;
@@ -463,7 +478,7 @@ ptrdiff_t tt_stream_read(tt_stream *s, void *buf, size_t n, tt_error *err)
         if (want > TT_STREAM_BUF)
             want = TT_STREAM_BUF;
         if (s->rp_len + want > s->rp_cap) {
-            size_t cap = s->rp_cap ? s->rp_cap : 4096;
+            size_t cap = s->rp_cap ? s->rp_cap : (want > 64 ? want : 64);
             while (cap < s->rp_len + want)
                 cap *= 2;
             uint8_t *p = realloc(s->rp, cap);
