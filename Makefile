@@ -76,7 +76,8 @@ clean:
 	rm -rf build tcptrace/*.so *.egg-info
 
 # libFuzzer harnesses (clang from Debian): the decoder over raw bytes with every link
-# type, and the whole engine over frames carved from the input. FUZZ_SECONDS each.
+# type, the whole engine over frames carved from the input, and the decompressing
+# stream with the pcapng reader over (compressed) files. FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS := -std=c11 -D_DEFAULT_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
 .PHONY: fuzz fuzz-deps
@@ -87,11 +88,17 @@ build/fuzz_%: fuzz/fuzz_%.c $(CORE_SRC) $(wildcard csrc/*.h)
 	@mkdir -p build
 	clang $(FUZZ_FLAGS) $(PCAP_CFLAGS) $(COMP_CFLAGS) -o $@ $< $(filter-out csrc/source.c,$(CORE_SRC)) $(COMP_LIBS)
 
-fuzz: deps fuzz-deps build/fuzz_decode build/fuzz_engine
+fuzz: deps fuzz-deps build/fuzz_decode build/fuzz_engine build/fuzz_stream
 	rm -rf build/corpus && mkdir -p build/corpus build/fuzz-artifacts
 	$(PYTHON) fuzz/make_corpus.py build/corpus $(wildcard tests/data/*.pcap tests/data/malformed/*.pcap)
 	./build/fuzz_decode -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz-artifacts/ -print_final_stats=1 build/corpus/decode
 	./build/fuzz_engine -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz-artifacts/ -print_final_stats=1 build/corpus/engine
+	mkdir -p build/corpus/stream
+	for f in $(wildcard tests/data/*.pcapng tests/data/malformed/*.pcapng); do b=build/corpus/stream/$$(basename $$f); \
+	  { printf '\007'; cat $$f; } > $$b.plain; { printf '\077'; gzip -c $$f; } > $$b.gz; \
+	  { printf '\001'; xz -c $$f; } > $$b.xz; { printf '\377'; zstd -q -c $$f; } > $$b.zst; \
+	  { printf '\020'; lz4 -q -c $$f; } > $$b.lz4; done
+	./build/fuzz_stream -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz-artifacts/ -print_final_stats=1 build/corpus/stream
 
 # Benchmarks against the C floor, tshark, dpkt and scapy (installed into .venv).
 BENCH_PACKETS ?= 1000000
