@@ -88,7 +88,7 @@ build/fuzz_%: fuzz/fuzz_%.c $(CORE_SRC) $(wildcard csrc/*.h)
 	@mkdir -p build
 	clang $(FUZZ_FLAGS) $(PCAP_CFLAGS) $(COMP_CFLAGS) -o $@ $< $(filter-out csrc/source.c,$(CORE_SRC)) $(COMP_LIBS)
 
-fuzz: deps fuzz-deps build/fuzz_decode build/fuzz_engine build/fuzz_stream
+fuzz: deps fuzz-deps build/fuzz_decode build/fuzz_engine build/fuzz_instream
 	rm -rf build/corpus && mkdir -p build/corpus build/fuzz-artifacts
 	$(PYTHON) fuzz/make_corpus.py build/corpus $(wildcard tests/data/*.pcap tests/data/malformed/*.pcap)
 	./build/fuzz_decode -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz-artifacts/ -print_final_stats=1 build/corpus/decode
@@ -98,7 +98,7 @@ fuzz: deps fuzz-deps build/fuzz_decode build/fuzz_engine build/fuzz_stream
 	  { printf '\007'; cat $$f; } > $$b.plain; { printf '\077'; gzip -c $$f; } > $$b.gz; \
 	  { printf '\001'; xz -c $$f; } > $$b.xz; { printf '\377'; zstd -q -c $$f; } > $$b.zst; \
 	  { printf '\020'; lz4 -q -c $$f; } > $$b.lz4; done
-	./build/fuzz_stream -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz-artifacts/ -print_final_stats=1 build/corpus/stream
+	./build/fuzz_instream -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz-artifacts/ -print_final_stats=1 build/corpus/stream
 
 # Benchmarks against the C floor, tshark, dpkt and scapy (installed into .venv).
 BENCH_PACKETS ?= 1000000

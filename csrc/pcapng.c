@@ -42,7 +42,7 @@ typedef struct tt_pcapng_iface {
 } tt_pcapng_iface;
 
 struct tt_pcapng {
-    tt_stream *in;         /* owned: the (decompressed) file, freed by tt_pcapng_free */
+    tt_instream *in;         /* owned: the (decompressed) file, freed by tt_pcapng_free */
     uint8_t *buf;          /* owned: body of the current block */
     size_t buf_cap;
     uint64_t file_size;    /* 0 when unknown (not a regular file, or compressed) */
@@ -81,7 +81,7 @@ static int read_exact(tt_pcapng *r, void *dst, size_t n, tt_error *err)
     size_t got = 0;
     tt_error e;
     tt_error_clear(&e);
-    int rc = tt_stream_read_full(r->in, dst, n, &got, &e);
+    int rc = tt_instream_read_full(r->in, dst, n, &got, &e);
     r->offset += got;
     if (rc >= 0)
         return rc;
@@ -518,7 +518,7 @@ static void prescan(tt_pcapng *r)
     r->n_ifaces = r->cap_ifaces = 0;
     /* Streams (pipes, decompressors) cannot seek: what is read here is kept and read
      * again after the rewind. */
-    tt_stream_mark(r->in, TT_PCAPNG_PRESCAN_BYTES);
+    tt_instream_mark(r->in, TT_PCAPNG_PRESCAN_BYTES);
     tt_error e;
     for (int i = 0; i < TT_PCAPNG_PRESCAN_BLOCKS; i++) {
         uint32_t type, body;
@@ -535,7 +535,7 @@ static void prescan(tt_pcapng *r)
         if (type == BT_EPB || type == BT_PB || type == BT_SPB || type == BT_SHB)
             break;
     }
-    tt_stream_rewind(r->in);
+    tt_instream_rewind(r->in);
     free(r->ifaces);
     r->ifaces = saved_ifaces;
     r->n_ifaces = saved_n;
@@ -546,22 +546,22 @@ static void prescan(tt_pcapng *r)
 
 tt_pcapng *tt_pcapng_open(const char *path, tt_error *err)
 {
-    tt_stream *in = tt_stream_open_path(path, err);
+    tt_instream *in = tt_instream_open_path(path, err);
     if (!in)
         return NULL;
     return tt_pcapng_open_stream(in, path, err);
 }
 
-tt_pcapng *tt_pcapng_open_stream(tt_stream *in, const char *name, tt_error *err)
+tt_pcapng *tt_pcapng_open_stream(tt_instream *in, const char *name, tt_error *err)
 {
     tt_pcapng *r = calloc(1, sizeof *r);
     if (!r) {
-        tt_stream_free(in);
+        tt_instream_free(in);
         tt_error_set(err, TT_ERR_NOMEM, "out of memory");
         return NULL;
     }
     r->in = in;
-    r->file_size = tt_stream_size(in);
+    r->file_size = tt_instream_size(in);
     uint32_t type, body;
     int rc = read_block(r, &type, &body, err);
     if (rc == 0 || (rc > 0 && type != BT_SHB)) {
@@ -614,7 +614,7 @@ void tt_pcapng_free(tt_pcapng *r)
 {
     if (!r)
         return;
-    tt_stream_free(r->in);
+    tt_instream_free(r->in);
     free(r->buf);
     free(r->ifaces);
     free(r);

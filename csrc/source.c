@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 
 #include "pcapng.h"
-#include "stream.h"
+#include "instream.h"
 
 #define TT_SOURCE_STDIO_BUF (128 * 1024) /* measured best for libpcap's fread pattern */
 #define TT_SOURCE_PEEK 24                /* a pcap file header; enough for pcapng's magic */
@@ -26,16 +26,16 @@
 #define TT_PCAP_SNAPLEN_OFF 16 /* offset of the snaplen field in the file header */
 
 typedef struct tt_cookie {
-    tt_stream *in; /* owned: freed when libpcap closes the FILE */
+    tt_instream *in; /* owned: freed when libpcap closes the FILE */
     uint64_t pos;  /* bytes read so far */
 } tt_cookie;
 
 static ssize_t cookie_read(void *cookie, char *buf, size_t n)
 {
     tt_cookie *f = cookie;
-    /* Whatever is available (tt_stream_read blocks only for the first byte): stdio
+    /* Whatever is available (tt_instream_read blocks only for the first byte): stdio
      * loops until libpcap's request is whole, so a live record is not held back. */
-    ptrdiff_t got = tt_stream_read(f->in, buf, n, NULL);
+    ptrdiff_t got = tt_instream_read(f->in, buf, n, NULL);
     if (got < 0) {
         errno = EIO; /* the stream keeps the real error for tt_source_next */
         return -1;
@@ -50,18 +50,18 @@ static ssize_t cookie_read(void *cookie, char *buf, size_t n)
 static int cookie_close(void *cookie)
 {
     tt_cookie *f = cookie;
-    tt_stream_free(f->in);
+    tt_instream_free(f->in);
     free(f);
     return 0;
 }
 
 /* The stream as a stdio stream whose header snaplen reads 0. Takes ownership of `in`
  * (freed here on failure). NULL on failure. */
-static FILE *cookie_open(tt_stream *in)
+static FILE *cookie_open(tt_instream *in)
 {
     tt_cookie *f = calloc(1, sizeof *f);
     if (!f) {
-        tt_stream_free(in);
+        tt_instream_free(in);
         return NULL;
     }
     f->in = in;
@@ -83,7 +83,7 @@ struct tt_source {
     tt_pcapng *ng;            /* owned: the native pcapng reader; NULL for classic pcap */
     uint32_t ng_ifaces_seen;  /* pcapng interfaces whose link types were noted */
     FILE *fp;                 /* borrowed from pcap after pcap_fopen_offline */
-    tt_stream *in;            /* borrowed: owned by fp's cookie or by the pcapng reader */
+    tt_instream *in;            /* borrowed: owned by fp's cookie or by the pcapng reader */
     char *iobuf;              /* owned: stdio buffer for fp; outlives pcap */
     tt_compression comp;
     char *filter;             /* owned: filter expression, NULL for none */
@@ -147,21 +147,21 @@ static void prefix_error(tt_error *err, const char *name)
 }
 
 /* Open a capture on a stream (owned from here: freed on failure too). */
-static tt_source *open_on_stream(tt_stream *in, const char *name, const char *filter,
+static tt_source *open_on_stream(tt_instream *in, const char *name, const char *filter,
                                  tt_error *err)
 {
     char errbuf[PCAP_ERRBUF_SIZE] = "";
-    tt_stream *own = in; /* owned until handed to the pcapng reader or the cookie */
+    tt_instream *own = in; /* owned until handed to the pcapng reader or the cookie */
     tt_source *s = calloc(1, sizeof *s);
     if (!s) {
         tt_error_set(err, TT_ERR_NOMEM, "out of memory");
         goto fail;
     }
-    if (tt_stream_detect(in, err) != 0) {
+    if (tt_instream_detect(in, err) != 0) {
         prefix_error(err, name);
         goto fail;
     }
-    s->comp = tt_stream_compression(in);
+    s->comp = tt_instream_compression(in);
     uint32_t file_snaplen = 0; /* the pcap header's, before the cookie hides it */
     {
         /* The magic tells pcapng (read natively: libpcap refuses interfaces with
@@ -169,10 +169,10 @@ static tt_source *open_on_stream(tt_stream *in, const char *name, const char *fi
          * header is read ahead and replayed: the stream may be a pipe. */
         unsigned char hdr[TT_SOURCE_PEEK] = {0};
         size_t got = 0;
-        tt_stream_mark(in, TT_SOURCE_PEEK);
-        int rc = tt_stream_read_full(in, hdr, sizeof hdr, &got, err);
-        tt_stream_rewind(in);
-        if (rc < 0 && tt_stream_error(in, err)) {
+        tt_instream_mark(in, TT_SOURCE_PEEK);
+        int rc = tt_instream_read_full(in, hdr, sizeof hdr, &got, err);
+        tt_instream_rewind(in);
+        if (rc < 0 && tt_instream_error(in, err)) {
             /* A read failure stays one; a decompressor's is a damaged file. */
             if (err && err->code != TT_ERR_IO && err->code != TT_ERR_NOMEM)
                 err->code = TT_ERR_FORMAT;
@@ -180,10 +180,10 @@ static tt_source *open_on_stream(tt_stream *in, const char *name, const char *fi
             goto fail;
         }
         tt_error_clear(err);
-        if (got < sizeof hdr && tt_stream_truncated(in)) {
+        if (got < sizeof hdr && tt_instream_truncated(in)) {
             tt_error_set(err, TT_ERR_FORMAT,
                          "%s: the %s stream appears to have been cut short before the end of "
-                         "the capture's file header", name, tt_stream_compression_name(s->comp));
+                         "the capture's file header", name, tt_instream_compression_name(s->comp));
             goto fail;
         }
         uint32_t le = got >= 4 ? (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 |
@@ -251,7 +251,7 @@ static tt_source *open_on_stream(tt_stream *in, const char *name, const char *fi
                                                            errbuf);
         if (!s->pcap) {
             tt_error e;
-            if (tt_stream_error(in, &e) && e.code != TT_ERR_TRUNCATED)
+            if (tt_instream_error(in, &e) && e.code != TT_ERR_TRUNCATED)
                 tt_error_set(err, e.code == TT_ERR_IO ? TT_ERR_IO : TT_ERR_FORMAT, "%s: %s",
                              name, e.msg);
             else
@@ -280,7 +280,7 @@ static tt_source *open_on_stream(tt_stream *in, const char *name, const char *fi
     return s;
 
 fail:
-    tt_stream_free(own);
+    tt_instream_free(own);
     tt_source_free(s);
     return NULL;
 }
@@ -297,7 +297,7 @@ tt_source *tt_source_open_offline(const char *path, const char *filter, tt_error
         tt_error_set(err, TT_ERR_IO, "%s: is a directory, not a capture file", path);
         return NULL;
     }
-    tt_stream *in = tt_stream_open_path(path, err);
+    tt_instream *in = tt_instream_open_path(path, err);
     if (!in)
         return NULL;
     return open_on_stream(in, path, filter, err);
@@ -306,7 +306,7 @@ tt_source *tt_source_open_offline(const char *path, const char *filter, tt_error
 tt_source *tt_source_open_fd(int fd, int64_t offset, int own, const char *name,
                              const char *filter, tt_error *err)
 {
-    tt_stream *in = tt_stream_from_fd(fd, offset, own, err);
+    tt_instream *in = tt_instream_from_fd(fd, offset, own, err);
     if (!in)
         return NULL;
     return open_on_stream(in, name, filter, err);
@@ -315,7 +315,7 @@ tt_source *tt_source_open_fd(int fd, int64_t offset, int own, const char *name,
 tt_source *tt_source_open_stream(tt_read_fn read, void *ctx, tt_close_fn close,
                                  const char *name, const char *filter, tt_error *err)
 {
-    tt_stream *in = tt_stream_from_fn(read, ctx, close, err);
+    tt_instream *in = tt_instream_from_fn(read, ctx, close, err);
     if (!in)
         return NULL;
     return open_on_stream(in, name, filter, err);
@@ -324,10 +324,10 @@ tt_source *tt_source_open_stream(tt_read_fn read, void *ctx, tt_close_fn close,
 /* A record cut because the compressed input was: say so. */
 static void note_compressed_cut(const tt_source *s, tt_error *err)
 {
-    if (err && err->code == TT_ERR_TRUNCATED && tt_stream_truncated(s->in)) {
+    if (err && err->code == TT_ERR_TRUNCATED && tt_instream_truncated(s->in)) {
         size_t len = strlen(err->msg);
         snprintf(err->msg + len, sizeof err->msg - len, " (the %s stream was cut short)",
-                 tt_stream_compression_name(s->comp));
+                 tt_instream_compression_name(s->comp));
     }
 }
 
@@ -336,16 +336,16 @@ static void note_compressed_cut(const tt_source *s, tt_error *err)
 static int stream_end(tt_source *s, int rc, tt_error *err)
 {
     tt_error e;
-    if (tt_stream_error(s->in, &e) && e.code != TT_ERR_TRUNCATED) {
+    if (tt_instream_error(s->in, &e) && e.code != TT_ERR_TRUNCATED) {
         tt_error_set(err, e.code == TT_ERR_IO || e.code == TT_ERR_NOMEM ? e.code : TT_ERR_FORMAT,
                      "damaged capture after record %llu: %s", (unsigned long long)s->records,
                      e.msg);
         return -1;
     }
-    if (rc == 0 && tt_stream_truncated(s->in)) {
+    if (rc == 0 && tt_instream_truncated(s->in)) {
         tt_error_set(err, TT_ERR_TRUNCATED,
                      "the %s stream appears to have been cut short (after %llu whole records)",
-                     tt_stream_compression_name(s->comp), (unsigned long long)s->records);
+                     tt_instream_compression_name(s->comp), (unsigned long long)s->records);
         return -1;
     }
     return rc;
@@ -371,7 +371,7 @@ static int next_pcapng(tt_source *s, tt_frame *out, tt_error *err)
         note_pcapng_ifaces(s);
         if (rc <= 0) {
             if (rc == 0 || (err && err->code != TT_ERR_TRUNCATED &&
-                            tt_stream_error(s->in, NULL)))
+                            tt_instream_error(s->in, NULL)))
                 return stream_end(s, rc, err);
             if (rc < 0 && err && err->code == TT_ERR_TRUNCATED) {
                 char msg[sizeof err->msg];
@@ -423,7 +423,7 @@ int tt_source_next(tt_source *s, tt_frame *out, tt_error *err)
         if (rc == PCAP_ERROR_BREAK)
             return stream_end(s, 0, err);
         if (rc != 1) {
-            if (tt_stream_error(s->in, NULL))
+            if (tt_instream_error(s->in, NULL))
                 return stream_end(s, -1, err);
             const char *msg = pcap_geterr(s->pcap);
             /* libpcap words a record cut by the end of file as "truncated dump file". */
@@ -482,7 +482,7 @@ void tt_source_free(tt_source *s)
 }
 
 tt_source_format tt_source_format_of(const tt_source *s) { return s->format; }
-const char *tt_source_compression(const tt_source *s) { return tt_stream_compression_name(s->comp); }
+const char *tt_source_compression(const tt_source *s) { return tt_instream_compression_name(s->comp); }
 int tt_source_linktype(const tt_source *s) { return s->linktype; }
 uint32_t tt_source_snaplen(const tt_source *s) { return s->snaplen; }
 uint64_t tt_source_records(const tt_source *s) { return s->records; }

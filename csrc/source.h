@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "error.h"
-#include "stream.h"
+#include "instream.h"
 
 typedef struct tt_frame {
     const uint8_t *data; /* borrowed: valid until the next tt_source_next or free */

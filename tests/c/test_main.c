@@ -9,13 +9,13 @@ int tt_test_failures;
 extern const tt_test_case tt_decode_tests[];
 extern const tt_test_case tt_ipfrag_tests[];
 extern const tt_test_case tt_pcapng_tests[];
-extern const tt_test_case tt_stream_tests[];
+extern const tt_test_case tt_instream_tests[];
 
 static const tt_test_case *const tables[] = {
     tt_decode_tests,
     tt_ipfrag_tests,
     tt_pcapng_tests,
-    tt_stream_tests,
+    tt_instream_tests,
 };
 
 int main(int argc, char **argv)

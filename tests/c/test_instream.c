@@ -10,7 +10,7 @@
 #include <zstd.h>
 
 #include "../../csrc/source.h"
-#include "../../csrc/stream.h"
+#include "../../csrc/instream.h"
 #include "tt_test.h"
 
 #define N_RECORDS 3000 /* ~200 KB of capture: more than one 128 KiB buffer */
@@ -190,7 +190,7 @@ static dbuf compress_with(int codec, const dbuf *in)
 static char *write_tmp(const void *data, size_t n)
 {
     char *path = malloc(64);
-    strcpy(path, "/tmp/tt_stream_XXXXXX");
+    strcpy(path, "/tmp/tt_instream_XXXXXX");
     int fd = mkstemp(path);
     if (fd < 0 || write(fd, data, n) != (ssize_t)n)
         abort();
@@ -505,34 +505,34 @@ static void test_stream_mark_and_rewind(void)
     m->chunk = 3;
     m->closed = &closed;
     tt_error err;
-    tt_stream *s = tt_stream_from_fn(mem_read, m, mem_close, &err);
-    CHECK(tt_stream_detect(s, &err) == 0);
-    CHECK_EQ(tt_stream_compression(s), TT_COMP_NONE);
+    tt_instream *s = tt_instream_from_fn(mem_read, m, mem_close, &err);
+    CHECK(tt_instream_detect(s, &err) == 0);
+    CHECK_EQ(tt_instream_compression(s), TT_COMP_NONE);
     uint8_t a[40], b[40];
-    tt_stream_mark(s, 30);
-    CHECK_EQ(tt_stream_read_full(s, a, 30, NULL, &err), 1);
-    CHECK_EQ(tt_stream_read(s, b, 1, &err), -1); /* past the limit */
+    tt_instream_mark(s, 30);
+    CHECK_EQ(tt_instream_read_full(s, a, 30, NULL, &err), 1);
+    CHECK_EQ(tt_instream_read(s, b, 1, &err), -1); /* past the limit */
     CHECK_EQ(err.code, TT_ERR_NOMEM);
-    tt_stream_rewind(s);
-    CHECK_EQ(tt_stream_offset(s), 0);
-    CHECK_EQ(tt_stream_read_full(s, b, 40, NULL, &err), 1);
+    tt_instream_rewind(s);
+    CHECK_EQ(tt_instream_offset(s), 0);
+    CHECK_EQ(tt_instream_read_full(s, b, 40, NULL, &err), 1);
     CHECK(memcmp(a, b, 30) == 0);
     CHECK(memcmp(b, plain.b, 40) == 0);
-    CHECK_EQ(tt_stream_offset(s), 40);
-    tt_stream_free(s);
+    CHECK_EQ(tt_instream_offset(s), 40);
+    tt_instream_free(s);
     CHECK_EQ(closed, 1);
     free(plain.b);
 }
 
-TT_TESTS(tt_stream_tests) = {
-    {"stream/each_codec_pcap_and_pcapng", test_each_codec_pcap_and_pcapng},
-    {"stream/concatenated_gzip_members", test_concatenated_gzip_members},
-    {"stream/cut_streams_give_whole_records_then_truncated", test_cut_streams_give_whole_records_then_truncated},
-    {"stream/corrupt_streams_name_the_codec", test_corrupt_streams_name_the_codec},
-    {"stream/callback_streams_in_small_pieces", test_callback_streams_in_small_pieces},
-    {"stream/records_come_before_the_input_fails", test_records_come_before_the_input_fails},
-    {"stream/open_errors_release_the_callback", test_open_errors_release_the_callback},
-    {"stream/fd_source_reads_a_pipe", test_fd_source_reads_a_pipe},
-    {"stream/mark_and_rewind", test_stream_mark_and_rewind},
+TT_TESTS(tt_instream_tests) = {
+    {"instream/each_codec_pcap_and_pcapng", test_each_codec_pcap_and_pcapng},
+    {"instream/concatenated_gzip_members", test_concatenated_gzip_members},
+    {"instream/cut_streams_give_whole_records_then_truncated", test_cut_streams_give_whole_records_then_truncated},
+    {"instream/corrupt_streams_name_the_codec", test_corrupt_streams_name_the_codec},
+    {"instream/callback_streams_in_small_pieces", test_callback_streams_in_small_pieces},
+    {"instream/records_come_before_the_input_fails", test_records_come_before_the_input_fails},
+    {"instream/open_errors_release_the_callback", test_open_errors_release_the_callback},
+    {"instream/fd_source_reads_a_pipe", test_fd_source_reads_a_pipe},
+    {"instream/mark_and_rewind", test_stream_mark_and_rewind},
     {NULL, NULL},
 };

@@ -1,5 +1,5 @@
 /* stream: buffered byte input with on-the-fly decompression (gzip, zstd, xz, lz4). */
-#include "stream.h"
+#include "instream.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +18,7 @@
 #define TT_STREAM_MAGIC 6          /* bytes looked at to recognise a codec (xz's) */
 #define TT_STREAM_FRAME_START 5    /* zstd, lz4: input given for a frame's first call */
 
-struct tt_stream {
+struct tt_instream {
     tt_read_fn fn;        /* the raw input */
     void *ctx;            /* owned: released by close_fn */
     tt_close_fn close_fn;
@@ -26,7 +26,7 @@ struct tt_stream {
 
     uint8_t *in;          /* owned: raw bytes read ahead, in[in_pos..in_len) unread */
     size_t in_pos, in_len, in_cap;
-    int detected;         /* tt_stream_detect ran: the input buffer may grow to full size */
+    int detected;         /* tt_instream_detect ran: the input buffer may grow to full size */
     int in_eof;           /* the raw input has ended */
 
     tt_compression comp;
@@ -87,9 +87,9 @@ static void fd_close(void *ctx)
     free(f);
 }
 
-tt_stream *tt_stream_from_fn(tt_read_fn fn, void *ctx, tt_close_fn close_fn, tt_error *err)
+tt_instream *tt_instream_from_fn(tt_read_fn fn, void *ctx, tt_close_fn close_fn, tt_error *err)
 {
-    tt_stream *s = calloc(1, sizeof *s);
+    tt_instream *s = calloc(1, sizeof *s);
     if (s)
         s->in = malloc(TT_STREAM_BUF_FIRST);
     if (!s || !s->in) {
@@ -106,7 +106,7 @@ tt_stream *tt_stream_from_fn(tt_read_fn fn, void *ctx, tt_close_fn close_fn, tt_
     return s;
 }
 
-tt_stream *tt_stream_from_fd(int fd, int64_t offset, int own, tt_error *err)
+tt_instream *tt_instream_from_fd(int fd, int64_t offset, int own, tt_error *err)
 {
     tt_fd_ctx *f = malloc(sizeof *f);
     if (!f) {
@@ -118,7 +118,7 @@ tt_stream *tt_stream_from_fd(int fd, int64_t offset, int own, tt_error *err)
     f->fd = fd;
     f->own = own;
     f->off = offset;
-    tt_stream *s = tt_stream_from_fn(fd_read, f, fd_close, err);
+    tt_instream *s = tt_instream_from_fn(fd_read, f, fd_close, err);
     if (!s)
         return NULL;
     struct stat st;
@@ -133,7 +133,7 @@ tt_stream *tt_stream_from_fd(int fd, int64_t offset, int own, tt_error *err)
     return s;
 }
 
-tt_stream *tt_stream_open_path(const char *path, tt_error *err)
+tt_instream *tt_instream_open_path(const char *path, tt_error *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -141,10 +141,10 @@ tt_stream *tt_stream_open_path(const char *path, tt_error *err)
                      strerror(errno));
         return NULL;
     }
-    return tt_stream_from_fd(fd, -1, 1, err);
+    return tt_instream_from_fd(fd, -1, 1, err);
 }
 
-static void fail(tt_stream *s, tt_error_code code, const char *what, const char *msg)
+static void fail(tt_instream *s, tt_error_code code, const char *what, const char *msg)
 {
     s->failed = 1;
     tt_error_set(&s->err, code, "%s: %s (after %llu decompressed bytes)", what, msg,
@@ -152,7 +152,7 @@ static void fail(tt_stream *s, tt_error_code code, const char *what, const char 
 }
 
 /* One raw read after the unread bytes: > 0, 0 at the end (in_eof set), -1 (failed). */
-static ptrdiff_t raw_fill(tt_stream *s)
+static ptrdiff_t raw_fill(tt_instream *s)
 {
     if (s->in_pos > 0) {
         memmove(s->in, s->in + s->in_pos, s->in_len - s->in_pos);
@@ -186,7 +186,7 @@ static ptrdiff_t raw_fill(tt_stream *s)
 
 /* ---- codecs: one decoding step over in[] into dst ---- */
 
-static int step_gzip(tt_stream *s, uint8_t *dst, size_t n, size_t *prod, size_t *cons)
+static int step_gzip(tt_instream *s, uint8_t *dst, size_t n, size_t *prod, size_t *cons)
 {
     size_t avail = s->in_len - s->in_pos;
     if (s->gz_between) {
@@ -230,13 +230,13 @@ static int step_gzip(tt_stream *s, uint8_t *dst, size_t n, size_t *prod, size_t 
 /* zstd and lz4 report a failed check (the content checksum) without the sizes of
  * what the same call decoded before it: fed only the input they ask for, they decode
  * one block a call, and the records before the damage all come out. */
-static size_t hinted(const tt_stream *s)
+static size_t hinted(const tt_instream *s)
 {
     size_t avail = s->in_len - s->in_pos;
     return s->hint && s->hint < avail ? s->hint : avail;
 }
 
-static int step_zstd(tt_stream *s, uint8_t *dst, size_t n, size_t *prod, size_t *cons)
+static int step_zstd(tt_instream *s, uint8_t *dst, size_t n, size_t *prod, size_t *cons)
 {
     ZSTD_inBuffer ib = {s->in + s->in_pos, hinted(s), 0};
     ZSTD_outBuffer ob = {dst, n, 0};
@@ -266,7 +266,7 @@ static const char *lzma_msg(lzma_ret r)
     }
 }
 
-static int step_xz(tt_stream *s, uint8_t *dst, size_t n, size_t *prod, size_t *cons)
+static int step_xz(tt_instream *s, uint8_t *dst, size_t n, size_t *prod, size_t *cons)
 {
     s->lz.next_in = s->in + s->in_pos;
     s->lz.avail_in = s->in_len - s->in_pos;
@@ -297,7 +297,7 @@ static int step_xz(tt_stream *s, uint8_t *dst, size_t n, size_t *prod, size_t *c
     return 0;
 }
 
-static int step_lz4(tt_stream *s, uint8_t *dst, size_t n, size_t *prod, size_t *cons)
+static int step_lz4(tt_instream *s, uint8_t *dst, size_t n, size_t *prod, size_t *cons)
 {
     size_t dsz = n, ssz = hinted(s);
     size_t r = LZ4F_decompress(s->l4, dst, &dsz, s->in + s->in_pos, &ssz, NULL);
@@ -315,7 +315,7 @@ static int step_lz4(tt_stream *s, uint8_t *dst, size_t n, size_t *prod, size_t *
 
 /* Decode up to n bytes into dst: > 0, 0 at the end, -1 (failed set). Reads the raw
  * input only when the decoder has nothing to give from what it holds. */
-static ptrdiff_t produce(tt_stream *s, uint8_t *dst, size_t n)
+static ptrdiff_t produce(tt_instream *s, uint8_t *dst, size_t n)
 {
     for (;;) {
         if (s->done)
@@ -345,7 +345,7 @@ static ptrdiff_t produce(tt_stream *s, uint8_t *dst, size_t n)
             return 0;
         }
         if (s->in_len - s->in_pos == s->in_cap && s->in_cap == TT_STREAM_BUF) {
-            fail(s, TT_ERR_FORMAT, tt_stream_compression_name(s->comp), "decoder stalled");
+            fail(s, TT_ERR_FORMAT, tt_instream_compression_name(s->comp), "decoder stalled");
             return -1;
         }
         if (raw_fill(s) < 0)
@@ -353,7 +353,7 @@ static ptrdiff_t produce(tt_stream *s, uint8_t *dst, size_t n)
     }
 }
 
-int tt_stream_detect(tt_stream *s, tt_error *err)
+int tt_instream_detect(tt_instream *s, tt_error *err)
 {
     while (s->in_len - s->in_pos < TT_STREAM_MAGIC && !s->in_eof)
         if (raw_fill(s) < 0) {
@@ -404,14 +404,14 @@ int tt_stream_detect(tt_stream *s, tt_error *err)
     s->hint = TT_STREAM_FRAME_START;
     if (!ok) {
         tt_error_set(err, TT_ERR_NOMEM, "%s: cannot start the decoder",
-                     tt_stream_compression_name(c));
+                     tt_instream_compression_name(c));
         return -1;
     }
     return 0;
 }
 
 /* Bytes after the look-ahead: raw (through in[]) or decoded (through out[]). */
-static ptrdiff_t under_read(tt_stream *s, uint8_t *buf, size_t n)
+static ptrdiff_t under_read(tt_instream *s, uint8_t *buf, size_t n)
 {
     if (s->comp == TT_COMP_NONE) {
         if (s->in_pos == s->in_len) {
@@ -455,7 +455,7 @@ static ptrdiff_t under_read(tt_stream *s, uint8_t *buf, size_t n)
     return (ptrdiff_t)k;
 }
 
-ptrdiff_t tt_stream_read(tt_stream *s, void *buf, size_t n, tt_error *err)
+ptrdiff_t tt_instream_read(tt_instream *s, void *buf, size_t n, tt_error *err)
 {
     if (n == 0)
         return 0;
@@ -505,11 +505,11 @@ ptrdiff_t tt_stream_read(tt_stream *s, void *buf, size_t n, tt_error *err)
     return r;
 }
 
-int tt_stream_read_full(tt_stream *s, void *buf, size_t n, size_t *got, tt_error *err)
+int tt_instream_read_full(tt_instream *s, void *buf, size_t n, size_t *got, tt_error *err)
 {
     size_t have = 0;
     while (have < n) {
-        ptrdiff_t r = tt_stream_read(s, (uint8_t *)buf + have, n - have, err);
+        ptrdiff_t r = tt_instream_read(s, (uint8_t *)buf + have, n - have, err);
         if (r < 0) {
             if (got)
                 *got = have;
@@ -529,7 +529,7 @@ int tt_stream_read_full(tt_stream *s, void *buf, size_t n, size_t *got, tt_error
     return -1;
 }
 
-void tt_stream_mark(tt_stream *s, size_t limit)
+void tt_instream_mark(tt_instream *s, size_t limit)
 {
     if (s->rp_pos > 0) { /* keep only the unread look-ahead */
         memmove(s->rp, s->rp + s->rp_pos, s->rp_len - s->rp_pos);
@@ -541,7 +541,7 @@ void tt_stream_mark(tt_stream *s, size_t limit)
     s->mark_offset = s->offset;
 }
 
-void tt_stream_rewind(tt_stream *s)
+void tt_instream_rewind(tt_instream *s)
 {
     if (!s->marking)
         return;
@@ -550,9 +550,9 @@ void tt_stream_rewind(tt_stream *s)
     s->offset = s->mark_offset;
 }
 
-tt_compression tt_stream_compression(const tt_stream *s) { return s->comp; }
+tt_compression tt_instream_compression(const tt_instream *s) { return s->comp; }
 
-const char *tt_stream_compression_name(tt_compression c)
+const char *tt_instream_compression_name(tt_compression c)
 {
     switch (c) {
     case TT_COMP_GZIP: return "gzip";
@@ -563,11 +563,11 @@ const char *tt_stream_compression_name(tt_compression c)
     }
 }
 
-int tt_stream_truncated(const tt_stream *s) { return s->truncated; }
-uint64_t tt_stream_size(const tt_stream *s) { return s->comp == TT_COMP_NONE ? s->size : 0; }
-uint64_t tt_stream_offset(const tt_stream *s) { return s->offset; }
+int tt_instream_truncated(const tt_instream *s) { return s->truncated; }
+uint64_t tt_instream_size(const tt_instream *s) { return s->comp == TT_COMP_NONE ? s->size : 0; }
+uint64_t tt_instream_offset(const tt_instream *s) { return s->offset; }
 
-int tt_stream_error(const tt_stream *s, tt_error *err)
+int tt_instream_error(const tt_instream *s, tt_error *err)
 {
     if (!s->failed)
         return 0;
@@ -576,7 +576,7 @@ int tt_stream_error(const tt_stream *s, tt_error *err)
     return 1;
 }
 
-void tt_stream_free(tt_stream *s)
+void tt_instream_free(tt_instream *s)
 {
     if (!s)
         return;

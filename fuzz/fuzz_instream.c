@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "../csrc/pcapng.h"
-#include "../csrc/stream.h"
+#include "../csrc/instream.h"
 
 typedef struct piece_ctx {
     const uint8_t *p;
@@ -35,11 +35,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     piece_ctx c = {data + 1, size - 1, 0, (size_t)data[0] + 1};
     tt_error err;
     /* The pcapng reader over the (decompressed) stream. */
-    tt_stream *s = tt_stream_from_fn(piece_read, &c, NULL, &err);
+    tt_instream *s = tt_instream_from_fn(piece_read, &c, NULL, &err);
     if (!s)
         return 0;
-    if (tt_stream_detect(s, &err) != 0) {
-        tt_stream_free(s);
+    if (tt_instream_detect(s, &err) != 0) {
+        tt_instream_free(s);
         return 0;
     }
     tt_pcapng *r = tt_pcapng_open_stream(s, "fuzz", &err); /* owns s */
@@ -52,25 +52,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* The raw decoded bytes, with a look-ahead replayed. */
     c.pos = 0;
-    s = tt_stream_from_fn(piece_read, &c, NULL, &err);
+    s = tt_instream_from_fn(piece_read, &c, NULL, &err);
     if (!s)
         return 0;
-    if (tt_stream_detect(s, &err) == 0) {
+    if (tt_instream_detect(s, &err) == 0) {
         uint8_t a[64], b[64];
-        tt_stream_mark(s, sizeof a);
+        tt_instream_mark(s, sizeof a);
         size_t got = 0;
-        tt_stream_read_full(s, a, sizeof a, &got, &err);
-        tt_stream_rewind(s);
+        tt_instream_read_full(s, a, sizeof a, &got, &err);
+        tt_instream_rewind(s);
         size_t again = 0;
-        tt_stream_read_full(s, b, got, &again, &err);
+        tt_instream_read_full(s, b, got, &again, &err);
         if (again != got || memcmp(a, b, got) != 0)
             __builtin_trap(); /* a replay must give the same bytes */
         uint8_t buf[4096];
         uint64_t total = 0;
         ptrdiff_t k;
-        while ((k = tt_stream_read(s, buf, sizeof buf, &err)) > 0 && total < (64u << 20))
+        while ((k = tt_instream_read(s, buf, sizeof buf, &err)) > 0 && total < (64u << 20))
             total += (uint64_t)k;
     }
-    tt_stream_free(s);
+    tt_instream_free(s);
     return 0;
 }
