@@ -1,6 +1,6 @@
 """Type stubs of the C extension tcptrace._core."""
 import os
-from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import BinaryIO, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple, Union
 
 class CaptureError(OSError):
     """A capture file that cannot be read."""
@@ -480,10 +480,16 @@ class Connection:
     def _fields(cls) -> Tuple[List[str], List[str]]: ...
 
 class Capture:
-    """An open pcap or pcapng file; iterating yields one Segment per TCP segment."""
+    """An open pcap or pcapng file; iterating yields one Segment per TCP segment.
 
-    def __init__(self, path: Union[str, "os.PathLike[str]"], filter: Optional[str] = ...,
-                 analysis: bool = ..., linger: Optional[float] = ..., connections: bool = ...) -> None: ...
+    ``path`` may be a compressed file (gzip, zstd, xz, lz4: recognised by content),
+    ``"-"`` for standard input, or a binary file object read from its position.
+    """
+
+    def __init__(
+        self, path: Union[str, "os.PathLike[str]", BinaryIO], filter: Optional[str] = ...,
+        analysis: bool = ..., linger: Optional[float] = ..., connections: bool = ...,
+    ) -> None: ...
     def __iter__(self) -> Iterator[Segment]: ...
     def connections(self) -> Iterator[Connection]: ...
     def connection(self, stream: int) -> Connection: ...
@@ -493,7 +499,11 @@ class Capture:
     def __exit__(self, *exc: object) -> bool: ...
     def close(self) -> None: ...
     @property
-    def path(self) -> str: ...
+    def path(self) -> str:
+        """The path; ``"<stdin>"`` for ``"-"``; a file object's ``name`` (or ``"<type>"``)."""
+    @property
+    def compression(self) -> Optional[str]:
+        """``"gzip"``, ``"zstd"``, ``"xz"``, ``"lz4"``, or None for an uncompressed capture."""
     @property
     def filter(self) -> Optional[str]: ...
     @property

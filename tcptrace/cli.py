@@ -6,11 +6,15 @@
     tcptrace expert CAPTURE [--json] [--split]         Wireshark's TCP expert information
     tcptrace CAPTURE --explain [-s N] [--frame F]      the listing, with why each flag was set
     tcptrace conns [-l] [--json|--csv] CAPTURE         per-connection statistics
+
+CAPTURE is a pcap or pcapng file, compressed or not (gzip, zstd, xz, lz4), or - for
+standard input (tcpdump -w - ... | tcptrace -).
 """
 from __future__ import annotations
 
 import argparse
 import os
+import stat
 import sys
 import warnings
 from typing import List, Optional, Sequence
@@ -25,6 +29,16 @@ SUBCOMMANDS = ("fields", "list", "export", "expert", "conns")
 
 def _warn_to_stderr(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
     sys.stderr.write(f"tcptrace: warning: {message}\n")
+
+
+def _stream_output(capture: str) -> None:
+    """Reading a pipe (``-``, a FIFO): print each line as its segment arrives."""
+    try:
+        live = capture == "-" or not stat.S_ISREG(os.stat(capture).st_mode)
+    except OSError:
+        return
+    if live and hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(line_buffering=True)
 
 
 def _parse_E(opts: List[str]) -> dict:
@@ -57,7 +71,7 @@ def cmd_fields(argv: Sequence[str]) -> int:
     ap.add_argument("-E", dest="eopts", action="append", default=[], metavar="OPT=VAL",
                     help="header=y, separator=/t|/s|C, occurrence=a|f|l, aggregator=C")
     ap.add_argument("-f", "--filter", help="BPF filter, as libpcap compiles it")
-    ap.add_argument("capture")
+    ap.add_argument("capture", help="a capture file (compressed or not), or - for standard input")
     a = ap.parse_args(argv)
     if not a.fields:
         ap.error("at least one -e FIELD is needed")
@@ -67,6 +81,7 @@ def cmd_fields(argv: Sequence[str]) -> int:
     except ValueError as e:
         ap.error(str(e))
     ids = fieldmod.field_ids(a.fields)
+    _stream_output(a.capture)
     out = sys.stdout
     sep = conf["separator"]
     if conf["header"]:
@@ -99,8 +114,9 @@ def cmd_list(argv: Sequence[str]) -> int:
     ap.add_argument("--explain", action="store_true",
                     help="under each flagged segment, say why each analysis flag was set")
     ap.add_argument("--frame", type=int, action="append", metavar="F", help="only frame F (repeatable)")
-    ap.add_argument("capture")
+    ap.add_argument("capture", help="a capture file (compressed or not), or - for standard input")
     a = ap.parse_args(argv)
+    _stream_output(a.capture)
     out = sys.stdout
     frames = set(a.frame) if a.frame else None
     with open_capture(a.capture, filter=a.filter) as cap:

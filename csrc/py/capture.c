@@ -19,9 +19,46 @@ typedef struct {
     int finished;       /* the end of the file (or an error) was reached */
     int64_t records;    /* records read, before the filter */
     PyObject *conn_cache; /* owned: dict stream -> Connection, filled by connection(n), or NULL */
+    tt_py_errslot *rderr; /* owned: a read callback's exception (stdin, file objects) */
 } CaptureObject;
 
 PyObject **tt_py_capture_conn_cache(PyObject *cap) { return &((CaptureObject *)cap)->conn_cache; }
+
+/* Capture("-") and Capture(fileobj): standard input or a binary file object. */
+static int capture_init_stream(CaptureObject *self, PyObject *obj, PyObject *filter,
+                               const tt_engine_config *cfg)
+{
+    const char *filt = NULL;
+    if (filter != Py_None) {
+        if (!PyUnicode_Check(filter)) {
+            PyErr_SetString(PyExc_TypeError, "filter must be a str or None");
+            return -1;
+        }
+        if (!(filt = PyUnicode_AsUTF8(filter)))
+            return -1;
+    }
+    if (!self->rderr && !(self->rderr = tt_py_errslot_new()))
+        return -1;
+    PyObject *name = NULL;
+    tt_source *src = tt_py_source_open(obj, filt, self->rderr, &name);
+    if (!src)
+        return -1;
+    tt_error err;
+    tt_error_clear(&err);
+    tt_engine *eng = tt_engine_new(cfg, &err);
+    if (!eng) {
+        tt_source_free(src);
+        Py_DECREF(name);
+        tt_py_raise_error(&err);
+        return -1;
+    }
+    self->src = src;
+    self->eng = eng;
+    Py_XSETREF(self->path, name);
+    Py_INCREF(filter);
+    Py_XSETREF(self->filter, filter);
+    return 0;
+}
 
 static int capture_init(CaptureObject *self, PyObject *args, PyObject *kwds)
 {
@@ -42,6 +79,8 @@ static int capture_init(CaptureObject *self, PyObject *args, PyObject *kwds)
         PyErr_SetString(PyExc_RuntimeError, "Capture is already initialized");
         return -1;
     }
+    if (tt_py_is_stream_arg(path_obj))
+        return capture_init_stream(self, path_obj, filter, &cfg);
     PyObject *fspath = PyOS_FSPath(path_obj);
     if (!fspath)
         return -1;
@@ -104,6 +143,7 @@ static void capture_dealloc(CaptureObject *self)
     capture_close_source(self);
     tt_engine_free(self->eng);
     tt_addrdict_free(self->addrs);
+    tt_py_errslot_free(self->rderr);
     Py_XDECREF(self->path);
     Py_XDECREF(self->filter);
     Py_XDECREF(self->conn_cache);
@@ -141,6 +181,8 @@ static PyObject *capture_end(CaptureObject *self, int rc, const tt_error *err)
     tt_engine_finish(self->eng);
     if (rc == 0)
         return NULL;
+    if (tt_py_errslot_raise(self->rderr))
+        return NULL; /* a read callback's exception (KeyboardInterrupt, OSError...) */
     if (err->code == TT_ERR_TRUNCATED) {
         PyErr_WarnFormat(tt_py_CaptureTruncatedWarning, 1, "%U: %s", self->path, err->msg);
         return NULL;
@@ -516,6 +558,17 @@ static PyObject *get_format(CaptureObject *self, void *c)
     Py_RETURN_NONE;
 }
 
+static PyObject *get_compression(CaptureObject *self, void *c)
+{
+    (void)c;
+    if (!need_src(self))
+        return NULL;
+    const char *name = tt_source_compression(self->src);
+    if (!name)
+        Py_RETURN_NONE;
+    return PyUnicode_FromString(name);
+}
+
 static PyObject *get_linktype(CaptureObject *self, void *c)
 {
     (void)c;
@@ -596,9 +649,13 @@ static PyMethodDef capture_methods[] = {
 };
 
 static PyGetSetDef capture_getset[] = {
-    {"path", (getter)get_path, NULL, "The capture file's path.", NULL},
+    {"path", (getter)get_path, NULL,
+     "The capture file's path ('<stdin>', or a file object's name).", NULL},
     {"filter", (getter)get_filter, NULL, "The BPF filter, or None.", NULL},
     {"format", (getter)get_format, NULL, "'pcap', 'pcap-nsec' or 'pcapng'.", NULL},
+    {"compression", (getter)get_compression, NULL,
+     "'gzip', 'zstd', 'xz' or 'lz4' for a compressed capture (recognised by its first "
+     "bytes), else None.", NULL},
     {"linktype", (getter)get_linktype, NULL, "LINKTYPE_ of the first interface.", NULL},
     {"linktypes", (getter)get_linktypes, NULL, "Every link type of the interfaces seen so far.", NULL},
     {"snaplen", (getter)get_snaplen, NULL, "Snapshot length of the first interface.", NULL},
@@ -617,7 +674,8 @@ PyTypeObject tt_py_CaptureType = {
     .tp_dealloc = (destructor)capture_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
     .tp_doc = "Capture(path, filter=None, analysis=True, linger=None, connections=True)\n\nAn open "
-              "pcap or pcapng file; iterating it yields one tcptrace.Segment per TCP segment, in frame "
+              "pcap or pcapng file (compressed or not); path may also be '-' (standard input) or a "
+              "binary file object. Iterating it yields one tcptrace.Segment per TCP segment, in frame "
               "order. connections() yields a tcptrace.Connection as each connection ends; linger "
               "is the capture time (s) a closed connection is kept for late segments (None: 120 s, "
               "a negative number: never freed, every answer as Wireshark's). analysis=False skips "
