@@ -487,6 +487,12 @@ int tt_source_linktype(const tt_source *s) { return s->linktype; }
 uint32_t tt_source_snaplen(const tt_source *s) { return s->snaplen; }
 uint64_t tt_source_records(const tt_source *s) { return s->records; }
 
+void tt_source_progress(const tt_source *s, uint64_t *done, uint64_t *total)
+{
+    *done = s->in ? tt_instream_offset(s->in) : 0;
+    *total = s->in && tt_instream_compression(s->in) == TT_COMP_NONE ? tt_instream_size(s->in) : 0;
+}
+
 int tt_source_linktypes(const tt_source *s, int32_t *out, int max)
 {
     int n = s->n_linktypes < max ? s->n_linktypes : max;

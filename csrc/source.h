@@ -72,6 +72,9 @@ int tt_source_linktypes(const tt_source *src, int32_t *out, int max);
 void tt_source_version(const tt_source *src, int *major, int *minor);
 /* Records read from the file, before the filter. */
 uint64_t tt_source_records(const tt_source *src);
+/* Progress: decoded bytes of the file read so far, and the file's size (0: unknown, as
+ * for a pipe or a compressed file). */
+void tt_source_progress(const tt_source *src, uint64_t *done, uint64_t *total);
 /* Name of a link type ("EN10MB"), or NULL. */
 const char *tt_source_linktype_name(int linktype);
 

@@ -626,6 +626,15 @@ static PyObject *get_filter(CaptureObject *self, void *c)
     return p;
 }
 
+static PyObject *get_progress(CaptureObject *self, void *c)
+{
+    (void)c;
+    uint64_t done = 0, total = 0;
+    if (self->src)
+        tt_source_progress(self->src, &done, &total);
+    return Py_BuildValue("(KK)", (unsigned long long)done, (unsigned long long)total);
+}
+
 static PyObject *get_closed(CaptureObject *self, void *c)
 {
     (void)c;
@@ -664,6 +673,8 @@ static PyGetSetDef capture_getset[] = {
      "Frames read, TCP segments, non-TCP frames, truncated and invalid frames, IP fragments, "
      "and anomaly counts by name, so far.", NULL},
     {"closed", (getter)get_closed, NULL, "True once closed.", NULL},
+    {"progress", (getter)get_progress, NULL,
+     "(bytes read, file size): the size is 0 when unknown (a pipe, a compressed file).", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
