@@ -14,6 +14,7 @@ struct tt_engine {
     tt_ipfrag *ipfrag;   /* owned: IP fragment reassembly */
     tt_flow_table *flows; /* owned: TCP conversations */
     tt_expect_table expect; /* announced data connections (FTP) */
+    tt_streams *streams; /* owned: stream reassembly and framing, NULL when off */
     int have_first;
     int64_t first_ts_ns; /* timestamp of the first frame fed */
     int64_t first_ts_sec;
@@ -92,6 +93,8 @@ static void analyze_segment(tt_engine *e, const tt_packet *p, tt_seg_context ctx
     tt_conn *conn = tt_flow_lookup(e->flows, &key);
     if (!conn || tt_analysis_syn_starts_new(&conn->an, side, p)) {
         origin = conn ? TT_CONN_REUSED : TT_CONN_NEW;
+        if (conn && e->streams)
+            tt_streams_conn_end(e->streams, conn); /* the old conversation's streams end here */
         if (!conn && tt_expect_take(&e->expect, &key))
             origin = TT_CONN_EXPECTED;
         int client = conn ? side : client_side_of(p, side);
@@ -105,6 +108,13 @@ static void analyze_segment(tt_engine *e, const tt_packet *p, tt_seg_context ctx
         e->counters.analysis_nomem++;
     an->stream = conn->stream;
     an->dir = side == conn->client_side ? 0 : 1;
+    if (e->streams && ctx == TT_SEG_NORMAL) {
+        uint64_t anom = tt_streams_segment(e->streams, conn, p, an);
+        for (int i = 0; anom && i < TT_ANOM_COUNT; i++)
+            if (anom & TT_ANOM_BIT(i))
+                e->counters.anomalies[i]++;
+        e->counters.streams = *tt_streams_stats_get(e->streams);
+    }
     const tt_flow_counters *fc = tt_flow_counters_get(e->flows);
     e->counters.conns = fc->conns;
     e->counters.conns_live = fc->conns_live;
@@ -185,6 +195,25 @@ void tt_engine_finish(tt_engine *e)
     e->counters.anomalies[TT_ANOM_IP_FRAG_INCOMPLETE] += incomplete;
     e->counters.ip_frag_dropped += incomplete;
     e->counters.ip_frag_dropped += tt_ipfrag_dropped(e->ipfrag);
+    if (e->streams) {
+        tt_streams_finish(e->streams);
+        e->counters.streams = *tt_streams_stats_get(e->streams);
+    }
+}
+
+int tt_engine_streams(tt_engine *e, const tt_streams_config *cfg, tt_error *err)
+{
+    if (e->streams || e->counters.frames) {
+        tt_error_set(err, TT_ERR_ARG, "streams must be turned on once, before the first frame");
+        return -1;
+    }
+    e->streams = tt_streams_new(cfg, err);
+    return e->streams ? 0 : -1;
+}
+
+tt_streams_out *tt_engine_streams_out(tt_engine *e)
+{
+    return e->streams ? tt_streams_output(e->streams) : NULL;
 }
 
 const tt_counters *tt_engine_counters(const tt_engine *e) { return &e->counters; }
@@ -195,5 +224,6 @@ void tt_engine_free(tt_engine *e)
         return;
     tt_ipfrag_free(e->ipfrag);
     tt_flow_free(e->flows);
+    tt_streams_free(e->streams);
     free(e);
 }

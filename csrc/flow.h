@@ -23,11 +23,15 @@ typedef struct tt_flow_key {
     uint16_t port[2];
 } tt_flow_key;
 
+struct tt_streams_conn;
+
 typedef struct tt_conn {
     tt_flow_key key;
     uint32_t stream;      /* tcp.stream */
     uint8_t client_side;  /* key side of the client (dir 0 = client -> server) */
     tt_an_conn an;        /* per-direction analysis state (owns its segment lists) */
+    struct tt_streams_conn *app; /* borrowed: stream state, owned by the engine's tt_streams
+                                    (stream.c), which outlives the table; NULL until used */
 } tt_conn;
 
 typedef struct tt_flow_counters {
