@@ -341,6 +341,14 @@ MESSAGE_COLUMNS: List[str] = [
 ]
 
 
+def message_row(m: Message) -> tuple:
+    """The values of :data:`MESSAGE_COLUMNS` for one message."""
+    return (m.frame, m.stream, m.dir, m.kind, m.method, m.uri, m.status, m.reason,
+            m.content_type, m.sni, m.alpn, m.tls_type, m.tls_version, m.hs_types,
+            m.length, m.header_bytes, m.body_bytes, m.frames_total, m.frames,
+            m.reassembly, m.complete, m.start_off, m.end_off, m.missing_bytes)
+
+
 def messages(path: Source, stream: Optional[int] = None):
     """One row per HTTP/1.x message, TLS record and TLS handshake message of a capture,
     as a pandas DataFrame: ``frame`` (the frame that completed it), ``stream``, ``dir``,
@@ -354,10 +362,7 @@ def messages(path: Source, stream: Optional[int] = None):
     for m in iter_messages(path):
         if stream is not None and m.stream != stream:
             continue
-        rows.append((m.frame, m.stream, m.dir, m.kind, m.method, m.uri, m.status, m.reason,
-                     m.content_type, m.sni, m.alpn, m.tls_type, m.tls_version, m.hs_types,
-                     m.length, m.header_bytes, m.body_bytes, m.frames_total, m.frames,
-                     m.reassembly, m.complete, m.start_off, m.end_off, m.missing_bytes))
+        rows.append(message_row(m))
     df = pd.DataFrame.from_records(rows, columns=MESSAGE_COLUMNS)
     for c in ("frame", "status", "tls_type", "tls_version"):
         df[c] = df[c].astype("Int64")
