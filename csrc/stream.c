@@ -327,16 +327,22 @@ nomem:
     return false;
 }
 
+/* Ports tshark gives to HTTP or TLS by default decide; otherwise the first bytes do,
+ * unless a well-known port (below 1024) says the connection is another protocol's
+ * (tshark's dissector for that port wins over sniffing: HTTP sent to port 22 is SSH). */
 static void decide(sbody *b, const tt_reasm_chunk *ch)
 {
     const uint16_t *port = b->port;
-    if (tt_tls_sniff(ch->data, ch->len))
+    bool http_port = port_in(port, HTTP_PORTS, sizeof HTTP_PORTS / sizeof *HTTP_PORTS);
+    bool tls_port = port_in(port, TLS_PORTS, sizeof TLS_PORTS / sizeof *TLS_PORTS);
+    bool other = !http_port && !tls_port && (port[0] < 1024 || port[1] < 1024);
+    if (tt_tls_sniff(ch->data, ch->len) && !http_port && !other)
         attach(b, APP_TLS);
-    else if (tt_http_sniff(ch->data, ch->len))
+    else if (tt_http_sniff(ch->data, ch->len) && !tls_port && !other)
         attach(b, APP_HTTP);
-    else if (port_in(port, HTTP_PORTS, sizeof HTTP_PORTS / sizeof *HTTP_PORTS))
+    else if (http_port)
         attach(b, APP_HTTP);
-    else if (port_in(port, TLS_PORTS, sizeof TLS_PORTS / sizeof *TLS_PORTS))
+    else if (tls_port)
         attach(b, APP_TLS);
     else if (port_in(port, SMTP_PORTS, sizeof SMTP_PORTS / sizeof *SMTP_PORTS))
         b->app = APP_SMTP;
@@ -634,7 +640,8 @@ uint64_t tt_streams_segment(tt_streams *s, tt_conn *conn, const tt_packet *p, co
         s->st.trimmed_bytes += cut < seg.wirelen ? cut : seg.wirelen;
         if (cut >= seg.wirelen) {
             seg.caplen = seg.wirelen = 0;
-            seg.flags &= ~(uint32_t)TT_REASM_FIN; /* its FIN is stale too */
+            seg.flags = 0; /* its FIN or RST is stale (or from a sequence space we never
+                              saw start, like a RST before the SYN) */
         } else {
             seg.wirelen -= (uint32_t)cut;
             uint32_t ccut = cut < seg.caplen ? (uint32_t)cut : seg.caplen;

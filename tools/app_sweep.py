@@ -56,7 +56,7 @@ def our_app(cap):
             req.setdefault(m.frame, []).append((m.method or "", m.uri or ""))
         elif m.kind == "http_response":
             resp.setdefault(m.frame, []).append(str(m.status))
-        elif m.kind == "tls_handshake" and m.tls_type == 1:
+        elif m.kind == "tls_handshake" and m.tls_type in (1, 2):
             if m.sni:
                 sni.setdefault(m.frame, []).append(m.sni)
             if m.alpn:
