@@ -22,10 +22,13 @@ from ._core import (
 
 from ._version import __version__
 from .frames import segments
+from .streams import follow, messages
 
 __all__ = [
     "__version__",
     "segments",
+    "follow",
+    "messages",
     "Capture",
     "CaptureError",
     "CaptureFormatError",
