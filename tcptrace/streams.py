@@ -39,6 +39,8 @@ MESSAGE_FIELDS: Tuple[str, ...] = (
 
 # tt_http_msg / tt_tls_record flags (app_http.h, app_tls.h)
 HTTP_ABANDONED = 0x01
+HTTP_MISSING = 0x02
+TLS_MISSING = 0x02
 HTTP_TRUNCATED = 0x40
 TLS_ABANDONED = 0x08
 TLS_TRUNCATED = 0x40
@@ -121,7 +123,8 @@ class Message:
     kind: str
     stream: int
     dir: int
-    frame: Optional[int]     #: the frame that completed it (None: never completed)
+    frame: Optional[int]     #: the frame that completed it (None: never completed, or bytes
+                             #: lost in a gap: then see done_frame)
     length: int
     frames: List[Tuple[int, int]]
     frames_total: int
@@ -144,7 +147,8 @@ class Message:
     end_off: int = 0
     flags: int = 0
     missing_bytes: int = 0
-    complete: bool = True
+    complete: bool = True    #: ended normally, every byte seen (or cut only by the snaplen)
+    done_frame: Optional[int] = None  #: the frame where its framing ended, even with lost bytes
 
     @property
     def reassembly(self) -> Optional[str]:
@@ -176,7 +180,9 @@ def _message(t: tuple) -> Message:
     frames = [tuple(x) for x in d["frames"]]
     flags = d["flags"]
     truncated = flags & (HTTP_TRUNCATED if http else TLS_TRUNCATED)
-    frame = d["done_frame"] or None
+    lost = flags & (HTTP_MISSING if http else TLS_MISSING)
+    complete = bool(d["done_frame"]) and not (lost and not truncated)
+    frame = d["done_frame"] if complete else None
     if frame is None and truncated and frames:
         # bytes cut by the snaplen: tshark shows the message in its first frame
         frame = frames[0][0]
@@ -192,7 +198,7 @@ def _message(t: tuple) -> Message:
         tls_type=None if http else d["tls_type"], tls_version=None if http else d["tls_version"],
         hs_types=tuple(d["hs_types"]), sni=d["sni"], alpn=d["alpn"],
         start_off=d["start_off"], end_off=d["end_off"], flags=flags,
-        missing_bytes=d["missing_bytes"], complete=bool(d["done_frame"]),
+        missing_bytes=d["missing_bytes"], complete=complete, done_frame=d["done_frame"] or None,
     )
 
 
