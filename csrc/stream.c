@@ -10,6 +10,10 @@
 #include "flow.h"
 #include "follow.h"
 
+/* How far past the bytes seen from a side its RST, or the other side's ACK, may
+ * point and still be believed. */
+#define TT_STREAMS_WINDOW (1u << 20)
+
 enum { APP_UNDECIDED = 0, APP_NONE, APP_HTTP, APP_TLS, APP_SMTP };
 
 /* SMTP STARTTLS (RFC 3207 §4): the client's "STARTTLS" line, the server's 220 reply,
@@ -32,6 +36,7 @@ struct sbody {
     uint16_t port[2];       /* [dir] sender port */
     uint8_t app;
     bool seen[2];           /* a segment of this direction was inserted */
+    uint64_t hi_end[2];     /* the highest stream offset a segment reached */
     bool fed[2];            /* the framer got a chunk of this direction */
     uint64_t app_from[2];   /* framer offsets start here (STARTTLS) */
     tt_http_conn *http;     /* owned, or NULL */
@@ -564,6 +569,13 @@ static void body_end(tt_streams *s, tt_streams_conn *h)
     h->b = NULL;
 }
 
+/* The furthest offset a RST of direction d, or an ACK of its bytes, may plausibly name. */
+static uint64_t reach(const sbody *b, int d)
+{
+    uint64_t next = tt_reasm_next_off(&b->r[d]);
+    return (b->hi_end[d] > next ? b->hi_end[d] : next) + TT_STREAMS_WINDOW;
+}
+
 /* Unwrap a 32-bit stream position (relative seq - 1) near next_off. */
 static int64_t unwrap(uint64_t next_off, uint32_t pos)
 {
@@ -617,7 +629,9 @@ uint64_t tt_streams_segment(tt_streams *s, tt_conn *conn, const tt_packet *p, co
     /* the ACK: the receiver has every byte before it */
     if ((p->flags & TT_TCP_ACK) && b->seen[!d]) {
         int64_t ack_off = unwrap(tt_reasm_next_off(&b->r[!d]), an->ack - 1u);
-        if (ack_off > 0)
+        /* an ACK far past anything the other side was seen sending is no evidence of
+         * missed bytes (a stray, or another incarnation's): ignore it */
+        if (ack_off > 0 && (uint64_t)ack_off <= reach(b, !d))
             anom |= tt_reasm_acked(&b->r[!d], (uint64_t)ack_off, p->frame);
     }
     uint32_t start = an->seq + ((p->flags & TT_TCP_SYN) ? 1u : 0u);
@@ -651,7 +665,14 @@ uint64_t tt_streams_segment(tt_streams *s, tt_conn *conn, const tt_packet *p, co
         off = 0;
     }
     seg.off = (uint64_t)off;
+    /* A RST far ahead of the stream is not this connection's (a stray from an earlier
+     * incarnation, before the SYN we saw): it must not end the direction (RFC 5961 §3
+     * accepts a RST only in the window). */
+    if ((seg.flags & TT_REASM_RST) && seg.off > reach(b, d))
+        seg.flags &= ~(uint32_t)TT_REASM_RST;
     b->seen[d] = true;
+    if (seg.off + seg.wirelen > b->hi_end[d])
+        b->hi_end[d] = seg.off + seg.wirelen;
     if (seg.wirelen || seg.flags)
         anom |= tt_reasm_insert(&b->r[d], &seg);
     if (tt_reasm_ended(&b->r[0]) && tt_reasm_ended(&b->r[1]) && !b->collect)
