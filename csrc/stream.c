@@ -14,6 +14,11 @@
  * point and still be believed. */
 #define TT_STREAMS_WINDOW (1u << 20)
 
+/* TLS handshake messages are reported with the frame that completes the record
+ * holding their last byte, as tshark dissects a handshake message only once its
+ * record is whole; this many wait per direction at most. */
+#define TT_STREAMS_PENDING_HS 8
+
 enum { APP_UNDECIDED = 0, APP_NONE, APP_HTTP, APP_TLS, APP_SMTP };
 
 /* SMTP STARTTLS (RFC 3207 §4): the client's "STARTTLS" line, the server's 220 reply,
@@ -48,6 +53,9 @@ struct sbody {
     bool line_long[2];
     bool collect;
     tt_follow *follow;      /* owned: collected streams with follow on, else NULL */
+    tt_stream_msg *pend;    /* owned: TLS only, 2 * TT_STREAMS_PENDING_HS handshake
+                               messages waiting for the record that ends them */
+    uint8_t n_pend[2];
 };
 
 typedef struct tt_streams_conn {
@@ -122,6 +130,38 @@ static tt_stream_msg *new_msg(sbody *b, tt_msg_kind kind, int dir)
     return m;
 }
 
+static void msg_free(tt_stream_msg *m)
+{
+    free(m->method);
+    free(m->uri);
+    free(m->reason);
+    free(m->content_type);
+    free(m->request_method);
+    free(m->sni);
+    free(m->alpn);
+    free(m->frames);
+}
+
+/* Move the first n pending handshake messages of dir to the queue; done_frame, when
+ * not 0, is the frame that completed the record they end in. */
+static void pend_flush(sbody *b, int dir, size_t n, uint64_t done_frame)
+{
+    for (size_t i = 0; i < n; i++) {
+        tt_stream_msg *p = &b->pend[dir * TT_STREAMS_PENDING_HS + i];
+        if (done_frame && p->done_frame)
+            p->done_frame = done_frame;
+        tt_stream_msg *m = new_msg(b, TT_MSG_TLS_HANDSHAKE, dir);
+        if (m)
+            *m = *p;
+        else
+            msg_free(p);
+    }
+    tt_stream_msg *q = b->pend + dir * TT_STREAMS_PENDING_HS;
+    if (n)
+        memmove(q, q + n, (b->n_pend[dir] - n) * sizeof *q);
+    b->n_pend[dir] = (uint8_t)(b->n_pend[dir] - n);
+}
+
 static void on_http(void *ctx, const tt_http_msg *h)
 {
     sbody *b = ctx;
@@ -154,6 +194,11 @@ static void on_http(void *ctx, const tt_http_msg *h)
 static void on_tls_record(void *ctx, const tt_tls_record *r)
 {
     sbody *b = ctx;
+    int dir = r->dir ? 1 : 0;
+    size_t k = 0;
+    while (k < b->n_pend[dir] && b->pend[dir * TT_STREAMS_PENDING_HS + k].end_off <= r->end_off)
+        k++;
+    pend_flush(b, dir, k, r->done_frame);
     tt_stream_msg *m = new_msg(b, TT_MSG_TLS_RECORD, r->dir);
     if (!m)
         return;
@@ -175,9 +220,18 @@ static void on_tls_record(void *ctx, const tt_tls_record *r)
 static void on_tls_handshake(void *ctx, const tt_tls_handshake *h)
 {
     sbody *b = ctx;
-    tt_stream_msg *m = new_msg(b, TT_MSG_TLS_HANDSHAKE, h->dir);
-    if (!m)
+    int dir = h->dir ? 1 : 0;
+    if (b->n_pend[dir] == TT_STREAMS_PENDING_HS)
+        pend_flush(b, dir, 1, 0);
+    if (!b->pend) {
+        b->s->st.nomem++;
         return;
+    }
+    tt_stream_msg *m = &b->pend[dir * TT_STREAMS_PENDING_HS + b->n_pend[dir]++];
+    memset(m, 0, sizeof *m);
+    m->kind = TT_MSG_TLS_HANDSHAKE;
+    m->stream = b->stream;
+    m->dir = (uint8_t)dir;
     m->done_frame = h->done_frame;
     m->start_off = h->start_off;
     m->end_off = h->end_off;
@@ -264,17 +318,8 @@ static void on_follow(void *ctx, int node, uint64_t frame, const uint8_t *data, 
 
 void tt_streams_out_clear(tt_streams_out *o)
 {
-    for (size_t i = 0; i < o->msgs.n; i++) {
-        tt_stream_msg *m = &o->msgs.v[i];
-        free(m->method);
-        free(m->uri);
-        free(m->reason);
-        free(m->content_type);
-        free(m->request_method);
-        free(m->sni);
-        free(m->alpn);
-        free(m->frames);
-    }
+    for (size_t i = 0; i < o->msgs.n; i++)
+        msg_free(&o->msgs.v[i]);
     for (size_t i = 0; i < o->chunks.n; i++) {
         free(o->chunks.v[i].data);
         free(o->chunks.v[i].parts);
@@ -320,7 +365,8 @@ static bool attach(sbody *b, uint8_t app)
         b->s->st.http_conns++;
     } else if (app == APP_TLS) {
         tt_tls_sink sink = {on_tls_record, on_tls_handshake, b};
-        b->tls = tt_tls_conn_new(NULL, &sink, &err);
+        b->pend = calloc(2 * TT_STREAMS_PENDING_HS, sizeof *b->pend);
+        b->tls = b->pend ? tt_tls_conn_new(NULL, &sink, &err) : NULL;
         if (!b->tls)
             goto nomem;
         b->s->st.tls_conns++;
@@ -553,6 +599,8 @@ static void body_end(tt_streams *s, tt_streams_conn *h)
     for (int d = 0; d < 2; d++)
         tt_reasm_end(&b->r[d], TT_REASM_END_FLUSH, 0);
     for (int d = 0; d < 2; d++) {
+        if (b->pend)
+            pend_flush(b, d, b->n_pend[d], 0);
         add_stats(s, tt_reasm_stats_of(&b->r[d]));
         tt_reasm_clear(&b->r[d]);
     }
@@ -560,6 +608,7 @@ static void body_end(tt_streams *s, tt_streams_conn *h)
         s->st.held_peak = s->budget.peak_bytes;
     tt_http_conn_free(b->http);
     tt_tls_conn_free(b->tls);
+    free(b->pend);
     if (b->follow) {
         s->st.follow_dropped_bytes += b->follow->dropped_bytes;
         tt_follow_clear(b->follow);
@@ -710,6 +759,10 @@ void tt_streams_free(tt_streams *s)
                 tt_reasm_clear(&h->b->r[d]);
             tt_http_conn_free(h->b->http);
             tt_tls_conn_free(h->b->tls);
+            for (int d = 0; d < 2; d++)
+                for (size_t i = 0; i < h->b->n_pend[d]; i++)
+                    msg_free(&h->b->pend[d * TT_STREAMS_PENDING_HS + i]);
+            free(h->b->pend);
             if (h->b->follow) {
                 tt_follow_clear(h->b->follow);
                 free(h->b->follow);
