@@ -280,7 +280,8 @@ class Conversation:
         return list(self._messages)
 
     def follow_records(self) -> List[Tuple[int, int, bytes]]:
-        """tshark's follow records: (node, frame, bytes), node 0 the first sender."""
+        """tshark's follow records: (node, frame, bytes), node 0 the first sender (only
+        when read for :func:`follow_text`; empty otherwise)."""
         return list(self._records)
 
 
@@ -289,13 +290,13 @@ def follow(path: Source, stream: int, direction: Union[int, str, None] = None
     """Reassemble connection ``stream`` (tcp.stream) of a capture, reading it once and
     keeping only that connection's bytes. With ``direction`` the :class:`Payload` of that
     side, else the whole :class:`Conversation` (payloads, chunks, messages)."""
-    conv = _collect(path, _check_stream(stream), messages=True)
+    conv = _collect(path, _check_stream(stream), messages=direction is None)
     return conv if direction is None else conv.payload(direction)
 
 
-def _collect(src: Source, stream: int, *, messages: bool) -> Conversation:
+def _collect(src: Source, stream: int, *, messages: bool, records: bool = False) -> Conversation:
     conv = Conversation(stream)
-    for msgs, chunks, records, nodes in _read(src, messages=messages, collect=stream, follow=True):
+    for msgs, chunks, recs, nodes in _read(src, messages=messages, collect=stream, follow=records):
         for t in msgs:
             if t[1] == stream:
                 conv._messages.append(_message(t))
@@ -304,7 +305,7 @@ def _collect(src: Source, stream: int, *, messages: bool) -> Conversation:
                 conv._ends[d] = end
                 continue
             conv._chunks.append(Chunk(d, off, data, [tuple(p) for p in parts], kind, length, frame))
-        for (_s, node, frame, data) in records:
+        for (_s, node, frame, data) in recs:
             conv._records.append((node, frame, data))
         for (_s, version, a0, p0, a1, p1) in nodes:
             conv.nodes = ((a0, p0), (a1, p1))
@@ -404,7 +405,7 @@ def follow_write(src: Source, stream: int, out: IO[str], fmt: str = "raw") -> No
     """Write what ``tshark -q -z follow,tcp,FMT,stream`` prints (FMT 'raw' or 'ascii')."""
     if fmt not in ("raw", "ascii"):
         raise ValueError(f"format must be 'raw' or 'ascii', not {fmt!r}")
-    conv = _collect(src, _check_stream(stream), messages=False)
+    conv = _collect(src, _check_stream(stream), messages=False, records=True)
     out.write(follow_header(conv, fmt))
     for node, _frame, data in conv._records:
         out.write(follow_record_text(node, data, fmt))
