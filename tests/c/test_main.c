@@ -12,6 +12,7 @@ extern const tt_test_case tt_pcapng_tests[];
 extern const tt_test_case tt_reasm_tests[];
 extern const tt_test_case tt_app_http_tests[];
 extern const tt_test_case tt_app_tls_tests[];
+extern const tt_test_case tt_follow_tests[];
 
 static const tt_test_case *const tables[] = {
     tt_decode_tests,
@@ -20,6 +21,7 @@ static const tt_test_case *const tables[] = {
     tt_reasm_tests,
     tt_app_http_tests,
     tt_app_tls_tests,
+    tt_follow_tests,
 };
 
 int main(int argc, char **argv)
