@@ -232,7 +232,14 @@ def _read(src: Source, *, messages: bool, collect: int, follow: bool,
         cap._enable_streams(messages=messages, collect=collect, follow=follow,
                             budget=budget, max_held=max_held)
         while True:
-            got = cap._read_streams(1 << 20)
+            try:
+                got = cap._read_streams(1 << 20)
+            except _core.CaptureError as e:
+                # a damaged file: yield what was read before the damage, then raise
+                partial = getattr(e, "partial", None)
+                if partial is not None:
+                    yield partial
+                raise
             if got is None:
                 return
             yield got
@@ -296,6 +303,15 @@ def follow(path: Source, stream: int, direction: Union[int, str, None] = None
 
 def _collect(src: Source, stream: int, *, messages: bool, records: bool = False) -> Conversation:
     conv = Conversation(stream)
+    try:
+        _collect_into(conv, src, stream, messages=messages, records=records)
+    except _core.CaptureFormatError as e:
+        e.conversation = conv  # what was read before the damage
+        raise
+    return conv
+
+
+def _collect_into(conv: Conversation, src: Source, stream: int, *, messages: bool, records: bool) -> None:
     for msgs, chunks, recs, nodes in _read(src, messages=messages, collect=stream, follow=records):
         for t in msgs:
             if t[1] == stream:
@@ -310,7 +326,6 @@ def _collect(src: Source, stream: int, *, messages: bool, records: bool = False)
         for (_s, version, a0, p0, a1, p1) in nodes:
             conv.nodes = ((a0, p0), (a1, p1))
             conv.ip_version = version
-    return conv
 
 
 def payload(src: Source, stream: int, direction: Union[int, str]) -> Payload:
@@ -405,11 +420,20 @@ def follow_write(src: Source, stream: int, out: IO[str], fmt: str = "raw") -> No
     """Write what ``tshark -q -z follow,tcp,FMT,stream`` prints (FMT 'raw' or 'ascii')."""
     if fmt not in ("raw", "ascii"):
         raise ValueError(f"format must be 'raw' or 'ascii', not {fmt!r}")
-    conv = _collect(src, _check_stream(stream), messages=False, records=True)
+    error = None
+    try:
+        conv = _collect(src, _check_stream(stream), messages=False, records=True)
+    except _core.CaptureFormatError as e:
+        # tshark prints what it read before the damage; so do we, then raise
+        conv, error = getattr(e, "conversation", None), e
+        if conv is None:
+            raise
     out.write(follow_header(conv, fmt))
     for node, _frame, data in conv._records:
         out.write(follow_record_text(node, data, fmt))
     out.write(_SEP)
+    if error is not None:
+        raise error
 
 
 def follow_header(conv: Conversation, fmt: str) -> str:

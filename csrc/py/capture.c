@@ -330,8 +330,19 @@ static PyObject *capture_read_streams(CaptureObject *self, PyObject *args)
         return NULL;
     if (rc == 0 || rc == -1) {
         capture_end(self, rc, &err);
-        if (PyErr_Occurred())
+        if (PyErr_Occurred()) {
+            /* a damaged file: what was read before the damage (the streams are flushed)
+             * rides on the exception as .partial, as tshark shows what it could read */
+            PyObject *type, *value, *tb;
+            PyErr_Fetch(&type, &value, &tb);
+            PyErr_NormalizeException(&type, &value, &tb);
+            PyObject *partial = tt_py_streams_drain(out);
+            if (!partial || !value || PyObject_SetAttrString(value, "partial", partial) < 0)
+                PyErr_Clear();
+            Py_XDECREF(partial);
+            PyErr_Restore(type, value, tb);
             return NULL;
+        }
     }
     return tt_py_streams_drain(out);
 }
