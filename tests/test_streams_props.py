@@ -78,3 +78,26 @@ def test_bytes_cut_by_the_snaplen_are_missing_not_invented():
     got = reassemble(connection(pieces, len(payload)))
     assert got.data == payload[:120] + payload[200:]
     assert got.gaps == [Gap(120, 80, "missing", 120)]
+
+
+def test_memory_cap_gives_up_counted_never_silent(tmp_path):
+    """Held out-of-order bytes past the per-direction cap: the hole is given up on
+    (a gap), and the bytes that fill it later are counted as dropped."""
+    import tcptrace
+
+    payload = bytes(range(256)) * 40  # 10240 bytes
+    pieces = [(off, payload[off:off + 1000]) for off in range(1000, len(payload), 1000)]
+    pieces.append((0, payload[:1000]))  # the first 1000 bytes come last
+    path = tmp_path / "cap.pcap"
+    path.write_bytes(pcap(connection(pieces, len(payload))))
+    with tcptrace.open(path) as cap:
+        cap._enable_streams(messages=False, collect=0, max_held=4096)
+        chunks = []
+        while (got := cap._read_streams()) is not None:
+            chunks += got[1]
+        c = cap.stream_counters
+    assert c["forced_gaps"] >= 1 and c["gap_bytes"] >= 1000 and c["dropped_bytes"] >= 1000
+    gaps = [ch for ch in chunks if ch[2] == "gap"]
+    assert gaps and gaps[0][3] == 0  # the hole at the start, reported as such
+    data = b"".join(ch[6] for ch in chunks if ch[2] == "data")
+    assert data == payload[gaps[0][4]:]  # nothing invented, nothing reordered
