@@ -352,6 +352,10 @@ static const uint16_t HTTP_PORTS[] = {80, 8080, 8000, 8008, 8888, 3128, 3132, 11
 static const uint16_t TLS_PORTS[] = {443, 8443, 465, 636, 853, 989, 990, 992, 993, 994, 995,
                                      5061, 5223, 8883};
 static const uint16_t SMTP_PORTS[] = {25, 587};
+/* Registered ports above 1023 whose protocols tshark dissects by port, some of them
+ * HTTP-like (Gnutella answers "HTTP/1.0 503"): never sniffed as HTTP or TLS. */
+static const uint16_t OTHER_PORTS[] = {1433, 1521, 1883, 3306, 5060, 5432, 6346, 6347, 6379, 9092,
+                                       11211, 27017};
 
 static bool attach(sbody *b, uint8_t app)
 {
@@ -386,7 +390,9 @@ static void decide(sbody *b, const tt_reasm_chunk *ch)
     const uint16_t *port = b->port;
     bool http_port = port_in(port, HTTP_PORTS, sizeof HTTP_PORTS / sizeof *HTTP_PORTS);
     bool tls_port = port_in(port, TLS_PORTS, sizeof TLS_PORTS / sizeof *TLS_PORTS);
-    bool other = !http_port && !tls_port && (port[0] < 1024 || port[1] < 1024);
+    bool other = !http_port && !tls_port &&
+                 (port[0] < 1024 || port[1] < 1024 ||
+                  port_in(port, OTHER_PORTS, sizeof OTHER_PORTS / sizeof *OTHER_PORTS));
     if (tt_tls_sniff(ch->data, ch->len) && !http_port && !other)
         attach(b, APP_TLS);
     else if (tt_http_sniff(ch->data, ch->len) && !tls_port && !other)
