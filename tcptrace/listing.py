@@ -35,7 +35,7 @@ class AppListing:
     @classmethod
     def read(cls, path, filter=None) -> "AppListing":  # noqa: A002
         from . import _core
-        from .streams import iter_messages
+        from .streams import iter_messages, tls_record_text
 
         self = cls()
         src = _core.Capture(path, filter=filter) if filter else path
@@ -52,7 +52,7 @@ class AppListing:
             else:
                 ver = negotiated.get(m.stream) or m.tls_version or 0
                 proto = _TLS_VERSIONS.get(ver, "TLS")
-                text = _tls_record_text(m)
+                text = tls_record_text(m)
             self.done.setdefault(m.frame, []).append((proto, text))
             if m.complete:
                 for f, _b in m.frames:
@@ -72,14 +72,3 @@ class AppListing:
             line += " [TCP segment of a reassembled PDU]"
         return line
 
-
-def _tls_record_text(m) -> str:
-    from .streams import TLS_HANDSHAKE_TYPES
-
-    if m.tls_type == 22:
-        if m.flags & 0x04 or not m.hs_types:  # encrypted (after ChangeCipherSpec)
-            return "Encrypted Handshake Message"
-        return ", ".join(" ".join(w.capitalize() for w in TLS_HANDSHAKE_TYPES.get(h, str(h)).split("_"))
-                         for h in m.hs_types)
-    return {20: "Change Cipher Spec", 21: "Alert", 23: "Application Data",
-            24: "Heartbeat"}.get(m.tls_type, f"Record {m.tls_type}")

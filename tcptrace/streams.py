@@ -42,6 +42,7 @@ HTTP_ABANDONED = 0x01
 HTTP_MISSING = 0x02
 TLS_MISSING = 0x02
 HTTP_TRUNCATED = 0x40
+TLS_ENCRYPTED = 0x04
 TLS_ABANDONED = 0x08
 TLS_TRUNCATED = 0x40
 
@@ -211,10 +212,25 @@ def _summary(m: Message) -> str:
             s += f"  ({m.content_type.split(';')[0].strip()})"
         return s
     if m.kind == "tls_handshake":
-        name = TLS_HANDSHAKE_TYPES.get(m.tls_type or -1, f"handshake {m.tls_type}")
-        return " ".join(w.capitalize() for w in name.split("_"))
-    name = TLS_CONTENT_TYPES.get(m.tls_type or -1, f"record {m.tls_type}")
+        return _title(TLS_HANDSHAKE_TYPES.get(m.tls_type if m.tls_type is not None else -1,
+                                              f"handshake_{m.tls_type}"))
+    return tls_record_text(m)
+
+
+def _title(name: str) -> str:
     return " ".join(w.capitalize() for w in name.split("_"))
+
+
+def tls_record_text(m: Message) -> str:
+    """A TLS record as Wireshark's Info column names it: the handshake messages that
+    begin in it ("Server Hello, Certificate"), "Encrypted Handshake Message",
+    "Change Cipher Spec", "Application Data", "Alert"."""
+    if m.tls_type == 22:
+        if m.flags & TLS_ENCRYPTED or not m.hs_types:
+            return "Encrypted Handshake Message"
+        return ", ".join(_title(TLS_HANDSHAKE_TYPES.get(h, str(h))) for h in m.hs_types)
+    return _title(TLS_CONTENT_TYPES.get(m.tls_type if m.tls_type is not None else -1,
+                                        f"record_{m.tls_type}"))
 
 
 # ---- reading ----

@@ -233,3 +233,18 @@ def test_malformed_captures_do_not_break_streams(capture):
             streams.follow_text(capture, 0, "ascii")
         except tcptrace.CaptureError:
             pass
+
+
+def test_cli_listing_app_tls_lines():
+    lines = {int(l.split(" ", 1)[0]): l for l in run(DATA / "tls_mixed_ooo_portreuse_head150.pcap", "--app").decode().splitlines()}
+    assert lines[23].endswith("TLSv1.2 232 Client Hello")
+    assert lines[25].endswith("TLSv1.2 1260 Server Hello, Certificate")
+    assert lines[28].endswith("Client Key Exchange, Change Cipher Spec, Encrypted Handshake Message")
+
+
+def test_tls_messages_of_a_connection():
+    msgs = streams.conn_messages(DATA / "tls_mixed_ooo_portreuse_head150.pcap", 0)
+    hello = next(m for m in msgs if m.kind == "tls_handshake" and m.tls_type == 1)
+    assert (hello.frame, hello.sni, hello.summary) == (23, "mamzon.ru", "Client Hello")
+    ske = next(m for m in msgs if m.kind == "tls_handshake" and m.tls_type == 12)
+    assert ske.reassembly == "[2 Reassembled TCP Segments (333 bytes): #25(132), #26(201)]"
