@@ -104,3 +104,11 @@ wheel: install
 	$(VPY) -m build --no-isolation --wheel -o dist/raw .
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/auditwheel repair -w dist/wheelhouse dist/raw/*.whl
 	@ls dist/wheelhouse
+
+# atheris over whole capture files, through the Python API.
+.PHONY: fuzz-py
+fuzz-py: fuzz-deps install
+	$(VPY) -m pip install -q atheris
+	rm -rf build/corpus-py && mkdir -p build/corpus-py build/fuzz-artifacts
+	cp tests/data/*.pcap* tests/data/malformed/*.pcap* build/corpus-py/
+	$(VPY) fuzz/fuzz_open.py -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz-artifacts/ build/corpus-py

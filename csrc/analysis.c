@@ -66,6 +66,8 @@ bool tt_analysis_syn_starts_new(const tt_an_conn *c, int side, const tt_packet *
 /* The per-segment record Wireshark calls tcp_acked ("ta"). */
 typedef struct ta_rec {
     bool exists;
+    bool dup_created;       /* the duplicate ACK check created it */
+    bool mptcp_dup_hidden;  /* MPTCP analysis would ignore this duplicate ACK */
     uint32_t flags;
     uint32_t dupack_num;
     uint64_t dupack_frame;
@@ -92,13 +94,20 @@ static bool ua_push(tt_an_dir *d, const tt_unacked *u)
         d->ua_cap = ncap;
     }
     d->ua[d->ua_len++] = *u;
+    if (d->ua_span_valid) {
+        uint32_t s = u->seq - d->base_seq, n = u->nextseq - d->base_seq;
+        if (n > d->ua_last)
+            d->ua_last = n;
+        if (s < d->ua_first)
+            d->ua_first = s;
+    }
     return true;
 }
 
 /* Forward checks 1-9 of the reference (zero window probe ... duplicate ACK).
  * Wireshark compares the raw window here (scaling is applied afterwards). */
-static void check_forward(tt_an_dir *fwd, const tt_an_dir *rev, const tt_packet *p, uint32_t seglen,
-                          ta_rec *ta)
+static void check_forward(const tt_an_conn *c, tt_an_dir *fwd, const tt_an_dir *rev, const tt_packet *p,
+                          uint32_t seglen, ta_rec *ta)
 {
     uint32_t seq = p->seq_raw, ack = p->ack_raw, win = p->window_raw;
     uint16_t fl = p->flags;
@@ -141,6 +150,11 @@ static void check_forward(tt_an_dir *fwd, const tt_an_dir *rev, const tt_packet 
     }
     /* DUPLICATE ACK */
     if (repeat && win) {
+        /* MPTCP tolerates duplicate ACKs when the subflow's MPTCP signalling changed
+         * (RFC 8684 4): tshark with MPTCP analysis ignores them, tshark without it
+         * does not. Both readings are kept (the Info line is the second). */
+        ta->mptcp_dup_hidden = c->mptcp && c->mp_ops != fwd->mp_ops;
+        ta->dup_created = !ta->exists;
         fwd->dupacknum = fwd->dupacknum == -1 ? 1 : fwd->dupacknum + 1;
         ta_flag(ta, TT_AF_DUPLICATE_ACK);
         ta->dupack_num = (uint32_t)fwd->dupacknum;
@@ -204,14 +218,17 @@ static void process_ack(tt_an_dir *rev, const tt_packet *p, ta_rec *ta)
                 del = true;
             } else if (tt_seq_gt(ack, u->seq) && tt_seq_le(ack, u->nextseq)) {
                 u->seq = ack; /* partly acknowledged */
+                rev->ua_span_valid = false;
                 continue;
             } else {
                 del = !tt_seq_gt(u->nextseq, ack);
             }
             break;
         }
-        if (del)
+        if (del) {
             u->frame = 0; /* frames count from 1: 0 marks a dropped entry */
+            rev->ua_span_valid = false;
+        }
     }
     for (size_t k = 0; k < rev->ua_len; k++)
         if (rev->ua[k].frame)
@@ -225,15 +242,23 @@ static void bytes_in_flight(tt_an_dir *fwd, const tt_an_dir *rev, const tt_packe
 {
     if (seglen == 0 || fwd->ua_len == 0 || !fwd->valid_bif)
         return;
-    const tt_unacked *head = &fwd->ua[fwd->ua_len - 1];
-    uint32_t first = head->seq - fwd->base_seq, last = head->nextseq - fwd->base_seq;
-    for (size_t k = fwd->ua_len; k-- > 0;) {
-        uint32_t s = fwd->ua[k].seq - fwd->base_seq, n = fwd->ua[k].nextseq - fwd->base_seq;
-        if (n > last)
-            last = n;
-        if (s < first)
-            first = s;
+    /* Lowest relative seq and highest relative nextseq of the unacked list. The span
+     * is kept as segments are added and recomputed only after ACKs changed the list,
+     * so a one-sided capture (nothing ever acknowledged) stays linear. */
+    if (!fwd->ua_span_valid) {
+        const tt_unacked *head = &fwd->ua[fwd->ua_len - 1];
+        fwd->ua_first = head->seq - fwd->base_seq;
+        fwd->ua_last = head->nextseq - fwd->base_seq;
+        for (size_t k = fwd->ua_len; k-- > 0;) {
+            uint32_t s = fwd->ua[k].seq - fwd->base_seq, n = fwd->ua[k].nextseq - fwd->base_seq;
+            if (n > fwd->ua_last)
+                fwd->ua_last = n;
+            if (s < fwd->ua_first)
+                fwd->ua_first = s;
+        }
+        fwd->ua_span_valid = true;
     }
+    uint32_t first = fwd->ua_first, last = fwd->ua_last;
     uint32_t in_flight = last - first;
     uint32_t delivered = 0;
     for (int i = 0; i < rev->num_sack; i++)
@@ -256,9 +281,36 @@ static void bytes_in_flight(tt_an_dir *fwd, const tt_an_dir *rev, const tt_packe
     ta->push_bytes = fwd->push_bytes_sent;
 }
 
+/* The state the rules are about to compare, in relative numbers (tt_evidence). */
+static void record_evidence(const tt_an_conn *c, const tt_an_dir *fwd, const tt_an_dir *rev,
+                            const tt_packet *p, uint32_t seglen, tt_evidence *ev)
+{
+    ev->have = true;
+    ev->seglen = seglen;
+    ev->nextseq_known = fwd->nextseq != 0;
+    ev->nextseq = fwd->nextseq - fwd->base_seq;
+    ev->nextseq_frame = fwd->nextseq_frame;
+    ev->prev_ack = fwd->lastack - rev->base_seq;
+    ev->prev_window = fwd->window;
+    ev->rev_lastack = rev->lastack ? rev->lastack - fwd->base_seq : 0;
+    ev->rev_window = rev->window;
+    ev->rev_scale_known = rev->win_scale != TT_WS_UNKNOWN;
+    ev->rev_shift = (rev->is_first_ack || rev->win_scale < 0) ? 0 : rev->win_scale;
+    ev->rev_window_scaled = rev->window == UINT32_MAX ? 0 : (uint32_t)(rev->window << ev->rev_shift);
+    ev->rev_maxseq = rev->maxseqtobeacked ? rev->maxseqtobeacked - rev->base_seq : 0;
+    ev->rev_nextseq = rev->nextseq - rev->base_seq;
+    ev->rev_dupacks = rev->dupacknum;
+    ev->rev_last_frame = rev->last_frame;
+    ev->rev_last_flags = rev->lastsegmentflags;
+    ev->since_rev_ack_ns = p->ts_ns - rev->lastack_ts_ns;
+    ev->since_nextseq_ns = p->ts_ns - fwd->nextseq_ts_ns;
+    ev->ooo_threshold_ns = c->ts_first_rtt_ns ? c->ts_first_rtt_ns : (int64_t)TT_OOO_DEFAULT_NS;
+    ev->fast_threshold_ns = (int64_t)TT_FAST_RETRANS_NS;
+}
+
 /* tcp_analyze_sequence_number. */
 static bool analyze(tt_an_conn *c, tt_an_dir *fwd, tt_an_dir *rev, const tt_packet *p, uint32_t seglen,
-                    ta_rec *ta)
+                    ta_rec *ta, tt_evidence *ev)
 {
     bool ok = true;
     uint32_t seq = p->seq_raw, ack = p->ack_raw;
@@ -267,17 +319,20 @@ static bool analyze(tt_an_conn *c, tt_an_dir *fwd, tt_an_dir *rev, const tt_pack
     /* Relative numbering: the ISN, or seq - 1 with no SYN (so it shows Seq=1). */
     if (!fwd->base_set) {
         fwd->base_seq = (fl & SYN) ? seq : seq - 1u;
+        fwd->ua_span_valid = false;
         fwd->base_set = true;
     }
     /* The other side's base from the first ACK, until its own segment says. */
     if (!rev->base_set && (fl & ACK)) {
         rev->base_seq = ack - 1u;
+        rev->ua_span_valid = false;
         rev->base_set = true;
     }
     if (fl & ACK)
         rev->valid_bif = true;
 
-    check_forward(fwd, rev, p, seglen, ta);
+    record_evidence(c, fwd, rev, p, seglen, ev);
+    check_forward(c, fwd, rev, p, seglen, ta);
 
     if (ack != fwd->lastack) {
         fwd->lastnondupack = p->frame;
@@ -317,9 +372,11 @@ static bool analyze(tt_an_conn *c, tt_an_dir *fwd, tt_an_dir *rev, const tt_pack
         fwd->maxseqtobeacked = fwd->nextseq;
 
     fwd->window = p->window_raw;
+    fwd->mp_ops = c->mp_ops;
     fwd->lastack = ack;
     fwd->lastack_ts_ns = p->ts_ns;
     fwd->lastsegmentflags = ta->flags;
+    fwd->last_frame = p->frame;
 
     process_ack(rev, p, ta);
     bytes_in_flight(fwd, rev, p, seglen, ta);
@@ -372,8 +429,9 @@ static void apply_options(tt_an_dir *fwd, const tt_an_dir *rev, const tt_packet 
     }
 }
 
-/* Whether tshark's option dissection throws: options cut by the snaplen, or a
- * SACK option without a single block (its dissector reads past the option). */
+/* Whether tshark's option dissection throws: options cut by the snaplen, a header
+ * longer than the segment, or a SACK option without a single block (its dissector
+ * reads past the option). */
 static uint8_t option_error(const tt_packet *p)
 {
     const tt_tcp_options *o = &p->opts;
@@ -382,7 +440,37 @@ static uint8_t option_error(const tt_packet *p)
             return TT_OPT_ERR_MALFORMED;
     if (p->anomalies & TT_ANOM_BIT(TT_ANOM_TCP_OPT_TRUNCATED))
         return TT_OPT_ERR_TRUNCATED;
+    /* Options claimed past the end of the segment. */
+    if ((p->anomalies & TT_ANOM_BIT(TT_ANOM_TCP_HDR_LEN_INVALID)) && p->hdr_len > 20)
+        return TT_OPT_ERR_MALFORMED;
     return TT_OPT_ERR_NONE;
+}
+
+/* MPTCP subtypes of this segment's options (RFC 8684 3: the subtype is the high
+ * nibble of the option's third byte), read from the option bytes, which sit just
+ * before the payload when the whole header was captured. */
+static uint8_t mptcp_subtypes(const tt_packet *p)
+{
+    if (!(p->opts.present & TT_OPT_MPTCP) || p->tcp_have < TT_TCP_HAVE_FULL || !p->payload || p->hdr_len <= 20)
+        return 0;
+    const uint8_t *o = p->payload - (p->hdr_len - 20);
+    uint32_t n = p->hdr_len - 20u, i = 0;
+    uint8_t bits = 0;
+    while (i < n) {
+        uint8_t kind = o[i];
+        if (kind == TT_TCPOPT_EOL)
+            break;
+        if (kind == TT_TCPOPT_NOP) {
+            i++;
+            continue;
+        }
+        if (i + 1 >= n || o[i + 1] < 2 || i + o[i + 1] > n)
+            break;
+        if (kind == TT_TCPOPT_MPTCP && o[i + 1] >= 3 && (o[i + 2] >> 4) < 8)
+            bits |= (uint8_t)(1u << (o[i + 2] >> 4));
+        i += o[i + 1];
+    }
+    return bits;
 }
 
 /* verify_tcp_window_scaling: scaling is used only when both SYNs offered it. */
@@ -414,7 +502,9 @@ bool tt_analysis_run(tt_an_conn *c, int side, tt_conn_origin origin, tt_seg_cont
         fwd->nextseq = fwd->maxseqtobeacked;
     }
     if ((fl & (SYN | ACK)) == (SYN | ACK) && fwd->base_set && p->seq_raw != fwd->base_seq) {
+        out->ev.old_isn = fwd->base_seq;
         fwd->base_seq = p->seq_raw;
+        fwd->ua_span_valid = false;
         ta_flag(&ta, TT_AF_REUSED_PORTS);
     }
 
@@ -440,7 +530,7 @@ bool tt_analysis_run(tt_an_conn *c, int side, tt_conn_origin origin, tt_seg_cont
     out->ack = p->ack_raw;
     out->window = p->window_raw;
     if (out->have_seglen) {
-        ok = analyze(c, fwd, rev, p, seglen, &ta);
+        ok = analyze(c, fwd, rev, p, seglen, &ta, &out->ev);
         out->seq = p->seq_raw - fwd->base_seq;
         if (fl & ACK)
             out->ack = p->ack_raw - rev->base_seq;
@@ -472,6 +562,10 @@ bool tt_analysis_run(tt_an_conn *c, int side, tt_conn_origin origin, tt_seg_cont
     out->opt_error = option_error(p);
     if (out->opt_error)
         return ok; /* the exception skips the analysis tree and the SYN checks */
+    if (p->opts.present & TT_OPT_MPTCP) {
+        c->mptcp = true;
+        c->mp_ops |= mptcp_subtypes(p);
+    }
 
     /* What tshark shows of the analysis record. */
     out->have_ta = ta.exists;
@@ -485,6 +579,8 @@ bool tt_analysis_run(tt_an_conn *c, int side, tt_conn_origin origin, tt_seg_cont
         out->dup_ack_num = ta.dupack_num;
         out->dup_ack_frame = ta.dupack_num ? ta.dupack_frame : 0;
         out->bytes_in_flight = ta.bif;
+        out->mptcp_dup_hidden = ta.mptcp_dup_hidden;
+        out->ta_only_dup = ta.dup_created && (ta.flags & ~(uint32_t)TT_AF_DUPLICATE_ACK) == 0 && !ta.frame_acked;
         out->push_bytes_sent = ta.bif ? ta.push_bytes : 0;
     }
 

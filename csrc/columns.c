@@ -1,5 +1,7 @@
 #include "columns.h"
 
+#include "segview.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +30,24 @@ static const tt_col_spec specs[TT_COL_COUNT] = {
     [TT_COL_SACK_PERM] = {"sack_perm", TT_COL_BOOL, 0},
     [TT_COL_N_SACK] = {"n_sack", TT_COL_U8, 0},
     [TT_COL_ANOMALIES] = {"anomalies", TT_COL_U64, 0},
+    [TT_COL_STREAM] = {"stream", TT_COL_U32, 1},
+    [TT_COL_DIR] = {"dir", TT_COL_U8, 1},
+    [TT_COL_SEQ] = {"seq", TT_COL_U32, 1},
+    [TT_COL_ACK] = {"ack", TT_COL_U32, 1},
+    [TT_COL_NEXT_SEQ] = {"next_seq", TT_COL_U32, 1},
+    [TT_COL_WINDOW] = {"window", TT_COL_U32, 1},
+    [TT_COL_WS_MULTIPLIER] = {"ws_multiplier", TT_COL_I32, 1},
+    [TT_COL_ANALYSIS_FLAGS] = {"analysis_flags", TT_COL_U32, 0},
+    [TT_COL_DUP_ACK_NUM] = {"dup_ack_num", TT_COL_U32, 1},
+    [TT_COL_DUP_ACK_FRAME] = {"dup_ack_frame", TT_COL_U64, 1},
+    [TT_COL_ACKS_FRAME] = {"acks_frame", TT_COL_U64, 1},
+    [TT_COL_ACK_RTT_NS] = {"ack_rtt_ns", TT_COL_I64, 1},
+    [TT_COL_INITIAL_RTT_NS] = {"initial_rtt_ns", TT_COL_I64, 1},
+    [TT_COL_BYTES_IN_FLIGHT] = {"bytes_in_flight", TT_COL_U32, 1},
+    [TT_COL_PUSH_BYTES_SENT] = {"push_bytes_sent", TT_COL_U32, 1},
+    [TT_COL_TIME_SINCE_FIRST_NS] = {"time_since_first_ns", TT_COL_I64, 1},
+    [TT_COL_TIME_SINCE_PREV_NS] = {"time_since_prev_ns", TT_COL_I64, 1},
+    [TT_COL_COMPLETENESS] = {"completeness", TT_COL_U8, 1},
 };
 
 const tt_col_spec *tt_col_spec_of(int id)
@@ -43,7 +63,8 @@ size_t tt_col_type_size(tt_col_type t)
     case TT_COL_U8:
     case TT_COL_BOOL: return 1;
     case TT_COL_U16: return 2;
-    case TT_COL_U32: return 4;
+    case TT_COL_U32:
+    case TT_COL_I32: return 4;
     case TT_COL_U64:
     case TT_COL_I64:
     case TT_COL_F64: return 8;
@@ -79,16 +100,32 @@ tt_addrdict *tt_addrdict_new(void)
     return d;
 }
 
+static uint64_t addr_mix(uint64_t x)
+{
+    x ^= x >> 32;
+    x *= 0xd6e8feb86659fd93ull;
+    x ^= x >> 32;
+    return x;
+}
+
 static uint64_t addr_hash(int version, const uint8_t *a)
 {
-    /* FNV-1a over the address bytes: addresses are not attacker-chosen keys of a
-     * table that matters for complexity here (one entry per distinct address). */
-    uint64_t h = 1469598103934665603ull ^ (uint64_t)version;
-    for (int i = 0; i < 16; i++) {
-        h ^= a[i];
-        h *= 1099511628211ull;
-    }
-    return h;
+    /* Two 64-bit words of the (zero-padded) address, mixed: one entry per distinct
+     * address, so collisions only cost a probe, never correctness. */
+    uint64_t w0, w1;
+    memcpy(&w0, a, 8);
+    memcpy(&w1, a + 8, 8);
+    return addr_mix(addr_mix(w0 ^ (uint64_t)version) ^ w1);
+}
+
+static int addr_eq(const tt_addr_entry *e, int version, const uint8_t *key)
+{
+    uint64_t a0, a1, b0, b1;
+    memcpy(&a0, e->addr, 8);
+    memcpy(&a1, e->addr + 8, 8);
+    memcpy(&b0, key, 8);
+    memcpy(&b1, key + 8, 8);
+    return e->version == version && a0 == b0 && a1 == b1;
 }
 
 static int addrdict_grow(tt_addrdict *d)
@@ -116,7 +153,7 @@ uint32_t tt_addrdict_intern(tt_addrdict *d, int version, const uint8_t *addr)
     size_t j = addr_hash(version, key) & (d->nslots - 1);
     while (d->slots[j]) {
         tt_addr_entry *e = &d->entries[d->slots[j] - 1];
-        if (e->version == version && !memcmp(e->addr, key, 16))
+        if (addr_eq(e, version, key))
             return d->slots[j] - 1;
         j = (j + 1) & (d->nslots - 1);
     }
@@ -223,26 +260,40 @@ int tt_columns_append(tt_columns *c, const tt_segment *s)
             PUT(uint32_t, id, code);
             break;
         }
-        case TT_COL_SPORT: PUT(uint16_t, id, p->sport); ok = p->tcp_have >= TT_TCP_HAVE_PORTS; break;
-        case TT_COL_DPORT: PUT(uint16_t, id, p->dport); ok = p->tcp_have >= TT_TCP_HAVE_PORTS; break;
-        case TT_COL_SEQ_RAW: PUT(uint32_t, id, p->seq_raw); ok = p->tcp_have >= TT_TCP_HAVE_SEQ; break;
-        case TT_COL_ACK_RAW: PUT(uint32_t, id, p->ack_raw); ok = p->tcp_have >= TT_TCP_HAVE_ACK; break;
-        case TT_COL_FLAGS: PUT(uint16_t, id, p->flags); ok = p->tcp_have >= TT_TCP_HAVE_FIXED; break;
-        case TT_COL_WINDOW_RAW: PUT(uint16_t, id, p->window_raw); ok = p->tcp_have >= TT_TCP_HAVE_FIXED; break;
-        case TT_COL_HDR_LEN: PUT(uint8_t, id, p->hdr_len); ok = p->tcp_have >= TT_TCP_HAVE_FIXED; break;
-        case TT_COL_LEN:
-            PUT(uint32_t, id, p->payload_len);
-            ok = p->tcp_have >= TT_TCP_HAVE_FIXED &&
-                 !(p->anomalies & TT_ANOM_BIT(TT_ANOM_TCP_HDR_LEN_INVALID));
-            break;
-        case TT_COL_URGENT_PTR: PUT(uint16_t, id, p->urgent_ptr); ok = p->tcp_have >= TT_TCP_HAVE_FIXED; break;
-        case TT_COL_MSS: PUT(uint16_t, id, p->opts.mss); ok = (p->opts.present & TT_OPT_MSS) != 0; break;
-        case TT_COL_WS: PUT(uint8_t, id, p->opts.ws_shift); ok = (p->opts.present & TT_OPT_WSCALE) != 0; break;
-        case TT_COL_TSVAL: PUT(uint32_t, id, p->opts.tsval); ok = (p->opts.present & TT_OPT_TIMESTAMP) != 0; break;
-        case TT_COL_TSECR: PUT(uint32_t, id, p->opts.tsecr); ok = (p->opts.present & TT_OPT_TIMESTAMP) != 0; break;
+        case TT_COL_SPORT: { uint32_t v = 0; ok = tt_sv_sport(s, &v); PUT(uint16_t, id, v); break; }
+        case TT_COL_DPORT: { uint32_t v = 0; ok = tt_sv_dport(s, &v); PUT(uint16_t, id, v); break; }
+        case TT_COL_SEQ_RAW: { uint32_t v = 0; ok = tt_sv_seq_raw(s, &v); PUT(uint32_t, id, v); break; }
+        case TT_COL_ACK_RAW: { uint32_t v = 0; ok = tt_sv_ack_raw(s, &v); PUT(uint32_t, id, v); break; }
+        case TT_COL_FLAGS: { uint32_t v = 0; ok = tt_sv_flags(s, &v); PUT(uint16_t, id, v); break; }
+        case TT_COL_WINDOW_RAW: { uint32_t v = 0; ok = tt_sv_window_raw(s, &v); PUT(uint16_t, id, v); break; }
+        case TT_COL_HDR_LEN: { uint32_t v = 0; ok = tt_sv_hdr_len(s, &v); PUT(uint8_t, id, v); break; }
+        case TT_COL_LEN: { uint32_t v = 0; ok = tt_sv_len(s, &v); PUT(uint32_t, id, v); break; }
+        case TT_COL_URGENT_PTR: { uint32_t v = 0; ok = tt_sv_urgent_ptr(s, &v); PUT(uint16_t, id, v); break; }
+        case TT_COL_MSS: { uint32_t v = 0; ok = tt_sv_mss(s, &v); PUT(uint16_t, id, v); break; }
+        case TT_COL_WS: { uint32_t v = 0; ok = tt_sv_ws(s, &v); PUT(uint8_t, id, v); break; }
+        case TT_COL_TSVAL: { uint32_t v = 0; ok = tt_sv_tsval(s, &v); PUT(uint32_t, id, v); break; }
+        case TT_COL_TSECR: { uint32_t v = 0; ok = tt_sv_tsecr(s, &v); PUT(uint32_t, id, v); break; }
         case TT_COL_SACK_PERM: PUT(uint8_t, id, (p->opts.present & TT_OPT_SACK_PERM) != 0); break;
         case TT_COL_N_SACK: PUT(uint8_t, id, p->opts.sack_count); break;
         case TT_COL_ANOMALIES: PUT(uint64_t, id, p->anomalies); break;
+        case TT_COL_STREAM: { uint32_t v = 0; ok = tt_sv_stream(s, &v); PUT(uint32_t, id, v); break; }
+        case TT_COL_DIR: { uint32_t v = 0; ok = tt_sv_dir(s, &v); PUT(uint8_t, id, v); break; }
+        case TT_COL_SEQ: { uint32_t v = 0; ok = tt_sv_seq(s, &v); PUT(uint32_t, id, v); break; }
+        case TT_COL_ACK: { uint32_t v = 0; ok = tt_sv_ack(s, &v); PUT(uint32_t, id, v); break; }
+        case TT_COL_NEXT_SEQ: { uint32_t v = 0; ok = tt_sv_next_seq(s, &v); PUT(uint32_t, id, v); break; }
+        case TT_COL_WINDOW: { uint32_t v = 0; ok = tt_sv_window(s, &v); PUT(uint32_t, id, v); break; }
+        case TT_COL_WS_MULTIPLIER: { int32_t v = 0; ok = tt_sv_ws_multiplier(s, &v); PUT(int32_t, id, v); break; }
+        case TT_COL_ANALYSIS_FLAGS: PUT(uint32_t, id, tt_sv_analysis_flags(s)); break;
+        case TT_COL_DUP_ACK_NUM: { uint32_t v = 0; ok = tt_sv_dup_ack_num(s, &v); PUT(uint32_t, id, v); break; }
+        case TT_COL_DUP_ACK_FRAME: { uint64_t v = 0; ok = tt_sv_dup_ack_frame(s, &v); PUT(uint64_t, id, v); break; }
+        case TT_COL_ACKS_FRAME: { uint64_t v = 0; ok = tt_sv_acks_frame(s, &v); PUT(uint64_t, id, v); break; }
+        case TT_COL_ACK_RTT_NS: { int64_t v = 0; ok = tt_sv_ack_rtt_ns(s, &v); PUT(int64_t, id, v); break; }
+        case TT_COL_INITIAL_RTT_NS: { int64_t v = 0; ok = tt_sv_initial_rtt_ns(s, &v); PUT(int64_t, id, v); break; }
+        case TT_COL_BYTES_IN_FLIGHT: { uint32_t v = 0; ok = tt_sv_bytes_in_flight(s, &v); PUT(uint32_t, id, v); break; }
+        case TT_COL_PUSH_BYTES_SENT: { uint32_t v = 0; ok = tt_sv_push_bytes_sent(s, &v); PUT(uint32_t, id, v); break; }
+        case TT_COL_TIME_SINCE_FIRST_NS: { int64_t v = 0; ok = tt_sv_time_since_first_ns(s, &v); PUT(int64_t, id, v); break; }
+        case TT_COL_TIME_SINCE_PREV_NS: { int64_t v = 0; ok = tt_sv_time_since_prev_ns(s, &v); PUT(int64_t, id, v); break; }
+        case TT_COL_COMPLETENESS: { uint32_t v = 0; ok = tt_sv_completeness(s, &v); PUT(uint8_t, id, v); break; }
         case TT_COL_COUNT: break;
         }
         if (c->valid[id])

@@ -13,7 +13,7 @@
 #include "engine.h"
 
 typedef enum tt_col_type {
-    TT_COL_U8, TT_COL_U16, TT_COL_U32, TT_COL_U64, TT_COL_I64, TT_COL_F64, TT_COL_BOOL,
+    TT_COL_U8, TT_COL_U16, TT_COL_U32, TT_COL_U64, TT_COL_I64, TT_COL_F64, TT_COL_BOOL, TT_COL_I32,
 } tt_col_type;
 
 /* Column ids. Append only: the Python side refers to columns by name. */
@@ -42,6 +42,25 @@ typedef enum tt_col_id {
     TT_COL_SACK_PERM,
     TT_COL_N_SACK,
     TT_COL_ANOMALIES,     /* bitmask of TT_ANOM_* */
+    /* The analysis (analysis.h): absent where tshark leaves the field out. */
+    TT_COL_STREAM,        /* tcp.stream */
+    TT_COL_DIR,           /* 0 client -> server */
+    TT_COL_SEQ,           /* tcp.seq (relative) */
+    TT_COL_ACK,           /* tcp.ack (relative) */
+    TT_COL_NEXT_SEQ,      /* tcp.nxtseq */
+    TT_COL_WINDOW,        /* tcp.window_size (scaled) */
+    TT_COL_WS_MULTIPLIER, /* tcp.window_size_scalefactor: multiplier, -1 unknown, -2 not used */
+    TT_COL_ANALYSIS_FLAGS,/* TT_AF_* bitmask */
+    TT_COL_DUP_ACK_NUM,   /* tcp.analysis.duplicate_ack_num */
+    TT_COL_DUP_ACK_FRAME, /* tcp.analysis.duplicate_ack_frame */
+    TT_COL_ACKS_FRAME,    /* tcp.analysis.acks_frame */
+    TT_COL_ACK_RTT_NS,    /* tcp.analysis.ack_rtt */
+    TT_COL_INITIAL_RTT_NS,/* tcp.analysis.initial_rtt */
+    TT_COL_BYTES_IN_FLIGHT, /* tcp.analysis.bytes_in_flight */
+    TT_COL_PUSH_BYTES_SENT, /* tcp.analysis.push_bytes_sent */
+    TT_COL_TIME_SINCE_FIRST_NS, /* tcp.time_relative */
+    TT_COL_TIME_SINCE_PREV_NS,  /* tcp.time_delta */
+    TT_COL_COMPLETENESS,  /* tcp.completeness, as it stood before this segment */
     TT_COL_COUNT
 } tt_col_id;
 

@@ -690,6 +690,8 @@ void tt_decode_tcp_options(const uint8_t *data, uint32_t len, tt_packet *pkt)
         }
         if (olen < 2 || (uint32_t)olen - 2 > tt_rd_left(&c)) {
             pkt->anomalies |= TT_ANOM_BIT(TT_ANOM_TCP_OPT_LEN_INVALID);
+            o->stopped_kind = kind; /* the option parsing stopped at (Wireshark names some) */
+            o->stopped = 1;
             break;
         }
         if (seen[kind / 32] & (1u << (kind % 32)))

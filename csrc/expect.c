@@ -2,20 +2,33 @@
 
 #include <string.h>
 
+#include "l4find.h"
+
 #define FTP_PORT 21
 
 void tt_expect_init(tt_expect_table *t) { memset(t, 0, sizeof *t); }
 
-static void add(tt_expect_table *t, uint8_t version, const uint8_t *addr1, uint16_t port1, const uint8_t *addr2)
+static tt_expect *add_kind(tt_expect_table *t, tt_expect_kind kind, uint8_t version, const uint8_t *addr1,
+                           uint16_t port1, const uint8_t *addr2)
 {
     tt_expect *e = &t->slot[t->next++ % TT_EXPECT_SLOTS];
     memset(e, 0, sizeof *e);
     e->used = true;
+    e->kind = (uint8_t)kind;
     e->version = version;
     size_t alen = version == 6 ? 16 : 4;
     memcpy(e->addr1, addr1, alen);
-    memcpy(e->addr2, addr2, alen);
+    if (addr2)
+        memcpy(e->addr2, addr2, alen);
+    else
+        e->any_addr2 = true;
     e->port1 = port1;
+    return e;
+}
+
+static void add(tt_expect_table *t, uint8_t version, const uint8_t *addr1, uint16_t port1, const uint8_t *addr2)
+{
+    add_kind(t, TT_EXPECT_TCP, version, addr1, port1, addr2);
 }
 
 /* Up to `max` decimal numbers separated by commas, starting at the first digit. */
@@ -121,16 +134,49 @@ void tt_expect_ftp(tt_expect_table *t, const tt_packet *p)
     }
 }
 
+/* Asphodel (packet-asphodel.c): an inquiry carries "Asphodel" at byte 2; a reply
+ * of at least 16 bytes to the inquirer announces the replier's address and port
+ * as a TCP conversation with any peer. */
+#define ASPHODEL_MAGIC "Asphodel"
+#define ASPHODEL_REPLY_MIN 16
+
+void tt_expect_udp(tt_expect_table *t, const uint8_t *data, uint32_t caplen, const tt_packet *p)
+{
+    const tt_ip_layer *ip = tt_packet_ip(p);
+    uint32_t off;
+    if (!ip || ip->proto != 17 || !tt_l4_locate(data, caplen, p, &off) || off + 8 > caplen)
+        return;
+    uint16_t sport = (uint16_t)(data[off] << 8 | data[off + 1]);
+    uint16_t dport = (uint16_t)(data[off + 2] << 8 | data[off + 3]);
+    const uint8_t *pl = data + off + 8;
+    uint32_t plen = caplen - off - 8;
+    if (plen >= 11 && memcmp(pl + 2, ASPHODEL_MAGIC, sizeof ASPHODEL_MAGIC) == 0) {
+        add_kind(t, TT_EXPECT_ASPHODEL_REPLY, ip->version, ip->src, sport, NULL);
+        return;
+    }
+    if (plen < ASPHODEL_REPLY_MIN)
+        return;
+    size_t alen = ip->version == 6 ? 16 : 4;
+    for (unsigned i = 0; i < TT_EXPECT_SLOTS; i++) {
+        tt_expect *e = &t->slot[i];
+        if (e->used && e->kind == TT_EXPECT_ASPHODEL_REPLY && e->version == ip->version && e->port1 == dport &&
+            memcmp(e->addr1, ip->dst, alen) == 0) {
+            add_kind(t, TT_EXPECT_TCP, ip->version, ip->src, sport, NULL);
+            return;
+        }
+    }
+}
+
 bool tt_expect_take(tt_expect_table *t, const tt_flow_key *key)
 {
     size_t alen = key->version == 6 ? 16 : 4;
     for (unsigned i = 0; i < TT_EXPECT_SLOTS; i++) {
         tt_expect *e = &t->slot[i];
-        if (!e->used || e->version != key->version)
+        if (!e->used || e->kind != TT_EXPECT_TCP || e->version != key->version)
             continue;
         for (int side = 0; side < 2; side++) {
             if (key->port[side] == e->port1 && memcmp(key->addr[side], e->addr1, alen) == 0 &&
-                memcmp(key->addr[!side], e->addr2, alen) == 0) {
+                (e->any_addr2 || memcmp(key->addr[!side], e->addr2, alen) == 0)) {
                 e->used = false;
                 return true;
             }

@@ -3,27 +3,7 @@
 #include <string.h>
 
 #include "decode.h"
-
-/* Find the outer IP header in the frame: the decoder does not keep offsets, so
- * look for the header whose version, protocol and addresses it reported. */
-static bool find_ip_header(const uint8_t *d, uint32_t caplen, const tt_ip_layer *ip, uint32_t *off)
-{
-    uint32_t min = ip->version == 4 ? 20 : 40;
-    for (uint32_t k = 0; k + min <= caplen; k++) {
-        if ((d[k] >> 4) != ip->version)
-            continue;
-        if (ip->version == 4) {
-            if ((uint32_t)(d[k] & 0x0f) * 4 != ip->hdr_len || d[k + 9] != ip->proto ||
-                memcmp(d + k + 12, ip->src, 4) != 0 || memcmp(d + k + 16, ip->dst, 4) != 0)
-                continue;
-        } else if (memcmp(d + k + 8, ip->src, 16) != 0 || memcmp(d + k + 24, ip->dst, 16) != 0) {
-            continue;
-        }
-        *off = k;
-        return true;
-    }
-    return false;
-}
+#include "l4find.h"
 
 /* ICMP error types that quote the offending datagram. */
 static bool is_error_type(int version, uint8_t type)
@@ -43,10 +23,9 @@ bool tt_icmperr_inner_tcp(const uint8_t *data, uint32_t caplen, const tt_packet 
         return false;
     if (!((ip->version == 4 && ip->proto == 1) || (ip->version == 6 && ip->proto == 58)))
         return false;
-    uint32_t off;
-    if (!find_ip_header(data, caplen, ip, &off))
+    uint32_t icmp;
+    if (!tt_l4_locate(data, caplen, outer, &icmp))
         return false;
-    uint32_t icmp = off + ip->hdr_len;
     if (icmp + 8 > caplen || !is_error_type(ip->version, data[icmp]))
         return false;
     uint32_t q = icmp + 8, qlen = caplen - q;

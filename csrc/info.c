@@ -152,6 +152,10 @@ size_t tt_info_format(const tt_segment *s, char *buf, size_t size)
     if (an->have_seglen)
         put(&b, " Len=%u", p->payload_len);
     put_options(&b, p, an);
+    /* Wireshark's TCP-AO dissector names itself in Info before reading its fields, so
+     * a cut TCP-AO option shows "TCP AO" ahead of the exception text. */
+    if (an->opt_error && p->opts.stopped && p->opts.stopped_kind == TT_TCPOPT_AO)
+        put(&b, "TCP AO");
     if (an->opt_error == TT_OPT_ERR_TRUNCATED)
         put(&b, "[Packet size limited during capture]");
     else if (an->opt_error == TT_OPT_ERR_MALFORMED)

@@ -80,6 +80,8 @@ typedef struct tt_tcp_options {
     uint32_t sack_re[TT_MAX_SACK_BLOCKS];  /* raw right edges */
     uint8_t tfo_cookie_len;                /* RFC 7413: 0 = cookie request */
     uint8_t tfo_cookie[16];
+    uint8_t stopped;                       /* parsing stopped at an option whose length lies */
+    uint8_t stopped_kind;                  /*   and this was its kind */
     uint8_t n_kinds;                       /* options in wire order, for the Info line */
     uint8_t kinds[TT_MAX_OPT_KINDS];
     uint8_t lens[TT_MAX_OPT_KINDS];        /* length byte of each (1 for EOL/NOP) */

@@ -15,21 +15,30 @@ from ._core import (
     CaptureError,
     CaptureFormatError,
     CaptureTruncatedWarning,
+    Connection,
     Segment,
     anomaly_names,
     linktype_name,
 )
 
 from ._version import __version__
-from .frames import segments
+from .connections import connections
+from .export import to_parquet
+from .expertinfo import expert
+from .frames import ANALYSIS_FLAGS, segments
 from .streams import follow, messages
 
 __all__ = [
+    "ANALYSIS_FLAGS",
     "__version__",
+    "expert",
     "segments",
+    "to_parquet",
+    "connections",
     "follow",
     "messages",
     "Capture",
+    "Connection",
     "CaptureError",
     "CaptureFormatError",
     "CaptureTruncatedWarning",
@@ -41,7 +50,8 @@ __all__ = [
 
 
 
-def open(path: Union[str, "os.PathLike[str]"], filter: Optional[str] = None) -> Capture:  # noqa: A001
+def open(path: Union[str, "os.PathLike[str]"], filter: Optional[str] = None,  # noqa: A001
+         linger: Optional[float] = None) -> Capture:
     """Open a pcap or pcapng capture file.
 
     The result is a context manager and an iterable of :class:`Segment`, one per TCP
@@ -49,6 +59,9 @@ def open(path: Union[str, "os.PathLike[str]"], filter: Optional[str] = None) -> 
     compiled by libpcap; a bad one raises ValueError. A missing file raises
     FileNotFoundError; a file that is not a capture raises CaptureFormatError (a
     CaptureError). A file cut in the middle of a record yields every whole record and
-    then warns with CaptureTruncatedWarning.
+    then warns with CaptureTruncatedWarning. ``cap.connections()`` yields a
+    :class:`Connection` as each connection ends; ``linger`` is the capture time in
+    seconds a closed connection is kept for late segments (None: 120 s; negative:
+    never freed, so every answer is Wireshark's).
     """
-    return Capture(path, filter=filter)
+    return Capture(path, filter=filter, linger=linger)

@@ -1,7 +1,12 @@
 """The ``tcptrace`` command line.
 
-    tcptrace CAPTURE [--app]                           one line per TCP segment
+    tcptrace CAPTURE                                   one line per TCP segment
     tcptrace fields [-E header=y] -e FIELD... CAPTURE  tshark -T fields compatible output
+    tcptrace export CAPTURE -o OUT.parquet             the segments table as Parquet
+    tcptrace expert CAPTURE [--json] [--split]         Wireshark's TCP expert information
+    tcptrace CAPTURE --explain [-s N] [--frame F]      the listing, with why each flag was set
+    tcptrace conns [-l] [--json|--csv] CAPTURE         per-connection statistics
+    tcptrace CAPTURE --app                             the listing with HTTP/TLS lines
     tcptrace follow -s N [--format raw|ascii] [--output PREFIX] CAPTURE
                                                        stream N as tshark -z follow,tcp prints it
     tcptrace messages [--csv] CAPTURE                  HTTP/1.x and TLS messages, one per line
@@ -9,6 +14,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from typing import List, Optional, Sequence
@@ -16,9 +22,9 @@ from typing import List, Optional, Sequence
 from . import CaptureError, CaptureTruncatedWarning
 from . import open as open_capture
 from . import fields as fieldmod
-from .listing import listing_line
+from .listing import listing
 
-SUBCOMMANDS = ("fields", "list", "follow", "messages")
+SUBCOMMANDS = ("fields", "list", "export", "expert", "conns", "follow", "messages")
 
 
 def _warn_to_stderr(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
@@ -64,14 +70,29 @@ def cmd_fields(argv: Sequence[str]) -> int:
         fieldmod.check_fields(a.fields)
     except ValueError as e:
         ap.error(str(e))
+    ids = fieldmod.field_ids(a.fields)
     out = sys.stdout
     sep = conf["separator"]
     if conf["header"]:
         out.write(sep.join(a.fields) + "\n")
+    out.flush()
     with open_capture(a.capture, filter=a.filter) as cap:
-        for seg in cap:
-            out.write(sep.join(fieldmod.row(seg, a.fields, conf["occurrence"], conf["aggregator"])) + "\n")
+        # Rows are formatted and written in C, straight to the descriptor; a pipe or a
+        # terminal gets each row as it is read (for live captures on stdin).
+        fd = out.fileno()
+        line_flush = not _is_regular(fd)
+        cap._write_fields(fd, ids, sep, fieldmod.occurrence_code(conf["occurrence"]),
+                          conf["aggregator"], line_flush)
     return 0
+
+
+def _is_regular(fd: int) -> bool:
+    import stat
+
+    try:
+        return stat.S_ISREG(os.fstat(fd).st_mode)
+    except OSError:
+        return False
 
 
 def cmd_list(argv: Sequence[str]) -> int:
@@ -79,21 +100,109 @@ def cmd_list(argv: Sequence[str]) -> int:
                                  description="One line per TCP segment, as Wireshark's packet list shows it.")
     ap.add_argument("-f", "--filter", help="BPF filter, as libpcap compiles it")
     ap.add_argument("-s", "--stream", type=int, metavar="N", help="only conversation N (tcp.stream)")
+    ap.add_argument("--explain", action="store_true",
+                    help="under each flagged segment, say why each analysis flag was set")
+    ap.add_argument("--frame", type=int, action="append", metavar="F", help="only frame F (repeatable)")
     ap.add_argument("--app", action="store_true",
                     help="application lines (HTTP, TLS) as Wireshark's full listing shows them")
     ap.add_argument("capture")
     a = ap.parse_args(argv)
     out = sys.stdout
+    frames = set(a.frame) if a.frame else None
     app = None
     if a.app:
         from .listing import AppListing
 
         app = AppListing.read(a.capture, filter=a.filter)
     with open_capture(a.capture, filter=a.filter) as cap:
-        for seg in cap:
-            if a.stream is not None and seg.stream != a.stream:
-                continue
-            out.write((app.line(seg) if app else listing_line(seg)) + "\n")
+        segs = (s for s in cap if (a.stream is None or s.stream == a.stream)
+                and (frames is None or s.frame in frames))
+        if a.explain:
+            from .listing import listing_line
+
+            for seg in segs:
+                out.write(listing_line(seg) + "\n")
+                for sentence in seg.explain():
+                    out.write("    " + sentence + "\n")
+            return 0
+        for line in listing(segs, cells=app.cells if app else None):
+            out.write(line + "\n")
+    return 0
+
+
+def cmd_export(argv: Sequence[str]) -> int:
+    ap = argparse.ArgumentParser(prog="tcptrace export",
+                                 description="Write the segments table to a Parquet file, in row groups.")
+    ap.add_argument("-o", "--output", required=True, help="the Parquet file to write")
+    ap.add_argument("-c", "--columns", help="comma-separated columns (default: the default set; 'all')")
+    ap.add_argument("-f", "--filter", help="BPF filter, as libpcap compiles it")
+    ap.add_argument("--row-group-size", type=int, default=1_000_000)
+    ap.add_argument("capture")
+    a = ap.parse_args(argv)
+    from .export import to_parquet
+
+    cols = None
+    if a.columns:
+        cols = "all" if a.columns == "all" else [c for c in a.columns.split(",") if c]
+    rows = to_parquet(a.capture, a.output, columns=cols, filter=a.filter, row_group_size=a.row_group_size)
+    sys.stderr.write(f"tcptrace: {rows} segments written to {a.output}\n")
+    return 0
+
+
+def cmd_expert(argv: Sequence[str]) -> int:
+    import json
+
+    from . import expertinfo as ex
+
+    ap = argparse.ArgumentParser(prog="tcptrace expert",
+                                 description="Wireshark's Expert Information for TCP (tshark -q -z expert): "
+                                             "counts per item, grouped by severity, with the first frames.")
+    ap.add_argument("-f", "--filter", help="BPF filter, as libpcap compiles it")
+    ap.add_argument("--json", action="store_true", help="a JSON list of rows")
+    ap.add_argument("--split", action="store_true",
+                    help="one row per SYN server port and per duplicate-ACK number, as tshark prints them")
+    ap.add_argument("capture")
+    a = ap.parse_args(argv)
+    df, err = ex._read_partial(a.capture, a.filter)
+    rows = ex.expert_table(df, split=a.split)
+    if a.json:
+        sys.stdout.write(json.dumps(rows, indent=1) + "\n")
+    else:
+        for line in ex.format_text(rows):
+            sys.stdout.write(line + "\n")
+    if err is not None:
+        raise err
+    return 0
+
+
+def cmd_conns(argv: Sequence[str]) -> int:
+    from . import conns_report
+
+    ap = argparse.ArgumentParser(prog="tcptrace conns",
+                                 description="Per-connection statistics, state and history, as "
+                                             "tcptrace and Zeek report them (docs/connections.md).")
+    ap.add_argument("-l", "--long", action="store_true", help="the long per-direction report (tcptrace -l style)")
+    g = ap.add_mutually_exclusive_group()
+    g.add_argument("--json", action="store_true", help="one JSON object per connection, as a list")
+    g.add_argument("--csv", action="store_true", help="CSV, one row per connection, _c2s/_s2c columns")
+    ap.add_argument("-f", "--filter", help="BPF filter, as libpcap compiles it")
+    ap.add_argument("--linger", type=float, default=None, metavar="SECONDS",
+                    help="capture time a closed connection is kept for late segments "
+                         "(default 120; negative: never freed)")
+    ap.add_argument("capture")
+    a = ap.parse_args(argv)
+    with open_capture(a.capture, filter=a.filter, linger=a.linger) as cap:
+        conns = sorted(cap.connections(), key=lambda c: c.stream)
+    out = sys.stdout
+    if a.json:
+        conns_report.write_json(conns, out)
+    elif a.csv:
+        conns_report.write_csv(conns, out)
+    elif a.long:
+        conns_report.write_long(conns, out)
+    else:
+        for c in conns:
+            out.write(conns_report.brief_line(c) + "\n")
     return 0
 
 
@@ -187,8 +296,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 0
     cmd = cmd_list
     if argv[0] in SUBCOMMANDS:
-        cmd = {"fields": cmd_fields, "list": cmd_list, "follow": cmd_follow,
-               "messages": cmd_messages}[argv.pop(0)]
+        cmd = {"fields": cmd_fields, "list": cmd_list, "export": cmd_export, "expert": cmd_expert,
+               "conns": cmd_conns, "follow": cmd_follow, "messages": cmd_messages}[argv.pop(0)]
     try:
         return cmd(argv)
     except BrokenPipeError:

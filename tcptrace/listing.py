@@ -2,6 +2,8 @@
 length, info), as Wireshark's listing shows it at the TCP level."""
 from __future__ import annotations
 
+from typing import Callable, Iterable, Iterator, List, Optional, Sequence
+
 from ._core import Segment
 from .fields import format_time_ns
 
@@ -11,9 +13,39 @@ def info(seg: Segment) -> str:
     return seg.info
 
 
+def listing_cells(seg: Segment) -> List[str]:
+    """The seven columns of the listing: No., Time, Source, Destination, Protocol,
+    Length, Info. Time is relative to the first frame, in microseconds as Wireshark shows it."""
+    t = format_time_ns(seg.time_rel_ns)[:-3]
+    return [str(seg.frame), t, str(seg.src), str(seg.dst), "TCP", str(seg.wirelen), seg.info]
+
+
 def listing_line(seg: Segment) -> str:
-    t = format_time_ns(seg.time_rel_ns)[:-3]  # Wireshark's listing shows microseconds
-    return f"{seg.frame} {t} {seg.src} {seg.dst} TCP {seg.wirelen} {seg.info}"
+    return " ".join(listing_cells(seg))
+
+
+def aligned_lines(rows: Sequence[List[str]]) -> Iterator[str]:
+    """Rows padded to their columns' widths (the last column, Info, is not padded)."""
+    if not rows:
+        return
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    for r in rows:
+        yield " ".join([c.ljust(w) for c, w in zip(r, widths)] + [r[-1]])
+
+
+def listing(segments: Iterable[Segment], chunk: int = 1000,
+            cells: Optional[Callable[[Segment], List[str]]] = None) -> Iterator[str]:
+    """Listing lines, aligned in chunks so long captures stream. ``cells`` makes the
+    columns of a segment (default :func:`listing_cells`; :meth:`AppListing.cells` adds
+    the application lines)."""
+    make = cells or listing_cells
+    rows: List[List[str]] = []
+    for seg in segments:
+        rows.append(make(seg))
+        if len(rows) >= chunk:
+            yield from aligned_lines(rows)
+            rows = []
+    yield from aligned_lines(rows)
 
 
 _TLS_VERSIONS = {0x0300: "SSLv3", 0x0301: "TLSv1", 0x0302: "TLSv1.1", 0x0303: "TLSv1.2",
@@ -60,15 +92,17 @@ class AppListing:
                         self.partial.add(f)
         return self
 
-    def line(self, seg: Segment) -> str:
-        t = format_time_ns(seg.time_rel_ns)[:-3]
+    def cells(self, seg: Segment) -> List[str]:
+        """The listing columns of a segment, with its application line if it has one."""
+        c = listing_cells(seg)
         app = self.done.get(seg.frame)
         if app:
-            proto = app[-1][0]
-            text = ", ".join(x for _p, x in app)
-            return f"{seg.frame} {t} {seg.src} {seg.dst} {proto} {seg.wirelen} {text}"
-        line = listing_line(seg)
-        if seg.frame in self.partial:
-            line += " [TCP segment of a reassembled PDU]"
-        return line
+            c[4] = app[-1][0]
+            c[6] = ", ".join(x for _p, x in app)
+        elif seg.frame in self.partial:
+            c[6] += " [TCP segment of a reassembled PDU]"
+        return c
+
+    def line(self, seg: Segment) -> str:
+        return " ".join(self.cells(seg))
 

@@ -244,7 +244,8 @@ def _path_filter(src: Source) -> Tuple[Any, Optional[str]]:
 def _read(src: Source, *, messages: bool, collect: int, follow: bool,
           budget: int = 0, max_held: int = 0) -> Iterator[tuple]:
     path, filt = _path_filter(src)
-    with _core.Capture(path, filter=filt) as cap:
+    # no connection records: nothing here drains them
+    with _core.Capture(path, filter=filt, connections=False) as cap:
         cap._enable_streams(messages=messages, collect=collect, follow=follow,
                             budget=budget, max_held=max_held)
         while True:

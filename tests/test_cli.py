@@ -39,7 +39,7 @@ def test_unknown_field_is_an_error_naming_it(seed_capture):
 def test_listing_prints_one_line_per_segment(seed_capture):
     lines = run(seed_capture).stdout.splitlines()
     assert len(lines) == 13
-    assert lines[0].startswith("1 0.000000 192.168.10.7")
+    assert lines[0].split()[:6] == ["1", "0.000000", "192.168.10.7", "93.184.216.34", "TCP", "78"]
     assert "53451 \u2192 80 [SYN]" in lines[0]
 
 
@@ -52,3 +52,19 @@ def test_missing_capture_exit_status_2(tmp_path):
 def test_bad_filter_exit_status_2(seed_capture):
     r = run("-f", "tcp port banana", seed_capture, check=False)
     assert r.returncode == 2 and "filter" in r.stderr
+
+
+def test_listing_of_one_stream(tmp_path):
+    lines = run("-s", "0", DATA / "port_reuse_bug7657.pcap").stdout.splitlines()
+    every = run(DATA / "port_reuse_bug7657.pcap").stdout.splitlines()
+    assert 0 < len(lines) < len(every)
+
+
+def test_fields_cli_output_equals_golden_table(tmp_path):
+    from conftest import read_golden
+
+    head, body = read_golden(DATA / "golden" / "http_get_example_com.pcap.fields.tsv.gz")
+    args = ["fields", "-E", "header=y"] + [x for f in head for x in ("-e", f)] + [DATA / "http_get_example_com.pcap"]
+    out = run(*args).stdout.splitlines()
+    assert out[0].split("\t") == head
+    assert [l.split("\t") for l in out[1:]] == body

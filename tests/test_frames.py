@@ -7,11 +7,13 @@ pd = pytest.importorskip("pandas")
 np = pytest.importorskip("numpy")
 
 import tcptrace  # noqa: E402
-from tcptrace.frames import DEFAULT_COLUMNS, FLAG_BITS  # noqa: E402
+from tcptrace.frames import ALL_COLUMNS, DEFAULT_COLUMNS, FLAG_BITS  # noqa: E402
 
 from conftest import DATA, golden_captures  # noqa: E402
 
-SEG_ATTR = {"time": None, "time_rel": None, "n_sack": None}
+# Columns with no Segment attribute of the same name (checked through others).
+NOT_ATTRIBUTES = {"analysis_flags"}
+ANOMALY_NAMES = tcptrace.anomaly_names()
 
 
 def segments_by_iteration(path):
@@ -31,11 +33,13 @@ def test_dataframe_equals_segment_iteration(capture):
         return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        df = tcptrace.segments(capture)
+        df = tcptrace.segments(capture, columns="all")
     assert len(df) == len(segs)
     for i, s in enumerate(segs):
         row = df.iloc[i]
-        for col in DEFAULT_COLUMNS:
+        for col in ALL_COLUMNS:
+            if col in NOT_ATTRIBUTES:
+                continue
             v = row[col]
             if col == "time":
                 assert v.value == s.time_ns
@@ -45,6 +49,16 @@ def test_dataframe_equals_segment_iteration(capture):
                 assert v == len(s.sack)
             elif col.startswith("flag_"):
                 assert bool(v) == bool((s.flags or 0) & FLAG_BITS[col[5:]])
+            elif col == "anomalies":
+                assert tuple(n for i, n in enumerate(ANOMALY_NAMES) if int(v) >> i & 1) == s.anomalies
+            elif col in tcptrace.ANALYSIS_FLAGS:
+                assert bool(v) == (col in s.analysis), (s.frame, col)
+            elif col in ("ack_rtt", "initial_rtt", "time_since_first", "time_since_prev"):
+                want = getattr(s, col)
+                if want is None:
+                    assert np.isnan(v), (s.frame, col)
+                else:
+                    assert v == pytest.approx(want, abs=1e-9), (s.frame, col)
             else:
                 want = getattr(s, col)
                 if want is None:
@@ -58,7 +72,7 @@ def test_dtypes_are_narrow_and_addresses_categorical(seed_capture):
     assert str(df["frame"].dtype) == "uint64"
     assert str(df["time"].dtype) == "datetime64[ns, UTC]"
     assert str(df["sport"].dtype) == "UInt16"
-    assert str(df["seq_raw"].dtype) == "UInt32"
+    assert str(df["seq"].dtype) == "UInt32"
     assert str(df["mss"].dtype) == "UInt16"
     assert df["src"].dtype == "category"
     assert set(df["src"].cat.categories) == {"192.168.10.7", "93.184.216.34"}
@@ -100,3 +114,31 @@ def test_buffers_outlive_the_capture(seed_capture):
 
     gc.collect()
     assert arr.tolist() == list(range(1, 14))
+
+
+def test_default_columns_are_narrow(seed_capture):
+    df = tcptrace.segments(seed_capture)
+    assert list(df.columns) == DEFAULT_COLUMNS
+    assert df.memory_usage(deep=False, index=False).sum() / len(df) <= 120
+
+
+def test_decode_only_columns_skip_the_analysis(seed_capture):
+    df = tcptrace.segments(seed_capture, columns=["frame", "seq_raw"])
+    assert list(df.columns) == ["frame", "seq_raw"]
+    with tcptrace.Capture(seed_capture, analysis=False) as cap:
+        seg = next(iter(cap))
+    assert seg.stream is None and seg.seq is None and seg.seq_raw == 991713799
+
+
+def test_several_files_in_parallel_equal_one_by_one(seed_capture):
+    paths = [seed_capture, DATA / "port_reuse_bug7657.pcap", DATA / "sll2_small.pcap"]
+    both = tcptrace.segments(paths, workers=2)
+    assert both["file"].dtype == "category"
+    assert list(both["file"].cat.categories) == [str(p) for p in paths]
+    for p in paths:
+        one = tcptrace.segments(p)
+        part = both[both["file"] == str(p)].reset_index(drop=True)
+        assert part["frame"].tolist() == one["frame"].tolist()
+        assert part["src"].astype(str).tolist() == one["src"].astype(str).tolist()
+        assert part["seq"].tolist() == one["seq"].tolist()
+    assert both["src"].dtype == "category"

@@ -9,16 +9,29 @@ ALL_FIELDS = [l.strip() for l in (DATA / "golden" / "FIELDS").read_text().splitl
               if l.strip() and not l.startswith("#")]
 
 
+# Cells known to differ, each with its reason (also in docs/compatibility.md). The
+# tests require exactly these: a fixed one must be taken off the list.
+KNOWN = {}
+for _line in (DATA / "golden" / "KNOWN_DIFFERENCES.tsv").read_text().splitlines()[1:]:
+    _cap, _kind, _frame, _field, _reason = _line.split("\t")
+    KNOWN.setdefault((_cap, _kind), set()).add((_frame, _field))
+
+
+def check(capture, kind, names):
+    bad = disagreements(capture, kind, names)
+    got = {(frame, field) for frame, field, _want, _have in bad}
+    known = KNOWN.get((capture.name, kind), set())
+    assert got == known, f"{len(bad)} disagreements: {bad[:10]}"
+
+
 @pytest.mark.parametrize("capture", golden_captures(), ids=lambda p: p.name)
 def test_every_field_matches_tshark(capture):
-    bad = disagreements(capture, "fields", ALL_FIELDS)
-    assert bad[:10] == [], f"{len(bad)} disagreements"
+    check(capture, "fields", ALL_FIELDS)
 
 
 @pytest.mark.parametrize("capture", golden_captures(), ids=lambda p: p.name)
 def test_info_column_matches_tshark(capture):
-    bad = disagreements(capture, "info", ["frame.number", "_ws.col.Info"])
-    assert bad[:10] == [], f"{len(bad)} disagreements"
+    check(capture, "info", ["frame.number", "_ws.col.Info"])
 
 
 def test_seed_listing_is_the_walkthrough(seed_capture):

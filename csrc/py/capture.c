@@ -1,8 +1,12 @@
 /* tcptrace._core.Capture: an open capture file, iterable over its TCP segments. */
 #include "core.h"
 
+#include <errno.h>
+#include <unistd.h>
+
 #include "../anomaly.h"
 #include "../columns.h"
+#include "../fields.h"
 #include "../source.h"
 #include "../stream.h"
 
@@ -15,14 +19,26 @@ typedef struct {
     tt_addrdict *addrs; /* owned: address dictionary of column reads, made on first use */
     int finished;       /* the end of the file (or an error) was reached */
     int64_t records;    /* records read, before the filter */
+    PyObject *conn_cache; /* owned: dict stream -> Connection, filled by connection(n), or NULL */
 } CaptureObject;
+
+PyObject **tt_py_capture_conn_cache(PyObject *cap) { return &((CaptureObject *)cap)->conn_cache; }
 
 static int capture_init(CaptureObject *self, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"path", "filter", NULL};
-    PyObject *path_obj, *filter = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O:Capture", kwlist, &path_obj, &filter))
+    static char *kwlist[] = {"path", "filter", "analysis", "linger", "connections", NULL};
+    PyObject *path_obj, *filter = Py_None, *linger = Py_None;
+    int analysis = 1, want_conns = 1;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OpOp:Capture", kwlist, &path_obj, &filter,
+                                     &analysis, &linger, &want_conns))
         return -1;
+    tt_engine_config cfg = {0};
+    cfg.decode_only = !analysis;
+    cfg.conn_records = want_conns != 0 && analysis;
+    if (tt_py_linger_ns(linger, &cfg.conn_linger_ns) < 0)
+        return -1;
+    if (linger != Py_None)
+        cfg.conn_linger_frames = 1; /* an explicit linger is in capture time only */
     if (self->src) {
         PyErr_SetString(PyExc_RuntimeError, "Capture is already initialized");
         return -1;
@@ -56,7 +72,7 @@ static int capture_init(CaptureObject *self, PyObject *args, PyObject *kwds)
         tt_py_raise_error(&err);
         goto fail;
     }
-    tt_engine *eng = tt_engine_new(NULL, &err);
+    tt_engine *eng = tt_engine_new(&cfg, &err);
     if (!eng) {
         tt_source_free(src);
         tt_py_raise_error(&err);
@@ -91,6 +107,7 @@ static void capture_dealloc(CaptureObject *self)
     tt_addrdict_free(self->addrs);
     Py_XDECREF(self->path);
     Py_XDECREF(self->filter);
+    Py_XDECREF(self->conn_cache);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -260,6 +277,136 @@ done:
     return result;
 }
 
+/* Write all of b to fd; returns 0, or errno. */
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+#define TT_PY_FIELDS_FLUSH (64 * 1024) /* bytes of rows written at once */
+
+/* _write_fields(fd, ids, separator, occurrence, aggregator, line_flush) -> rows
+ * Formats every further segment's fields in C and writes them to the descriptor. */
+static PyObject *capture_write_fields(CaptureObject *self, PyObject *args)
+{
+    int fd, occurrence, line_flush;
+    PyObject *ids_obj;
+    const char *sep, *agg;
+    if (!PyArg_ParseTuple(args, "iOsisp:_write_fields", &fd, &ids_obj, &sep, &occurrence, &agg, &line_flush))
+        return NULL;
+    if (capture_check_open(self) < 0)
+        return NULL;
+    Py_ssize_t n;
+    int *ids = tt_py_field_ids(ids_obj, &n);
+    if (!ids)
+        return NULL;
+    tt_field_opts o = {occurrence, agg, sep};
+    tt_textbuf b;
+    tt_textbuf_init(&b);
+    tt_error err;
+    tt_error_clear(&err);
+    int rc = 2, werr = 0;
+    unsigned long long rows = 0;
+    while (!self->finished) {
+        Py_BEGIN_ALLOW_THREADS
+        tt_segment seg;
+        for (int i = 0; i < TT_PY_COLUMN_BATCH; i++) {
+            rc = capture_pull(self, &seg, &err, TT_PY_BATCH_FRAMES);
+            if (rc == 2)
+                continue;
+            if (rc != 1)
+                break;
+            tt_fields_format_row(&seg, ids, (size_t)n, &o, &b);
+            rows++;
+            if (b.failed)
+                break;
+            if (line_flush || b.len >= TT_PY_FIELDS_FLUSH) {
+                werr = write_all(fd, b.data, b.len);
+                tt_textbuf_reset(&b);
+                if (werr)
+                    break;
+            }
+        }
+        if (!werr && !b.failed && b.len) {
+            werr = write_all(fd, b.data, b.len);
+            tt_textbuf_reset(&b);
+        }
+        Py_END_ALLOW_THREADS
+        if (b.failed || werr || (rc != 1 && rc != 2) || PyErr_CheckSignals() < 0)
+            break;
+    }
+    PyObject *result = NULL;
+    if (PyErr_Occurred())
+        goto done;
+    if (b.failed) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (werr) {
+        errno = werr;
+        PyErr_SetFromErrno(werr == EPIPE ? PyExc_BrokenPipeError : PyExc_OSError);
+        goto done;
+    }
+    if (rc == 0 || rc == -1) {
+        capture_end(self, rc, &err);
+        if (PyErr_Occurred())
+            goto done;
+    }
+    result = PyLong_FromUnsignedLongLong(rows);
+
+done:
+    tt_textbuf_clear(&b);
+    free(ids);
+    return result;
+}
+
+/* The next finished connection record, reading further when none is waiting. Returns
+ * 1 with *out filled, 0 at the end of the capture, -1 with an exception set. */
+int tt_py_capture_next_conn(PyObject *obj, tt_conn_record *out)
+{
+    CaptureObject *self = (CaptureObject *)obj;
+    if (!self->eng) {
+        PyErr_SetString(PyExc_ValueError, "Capture is not initialized");
+        return -1;
+    }
+    for (;;) {
+        if (tt_engine_next_conn(self->eng, out))
+            return 1;
+        if (self->finished)
+            return 0;
+        if (capture_check_open(self) < 0)
+            return -1;
+        tt_error err;
+        tt_error_clear(&err);
+        int rc = 2;
+        Py_BEGIN_ALLOW_THREADS
+        tt_segment seg;
+        for (int i = 0; i < TT_PY_COLUMN_BATCH && !tt_engine_conns_pending(self->eng); i++) {
+            rc = capture_pull(self, &seg, &err, TT_PY_BATCH_FRAMES);
+            if (rc != 1 && rc != 2)
+                break;
+        }
+        Py_END_ALLOW_THREADS
+        if (rc == 0 || rc == -1) {
+            capture_end(self, rc, &err);
+            if (PyErr_Occurred())
+                return -1;
+        }
+        if (PyErr_CheckSignals() < 0)
+            return -1;
+    }
+}
+
 /* _enable_streams(messages, collect, follow, budget, max_held): stream reassembly and
  * HTTP/TLS framing (stream.h), before the first read. */
 static PyObject *capture_enable_streams(CaptureObject *self, PyObject *args, PyObject *kwds)
@@ -413,13 +560,26 @@ static PyObject *counters_dict(const tt_counters *c)
         }
         Py_DECREF(v);
     }
-    return Py_BuildValue("{sKsKsKsKsKsKsKsKsN}", "frames", (unsigned long long)c->frames,
+    PyObject *d = Py_BuildValue("{sKsKsKsKsKsKsKsKsN}", "frames", (unsigned long long)c->frames,
                          "tcp_segments", (unsigned long long)c->tcp_segments, "non_tcp",
                          (unsigned long long)c->non_tcp, "truncated",
                          (unsigned long long)c->truncated, "invalid", (unsigned long long)c->invalid,
                          "ip_fragments", (unsigned long long)c->ip_fragments, "ip_reassembled",
                          (unsigned long long)c->ip_reassembled, "ip_fragments_dropped",
                          (unsigned long long)c->ip_frag_dropped, "anomalies", anom);
+    /* Connections: created, held in memory now, freed after their linger time. */
+    PyObject *more = d ? Py_BuildValue("{sKsKsKsK}", "connections", (unsigned long long)c->conns,
+                                       "connections_live", (unsigned long long)c->conns_live,
+                                       "connections_evicted", (unsigned long long)c->conns_evicted,
+                                       "connections_late", (unsigned long long)c->conns_late)
+                       : NULL;
+    if (!more || PyDict_Update(d, more) < 0) {
+        Py_XDECREF(more);
+        Py_XDECREF(d);
+        return NULL;
+    }
+    Py_DECREF(more);
+    return d;
 }
 
 static PyObject *get_counters(CaptureObject *self, void *c)
@@ -520,6 +680,9 @@ static PyMethodDef capture_methods[] = {
     {"_read_columns", (PyCFunction)capture_read_columns, METH_VARARGS,
      "_read_columns(ids, max_rows) -> (rows, [(data, valid), ...]) | None\n\n"
      "Build the columns of up to max_rows further segments (0: all) in C."},
+    {"_write_fields", (PyCFunction)capture_write_fields, METH_VARARGS,
+     "_write_fields(fd, ids, separator, occurrence, aggregator, line_flush) -> int\n\n"
+     "Write the named fields of every further segment to a file descriptor, formatted in C."},
     {"_enable_streams", (PyCFunction)(void (*)(void))capture_enable_streams,
      METH_VARARGS | METH_KEYWORDS,
      "_enable_streams(messages=True, collect=-1, follow=False, budget=0, max_held=0)\n\n"
@@ -528,6 +691,7 @@ static PyMethodDef capture_methods[] = {
      "_read_streams(max_frames=0) -> (messages, chunks, follow, nodes) | None"},
     {"_addresses", (PyCFunction)capture_addresses, METH_NOARGS,
      "_addresses() -> list[str]\n\nThe address dictionary of the column reads."},
+    TT_PY_CONNECTION_METHODS
     {"__enter__", capture_enter, METH_NOARGS, NULL},
     {"__exit__", (PyCFunction)capture_exit, METH_VARARGS, NULL},
     {NULL, NULL, 0, NULL},
@@ -556,8 +720,12 @@ PyTypeObject tt_py_CaptureType = {
     .tp_basicsize = sizeof(CaptureObject),
     .tp_dealloc = (destructor)capture_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
-    .tp_doc = "Capture(path, filter=None)\n\nAn open pcap or pcapng file; iterating it yields "
-              "one tcptrace.Segment per TCP segment, in frame order.",
+    .tp_doc = "Capture(path, filter=None, analysis=True, linger=None, connections=True)\n\nAn open "
+              "pcap or pcapng file; iterating it yields one tcptrace.Segment per TCP segment, in frame "
+              "order. connections() yields a tcptrace.Connection as each connection ends; linger "
+              "is the capture time (s) a closed connection is kept for late segments (None: 120 s, "
+              "a negative number: never freed, every answer as Wireshark's). analysis=False skips "
+              "conversations and the TCP analysis (their attributes are then None).",
     .tp_iter = capture_iter,
     .tp_iternext = (iternextfunc)capture_next,
     .tp_methods = capture_methods,

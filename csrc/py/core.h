@@ -16,9 +16,47 @@ extern PyObject *tt_py_CaptureTruncatedWarning;
 extern PyTypeObject tt_py_SegmentType;
 extern PyTypeObject tt_py_CaptureType;
 extern PyTypeObject tt_py_BufferType;
+extern PyTypeObject tt_py_ConnectionType;
+extern PyTypeObject tt_py_ConnIterType;
+
+/* Connections (connection.c): a new Connection from a finished record; the Capture
+ * methods connections(), connection(n), _connection_columns(); the linger argument
+ * (seconds or None) in ns for tt_engine_config; the attribute table, set up before
+ * PyType_Ready. */
+PyObject *tt_py_connection_new(const tt_conn_record *r);
+PyObject *tt_py_capture_connections(PyObject *cap, PyObject *noargs);
+PyObject *tt_py_capture_connection(PyObject *cap, PyObject *arg);
+PyObject *tt_py_capture_connection_columns(PyObject *cap, PyObject *noargs);
+int tt_py_linger_ns(PyObject *linger, int64_t *out);
+int tt_py_connection_prepare(void);
+#define TT_PY_CONNECTION_METHODS                                                              \
+    {"connections", (PyCFunction)tt_py_capture_connections, METH_NOARGS,                      \
+     "connections() -> Iterator[Connection]\n\nEach connection as it ends (then the rest at "   \
+     "the end of the capture), reading the capture as far as needed."},                        \
+    {"connection", (PyCFunction)tt_py_capture_connection, METH_O,                             \
+     "connection(stream) -> Connection\n\nThe connection with that stream index (KeyError if "  \
+     "none); reads as far as needed and keeps the records it passes over."},                  \
+    {"_connection_columns", (PyCFunction)tt_py_capture_connection_columns, METH_NOARGS,       \
+     "_connection_columns() -> (rows, {name: (data, dtype, valid or None)}, {name: list})\n\n" \
+     "Every remaining connection as C-built columns."},
+
+/* Capture (capture.c): the next finished connection record, reading further as needed:
+ * 1 with *out set, 0 at the end, -1 with an exception. */
+int tt_py_capture_next_conn(PyObject *cap, tt_conn_record *out);
+/* The Capture's cache of records passed over by connection(n) (a dict or NULL). */
+PyObject **tt_py_capture_conn_cache(PyObject *cap);
 
 /* A _Buffer taking ownership of a malloc'd block (freed even on failure). */
 PyObject *tt_py_buffer_take(void *data, Py_ssize_t len);
+
+/* The engine segment inside a Segment (borrowed), or NULL with TypeError set. */
+const tt_segment *tt_py_segment_value(PyObject *o);
+
+/* tcptrace fields in C (py/fields.c). */
+PyObject *tt_py_field_names(PyObject *self, PyObject *noargs);
+PyObject *tt_py_segment_fields(PyObject *self, PyObject *args);
+/* Parse (ids sequence) into a malloc'd int array; NULL with an exception set. */
+int *tt_py_field_ids(PyObject *ids, Py_ssize_t *n);
 
 /* A new Segment from an engine segment (copies everything, payload included). */
 PyObject *tt_py_segment_new(const tt_segment *seg);

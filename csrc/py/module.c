@@ -5,6 +5,7 @@
 #include <errno.h>
 
 #include "../anomaly.h"
+#include "../analysis.h"
 #include "../columns.h"
 #include "../source.h"
 
@@ -70,7 +71,7 @@ static PyObject *py_column_specs(PyObject *self, PyObject *noargs)
 {
     (void)self;
     (void)noargs;
-    static const char *const type_names[] = {"u1", "u2", "u4", "u8", "i8", "f8", "b1"};
+    static const char *const type_names[] = {"u1", "u2", "u4", "u8", "i8", "f8", "b1", "i4"};
     PyObject *list = PyList_New(TT_COL_COUNT);
     if (!list)
         return NULL;
@@ -87,7 +88,33 @@ static PyObject *py_column_specs(PyObject *self, PyObject *noargs)
     return list;
 }
 
+static PyObject *py_analysis_flag_names(PyObject *self, PyObject *noargs)
+{
+    (void)self;
+    (void)noargs;
+    PyObject *t = PyTuple_New(TT_AF_COUNT);
+    if (!t)
+        return NULL;
+    for (int i = 0; i < TT_AF_COUNT; i++) {
+        PyObject *s = PyUnicode_FromString(tt_analysis_flag_name(i));
+        if (!s) {
+            Py_DECREF(t);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(t, i, s);
+    }
+    return t;
+}
+
 static PyMethodDef module_methods[] = {
+    {"field_names", tt_py_field_names, METH_NOARGS,
+     "field_names() -> tuple[str, ...]\n\nThe Wireshark field names tcptrace fields knows; a name's "
+     "position is its field id."},
+    {"_segment_fields", tt_py_segment_fields, METH_VARARGS,
+     "_segment_fields(segment, ids, occurrence=0, aggregator=',') -> list[str]\n\n"
+     "The cells of one segment, as tshark -T fields prints them."},
+    {"analysis_flag_names", py_analysis_flag_names, METH_NOARGS,
+     "analysis_flag_names() -> tuple[str, ...]\n\nThe tcp.analysis flag names, in bit order."},
     {"_column_specs", py_column_specs, METH_NOARGS,
      "_column_specs() -> list[(name, numpy type code, nullable)], indexed by column id."},
     {"anomaly_names", py_anomaly_names, METH_NOARGS,
@@ -109,7 +136,8 @@ PyMODINIT_FUNC PyInit__core(void)
     if (!m)
         return NULL;
     if (PyType_Ready(&tt_py_SegmentType) < 0 || PyType_Ready(&tt_py_CaptureType) < 0 ||
-        PyType_Ready(&tt_py_BufferType) < 0)
+        PyType_Ready(&tt_py_BufferType) < 0 || tt_py_connection_prepare() < 0 ||
+        PyType_Ready(&tt_py_ConnectionType) < 0 || PyType_Ready(&tt_py_ConnIterType) < 0)
         goto fail;
     tt_py_CaptureError = PyErr_NewExceptionWithDoc(
         "tcptrace.CaptureError", "A capture file that cannot be read.", PyExc_OSError, NULL);
@@ -137,6 +165,9 @@ PyMODINIT_FUNC PyInit__core(void)
         PyModule_AddObject(m, "CaptureTruncatedWarning", tt_py_CaptureTruncatedWarning) < 0 ||
         PyModule_AddObject(m, "Segment", (PyObject *)&tt_py_SegmentType) < 0 ||
         PyModule_AddObject(m, "Capture", (PyObject *)&tt_py_CaptureType) < 0)
+        goto fail;
+    Py_INCREF(&tt_py_ConnectionType);
+    if (PyModule_AddObject(m, "Connection", (PyObject *)&tt_py_ConnectionType) < 0)
         goto fail;
     return m;
 

@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #include "../anomaly.h"
+#include "../segview.h"
 #include "../info.h"
 
 typedef struct {
@@ -27,6 +28,15 @@ PyObject *tt_py_segment_new(const tt_segment *seg)
         return NULL;
     }
     return (PyObject *)o;
+}
+
+const tt_segment *tt_py_segment_value(PyObject *o)
+{
+    if (!PyObject_TypeCheck(o, &tt_py_SegmentType)) {
+        PyErr_SetString(PyExc_TypeError, "expected a tcptrace.Segment");
+        return NULL;
+    }
+    return &((SegmentObject *)o)->s;
 }
 
 static void segment_dealloc(SegmentObject *o)
@@ -110,31 +120,65 @@ static PyObject *get_ip_layers(PyObject *o, void *c)
     return t;
 }
 
-#define TCP_GETTER(name, expr, lvl)                                   \
-    static PyObject *get_##name(PyObject *o, void *c)                \
-    {                                                                \
-        (void)c;                                                     \
-        if (!HAVE(o, lvl))                                           \
-            Py_RETURN_NONE;                                          \
-        return u64(expr);                                            \
-    }
-TCP_GETTER(sport, PKT(o)->sport, TT_TCP_HAVE_PORTS)
-TCP_GETTER(dport, PKT(o)->dport, TT_TCP_HAVE_PORTS)
-TCP_GETTER(seq_raw, PKT(o)->seq_raw, TT_TCP_HAVE_SEQ)
-TCP_GETTER(ack_raw, PKT(o)->ack_raw, TT_TCP_HAVE_ACK)
-TCP_GETTER(flags, PKT(o)->flags, TT_TCP_HAVE_FIXED)
-TCP_GETTER(window_raw, PKT(o)->window_raw, TT_TCP_HAVE_FIXED)
-TCP_GETTER(hdr_len, PKT(o)->hdr_len, TT_TCP_HAVE_FIXED)
-TCP_GETTER(urgent_ptr, PKT(o)->urgent_ptr, TT_TCP_HAVE_FIXED)
-TCP_GETTER(checksum, PKT(o)->checksum, TT_TCP_HAVE_FIXED)
+#define SEG(o) (&((SegmentObject *)(o))->s)
 
-static PyObject *get_len(PyObject *o, void *c)
+/* Optional values: present as segview.h decides (the columns and fields agree). */
+#define SV_U32(name)                                           \
+    static PyObject *get_##name(PyObject *o, void *c)          \
+    {                                                          \
+        (void)c;                                               \
+        uint32_t v;                                            \
+        if (!tt_sv_##name(SEG(o), &v))                         \
+            Py_RETURN_NONE;                                    \
+        return u64(v);                                         \
+    }
+#define SV_U64(name)                                           \
+    static PyObject *get_##name(PyObject *o, void *c)          \
+    {                                                          \
+        (void)c;                                               \
+        uint64_t v;                                            \
+        if (!tt_sv_##name(SEG(o), &v))                         \
+            Py_RETURN_NONE;                                    \
+        return u64(v);                                         \
+    }
+#define SV_NS(name)                                            \
+    static PyObject *get_##name##_ns(PyObject *o, void *c)     \
+    {                                                          \
+        (void)c;                                               \
+        int64_t v;                                             \
+        if (!tt_sv_##name##_ns(SEG(o), &v))                    \
+            Py_RETURN_NONE;                                    \
+        return PyLong_FromLongLong(v);                         \
+    }                                                          \
+    static PyObject *get_##name(PyObject *o, void *c)          \
+    {                                                          \
+        (void)c;                                               \
+        int64_t v;                                             \
+        if (!tt_sv_##name##_ns(SEG(o), &v))                    \
+            Py_RETURN_NONE;                                    \
+        return PyFloat_FromDouble((double)v / 1e9);            \
+    }
+
+SV_U32(sport)
+SV_U32(dport)
+SV_U32(seq_raw)
+SV_U32(ack_raw)
+SV_U32(flags)
+SV_U32(window_raw)
+SV_U32(hdr_len)
+SV_U32(urgent_ptr)
+SV_U32(len)
+SV_U32(mss)
+SV_U32(ws)
+SV_U32(tsval)
+SV_U32(tsecr)
+
+static PyObject *get_checksum(PyObject *o, void *c)
 {
     (void)c;
-    if (!HAVE(o, TT_TCP_HAVE_FIXED) ||
-        (PKT(o)->anomalies & TT_ANOM_BIT(TT_ANOM_TCP_HDR_LEN_INVALID)))
+    if (!HAVE(o, TT_TCP_HAVE_FIXED))
         Py_RETURN_NONE;
-    return u64(PKT(o)->payload_len);
+    return u64(PKT(o)->checksum);
 }
 
 static PyObject *get_payload(PyObject *o, void *c)
@@ -175,34 +219,6 @@ static PyObject *get_flags_str(PyObject *o, void *c)
     return PyUnicode_FromString(buf);
 }
 
-static PyObject *get_mss(PyObject *o, void *c)
-{
-    (void)c;
-    if (!OPT(o, TT_OPT_MSS))
-        Py_RETURN_NONE;
-    return u64(PKT(o)->opts.mss);
-}
-static PyObject *get_ws(PyObject *o, void *c)
-{
-    (void)c;
-    if (!OPT(o, TT_OPT_WSCALE))
-        Py_RETURN_NONE;
-    return u64(PKT(o)->opts.ws_shift);
-}
-static PyObject *get_tsval(PyObject *o, void *c)
-{
-    (void)c;
-    if (!OPT(o, TT_OPT_TIMESTAMP))
-        Py_RETURN_NONE;
-    return u64(PKT(o)->opts.tsval);
-}
-static PyObject *get_tsecr(PyObject *o, void *c)
-{
-    (void)c;
-    if (!OPT(o, TT_OPT_TIMESTAMP))
-        Py_RETURN_NONE;
-    return u64(PKT(o)->opts.tsecr);
-}
 static PyObject *get_sack_perm(PyObject *o, void *c) { (void)c; return PyBool_FromLong(OPT(o, TT_OPT_SACK_PERM) != 0); }
 static PyObject *get_mptcp(PyObject *o, void *c) { (void)c; return PyBool_FromLong(OPT(o, TT_OPT_MPTCP) != 0); }
 static PyObject *get_sack(PyObject *o, void *c)
@@ -272,60 +288,31 @@ static PyObject *get_anomalies(PyObject *o, void *c)
 /* ---- Conversation and sequence analysis (csrc/analysis.h) ---- */
 
 #define AN(o) (&((SegmentObject *)(o))->s.an)
-#define HAVE_CONV(o) (AN(o)->have_conv)
-#define HDR_OK(o) (AN(o)->have_conv && AN(o)->hdr_ok)
-#define TA(o) (HDR_OK(o) && AN(o)->have_ta)
 
-static PyObject *ns_to_seconds(int64_t ns) { return PyFloat_FromDouble((double)ns / 1e9); }
+SV_U32(stream)
+SV_U32(dir)
+SV_U32(seq)
+SV_U32(ack)
+SV_U32(next_seq)
+SV_U32(window)
+SV_U32(dup_ack_num)
+SV_U64(dup_ack_frame)
+SV_U64(acks_frame)
+SV_U32(bytes_in_flight)
+SV_U32(push_bytes_sent)
+SV_U32(completeness)
+SV_NS(ack_rtt)
+SV_NS(initial_rtt)
+SV_NS(time_since_first)
+SV_NS(time_since_prev)
 
-static PyObject *get_stream(PyObject *o, void *c)
-{
-    (void)c;
-    if (!HAVE_CONV(o))
-        Py_RETURN_NONE;
-    return u64(AN(o)->stream);
-}
-static PyObject *get_dir(PyObject *o, void *c)
-{
-    (void)c;
-    if (!HAVE_CONV(o))
-        Py_RETURN_NONE;
-    return u64(AN(o)->dir);
-}
-static PyObject *get_seq(PyObject *o, void *c)
-{
-    (void)c;
-    if (!HAVE_CONV(o))
-        Py_RETURN_NONE;
-    return u64(AN(o)->seq);
-}
-static PyObject *get_ack(PyObject *o, void *c)
-{
-    (void)c;
-    if (!HDR_OK(o))
-        Py_RETURN_NONE;
-    return u64(AN(o)->ack);
-}
-static PyObject *get_next_seq(PyObject *o, void *c)
-{
-    (void)c;
-    if (!HDR_OK(o) || !AN(o)->have_seglen)
-        Py_RETURN_NONE;
-    return u64(AN(o)->nxtseq);
-}
-static PyObject *get_window(PyObject *o, void *c)
-{
-    (void)c;
-    if (!HDR_OK(o))
-        Py_RETURN_NONE;
-    return u64(AN(o)->window);
-}
 static PyObject *get_ws_multiplier(PyObject *o, void *c)
 {
     (void)c;
-    if (!HDR_OK(o) || !AN(o)->have_scalefactor)
+    int32_t v;
+    if (!tt_sv_ws_multiplier(SEG(o), &v))
         Py_RETURN_NONE;
-    return PyLong_FromLong(AN(o)->scalefactor);
+    return PyLong_FromLong(v);
 }
 static PyObject *get_analysis(PyObject *o, void *c)
 {
@@ -333,7 +320,7 @@ static PyObject *get_analysis(PyObject *o, void *c)
     PyObject *names = PyList_New(0);
     if (!names)
         return NULL;
-    uint32_t f = TA(o) ? AN(o)->flags : 0;
+    uint32_t f = tt_sv_analysis_flags(SEG(o));
     for (int i = 0; i < TT_AF_COUNT; i++) {
         if (!(f & (1u << i)))
             continue;
@@ -352,111 +339,13 @@ static PyObject *get_analysis(PyObject *o, void *c)
 static PyObject *get_analysis_flags(PyObject *o, void *c)
 {
     (void)c;
-    return u64(TA(o) ? AN(o)->flags : 0);
-}
-static PyObject *get_dup_ack_num(PyObject *o, void *c)
-{
-    (void)c;
-    if (!TA(o) || !AN(o)->dup_ack_num)
-        Py_RETURN_NONE;
-    return u64(AN(o)->dup_ack_num);
-}
-static PyObject *get_dup_ack_frame(PyObject *o, void *c)
-{
-    (void)c;
-    if (!TA(o) || !AN(o)->dup_ack_num)
-        Py_RETURN_NONE;
-    return u64(AN(o)->dup_ack_frame);
-}
-static PyObject *get_acks_frame(PyObject *o, void *c)
-{
-    (void)c;
-    if (!TA(o) || !AN(o)->acks_frame)
-        Py_RETURN_NONE;
-    return u64(AN(o)->acks_frame);
-}
-static PyObject *get_ack_rtt_ns(PyObject *o, void *c)
-{
-    (void)c;
-    if (!TA(o) || !AN(o)->have_ack_rtt)
-        Py_RETURN_NONE;
-    return PyLong_FromLongLong(AN(o)->ack_rtt_ns);
-}
-static PyObject *get_ack_rtt(PyObject *o, void *c)
-{
-    (void)c;
-    if (!TA(o) || !AN(o)->have_ack_rtt)
-        Py_RETURN_NONE;
-    return ns_to_seconds(AN(o)->ack_rtt_ns);
-}
-static PyObject *get_initial_rtt_ns(PyObject *o, void *c)
-{
-    (void)c;
-    if (!TA(o) || !AN(o)->have_initial_rtt)
-        Py_RETURN_NONE;
-    return PyLong_FromLongLong(AN(o)->initial_rtt_ns);
-}
-static PyObject *get_initial_rtt(PyObject *o, void *c)
-{
-    (void)c;
-    if (!TA(o) || !AN(o)->have_initial_rtt)
-        Py_RETURN_NONE;
-    return ns_to_seconds(AN(o)->initial_rtt_ns);
-}
-static PyObject *get_bytes_in_flight(PyObject *o, void *c)
-{
-    (void)c;
-    if (!TA(o) || !AN(o)->bytes_in_flight)
-        Py_RETURN_NONE;
-    return u64(AN(o)->bytes_in_flight);
-}
-static PyObject *get_push_bytes_sent(PyObject *o, void *c)
-{
-    (void)c;
-    if (!TA(o) || !AN(o)->bytes_in_flight)
-        Py_RETURN_NONE;
-    return u64(AN(o)->push_bytes_sent);
-}
-static PyObject *get_time_since_first_ns(PyObject *o, void *c)
-{
-    (void)c;
-    if (!HDR_OK(o))
-        Py_RETURN_NONE;
-    return PyLong_FromLongLong(AN(o)->time_rel_ns);
-}
-static PyObject *get_time_since_first(PyObject *o, void *c)
-{
-    (void)c;
-    if (!HDR_OK(o))
-        Py_RETURN_NONE;
-    return ns_to_seconds(AN(o)->time_rel_ns);
-}
-static PyObject *get_time_since_prev_ns(PyObject *o, void *c)
-{
-    (void)c;
-    if (!HDR_OK(o))
-        Py_RETURN_NONE;
-    return PyLong_FromLongLong(AN(o)->time_delta_ns);
-}
-static PyObject *get_time_since_prev(PyObject *o, void *c)
-{
-    (void)c;
-    if (!HDR_OK(o))
-        Py_RETURN_NONE;
-    return ns_to_seconds(AN(o)->time_delta_ns);
-}
-static PyObject *get_completeness(PyObject *o, void *c)
-{
-    (void)c;
-    if (!HAVE_CONV(o))
-        Py_RETURN_NONE;
-    return u64(AN(o)->completeness);
+    return u64(tt_sv_analysis_flags(SEG(o)));
 }
 static PyObject *get_sack_rel(PyObject *o, void *c)
 {
     (void)c;
     const tt_analysis *an = AN(o);
-    int n = HDR_OK(o) ? an->sack_count : 0;
+    int n = tt_sv_sack_count(SEG(o));
     PyObject *t = PyTuple_New(n);
     if (!t)
         return NULL;
@@ -476,6 +365,41 @@ static PyObject *get_info(PyObject *o, void *c)
     char buf[TT_INFO_MAX];
     size_t n = tt_info_format(&((SegmentObject *)o)->s, buf, sizeof buf);
     return PyUnicode_DecodeUTF8(buf, (Py_ssize_t)n, "replace");
+}
+
+/* What the analysis rules compared (tt_evidence), for Segment.explain: a dict, or
+ * None where no sequence analysis ran. */
+static PyObject *segment_evidence(PyObject *o, PyObject *noargs)
+{
+    (void)noargs;
+    const tt_evidence *ev = &AN(o)->ev;
+    if (!tt_sv_hdr(SEG(o)) || !ev->have)
+        Py_RETURN_NONE;
+    return Py_BuildValue(
+        "{s:k,s:N,s:k,s:K,s:k,s:N,s:k,s:N,s:k,s:k,s:N,s:i,s:k,s:k,s:i,s:K,s:k,s:L,s:L,s:L,s:L,s:k,s:k}",
+        "seglen", (unsigned long)ev->seglen,
+        "nextseq_known", PyBool_FromLong(ev->nextseq_known),
+        "nextseq", (unsigned long)ev->nextseq,
+        "nextseq_frame", (unsigned long long)ev->nextseq_frame,
+        "prev_ack", (unsigned long)ev->prev_ack,
+        "prev_window", ev->prev_window == UINT32_MAX ? (Py_INCREF(Py_None), Py_None) : u64(ev->prev_window),
+        "rev_lastack", (unsigned long)ev->rev_lastack,
+        "rev_window", ev->rev_window == UINT32_MAX ? (Py_INCREF(Py_None), Py_None) : u64(ev->rev_window),
+        "rev_window_scaled", (unsigned long)ev->rev_window_scaled,
+        "rev_maxseq", (unsigned long)ev->rev_maxseq,
+        "rev_scale_known", PyBool_FromLong(ev->rev_scale_known),
+        "rev_shift", (int)ev->rev_shift,
+        "rev_nextseq", (unsigned long)ev->rev_nextseq,
+        "rev_last_flags", (unsigned long)ev->rev_last_flags,
+        "rev_dupacks", (int)ev->rev_dupacks,
+        "rev_last_frame", (unsigned long long)ev->rev_last_frame,
+        "old_isn", (unsigned long)ev->old_isn,
+        "since_rev_ack_ns", (long long)ev->since_rev_ack_ns,
+        "since_nextseq_ns", (long long)ev->since_nextseq_ns,
+        "ooo_threshold_ns", (long long)ev->ooo_threshold_ns,
+        "fast_threshold_ns", (long long)ev->fast_threshold_ns,
+        "old_stream", (unsigned long)ev->old_stream,
+        "window_raw", (unsigned long)PKT(o)->window_raw);
 }
 
 static PyGetSetDef segment_getset[] = {
@@ -540,6 +464,7 @@ static PyGetSetDef segment_getset[] = {
     {NULL, NULL, NULL, NULL, NULL},
 };
 
+
 static PyObject *segment_asdict(PyObject *o, PyObject *noargs)
 {
     (void)noargs;
@@ -578,8 +503,25 @@ static PyObject *segment_repr(PyObject *o)
     return r;
 }
 
+/* The sentences are written in Python (tcptrace/explain.py) from _evidence. */
+static PyObject *segment_explain(PyObject *o, PyObject *noargs)
+{
+    (void)noargs;
+    PyObject *mod = PyImport_ImportModule("tcptrace.explain");
+    if (!mod)
+        return NULL;
+    PyObject *r = PyObject_CallMethod(mod, "explain", "O", o);
+    Py_DECREF(mod);
+    return r;
+}
+
 static PyMethodDef segment_methods[] = {
     {"_asdict", segment_asdict, METH_NOARGS, "_asdict() -> dict\n\nEvery attribute by name."},
+    {"explain", segment_explain, METH_NOARGS,
+     "explain() -> list of str\n\nWhy each analysis flag was set: one sentence per flag, naming the rule "
+     "and the values that decided it."},
+    {"_evidence", segment_evidence, METH_NOARGS,
+     "_evidence() -> dict or None\n\nThe values the analysis rules compared (internal; see explain())."},
     {NULL, NULL, 0, NULL},
 };
 

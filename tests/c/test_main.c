@@ -12,6 +12,9 @@ extern const tt_test_case tt_pcapng_tests[];
 extern const tt_test_case tt_reasm_tests[];
 extern const tt_test_case tt_app_http_tests[];
 extern const tt_test_case tt_app_tls_tests[];
+extern const tt_test_case tt_fields_tests[];
+extern const tt_test_case tt_analysis_tests[];
+extern const tt_test_case tt_stats_tests[];
 extern const tt_test_case tt_follow_tests[];
 
 static const tt_test_case *const tables[] = {
@@ -21,6 +24,9 @@ static const tt_test_case *const tables[] = {
     tt_reasm_tests,
     tt_app_http_tests,
     tt_app_tls_tests,
+    tt_fields_tests,
+    tt_analysis_tests,
+    tt_stats_tests,
     tt_follow_tests,
 };
 

@@ -1,0 +1,384 @@
+#include "fields.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis.h"
+#include "info.h"
+#include "segview.h"
+
+/* ------------------------------------------------------------------ text buffer */
+
+void tt_textbuf_init(tt_textbuf *b) { memset(b, 0, sizeof *b); }
+
+void tt_textbuf_clear(tt_textbuf *b)
+{
+    free(b->data);
+    tt_textbuf_init(b);
+}
+
+void tt_textbuf_reset(tt_textbuf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+void tt_textbuf_append(tt_textbuf *b, const char *s, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (b->len + n + 1 > cap)
+            cap *= 2;
+        char *d = realloc(b->data, cap);
+        if (!d) {
+            b->failed = 1;
+            return;
+        }
+        b->data = d;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+static void put_str(tt_textbuf *b, const char *s) { tt_textbuf_append(b, s, strlen(s)); }
+
+static void put_u64(tt_textbuf *b, uint64_t v)
+{
+    char tmp[24];
+    size_t i = sizeof tmp;
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    tt_textbuf_append(b, tmp + i, sizeof tmp - i);
+}
+
+static void put_i64(tt_textbuf *b, int64_t v)
+{
+    if (v < 0) {
+        tt_textbuf_append(b, "-", 1);
+        put_u64(b, (uint64_t)0 - (uint64_t)v);
+    } else {
+        put_u64(b, (uint64_t)v);
+    }
+}
+
+/* A relative time as tshark prints it: seconds with 9 decimals, the sign in front. */
+static void put_time(tt_textbuf *b, __int128 ns)
+{
+    if (ns < 0) {
+        tt_textbuf_append(b, "-", 1);
+        ns = -ns;
+    }
+    unsigned __int128 sec = (unsigned __int128)ns / 1000000000u;
+    uint32_t frac = (uint32_t)((unsigned __int128)ns % 1000000000u);
+    char tmp[48];
+    size_t i = sizeof tmp;
+    do {
+        tmp[--i] = (char)('0' + (int)(sec % 10));
+        sec /= 10;
+    } while (sec);
+    tt_textbuf_append(b, tmp + i, sizeof tmp - i);
+    char f[10] = ".";
+    for (int k = 9; k >= 1; k--) {
+        f[k] = (char)('0' + frac % 10);
+        frac /= 10;
+    }
+    tt_textbuf_append(b, f, 10);
+}
+
+static void put_hex4(tt_textbuf *b, uint32_t v)
+{
+    static const char hex[] = "0123456789abcdef";
+    char t[6] = {'0', 'x', hex[(v >> 12) & 15], hex[(v >> 8) & 15], hex[(v >> 4) & 15], hex[v & 15]};
+    tt_textbuf_append(b, t, 6);
+}
+
+static void put_addr(tt_textbuf *b, int version, const uint8_t *a)
+{
+    char buf[48];
+    size_t n = 0;
+    if (version == 4) {
+        for (int i = 0; i < 4; i++) {
+            if (i)
+                buf[n++] = '.';
+            unsigned v = a[i];
+            if (v >= 100)
+                buf[n++] = (char)('0' + v / 100);
+            if (v >= 10)
+                buf[n++] = (char)('0' + v / 10 % 10);
+            buf[n++] = (char)('0' + v % 10);
+        }
+        tt_textbuf_append(b, buf, n);
+        return;
+    }
+    /* RFC 5952 text: lower-case hex, the longest run (>= 2) of zero groups as "::". */
+    uint16_t g[8];
+    for (int i = 0; i < 8; i++)
+        g[i] = (uint16_t)(a[2 * i] << 8 | a[2 * i + 1]);
+    int best = -1, best_len = 0;
+    for (int i = 0; i < 8;) {
+        if (g[i]) {
+            i++;
+            continue;
+        }
+        int j = i;
+        while (j < 8 && !g[j])
+            j++;
+        if (j - i > best_len) {
+            best = i;
+            best_len = j - i;
+        }
+        i = j;
+    }
+    if (best_len < 2)
+        best = -1;
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 8; i++) {
+        if (i == best) {
+            buf[n++] = ':';
+            buf[n++] = ':';
+            i += best_len - 1;
+            continue;
+        }
+        if (i && !(best >= 0 && i == best + best_len))
+            buf[n++] = ':';
+        uint16_t v = g[i];
+        int started = 0;
+        for (int s = 12; s >= 0; s -= 4) {
+            unsigned d = (v >> s) & 15;
+            if (d || started || s == 0) {
+                buf[n++] = hex[d];
+                started = 1;
+            }
+        }
+    }
+    tt_textbuf_append(b, buf, n);
+}
+
+/* ------------------------------------------------------------------ the fields */
+
+typedef enum {
+    F_FRAME_NUMBER, F_FRAME_TIME_RELATIVE, F_FRAME_TIME_EPOCH, F_FRAME_LEN, F_FRAME_CAP_LEN,
+    F_IP_SRC, F_IP_DST, F_IPV6_SRC, F_IPV6_DST,
+    F_TCP_STREAM, F_TCP_SRCPORT, F_TCP_DSTPORT, F_TCP_SEQ, F_TCP_ACK, F_TCP_NXTSEQ,
+    F_TCP_SEQ_RAW, F_TCP_ACK_RAW, F_TCP_LEN, F_TCP_HDR_LEN, F_TCP_FLAGS, F_TCP_URGENT_POINTER,
+    F_TCP_WINDOW_SIZE_VALUE, F_TCP_WINDOW_SIZE, F_TCP_WINDOW_SIZE_SCALEFACTOR,
+    F_MSS_VAL, F_WSCALE_SHIFT, F_WSCALE_MULTIPLIER, F_TSVAL, F_TSECR, F_SACK_LE, F_SACK_RE,
+    F_AF_FIRST, /* one per analysis flag, in TT_AF_* bit order */
+    F_DUP_ACK_NUM = F_AF_FIRST + TT_AF_COUNT, F_DUP_ACK_FRAME, F_ACKS_FRAME, F_ACK_RTT,
+    F_INITIAL_RTT, F_BYTES_IN_FLIGHT, F_PUSH_BYTES_SENT, F_TCP_TIME_RELATIVE, F_TCP_TIME_DELTA,
+    F_TCP_COMPLETENESS, F_INFO, F_COUNT
+} field_id;
+
+static const char *const field_names[F_COUNT] = {
+    [F_FRAME_NUMBER] = "frame.number", [F_FRAME_TIME_RELATIVE] = "frame.time_relative",
+    [F_FRAME_TIME_EPOCH] = "frame.time_epoch", [F_FRAME_LEN] = "frame.len",
+    [F_FRAME_CAP_LEN] = "frame.cap_len", [F_IP_SRC] = "ip.src", [F_IP_DST] = "ip.dst",
+    [F_IPV6_SRC] = "ipv6.src", [F_IPV6_DST] = "ipv6.dst", [F_TCP_STREAM] = "tcp.stream",
+    [F_TCP_SRCPORT] = "tcp.srcport", [F_TCP_DSTPORT] = "tcp.dstport", [F_TCP_SEQ] = "tcp.seq",
+    [F_TCP_ACK] = "tcp.ack", [F_TCP_NXTSEQ] = "tcp.nxtseq", [F_TCP_SEQ_RAW] = "tcp.seq_raw",
+    [F_TCP_ACK_RAW] = "tcp.ack_raw", [F_TCP_LEN] = "tcp.len", [F_TCP_HDR_LEN] = "tcp.hdr_len",
+    [F_TCP_FLAGS] = "tcp.flags", [F_TCP_URGENT_POINTER] = "tcp.urgent_pointer",
+    [F_TCP_WINDOW_SIZE_VALUE] = "tcp.window_size_value", [F_TCP_WINDOW_SIZE] = "tcp.window_size",
+    [F_TCP_WINDOW_SIZE_SCALEFACTOR] = "tcp.window_size_scalefactor",
+    [F_MSS_VAL] = "tcp.options.mss_val", [F_WSCALE_SHIFT] = "tcp.options.wscale.shift",
+    [F_WSCALE_MULTIPLIER] = "tcp.options.wscale.multiplier",
+    [F_TSVAL] = "tcp.options.timestamp.tsval", [F_TSECR] = "tcp.options.timestamp.tsecr",
+    [F_SACK_LE] = "tcp.options.sack_le", [F_SACK_RE] = "tcp.options.sack_re",
+    [F_DUP_ACK_NUM] = "tcp.analysis.duplicate_ack_num",
+    [F_DUP_ACK_FRAME] = "tcp.analysis.duplicate_ack_frame",
+    [F_ACKS_FRAME] = "tcp.analysis.acks_frame", [F_ACK_RTT] = "tcp.analysis.ack_rtt",
+    [F_INITIAL_RTT] = "tcp.analysis.initial_rtt",
+    [F_BYTES_IN_FLIGHT] = "tcp.analysis.bytes_in_flight",
+    [F_PUSH_BYTES_SENT] = "tcp.analysis.push_bytes_sent",
+    [F_TCP_TIME_RELATIVE] = "tcp.time_relative", [F_TCP_TIME_DELTA] = "tcp.time_delta",
+    [F_TCP_COMPLETENESS] = "tcp.completeness", [F_INFO] = "_ws.col.Info",
+};
+
+/* "tcp.analysis.<flag name>" for the analysis flags, built on first use is not allowed
+ * (no globals): these names are spelled out here, checked against the flag names by
+ * a unit test. */
+static const char *const af_field_names[TT_AF_COUNT] = {
+    "tcp.analysis.retransmission", "tcp.analysis.fast_retransmission",
+    "tcp.analysis.spurious_retransmission", "tcp.analysis.out_of_order",
+    "tcp.analysis.lost_segment", "tcp.analysis.ack_lost_segment", "tcp.analysis.duplicate_ack",
+    "tcp.analysis.zero_window", "tcp.analysis.zero_window_probe",
+    "tcp.analysis.zero_window_probe_ack", "tcp.analysis.keep_alive",
+    "tcp.analysis.keep_alive_ack", "tcp.analysis.window_update", "tcp.analysis.window_full",
+    "tcp.analysis.reused_ports",
+};
+
+const char *tt_field_name(int id)
+{
+    if (id < 0 || id >= F_COUNT)
+        return NULL;
+    if (id >= F_AF_FIRST && id < F_AF_FIRST + TT_AF_COUNT)
+        return af_field_names[id - F_AF_FIRST];
+    return field_names[id];
+}
+
+int tt_field_lookup(const char *name)
+{
+    for (int i = 0; i < F_COUNT; i++)
+        if (!strcmp(tt_field_name(i), name))
+            return i;
+    return -1;
+}
+
+/* Occurrence selection for multi-valued fields. */
+typedef struct occ {
+    const tt_field_opts *o;
+    tt_textbuf *b;
+    int seen; /* occurrences offered so far */
+    int total;
+} occ;
+
+static int occ_take(occ *c)
+{
+    int i = ++c->seen;
+    int want = c->o->occurrence;
+    if (want == 0) {
+        if (i > 1)
+            put_str(c->b, c->o->aggregator ? c->o->aggregator : ",");
+        return 1;
+    }
+    if (want < 0)
+        return i == c->total;
+    return i == want;
+}
+
+static void put_ip_layers(const tt_segment *s, int version, int dst, const tt_field_opts *o, tt_textbuf *b)
+{
+    const tt_packet *p = &s->pkt;
+    occ c = {o, b, 0, 0};
+    for (int i = 0; i < p->n_ip; i++)
+        c.total += p->ip[i].version == version;
+    for (int i = 0; i < p->n_ip; i++)
+        if (p->ip[i].version == version && occ_take(&c))
+            put_addr(b, version, dst ? p->ip[i].dst : p->ip[i].src);
+}
+
+#define U32(getter)                             \
+    do {                                        \
+        uint32_t v_;                            \
+        if (getter(s, &v_))                     \
+            put_u64(b, v_);                     \
+    } while (0)
+#define U64(getter)                             \
+    do {                                        \
+        uint64_t v_;                            \
+        if (getter(s, &v_))                     \
+            put_u64(b, v_);                     \
+    } while (0)
+#define TIME(getter)                            \
+    do {                                        \
+        int64_t v_;                             \
+        if (getter(s, &v_))                     \
+            put_time(b, v_);                    \
+    } while (0)
+
+void tt_field_format(const tt_segment *s, int id, const tt_field_opts *o, tt_textbuf *b)
+{
+    const tt_packet *p = &s->pkt;
+    if (id >= F_AF_FIRST && id < F_AF_FIRST + TT_AF_COUNT) {
+        /* tshark prints an expert-info flag that is present as 1 */
+        if (tt_sv_analysis_flags(s) & (1u << (id - F_AF_FIRST)))
+            put_str(b, "1");
+        return;
+    }
+    switch ((field_id)id) {
+    case F_FRAME_NUMBER: put_u64(b, p->frame); break;
+    case F_FRAME_TIME_RELATIVE:
+        put_time(b, (__int128)s->time_rel_sec * 1000000000 + s->time_rel_nsec);
+        break;
+    case F_FRAME_TIME_EPOCH: put_time(b, (__int128)p->ts_sec * 1000000000 + p->ts_nsec); break;
+    case F_FRAME_LEN: put_u64(b, p->wirelen); break;
+    case F_FRAME_CAP_LEN: put_u64(b, p->caplen); break;
+    case F_IP_SRC: put_ip_layers(s, 4, 0, o, b); break;
+    case F_IP_DST: put_ip_layers(s, 4, 1, o, b); break;
+    case F_IPV6_SRC: put_ip_layers(s, 6, 0, o, b); break;
+    case F_IPV6_DST: put_ip_layers(s, 6, 1, o, b); break;
+    case F_TCP_STREAM: U32(tt_sv_stream); break;
+    case F_TCP_SRCPORT: U32(tt_sv_sport); break;
+    case F_TCP_DSTPORT: U32(tt_sv_dport); break;
+    case F_TCP_SEQ: U32(tt_sv_seq); break;
+    case F_TCP_ACK: U32(tt_sv_ack); break;
+    case F_TCP_NXTSEQ: U32(tt_sv_next_seq); break;
+    case F_TCP_SEQ_RAW: U32(tt_sv_seq_raw); break;
+    case F_TCP_ACK_RAW: U32(tt_sv_ack_raw); break;
+    case F_TCP_LEN: U32(tt_sv_len); break;
+    case F_TCP_HDR_LEN: U32(tt_sv_hdr_len); break;
+    case F_TCP_FLAGS: {
+        uint32_t v;
+        if (tt_sv_flags(s, &v))
+            put_hex4(b, v);
+        break;
+    }
+    case F_TCP_URGENT_POINTER: U32(tt_sv_urgent_ptr); break;
+    case F_TCP_WINDOW_SIZE_VALUE: U32(tt_sv_window_raw); break;
+    case F_TCP_WINDOW_SIZE: U32(tt_sv_window); break;
+    case F_TCP_WINDOW_SIZE_SCALEFACTOR: {
+        int32_t v;
+        if (tt_sv_ws_multiplier(s, &v))
+            put_i64(b, v);
+        break;
+    }
+    case F_MSS_VAL: U32(tt_sv_mss); break;
+    case F_WSCALE_SHIFT: U32(tt_sv_ws); break;
+    case F_WSCALE_MULTIPLIER: {
+        uint32_t v;
+        /* Wireshark caps the shift at 14 (RFC 7323 2.3) for the multiplier. */
+        if (tt_sv_ws(s, &v))
+            put_u64(b, (uint64_t)1 << (v > 14 ? 14 : v));
+        break;
+    }
+    case F_TSVAL: U32(tt_sv_tsval); break;
+    case F_TSECR: U32(tt_sv_tsecr); break;
+    case F_SACK_LE:
+    case F_SACK_RE: {
+        occ c = {o, b, 0, tt_sv_sack_count(s)};
+        for (int i = 0; i < c.total; i++)
+            if (occ_take(&c))
+                put_u64(b, id == F_SACK_LE ? s->an.sack_le[i] : s->an.sack_re[i]);
+        break;
+    }
+    case F_DUP_ACK_NUM: U32(tt_sv_dup_ack_num); break;
+    case F_DUP_ACK_FRAME: U64(tt_sv_dup_ack_frame); break;
+    case F_ACKS_FRAME: U64(tt_sv_acks_frame); break;
+    case F_ACK_RTT: TIME(tt_sv_ack_rtt_ns); break;
+    case F_INITIAL_RTT: TIME(tt_sv_initial_rtt_ns); break;
+    case F_BYTES_IN_FLIGHT: U32(tt_sv_bytes_in_flight); break;
+    case F_PUSH_BYTES_SENT: U32(tt_sv_push_bytes_sent); break;
+    case F_TCP_TIME_RELATIVE: TIME(tt_sv_time_since_first_ns); break;
+    case F_TCP_TIME_DELTA: TIME(tt_sv_time_since_prev_ns); break;
+    case F_TCP_COMPLETENESS: U32(tt_sv_completeness); break;
+    case F_INFO: {
+        char buf[TT_INFO_MAX];
+        size_t n = tt_info_format(s, buf, sizeof buf);
+        tt_textbuf_append(b, buf, n);
+        break;
+    }
+    case F_AF_FIRST: /* handled above */
+    case F_COUNT: break;
+    }
+}
+
+void tt_fields_format_row(const tt_segment *s, const int *ids, size_t n, const tt_field_opts *o,
+                          tt_textbuf *b)
+{
+    const char *sep = o->separator ? o->separator : "\t";
+    size_t seplen = strlen(sep);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            tt_textbuf_append(b, sep, seplen);
+        tt_field_format(s, ids[i], o, b);
+    }
+    tt_textbuf_append(b, "\n", 1);
+}
