@@ -26,6 +26,7 @@ from .connections import connections
 from .export import to_parquet
 from .expertinfo import expert
 from .frames import ANALYSIS_FLAGS, segments
+from .streams import follow, messages
 
 __all__ = [
     "ANALYSIS_FLAGS",
@@ -34,6 +35,8 @@ __all__ = [
     "segments",
     "to_parquet",
     "connections",
+    "follow",
+    "messages",
     "Capture",
     "Connection",
     "CaptureError",

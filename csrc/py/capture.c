@@ -8,6 +8,7 @@
 #include "../columns.h"
 #include "../fields.h"
 #include "../source.h"
+#include "../stream.h"
 
 typedef struct {
     PyObject_HEAD
@@ -448,6 +449,101 @@ int tt_py_capture_next_conn(PyObject *obj, tt_conn_record *out)
     }
 }
 
+/* _enable_streams(messages, collect, follow, budget, max_held): stream reassembly and
+ * HTTP/TLS framing (stream.h), before the first read. */
+static PyObject *capture_enable_streams(CaptureObject *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"messages", "collect", "follow", "budget", "max_held", NULL};
+    int messages = 1, follow = 0;
+    long long collect = TT_STREAMS_COLLECT_NONE;
+    Py_ssize_t budget = 0, max_held = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|pLpnn:_enable_streams", kwlist, &messages,
+                                     &collect, &follow, &budget, &max_held))
+        return NULL;
+    if (!self->eng || self->finished) {
+        PyErr_SetString(PyExc_ValueError, "streams must be enabled before the first read");
+        return NULL;
+    }
+    if (budget < 0 || max_held < 0 || collect < TT_STREAMS_COLLECT_ALL) {
+        PyErr_SetString(PyExc_ValueError, "budget, max_held and collect must not be negative");
+        return NULL;
+    }
+    tt_streams_config cfg = {
+        .budget_bytes = (size_t)budget, .max_held_bytes = (size_t)max_held,
+        .messages = messages != 0, .collect = collect, .follow = follow != 0,
+    };
+    tt_error err;
+    tt_error_clear(&err);
+    if (tt_engine_streams(self->eng, &cfg, &err) < 0)
+        return tt_py_raise_error(&err);
+    Py_RETURN_NONE;
+}
+
+#define TT_PY_STREAM_BATCH 65536 /* frames per GIL release when reading streams */
+
+/* _read_streams(max_frames) -> (messages, chunks, follow, nodes) or None at the end:
+ * reads up to max_frames further frames (0: to the end) and returns what the streams
+ * produced meanwhile (everything, flushed, once the end is reached). */
+static PyObject *capture_read_streams(CaptureObject *self, PyObject *args)
+{
+    Py_ssize_t max_frames = 0;
+    if (!PyArg_ParseTuple(args, "|n:_read_streams", &max_frames))
+        return NULL;
+    if (capture_check_open(self) < 0)
+        return NULL;
+    tt_streams_out *out = self->eng ? tt_engine_streams_out(self->eng) : NULL;
+    if (!out) {
+        PyErr_SetString(PyExc_ValueError, "streams are not enabled (_enable_streams)");
+        return NULL;
+    }
+    if (self->finished)
+        Py_RETURN_NONE;
+    tt_error err;
+    tt_error_clear(&err);
+    int rc = 2;
+    int64_t done = 0, limit = max_frames > 0 ? (int64_t)max_frames : INT64_MAX;
+    while (done < limit) {
+        tt_segment seg;
+        Py_BEGIN_ALLOW_THREADS
+        for (int i = 0; i < TT_PY_STREAM_BATCH / TT_PY_BATCH_FRAMES && done < limit; i++) {
+            rc = capture_pull(self, &seg, &err, TT_PY_BATCH_FRAMES);
+            done += rc == 2 ? TT_PY_BATCH_FRAMES : 1;
+            if (rc != 1 && rc != 2)
+                break;
+        }
+        Py_END_ALLOW_THREADS
+        if ((rc != 1 && rc != 2) || PyErr_CheckSignals() < 0)
+            break;
+    }
+    if (PyErr_Occurred())
+        return NULL;
+    if (rc == 0 || rc == -1) {
+        capture_end(self, rc, &err);
+        if (PyErr_Occurred()) {
+            /* a damaged file: what was read before the damage (the streams are flushed)
+             * rides on the exception as .partial, as tshark shows what it could read */
+            PyObject *type, *value, *tb;
+            PyErr_Fetch(&type, &value, &tb);
+            PyErr_NormalizeException(&type, &value, &tb);
+            PyObject *partial = tt_py_streams_drain(out);
+            if (!partial || !value || PyObject_SetAttrString(value, "partial", partial) < 0)
+                PyErr_Clear();
+            Py_XDECREF(partial);
+            PyErr_Restore(type, value, tb);
+            return NULL;
+        }
+    }
+    return tt_py_streams_drain(out);
+}
+
+static PyObject *get_stream_counters(CaptureObject *self, void *c)
+{
+    (void)c;
+    if (!self->eng || !tt_engine_streams_out(self->eng))
+        Py_RETURN_NONE;
+    return tt_py_streams_stats(&tt_engine_counters(self->eng)->streams);
+}
+
 /* _addresses() -> list of address strings, indexed by the codes of src/dst columns */
 static PyObject *capture_addresses(CaptureObject *self, PyObject *noargs)
 {
@@ -649,6 +745,12 @@ static PyMethodDef capture_methods[] = {
     {"_write_fields", (PyCFunction)capture_write_fields, METH_VARARGS,
      "_write_fields(fd, ids, separator, occurrence, aggregator, line_flush) -> int\n\n"
      "Write the named fields of every further segment to a file descriptor, formatted in C."},
+    {"_enable_streams", (PyCFunction)(void (*)(void))capture_enable_streams,
+     METH_VARARGS | METH_KEYWORDS,
+     "_enable_streams(messages=True, collect=-1, follow=False, budget=0, max_held=0)\n\n"
+     "Turn on stream reassembly and HTTP/TLS framing before the first read."},
+    {"_read_streams", (PyCFunction)capture_read_streams, METH_VARARGS,
+     "_read_streams(max_frames=0) -> (messages, chunks, follow, nodes) | None"},
     {"_addresses", (PyCFunction)capture_addresses, METH_NOARGS,
      "_addresses() -> list[str]\n\nThe address dictionary of the column reads."},
     TT_PY_CONNECTION_METHODS
@@ -675,6 +777,8 @@ static PyGetSetDef capture_getset[] = {
     {"closed", (getter)get_closed, NULL, "True once closed.", NULL},
     {"progress", (getter)get_progress, NULL,
      "(bytes read, file size): the size is 0 when unknown (a pipe, a compressed file).", NULL},
+    {"stream_counters", (getter)get_stream_counters, NULL,
+     "Stream reassembly counters (gaps, dropped bytes, ...), or None when streams are off.", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

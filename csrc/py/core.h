@@ -64,6 +64,14 @@ PyObject *tt_py_segment_new(const tt_segment *seg);
 /* Raise the Python exception matching a tt_error. Returns NULL. */
 PyObject *tt_py_raise_error(const tt_error *err);
 
+struct tt_streams_out;
+struct tt_streams_stats;
+/* The stream layer's queued items as (messages, chunks, follow, nodes) lists of tuples
+ * (streams.c); empties the queue. */
+PyObject *tt_py_streams_drain(struct tt_streams_out *out);
+/* The stream counters as a dict. */
+PyObject *tt_py_streams_stats(const struct tt_streams_stats *s);
+
 /* Address bytes to text: "192.0.2.1" / "2001:db8::1". */
 PyObject *tt_py_addr_str(int version, const uint8_t *addr);
 

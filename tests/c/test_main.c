@@ -16,6 +16,7 @@ extern const tt_test_case tt_fields_tests[];
 extern const tt_test_case tt_analysis_tests[];
 extern const tt_test_case tt_stats_tests[];
 extern const tt_test_case tt_instream_tests[];
+extern const tt_test_case tt_follow_tests[];
 
 static const tt_test_case *const tables[] = {
     tt_decode_tests,
@@ -28,6 +29,7 @@ static const tt_test_case *const tables[] = {
     tt_analysis_tests,
     tt_stats_tests,
     tt_instream_tests,
+    tt_follow_tests,
 };
 
 int main(int argc, char **argv)
