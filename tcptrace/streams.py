@@ -238,6 +238,8 @@ def tls_record_text(m: Message) -> str:
 def _path_filter(src: Source) -> Tuple[Any, Optional[str]]:
     if isinstance(src, _core.Capture):
         return src.path, src.filter
+    if isinstance(src, tuple) and len(src) == 2:  # (path, filter), as a Connection keeps it
+        return src[0], src[1]
     return src, None
 
 
