@@ -23,6 +23,7 @@ from ._core import (
 from ._version import __version__
 from .export import to_parquet
 from .frames import ANALYSIS_FLAGS, segments
+from .summary import CaptureSummary, summary
 
 __all__ = [
     "ANALYSIS_FLAGS",
@@ -37,7 +38,19 @@ __all__ = [
     "anomaly_names",
     "linktype_name",
     "open",
+    "plot",
+    "summary",
+    "CaptureSummary",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # tcptrace.plot is imported on first use (it needs matplotlib only when drawing).
+    if name == "plot":
+        import importlib
+
+        return importlib.import_module(".plot", __name__)
+    raise AttributeError(f"module 'tcptrace' has no attribute {name!r}")
 
 
 

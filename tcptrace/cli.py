@@ -3,6 +3,7 @@
     tcptrace CAPTURE                                   one line per TCP segment
     tcptrace fields [-E header=y] -e FIELD... CAPTURE  tshark -T fields compatible output
     tcptrace export CAPTURE -o OUT.parquet             the segments table as Parquet
+    tcptrace plot CAPTURE -s N --kind tsg -o OUT.png   a picture of stream N (tsg|ladder|rtt|throughput|window)
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from . import open as open_capture
 from . import fields as fieldmod
 from .listing import listing
 
-SUBCOMMANDS = ("fields", "list", "export")
+SUBCOMMANDS = ("fields", "list", "export", "plot")
 
 
 def _warn_to_stderr(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
@@ -122,6 +123,12 @@ def cmd_export(argv: Sequence[str]) -> int:
     return 0
 
 
+def cmd_plot(argv: Sequence[str]) -> int:
+    from ._plotcli import cmd_plot as run
+
+    return run(argv)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     warnings.showwarning = _warn_to_stderr
@@ -136,7 +143,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 0
     cmd = cmd_list
     if argv[0] in SUBCOMMANDS:
-        cmd = {"fields": cmd_fields, "list": cmd_list, "export": cmd_export}[argv.pop(0)]
+        cmd = {"fields": cmd_fields, "list": cmd_list, "export": cmd_export, "plot": cmd_plot}[argv.pop(0)]
     try:
         return cmd(argv)
     except BrokenPipeError:

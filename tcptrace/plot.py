@@ -488,7 +488,7 @@ def time_sequence(source: Source, stream: Optional[int] = None, *, direction: Di
 
 # --------------------------------------------------------------------------- ladder
 
-_LEAD = re.compile(r"^((?:\[[^\]]*\]\s*)*)(\d+ → \d+\s*)?(.*)$", re.S)
+_LEAD = re.compile(r"^((?:\[TCP [^\]]*\]\s*)*)(\d+ → \d+\s*)?(.*)$", re.S)
 
 # Analysis flag -> (Wireshark's label, colour), in the order they are shown.
 _ANALYSIS_STYLE: Dict[str, Tuple[str, str]] = {
@@ -944,6 +944,7 @@ def throughput(source: Source, stream: Optional[int] = None, *, direction: Direc
         k = np.clip(((ts - t0) / width).astype(int), 0, nb - 1)
         widths = np.full(nb, width)
         widths[-1] = max(t1 - edges[-2], width * 0.25)  # the last bin is only partly covered
+        edges[-1] = edges[-2] + widths[-1]
         thr = np.bincount(k, weights=n, minlength=nb) * 8 / widths
         good = np.bincount(k, weights=new, minlength=nb) * 8 / widths
         x = edges
