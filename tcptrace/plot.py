@@ -472,7 +472,7 @@ def time_sequence(source: Source, stream: Optional[int] = None, *, direction: Di
         ax.set_ylim(yy.min() - pad, yy.max() + pad)
     if len(t):
         tspan = float(t.max() - t.min()) or 1e-3
-        ax.set_xlim(t.min() - tspan * 0.02, t.max() + tspan * 0.02)
+        ax.set_xlim(t.min() - tspan * 0.02, t.max() + tspan * 0.05)
     ax.yaxis.set_major_formatter(_bytes_formatter(span))
     if rwin_clip is not None:
         ax.text(0.99, 0.01, f"receive window line clipped: it reaches {_fmt_bytes(rwin_clip)}", ha="right",
@@ -700,15 +700,19 @@ def ladder(source: Source, stream: Optional[int] = None, *, frames: Optional[Tup
                     color="#0b5394" if done else "#6f8fb5", fontweight="bold" if done else "normal",
                     zorder=4, gid="ladder-message",
                     bbox=dict(boxstyle="round,pad=0.25", fc="#e8f0fb", ec="none") if done else None)
-    if n < total:
-        first = int(shown["frame"].iloc[0]) if n else 0
-        lastf = int(shown["frame"].iloc[-1]) if n else 0
-        note = (f"showing {n} of {total} segments of stream {stream} (frames {first}–{lastf}); "
-                f"pick others with frames=(a, b), time=(t0, t1) or limit=")
-        ax.text(0.5, bottom + 0.35, note, ha="center", va="top", fontsize=8, style="italic", color="#8a4b00",
+    if n < total and n:
+        first, lastf = int(shown["frame"].iloc[0]), int(shown["frame"].iloc[-1])
+        if n < len(df):
+            note = (f"showing {n} of {total} segments of stream {stream} (frames {first}–{lastf}); "
+                    f"pick others with frames=(a, b), time=(t0, t1) or limit=")
+            colour = "#8a4b00"
+        else:
+            note = f"frames {first}–{lastf}: {n} of the {total} segments of stream {stream}"
+            colour = "#777777"
+        ax.text(0.5, bottom + 0.35, note, ha="center", va="top", fontsize=8, style="italic", color=colour,
                 gid="ladder-note")
     head = title or f"Flow graph — stream {stream}"
-    ax.set_title(head, fontsize=11, loc="left")
+    ax.set_title(head, fontsize=11, loc="left", pad=14)
     return ax
 
 
@@ -981,16 +985,18 @@ def throughput(source: Source, stream: Optional[int] = None, *, direction: Direc
 
 
 def window(source: Source, stream: Optional[int] = None, *, direction: Direction = None,
-           clip: bool = True, time: Optional[Tuple[float, float]] = None, ax: Optional["Axes"] = None,
+           scale: str = "auto", time: Optional[Tuple[float, float]] = None, ax: Optional["Axes"] = None,
            title: Optional[str] = None) -> "Axes":
     """The receiver's advertised window against the sender's bytes in flight.
 
     For the data of one direction: the other side's calculated window (``window``,
     scaled) as a step line, the data side's unacknowledged bytes
     (``bytes_in_flight``, as Wireshark computes it) as a line, zero windows marked
-    ``Z`` on the axis and "window full" segments marked on the flight line. When the
-    window is far larger than anything in flight, ``clip`` keeps the scale on the flight
-    and says where the window line went. Returns the Axes.
+    ``Z`` on the axis and "window full" segments marked on the flight line.
+    ``scale``: ``"linear"``, ``"log"`` (symmetric log, linear below 1 kB so that zero
+    windows stay on the axis), or ``"auto"``: log when the window is more than 20 times
+    the largest flight, as it is on a fast path with a big receive buffer.
+    Returns the Axes.
     """
     import numpy as np
 
@@ -1029,19 +1035,29 @@ def window(source: Source, stream: Optional[int] = None, *, direction: Direction
     if zw.any():
         ax.plot(t[zw], np.zeros(int(zw.sum())), ls="none", marker=r"$\mathrm{Z}$", ms=9, color=C_ZWIN,
                 gid="window-zero", label=f"zero window advertised ({int(zw.sum())})", clip_on=False)
-    if clip and top > 1.0 and wtop > 3 * top:
-        ax.text(0.99, 0.80, f"advertised window clipped: it reaches {_fmt_bytes(wtop)}", ha="right",
-                transform=ax.transAxes, fontsize=7.5, color="#8a6d00", style="italic")
-        top = top * 1.5
+    if scale not in ("auto", "linear", "log"):
+        raise ValueError("scale must be 'auto', 'linear' or 'log'")
+    log = scale == "log" or (scale == "auto" and top > 1.0 and wtop > 20 * top)
+    top = max(top, wtop)
+    if log:
+        from matplotlib.ticker import EngFormatter
+
+        from matplotlib.ticker import FixedLocator, NullLocator
+
+        ax.set_yscale("symlog", linthresh=1000, linscale=0.5)
+        ax.set_ylim(0, top * 3)
+        ax.yaxis.set_major_locator(FixedLocator([0.0] + [10.0 ** k for k in range(3, int(math.log10(top * 3)) + 1)]))
+        ax.yaxis.set_minor_locator(NullLocator())
+        ax.yaxis.set_major_formatter(EngFormatter(unit="B"))
+        ax.set_ylabel("bytes (log scale above 1 kB)")
     else:
-        top = max(top, wtop)
-    ax.set_ylim(0, top * 1.25)
-    ax.yaxis.set_major_formatter(_bytes_formatter(top))
+        ax.set_ylim(0, top * 1.25)
+        ax.yaxis.set_major_formatter(_bytes_formatter(top))
+        ax.set_ylabel("bytes")
     ax.set_xlabel("time since the capture began (s)")
-    ax.set_ylabel("bytes")
     _title(ax, title or f"Window and bytes in flight — stream {stream}", f"data {_dir_label(client, server, d)}")
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="upper right", fontsize=8, framealpha=0.92)
+        ax.legend(loc="best", fontsize=8, framealpha=0.92)
     return ax
 
 

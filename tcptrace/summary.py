@@ -22,7 +22,7 @@ _COLUMNS = ["frame", "time_rel", "wirelen", "src", "dst", "sport", "dport", "str
             "flag_syn", "flag_fin", "flag_rst", *_core.analysis_flag_names()]
 
 
-@dataclass
+@dataclass(repr=False)
 class CaptureSummary:
     """What a capture holds: counts, times, analysis flags and one row per TCP stream.
 
@@ -60,6 +60,10 @@ class CaptureSummary:
         for name, n in (self.counters.get("anomalies") or {}).items():
             out.append((f"anomaly {name}", f"{n:,}"))
         return out
+
+    def __repr__(self) -> str:
+        return (f"<CaptureSummary {os.path.basename(self.path)}: {self.tcp_segments:,} TCP segments, "
+                f"{self.streams_count:,} stream{'' if self.streams_count == 1 else 's'}, {self.duration:.6f} s>")
 
     def __str__(self) -> str:
         rows = self.rows()
