@@ -23,7 +23,7 @@ from ._core import (
 from ._version import __version__
 from .export import to_parquet
 from .frames import ANALYSIS_FLAGS, segments
-from .summary import CaptureSummary, summary
+from ._summary import CaptureSummary, summary
 
 __all__ = [
     "ANALYSIS_FLAGS",
