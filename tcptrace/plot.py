@@ -44,15 +44,15 @@ __all__ = [
 Source = Union[str, "os.PathLike[str]", _core.Capture, "pd.DataFrame"]
 Direction = Union[None, int, str]
 
-# The columns the plots read; load() asks the core for exactly these.
 PLOT_COLUMNS: List[str] = [
     "frame", "time_rel", "src", "dst", "sport", "dport", "stream", "dir", "seq", "ack", "next_seq",
     "len", "flags", "flag_syn", "flag_fin", "flag_rst", "flag_ack", "window", "tsval", "tsecr", "n_sack",
     *_core.analysis_flag_names(), "dup_ack_num", "acks_frame", "ack_rtt", "bytes_in_flight",
 ]
+"""The columns the plots read; :func:`load` asks :func:`tcptrace.segments` for exactly these."""
 
-# Plot kinds of `tcptrace plot --kind` and plot(); "tsg" is the time-sequence graph.
 KINDS: Tuple[str, ...] = ("tsg", "ladder", "rtt", "throughput", "window")
+"""The plot kinds of :func:`plot` and ``tcptrace plot --kind``; ``tsg`` is the time-sequence graph."""
 
 # Colours (colour-blind-safe where it matters) shared by every plot.
 C_DATA = "#1b2a49"
