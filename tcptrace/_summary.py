@@ -42,7 +42,7 @@ class CaptureSummary:
     payload_bytes: int
     flags: Dict[str, int] = field(default_factory=dict)
     counters: Dict[str, Any] = field(default_factory=dict)
-    streams: Optional["pd.DataFrame"] = None
+    streams: Optional[pd.DataFrame] = None
 
     def rows(self) -> List[Tuple[str, str]]:
         """The (what, value) rows of the summary table, as text."""
@@ -87,7 +87,7 @@ class CaptureSummary:
         return out
 
 
-def _stream_table(df: "pd.DataFrame") -> "pd.DataFrame":
+def _stream_table(df: pd.DataFrame) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
 
@@ -127,7 +127,7 @@ def _stream_table(df: "pd.DataFrame") -> "pd.DataFrame":
     return out.iloc[np.argsort(-total.to_numpy(), kind="stable")].reset_index(drop=True)
 
 
-def summary(path: Union[str, "os.PathLike[str]"], filter: Optional[str] = None) -> CaptureSummary:
+def summary(path: Union[str, os.PathLike[str]], filter: Optional[str] = None) -> CaptureSummary:
     """Read a capture once and summarise it: counts, duration, analysis flags, streams.
 
     Returns a :class:`CaptureSummary` (an HTML table in Jupyter). ``filter`` is a BPF

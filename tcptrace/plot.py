@@ -38,7 +38,9 @@ __all__ = [
     "throughput",
     "window",
     "sack_blocks",
+    "message_labels",
     "load",
+    "plot",
 ]
 
 Source = Union[str, "os.PathLike[str]", _core.Capture, "pd.DataFrame"]
@@ -86,7 +88,7 @@ def _need_matplotlib() -> Any:
     return plt
 
 
-def load(source: Source, columns: Optional[Sequence[str]] = None, filter: Optional[str] = None) -> "pd.DataFrame":
+def load(source: Source, columns: Optional[Sequence[str]] = None, filter: Optional[str] = None) -> pd.DataFrame:
     """The segments DataFrame the plots read, from a path, a Capture or a DataFrame.
 
     A path or :class:`tcptrace.Capture` is read with :func:`tcptrace.segments` and
@@ -111,7 +113,7 @@ def load(source: Source, columns: Optional[Sequence[str]] = None, filter: Option
     return df
 
 
-def _pick_stream(df: "pd.DataFrame", stream: Optional[int]) -> Tuple["pd.DataFrame", Optional[int]]:
+def _pick_stream(df: pd.DataFrame, stream: Optional[int]) -> Tuple[pd.DataFrame, Optional[int]]:
     if "stream" not in df.columns:
         if stream is not None:
             raise ValueError("the DataFrame has no 'stream' column; build it with the analysis columns")
@@ -134,7 +136,7 @@ def _pick_stream(df: "pd.DataFrame", stream: Optional[int]) -> Tuple["pd.DataFra
     return sub, int(stream)
 
 
-def _num(s: "pd.Series", fill: float = math.nan) -> Any:
+def _num(s: pd.Series, fill: float = math.nan) -> Any:
     """A float numpy array from a (nullable) column."""
     import numpy as np
 
@@ -142,7 +144,7 @@ def _num(s: "pd.Series", fill: float = math.nan) -> Any:
         else s.to_numpy(dtype=np.float64, copy=True)
 
 
-def _times(df: "pd.DataFrame") -> Any:
+def _times(df: pd.DataFrame) -> Any:
     import numpy as np
 
     if "time_rel" in df.columns:
@@ -154,7 +156,7 @@ def _times(df: "pd.DataFrame") -> Any:
     return np.arange(len(df), dtype=np.float64)
 
 
-def _bool(df: "pd.DataFrame", col: str) -> Any:
+def _bool(df: pd.DataFrame, col: str) -> Any:
     import numpy as np
 
     if col in df.columns:
@@ -166,7 +168,7 @@ def _bool(df: "pd.DataFrame", col: str) -> Any:
     return np.zeros(len(df), dtype=bool)
 
 
-def _require(df: "pd.DataFrame", cols: Iterable[str], what: str) -> None:
+def _require(df: pd.DataFrame, cols: Iterable[str], what: str) -> None:
     missing = [c for c in cols if c not in df.columns]
     if missing:
         raise ValueError(f"{what} needs the columns {', '.join(missing)}: build the DataFrame with "
@@ -182,7 +184,7 @@ def _endpoint(addr: Any, port: Any) -> str:
     return f"[{a}]:{p}" if ":" in a else f"{a}:{p}"
 
 
-def _endpoints(df: "pd.DataFrame") -> Tuple[str, str]:
+def _endpoints(df: pd.DataFrame) -> Tuple[str, str]:
     """(client, server) as addr:port, from the first segment of each direction."""
     if df.empty or not {"src", "dst", "sport", "dport"} <= set(df.columns):
         return ("A", "B")
@@ -194,7 +196,7 @@ def _endpoints(df: "pd.DataFrame") -> Tuple[str, str]:
     return a, b
 
 
-def _direction(df: "pd.DataFrame", direction: Direction) -> int:
+def _direction(df: pd.DataFrame, direction: Direction) -> int:
     """0 (client→server) or 1; None: the direction that carried more payload."""
     import numpy as np
 
@@ -214,8 +216,8 @@ def _direction(df: "pd.DataFrame", direction: Direction) -> int:
     return int(np.int64(direction))
 
 
-def _window_rows(df: "pd.DataFrame", time: Optional[Tuple[float, float]],
-                 frames: Optional[Tuple[int, int]] = None) -> "pd.DataFrame":
+def _window_rows(df: pd.DataFrame, time: Optional[Tuple[float, float]],
+                 frames: Optional[Tuple[int, int]] = None) -> pd.DataFrame:
     import numpy as np
 
     keep = np.ones(len(df), dtype=bool)
@@ -230,7 +232,7 @@ def _window_rows(df: "pd.DataFrame", time: Optional[Tuple[float, float]],
     return out
 
 
-def _new_ax(ax: Optional["Axes"], size: Tuple[float, float]) -> "Axes":
+def _new_ax(ax: Optional[Axes], size: Tuple[float, float]) -> Axes:
     if ax is not None:
         return ax
     plt = _need_matplotlib()
@@ -253,18 +255,18 @@ def _fmt_bytes(v: float) -> str:
     return f"{v:.0f} B"
 
 
-def _title(ax: "Axes", text: str, sub: Optional[str] = None) -> None:
+def _title(ax: Axes, text: str, sub: Optional[str] = None) -> None:
     ax.set_title(text if sub is None else f"{text}\n{sub}", fontsize=11, loc="left")
 
 
-def _style_axes(ax: "Axes") -> None:
+def _style_axes(ax: Axes) -> None:
     ax.grid(True, color="#e6e6e6", linewidth=0.8)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
 
 
-def _capture_path(df: "pd.DataFrame") -> Optional[str]:
+def _capture_path(df: pd.DataFrame) -> Optional[str]:
     p = df.attrs.get(_PATH_ATTR)
     return str(p) if p else None
 
@@ -276,7 +278,7 @@ def _dir_label(client: str, server: str, d: int) -> str:
 # --------------------------------------------------------------------------- SACK blocks
 
 
-def sack_blocks(source: Source, stream: Optional[int] = None) -> "pd.DataFrame":
+def sack_blocks(source: Source, stream: Optional[int] = None) -> pd.DataFrame:
     """The SACK blocks of one stream: one row per block (frame, time_rel, dir, left, right).
 
     ``left``/``right`` are relative to the ISN of the side whose data they acknowledge
@@ -319,7 +321,7 @@ def sack_blocks(source: Source, stream: Optional[int] = None) -> "pd.DataFrame":
 def time_sequence(source: Source, stream: Optional[int] = None, *, direction: Direction = None,
                   style: str = "tcptrace", acks: Optional[bool] = None, rwin: Optional[bool] = None,
                   sack: bool = True, time: Optional[Tuple[float, float]] = None,
-                  ax: Optional["Axes"] = None, title: Optional[str] = None, legend: bool = True) -> "Axes":
+                  ax: Optional[Axes] = None, title: Optional[str] = None, legend: bool = True) -> Axes:
     """The time-sequence graph of one direction of a TCP stream.
 
     x is the time since the capture began, y the relative sequence number of the data
@@ -541,7 +543,7 @@ def _synth_info(row: Mapping[str, Any]) -> str:
     return " ".join(parts)
 
 
-def _infos(df: "pd.DataFrame") -> Dict[int, str]:
+def _infos(df: pd.DataFrame) -> Dict[int, str]:
     """frame -> Info line: from an 'info' column, else the capture, else built from columns."""
     frames = [int(f) for f in df["frame"]]
     if "info" in df.columns:
@@ -620,7 +622,7 @@ def message_labels(messages: Any) -> Dict[int, Tuple[str, bool]]:
 
 def ladder(source: Source, stream: Optional[int] = None, *, frames: Optional[Tuple[int, int]] = None,
            time: Optional[Tuple[float, float]] = None, messages: Any = None, limit: int = 60,
-           ax: Optional["Axes"] = None, title: Optional[str] = None) -> "Axes":
+           ax: Optional[Axes] = None, title: Optional[str] = None) -> Axes:
     """The flow graph of a TCP stream: two timelines, one arrow per segment.
 
     The client is on the left, the server on the right; time runs down, one row per
@@ -728,7 +730,7 @@ def _isna(v: Any) -> bool:
 # --------------------------------------------------------------------------- RTT
 
 
-def rtt_samples(source: Source, stream: Optional[int] = None, *, direction: Direction = None) -> "pd.DataFrame":
+def rtt_samples(source: Source, stream: Optional[int] = None, *, direction: Direction = None) -> pd.DataFrame:
     """RTT samples of a stream, one row per sample, as the capture point sees them.
 
     A sample measures the round trip from the capture point to one side and back: a
@@ -824,8 +826,8 @@ def _merge_ranges(starts: Any, ends: Any) -> Tuple[Any, Any]:
 
 def rtt(source: Source, stream: Optional[int] = None, *, direction: Direction = None, method: str = "auto",
         smooth: int = 15, show_excluded: bool = True, log: bool = False,
-        time: Optional[Tuple[float, float]] = None, ax: Optional["Axes"] = None,
-        title: Optional[str] = None) -> "Axes":
+        time: Optional[Tuple[float, float]] = None, ax: Optional[Axes] = None,
+        title: Optional[str] = None) -> Axes:
     """RTT samples over time, toward each side of the connection (see :func:`rtt_samples`).
 
     Both round trips the capture point can see are drawn (toward the server in blue,
@@ -909,7 +911,7 @@ def _nice_bin(duration: float, target: int = 80) -> float:
 
 def throughput(source: Source, stream: Optional[int] = None, *, direction: Direction = None,
                bin: Optional[float] = None, smooth: int = 5, time: Optional[Tuple[float, float]] = None,
-               ax: Optional["Axes"] = None, title: Optional[str] = None) -> "Axes":
+               ax: Optional[Axes] = None, title: Optional[str] = None) -> Axes:
     """Throughput and goodput of one direction over time, in bit/s.
 
     Payload bytes are summed in bins of ``bin`` seconds (default: about 80 bins over
@@ -985,8 +987,8 @@ def throughput(source: Source, stream: Optional[int] = None, *, direction: Direc
 
 
 def window(source: Source, stream: Optional[int] = None, *, direction: Direction = None,
-           scale: str = "auto", time: Optional[Tuple[float, float]] = None, ax: Optional["Axes"] = None,
-           title: Optional[str] = None) -> "Axes":
+           scale: str = "auto", time: Optional[Tuple[float, float]] = None, ax: Optional[Axes] = None,
+           title: Optional[str] = None) -> Axes:
     """The receiver's advertised window against the sender's bytes in flight.
 
     For the data of one direction: the other side's calculated window (``window``,
@@ -1040,9 +1042,7 @@ def window(source: Source, stream: Optional[int] = None, *, direction: Direction
     log = scale == "log" or (scale == "auto" and top > 1.0 and wtop > 20 * top)
     top = max(top, wtop)
     if log:
-        from matplotlib.ticker import EngFormatter
-
-        from matplotlib.ticker import FixedLocator, NullLocator
+        from matplotlib.ticker import EngFormatter, FixedLocator, NullLocator
 
         ax.set_yscale("symlog", linthresh=1000, linscale=0.5)
         ax.set_ylim(0, top * 3)
@@ -1064,7 +1064,7 @@ def window(source: Source, stream: Optional[int] = None, *, direction: Direction
 # --------------------------------------------------------------------------- one entry point
 
 
-def plot(source: Source, stream: Optional[int] = None, kind: str = "tsg", **kwargs: Any) -> "Axes":
+def plot(source: Source, stream: Optional[int] = None, kind: str = "tsg", **kwargs: Any) -> Axes:
     """Draw one of :data:`KINDS` (``"tsg"``, ``"ladder"``, ``"rtt"``, ``"throughput"``,
     ``"window"``) for a stream; keyword arguments go to that function."""
     fn = {"tsg": time_sequence, "time_sequence": time_sequence, "ladder": ladder, "rtt": rtt,

@@ -259,7 +259,8 @@ def test_window_lines_and_zero_window_marks():
     df = pd.DataFrame({
         "frame": [1, 2, 3, 4, 5, 6], "time_rel": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5], "stream": 0,
         "dir": [0, 1, 0, 1, 0, 1], "seq": [0, 0, 1, 1, 1, 1001], "ack": [0, 1, 1, 1, 1001, 1],
-        "len": [0, 0, 0, 1000, 0, 1000], "flags": [2, 18, 16, 24, 16, 24], "window": [1000, 65535, 1000, 65535, 0, 65535],
+        "len": [0, 0, 0, 1000, 0, 1000], "flags": [2, 18, 16, 24, 16, 24],
+        "window": [1000, 65535, 1000, 65535, 0, 65535],
         "bytes_in_flight": [None, None, None, 1000, None, 1000], "zero_window": [False] * 4 + [True, False],
         "window_full": [False, False, False, True, False, False],
     })
