@@ -672,7 +672,9 @@ def ladder(source: Source, stream: Optional[int] = None, *, frames: Optional[Tup
     dirs = _num(shown["dir"], 0).astype(int) if n else np.array([], dtype=int)
     # characters that fit between the lanes at 7.5 pt in a 12.5 in wide figure
     fig_w_in = ax.figure.get_size_inches()[0] * ax.get_position().width
-    max_chars = max(30, int((xr - xl) / 1.36 * fig_w_in * 72 / (7.5 * 0.56)))
+    max_chars = max(30, int((xr - xl) / 1.43 * fig_w_in * 72 / (8 * 0.56)))
+    steps = np.diff(t) if n > 1 else np.array([0.0])
+    gap = max(0.005, 5 * float(np.median(steps)))
     for i, (_idx, row) in enumerate(shown.iterrows()):
         frame = int(row["frame"])
         d = int(dirs[i])
@@ -686,8 +688,11 @@ def ladder(source: Source, stream: Optional[int] = None, *, frames: Optional[Tup
                                 lw=1.8 if (not _isna(row.get("len")) and int(row.get("len") or 0) > 0) else 1.1,
                                 shrinkA=2, shrinkB=2, zorder=3, gid="ladder-arrow")
         ax.add_patch(arrow)
-        ax.text(0.5, i - 0.09, text, ha="center", va="bottom", fontsize=7.5, color="#222222", zorder=4,
+        ax.text(0.5, i - 0.09, text, ha="center", va="bottom", fontsize=8, color="#222222", zorder=4,
                 gid="ladder-info")
+        if i and t[i] - t[i - 1] >= gap:  # a pause worth seeing: the rows are evenly spaced, time is not
+            ax.text(-0.125, i - 0.5, f"+{_fmt_duration(t[i] - t[i - 1])}", ha="left", va="center", fontsize=7,
+                    style="italic", color="#b05a00", gid="ladder-gap")
         ax.text(-0.29, i, f"{frame:>6}  {t[i]:>11.6f}", ha="left", va="center", fontsize=8, family="monospace",
                 color="#555555")
         if analysis or flagged:
@@ -716,6 +721,14 @@ def ladder(source: Source, stream: Optional[int] = None, *, frames: Optional[Tup
     head = title or f"Flow graph — stream {stream}"
     ax.set_title(head, fontsize=11, loc="left", pad=14)
     return ax
+
+
+def _fmt_duration(sec: float) -> str:
+    if sec >= 1:
+        return f"{sec:.3g} s"
+    if sec >= 1e-3:
+        return f"{sec * 1e3:.3g} ms"
+    return f"{sec * 1e6:.3g} µs"
 
 
 def _isna(v: Any) -> bool:
