@@ -114,6 +114,8 @@ def load(source: Source, columns: Optional[Sequence[str]] = None, filter: Option
 
 
 def _pick_stream(df: pd.DataFrame, stream: Optional[int]) -> Tuple[pd.DataFrame, Optional[int]]:
+    if "time_rel" not in df.columns and "time" in df.columns and "tcptrace_t0" not in df.attrs and len(df):
+        df.attrs["tcptrace_t0"] = df["time"].min()  # times stay relative to the capture, not the stream
     if "stream" not in df.columns:
         if stream is not None:
             raise ValueError("the DataFrame has no 'stream' column; build it with the analysis columns")

@@ -306,3 +306,24 @@ def test_summary_seed():
     assert (row["client"], row["server"], row["bytes_c2s"], row["bytes_s2c"]) == \
         ("192.168.10.7:53451", "93.184.216.34:80", 75, 1593)
     assert "TCP segments" in str(s)
+
+
+@pytest.mark.parametrize("kind", tp.KINDS)
+def test_plots_from_the_default_segments_frame(kind):
+    df = tcptrace.segments(LOSS)  # the default columns: no time_rel, tsval, n_sack
+    ax = tp.plot(df, 0, kind=kind)
+    lo, hi = ax.get_xlim()
+    if kind != "ladder":
+        assert lo < 0.05 and 0.8 < hi < 0.95  # seconds since the capture began
+    png(ax)
+
+
+def test_tsg_zero_window_marks():
+    df = pd.DataFrame({
+        "frame": [1, 2, 3, 4], "time_rel": [0.0, 0.1, 0.2, 0.3], "stream": 0, "dir": [1, 0, 1, 0],
+        "seq": [1, 1, 1001, 1], "ack": [1, 1001, 1, 2001], "len": [1000, 0, 1000, 0], "flags": [24, 16, 24, 16],
+        "window": [65535, 0, 65535, 0], "zero_window": [False, True, False, True],
+    })
+    ax = tp.time_sequence(df)
+    assert n_points(ax, "tsg-zero-window") == 2
+    assert any(t.get_text() == "zero window (2)" for t in ax.get_legend().get_texts())
