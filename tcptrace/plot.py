@@ -377,12 +377,17 @@ def time_sequence(source: Source, stream: Optional[int] = None, *, direction: Di
     data = fwd & (ln > 0) & ~np.isnan(seq)
     top = seq + ln
     small = int(data.sum()) <= 400
+    if data.any():  # caps only where a bar is tall enough to show them (a few pixels)
+        span_est = float(np.nanmax(top[data]) - np.nanmin(seq[data])) or 1.0
+        caps = small and float(np.median(ln[data])) / span_est > 0.006
+    else:
+        caps = False
     if style == "tcptrace":
         normal = data & ~retx
         segs = np.stack([np.column_stack([t[normal], seq[normal]]), np.column_stack([t[normal], top[normal]])], 1)
         lc = LineCollection(segs, colors=C_DATA, linewidths=1.3 if small else 0.9, gid="tsg-data", zorder=3)
         ax.add_collection(lc)
-        if small and normal.any():  # tcptrace's little caps at both ends of a segment
+        if caps and normal.any():  # tcptrace's little caps at both ends of a segment
             ax.plot(np.r_[t[normal], t[normal]], np.r_[seq[normal], top[normal]], ls="none", marker="_",
                     ms=6, mew=1.1, color=C_DATA, gid="tsg-data-caps", zorder=3)
         handles.append(Line2D([], [], color=C_DATA, lw=1.6, label="data segment (seq … seq+len)"))
