@@ -730,6 +730,13 @@ def ladder(source: Source, stream: Optional[int] = None, *, frames: Optional[Tup
     return ax
 
 
+def _fmt_rate(bps: float) -> str:
+    for unit, div in (("Gbit/s", 1e9), ("Mbit/s", 1e6), ("kbit/s", 1e3)):
+        if bps >= div:
+            return f"{bps / div:.3g} {unit}"
+    return f"{bps:.3g} bit/s"
+
+
 def _fmt_duration(sec: float) -> str:
     if sec >= 1:
         return f"{sec:.3g} s"
@@ -982,9 +989,9 @@ def throughput(source: Source, stream: Optional[int] = None, *, direction: Direc
         avg = pd.Series(thr).rolling(w, center=True, min_periods=1).mean().to_numpy()
         gavg = pd.Series(good).rolling(w, center=True, min_periods=1).mean().to_numpy()
         ax.plot(mid, avg, color="#1f77b4", lw=2, gid="throughput-avg",
-                label=f"throughput (all bytes sent): {n.sum() * 8 / total_t / 1e6:.3g} Mbit/s overall")
+                label=f"throughput (all bytes sent): {_fmt_rate(n.sum() * 8 / total_t)} overall")
         ax.plot(mid, gavg, color="#2ca02c", lw=2, ls="--", gid="goodput-avg",
-                label=f"goodput (new bytes only): {new.sum() * 8 / total_t / 1e6:.3g} Mbit/s overall")
+                label=f"goodput (new bytes only): {_fmt_rate(new.sum() * 8 / total_t)} overall")
         ax.plot([], [], color="#777777", lw=0.8, alpha=0.5,
                 label=f"per {width * 1000:g} ms bin (thin); moving average of {w} bins (thick)")
         ax.set_ylim(0, max(float(thr.max()), 1.0) * 1.3)
