@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 from typing import Any, Callable, Dict
@@ -60,3 +61,11 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     for sub in SUBCOMMANDS:
         blocks.append(f"### `tcptrace {sub}`\n\n```text\n{_help(sub)}\n```\n")
     return markdown.replace("<!-- cli-help -->", "\n".join(blocks))
+
+
+_ROLE = re.compile(r":(?:class|func|data|meth|mod|attr|exc):(?=<code>)")
+
+
+def on_post_page(html: str, page: Any, config: Any) -> str:
+    """Docstrings use Sphinx roles (:class:`Segment`); show them as plain code."""
+    return _ROLE.sub("", html)
