@@ -281,9 +281,36 @@ static void bytes_in_flight(tt_an_dir *fwd, const tt_an_dir *rev, const tt_packe
     ta->push_bytes = fwd->push_bytes_sent;
 }
 
+/* The state the rules are about to compare, in relative numbers (tt_evidence). */
+static void record_evidence(const tt_an_conn *c, const tt_an_dir *fwd, const tt_an_dir *rev,
+                            const tt_packet *p, uint32_t seglen, tt_evidence *ev)
+{
+    ev->have = true;
+    ev->seglen = seglen;
+    ev->nextseq_known = fwd->nextseq != 0;
+    ev->nextseq = fwd->nextseq - fwd->base_seq;
+    ev->nextseq_frame = fwd->nextseq_frame;
+    ev->prev_ack = fwd->lastack - rev->base_seq;
+    ev->prev_window = fwd->window;
+    ev->rev_lastack = rev->lastack ? rev->lastack - fwd->base_seq : 0;
+    ev->rev_window = rev->window;
+    ev->rev_scale_known = rev->win_scale != TT_WS_UNKNOWN;
+    ev->rev_shift = (rev->is_first_ack || rev->win_scale < 0) ? 0 : rev->win_scale;
+    ev->rev_window_scaled = rev->window == UINT32_MAX ? 0 : (uint32_t)(rev->window << ev->rev_shift);
+    ev->rev_maxseq = rev->maxseqtobeacked ? rev->maxseqtobeacked - rev->base_seq : 0;
+    ev->rev_nextseq = rev->nextseq - rev->base_seq;
+    ev->rev_dupacks = rev->dupacknum;
+    ev->rev_last_frame = rev->last_frame;
+    ev->rev_last_flags = rev->lastsegmentflags;
+    ev->since_rev_ack_ns = p->ts_ns - rev->lastack_ts_ns;
+    ev->since_nextseq_ns = p->ts_ns - fwd->nextseq_ts_ns;
+    ev->ooo_threshold_ns = c->ts_first_rtt_ns ? c->ts_first_rtt_ns : (int64_t)TT_OOO_DEFAULT_NS;
+    ev->fast_threshold_ns = (int64_t)TT_FAST_RETRANS_NS;
+}
+
 /* tcp_analyze_sequence_number. */
 static bool analyze(tt_an_conn *c, tt_an_dir *fwd, tt_an_dir *rev, const tt_packet *p, uint32_t seglen,
-                    ta_rec *ta)
+                    ta_rec *ta, tt_evidence *ev)
 {
     bool ok = true;
     uint32_t seq = p->seq_raw, ack = p->ack_raw;
@@ -304,6 +331,7 @@ static bool analyze(tt_an_conn *c, tt_an_dir *fwd, tt_an_dir *rev, const tt_pack
     if (fl & ACK)
         rev->valid_bif = true;
 
+    record_evidence(c, fwd, rev, p, seglen, ev);
     check_forward(c, fwd, rev, p, seglen, ta);
 
     if (ack != fwd->lastack) {
@@ -348,6 +376,7 @@ static bool analyze(tt_an_conn *c, tt_an_dir *fwd, tt_an_dir *rev, const tt_pack
     fwd->lastack = ack;
     fwd->lastack_ts_ns = p->ts_ns;
     fwd->lastsegmentflags = ta->flags;
+    fwd->last_frame = p->frame;
 
     process_ack(rev, p, ta);
     bytes_in_flight(fwd, rev, p, seglen, ta);
@@ -473,6 +502,7 @@ bool tt_analysis_run(tt_an_conn *c, int side, tt_conn_origin origin, tt_seg_cont
         fwd->nextseq = fwd->maxseqtobeacked;
     }
     if ((fl & (SYN | ACK)) == (SYN | ACK) && fwd->base_set && p->seq_raw != fwd->base_seq) {
+        out->ev.old_isn = fwd->base_seq;
         fwd->base_seq = p->seq_raw;
         fwd->ua_span_valid = false;
         ta_flag(&ta, TT_AF_REUSED_PORTS);
@@ -500,7 +530,7 @@ bool tt_analysis_run(tt_an_conn *c, int side, tt_conn_origin origin, tt_seg_cont
     out->ack = p->ack_raw;
     out->window = p->window_raw;
     if (out->have_seglen) {
-        ok = analyze(c, fwd, rev, p, seglen, &ta);
+        ok = analyze(c, fwd, rev, p, seglen, &ta, &out->ev);
         out->seq = p->seq_raw - fwd->base_seq;
         if (fl & ACK)
             out->ack = p->ack_raw - rev->base_seq;

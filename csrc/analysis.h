@@ -55,6 +55,37 @@ enum {
     TT_COMPL_DATA = 8, TT_COMPL_FIN = 16, TT_COMPL_RST = 32,
 };
 
+/* The values the analysis rules compared for one segment, kept so that a person can
+ * be told why a flag was set (Segment.explain). Snapshot of the state the rules saw,
+ * before this segment updated it; it never feeds back into the analysis. Sequence
+ * numbers are relative: the sender's to its own base, the receiver's to its base,
+ * acks to the base of the side they acknowledge. */
+typedef struct tt_evidence {
+    bool have;               /* the sequence analysis ran for this segment */
+    bool nextseq_known;      /* the sender's next expected seq was known */
+    bool rev_scale_known;    /* the receiver's window scaling was known (window full) */
+    uint32_t seglen;         /* this segment's payload length */
+    uint32_t nextseq;        /* sender's next expected seq (highest seq + len seen) */
+    uint64_t nextseq_frame;  /* the frame that set it */
+    uint32_t prev_ack;       /* sender's previous ack, relative to the receiver's base */
+    uint32_t prev_window;    /* sender's previous raw window (UINT32_MAX: none yet) */
+    uint32_t rev_lastack;    /* receiver's last ack, relative to the sender's base (0: none) */
+    uint32_t rev_window;     /* receiver's last raw window (UINT32_MAX: none yet) */
+    uint32_t rev_window_scaled; /* the same, scaled as the window-full rule scales it */
+    int32_t rev_shift;       /* that scale's shift */
+    uint32_t rev_maxseq;     /* highest contiguous seq seen from the receiver, relative (0: none) */
+    uint32_t rev_nextseq;    /* receiver's next expected seq, relative */
+    int32_t rev_dupacks;     /* receiver's duplicate ACK count (-1 after an ACKed unseen) */
+    uint64_t rev_last_frame; /* receiver's last segment (0: none) */
+    uint32_t rev_last_flags; /* its TT_AF_* flags */
+    int64_t since_rev_ack_ns;   /* since the receiver's last ACK (fast retransmission) */
+    int64_t since_nextseq_ns;   /* since the frame that set nextseq (out-of-order) */
+    int64_t ooo_threshold_ns;   /* out-of-order threshold: initial RTT, else 3 ms */
+    int64_t fast_threshold_ns;  /* fast retransmission threshold: 20 ms */
+    uint32_t old_isn;        /* port reuse: the sender's ISN it replaced (raw) */
+    uint32_t old_stream;     /* port reuse by a SYN: the earlier conversation (tcp.stream) */
+} tt_evidence;
+
 /* The analysis of one segment. Fields whose have_* bit is false are absent, as
  * tshark leaves them out. */
 typedef struct tt_analysis {
@@ -89,6 +120,7 @@ typedef struct tt_analysis {
     int64_t time_delta_ns; /* tcp.time_delta: since its previous segment */
     uint32_t sack_le[TT_MAX_SACK_BLOCKS]; /* tcp.options.sack_le, relative */
     uint32_t sack_re[TT_MAX_SACK_BLOCKS]; /* tcp.options.sack_re, relative */
+    tt_evidence ev;        /* what the rules compared (Segment.explain) */
 } tt_analysis;
 
 /* A sent segment not yet acknowledged (Wireshark's tcp_unacked_t). */
@@ -122,6 +154,7 @@ typedef struct tt_an_dir {
     int32_t dupacknum;       /* -1 after an ACKed-unseen */
     uint64_t lastnondupack;  /* frame of the last ACK that moved */
     uint32_t lastsegmentflags;
+    uint64_t last_frame;     /* this side's last analysed segment (evidence only) */
     uint32_t push_bytes_sent;
     uint8_t mp_ops;          /* the connection's MPTCP subtypes as of this side's last segment */
     uint8_t num_sack;        /* SACK blocks of the last segment, kept for bytes in flight */

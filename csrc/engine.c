@@ -18,7 +18,70 @@ struct tt_engine {
     int64_t first_ts_ns; /* timestamp of the first frame fed */
     int64_t first_ts_sec;
     int32_t first_ts_nsec;
+    int64_t clock_ns;     /* latest capture time seen (the linger clock) */
+    tt_conn *open_head, *open_tail;       /* not owned: live conns not yet closed */
+    tt_conn *closing_head, *closing_tail; /* not owned: closed conns, by close time */
+    tt_conn_record *q;    /* owned: ring of finished records */
+    size_t q_head, q_len, q_cap;
+    struct tt_tomb *tombs; /* owned: TT_TOMB_SLOTS keys of freed conversations, made on
+                            * the first eviction */
 };
+
+/* What is kept of a freed conversation, so a SYN reusing its ports later is still
+ * Wireshark's "reused ports" (a new conversation replacing an old one), and a late
+ * segment that Wireshark would give the old stream is counted. Direct-mapped: a
+ * newer eviction overwrites an older one in the same slot. */
+#define TT_TOMB_SLOTS 4096u
+typedef struct tt_tomb {
+    tt_flow_key key;
+    uint32_t base_seq[2]; /* per key side: the analysis's base sequence number */
+    bool base_set[2];
+    bool used;
+} tt_tomb;
+
+static size_t tomb_slot(const tt_flow_key *k)
+{
+    /* FNV-1a over the key bytes (the key is zero-padded, memset by tt_flow_key_of). */
+    const uint8_t *b = (const uint8_t *)k;
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < sizeof *k; i++) {
+        h ^= b[i];
+        h *= 0x100000001b3ull;
+    }
+    return (size_t)(h % TT_TOMB_SLOTS);
+}
+
+static bool key_same(const tt_flow_key *a, const tt_flow_key *b)
+{
+    return a->version == b->version && a->port[0] == b->port[0] && a->port[1] == b->port[1] &&
+           memcmp(a->addr, b->addr, sizeof a->addr) == 0;
+}
+
+static void tomb_put(tt_engine *e, const tt_conn *c)
+{
+    if (!e->tombs && !(e->tombs = calloc(TT_TOMB_SLOTS, sizeof *e->tombs)))
+        return; /* without memory, only the reused-ports flag is lost */
+    tt_tomb *t = &e->tombs[tomb_slot(&c->key)];
+    t->key = c->key;
+    for (int i = 0; i < 2; i++) {
+        t->base_seq[i] = c->an.dir[i].base_seq;
+        t->base_set[i] = c->an.dir[i].base_set;
+    }
+    t->used = true;
+}
+
+/* The tomb of key, taken out (NULL when none). */
+static bool tomb_take(tt_engine *e, const tt_flow_key *key, tt_tomb *out)
+{
+    if (!e->tombs)
+        return false;
+    tt_tomb *t = &e->tombs[tomb_slot(key)];
+    if (!t->used || !key_same(&t->key, key))
+        return false;
+    *out = *t;
+    t->used = false;
+    return true;
+}
 
 /* Anomalies that mean "the capture cut it" and "the header lies". */
 static const uint64_t TT_ANOM_TRUNCATED_MASK =
@@ -44,6 +107,10 @@ tt_engine *tt_engine_new(const tt_engine_config *cfg, tt_error *err)
         e->cfg = *cfg;
     if (!e->cfg.ipfrag_mem_cap_bytes)
         e->cfg.ipfrag_mem_cap_bytes = TT_IPFRAG_MEM_CAP_DEFAULT;
+    if (!e->cfg.conn_linger_ns)
+        e->cfg.conn_linger_ns = TT_CONN_LINGER_DEFAULT_NS;
+    if (!e->cfg.conn_linger_frames)
+        e->cfg.conn_linger_frames = TT_CONN_LINGER_DEFAULT_FRAMES;
     e->ipfrag = tt_ipfrag_new(e->cfg.ipfrag_mem_cap_bytes);
     e->flows = tt_flow_new(e->cfg.flow_hash_seed);
     tt_expect_init(&e->expect);
@@ -71,6 +138,116 @@ static void count_anomalies(tt_counters *c, uint64_t anomalies)
             c->anomalies[i]++;
 }
 
+/* ---- Connection hand-over: the open / closing lists and the record queue ---- */
+
+static void list_push(tt_conn **head, tt_conn **tail, tt_conn *c)
+{
+    c->next = NULL;
+    c->prev = *tail;
+    if (*tail)
+        (*tail)->next = c;
+    else
+        *head = c;
+    *tail = c;
+}
+
+static void list_unlink(tt_conn **head, tt_conn **tail, tt_conn *c)
+{
+    if (c->prev)
+        c->prev->next = c->next;
+    else if (*head == c)
+        *head = c->next;
+    else
+        return; /* not on this list */
+    if (c->next)
+        c->next->prev = c->prev;
+    else
+        *tail = c->prev;
+    c->prev = c->next = NULL;
+}
+
+static void conn_unlink(tt_engine *e, tt_conn *c)
+{
+    if (c->st.closed)
+        list_unlink(&e->closing_head, &e->closing_tail, c);
+    else
+        list_unlink(&e->open_head, &e->open_tail, c);
+}
+
+static bool queue_push(tt_engine *e, const tt_conn_record *r)
+{
+    if (e->q_len == e->q_cap) {
+        size_t ncap = e->q_cap ? e->q_cap * 2 : 64;
+        tt_conn_record *n = malloc(ncap * sizeof *n);
+        if (!n)
+            return false;
+        for (size_t i = 0; i < e->q_len; i++)
+            n[i] = e->q[(e->q_head + i) % e->q_cap];
+        free(e->q);
+        e->q = n;
+        e->q_cap = ncap;
+        e->q_head = 0;
+    }
+    e->q[(e->q_head + e->q_len) % e->q_cap] = *r;
+    e->q_len++;
+    return true;
+}
+
+/* The connection is over: queue its record, take it off the engine's lists and,
+ * when `remove`, free it (a conversation being replaced is freed by tt_flow_create). */
+static void conn_end(tt_engine *e, tt_conn *c, tt_end_reason why, bool remove)
+{
+    conn_unlink(e, c);
+    if (e->cfg.conn_records && c->st.started) {
+        tt_conn_record r;
+        memset(&r, 0, sizeof r);
+        r.stream = c->stream;
+        r.ip_version = c->key.version;
+        r.end_reason = (uint8_t)why;
+        r.completeness = c->an.completeness;
+        int cs = c->client_side;
+        memcpy(r.addr[0], c->key.addr[cs], 16);
+        memcpy(r.addr[1], c->key.addr[!cs], 16);
+        r.port[0] = c->key.port[cs];
+        r.port[1] = c->key.port[!cs];
+        tt_stats_finish(&c->st, &r);
+        if (queue_push(e, &r))
+            e->counters.conn_records++;
+        else
+            e->counters.analysis_nomem++;
+    }
+    if (remove) {
+        tt_flow_remove(e->flows, c);
+        e->counters.conns_live = tt_flow_counters_get(e->flows)->conns_live;
+    }
+}
+
+/* Free the closed connections whose linger time is over. */
+static void evict_due(tt_engine *e)
+{
+    if (e->cfg.conn_linger_ns < 0)
+        return;
+    while (e->closing_head && e->clock_ns - e->closing_head->close_ns >= e->cfg.conn_linger_ns &&
+           e->counters.frames - e->closing_head->close_frame >= e->cfg.conn_linger_frames) {
+        tt_conn *c = e->closing_head;
+        tomb_put(e, c);
+        conn_end(e, c, (tt_end_reason)(c->st.closed - 1), true);
+        e->counters.conns_evicted++;
+    }
+}
+
+int tt_engine_next_conn(tt_engine *e, tt_conn_record *out)
+{
+    if (!e->q_len)
+        return 0;
+    *out = e->q[e->q_head];
+    e->q_head = (e->q_head + 1) % e->q_cap;
+    e->q_len--;
+    return 1;
+}
+
+size_t tt_engine_conns_pending(const tt_engine *e) { return e->q_len; }
+
 /* The client of a new conversation: the sender of a pure SYN, the receiver of a
  * SYN/ACK, else the first sender. */
 static int client_side_of(const tt_packet *p, int side)
@@ -92,21 +269,50 @@ static void analyze_segment(tt_engine *e, const tt_packet *p, tt_seg_context ctx
         return;
     tt_conn_origin origin = TT_CONN_FOUND;
     tt_conn *conn = tt_flow_lookup(e->flows, &key);
+    uint32_t old_isn = 0, old_stream = 0; /* evidence of port reuse (Segment.explain) */
     if (!conn || tt_analysis_syn_starts_new(&conn->an, side, p)) {
         origin = conn ? TT_CONN_REUSED : TT_CONN_NEW;
+        if (conn) {
+            old_isn = conn->an.dir[side].base_seq;
+            old_stream = conn->stream;
+        }
         if (!conn && tt_expect_take(&e->expect, &key))
             origin = TT_CONN_EXPECTED;
+        tt_tomb tomb;
+        if (!conn && tomb_take(e, &key, &tomb)) {
+            /* Wireshark still has the freed conversation: a SYN with a new ISN replaces
+             * it (reused ports); anything else would have joined its old stream. */
+            if ((p->flags & (TT_TCP_SYN | TT_TCP_ACK)) == TT_TCP_SYN && tomb.base_set[side] &&
+                p->seq_raw != tomb.base_seq[side])
+                origin = TT_CONN_REUSED;
+            else
+                e->counters.conns_late++;
+        }
         int client = conn ? side : client_side_of(p, side);
+        if (conn)
+            conn_end(e, conn, TT_END_REUSED, false); /* tt_flow_create frees it */
         conn = tt_flow_create(e->flows, &key, client);
         if (!conn) {
             e->counters.analysis_nomem++;
             return;
         }
+        tt_stats_init(&conn->st);
+        list_push(&e->open_head, &e->open_tail, conn);
     }
     if (!tt_analysis_run(&conn->an, side, origin, ctx, p, an))
         e->counters.analysis_nomem++;
     an->stream = conn->stream;
+    if (origin == TT_CONN_REUSED) {
+        an->ev.old_isn = old_isn;
+        an->ev.old_stream = old_stream;
+    }
     an->dir = side == conn->client_side ? 0 : 1;
+    if (ctx == TT_SEG_NORMAL && tt_stats_update(&conn->st, an->dir, p, an)) {
+        list_unlink(&e->open_head, &e->open_tail, conn);
+        conn->close_ns = e->clock_ns;
+        conn->close_frame = e->counters.frames;
+        list_push(&e->closing_head, &e->closing_tail, conn);
+    }
     const tt_flow_counters *fc = tt_flow_counters_get(e->flows);
     e->counters.conns = fc->conns;
     e->counters.conns_live = fc->conns_live;
@@ -122,7 +328,10 @@ int tt_engine_feed(tt_engine *e, const tt_frame *f, tt_segment *out)
         e->first_ts_ns = f->ts_ns;
         e->first_ts_sec = f->ts_sec;
         e->first_ts_nsec = f->ts_nsec;
+        e->clock_ns = f->ts_ns;
     }
+    if (f->ts_ns > e->clock_ns)
+        e->clock_ns = f->ts_ns;
     tt_packet *p = &out->pkt;
     tt_fragment frag;
     tt_decode_status st = tt_decode_frame(f->data, f->caplen, f->wirelen, f->linktype, p, &frag);
@@ -170,6 +379,7 @@ int tt_engine_feed(tt_engine *e, const tt_frame *f, tt_segment *out)
             inner.iface = f->iface;
             analyze_segment(e, &inner, TT_SEG_IN_ICMP, &out->an);
         }
+        evict_due(e);
         return 0;
     }
     c->tcp_segments++;
@@ -179,6 +389,7 @@ int tt_engine_feed(tt_engine *e, const tt_frame *f, tt_segment *out)
     out->time_rel_nsec = (int64_t)f->ts_nsec - e->first_ts_nsec;
     analyze_segment(e, p, TT_SEG_NORMAL, &out->an);
     tt_expect_ftp(&e->expect, p);
+    evict_due(e);
     return 1;
 }
 
@@ -189,6 +400,12 @@ void tt_engine_finish(tt_engine *e)
     e->counters.anomalies[TT_ANOM_IP_FRAG_INCOMPLETE] += incomplete;
     e->counters.ip_frag_dropped += incomplete;
     e->counters.ip_frag_dropped += tt_ipfrag_dropped(e->ipfrag);
+    /* Every connection still held ends with the capture, in stream order of their
+     * closing (closed ones first, by close time), then the open ones by creation. */
+    while (e->closing_head)
+        conn_end(e, e->closing_head, (tt_end_reason)(e->closing_head->st.closed - 1), true);
+    while (e->open_head)
+        conn_end(e, e->open_head, TT_END_CAPTURE, true);
 }
 
 const tt_counters *tt_engine_counters(const tt_engine *e) { return &e->counters; }
@@ -199,5 +416,7 @@ void tt_engine_free(tt_engine *e)
         return;
     tt_ipfrag_free(e->ipfrag);
     tt_flow_free(e->flows);
+    free(e->q);
+    free(e->tombs);
     free(e);
 }

@@ -15,14 +15,27 @@
 #include "error.h"
 #include "packet.h"
 #include "source.h"
+#include "stats.h"
 
 typedef struct tt_engine_config {
     size_t ipfrag_mem_cap_bytes; /* bytes of IP fragments held at once (0: default) */
     uint64_t flow_hash_seed;     /* connection table hash seed (0: default) */
     int decode_only;             /* skip conversations and analysis (segments' an is empty) */
+    /* Connection hand-over (stats.h). A connection ends at its first RST or when both
+     * FINs are acknowledged; it stays conn_linger_ns of capture time longer so late
+     * segments (retransmitted FIN/ACK, a second RST) still belong to it, then its
+     * record is queued and its state freed. 0: TT_CONN_LINGER_DEFAULT_NS; < 0: never
+     * evict (every answer as Wireshark's, memory grows with the connections).
+     * Eviction also waits for conn_linger_frames further frames (0: the default), so
+     * a time stamp that jumps ahead does not evict a connection still in use. */
+    int64_t conn_linger_ns;
+    uint64_t conn_linger_frames;
+    bool conn_records;           /* queue finished records for tt_engine_next_conn */
 } tt_engine_config;
 
 #define TT_IPFRAG_MEM_CAP_DEFAULT (64u * 1024 * 1024)
+#define TT_CONN_LINGER_DEFAULT_NS (120 * 1000000000LL) /* 2 min of capture time */
+#define TT_CONN_LINGER_DEFAULT_FRAMES 10000u
 
 typedef struct tt_counters {
     uint64_t frames;          /* records fed */
@@ -38,6 +51,10 @@ typedef struct tt_counters {
     uint64_t conns_live;      /* conversations held in memory now */
     uint64_t conns_replaced;  /* freed when a SYN with a new ISN reused their ports */
     uint64_t analysis_nomem;  /* segments whose analysis was cut short by lack of memory */
+    uint64_t conns_evicted;   /* closed conversations freed after their linger time */
+    uint64_t conn_records;    /* finished connection records made */
+    uint64_t conns_late;      /* conversations started by a segment that Wireshark would
+                               * have given to a conversation freed here (eviction) */
 } tt_counters;
 
 /* One TCP segment as the engine delivers it. */
@@ -61,6 +78,14 @@ int tt_engine_feed(tt_engine *eng, const tt_frame *frame, tt_segment *out);
 void tt_engine_finish(tt_engine *eng);
 
 const tt_counters *tt_engine_counters(const tt_engine *eng);
+
+/* The next finished connection record (cfg.conn_records), oldest first: 1 when *out
+ * was filled, 0 when none is waiting. Records come as connections end (after their
+ * linger time) and, after tt_engine_finish, for every connection still held. */
+int tt_engine_next_conn(tt_engine *eng, tt_conn_record *out);
+
+/* Records waiting in the queue. */
+size_t tt_engine_conns_pending(const tt_engine *eng);
 
 void tt_engine_free(tt_engine *eng);
 

@@ -169,4 +169,27 @@ tt_conn *tt_flow_create(tt_flow_table *t, const tt_flow_key *key, int client_sid
     return c;
 }
 
+void tt_flow_remove(tt_flow_table *t, tt_conn *c)
+{
+    size_t mask = t->cap - 1;
+    size_t i = find_slot(t, &c->key);
+    if (t->slots[i] != c)
+        return;
+    conn_free(c);
+    t->slots[i] = NULL;
+    t->used--;
+    t->counters.conns_live--;
+    /* Backward-shift deletion keeps every later entry of the probe run reachable. */
+    for (size_t j = (i + 1) & mask; t->slots[j]; j = (j + 1) & mask) {
+        size_t home = (size_t)key_hash(&t->slots[j]->key, t->seed) & mask;
+        /* Move slot j into the hole i unless its home lies cyclically in (i, j]. */
+        bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (!stays) {
+            t->slots[i] = t->slots[j];
+            t->slots[j] = NULL;
+            i = j;
+        }
+    }
+}
+
 const tt_flow_counters *tt_flow_counters_get(const tt_flow_table *t) { return &t->counters; }

@@ -15,6 +15,7 @@
 
 #include "analysis.h"
 #include "packet.h"
+#include "stats.h"
 
 /* Side 0 of a key is the lower (address, port) pair, side 1 the higher. */
 typedef struct tt_flow_key {
@@ -28,6 +29,10 @@ typedef struct tt_conn {
     uint32_t stream;      /* tcp.stream */
     uint8_t client_side;  /* key side of the client (dir 0 = client -> server) */
     tt_an_conn an;        /* per-direction analysis state (owns its segment lists) */
+    tt_stats_conn st;     /* per-connection statistics (stats.h), by dir, not key side */
+    struct tt_conn *prev, *next; /* not owned: the engine's list of open or closing conns */
+    int64_t close_ns;     /* capture time the connection closed (RST / both FINs acked) */
+    uint64_t close_frame; /* frames fed to the engine when it closed */
 } tt_conn;
 
 typedef struct tt_flow_counters {
@@ -53,6 +58,10 @@ tt_conn *tt_flow_lookup(tt_flow_table *t, const tt_flow_key *key);
  * any current one: Wireshark's conversation_new, which later lookups find first.
  * client_side is the key side of the client. NULL when out of memory. */
 tt_conn *tt_flow_create(tt_flow_table *t, const tt_flow_key *key, int client_side);
+
+/* Remove conversation c from the table and free it (a finished connection whose
+ * state is no longer needed); later segments of its key start a new conversation. */
+void tt_flow_remove(tt_flow_table *t, tt_conn *c);
 
 const tt_flow_counters *tt_flow_counters_get(const tt_flow_table *t);
 

@@ -16,7 +16,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
-    tt_engine_config cfg = {.ipfrag_mem_cap_bytes = 1 << 20};
+    /* Connection records on, and eviction after 1 ns / 1 frame: the hand-over paths run. */
+    tt_engine_config cfg = {.ipfrag_mem_cap_bytes = 1 << 20, .conn_records = true,
+                            .conn_linger_ns = 1, .conn_linger_frames = 1};
+    tt_conn_record rec;
     tt_error err;
     tt_engine *eng = tt_engine_new(&cfg, &err);
     if (!eng)
@@ -44,9 +47,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 sink ^= seg.pkt.payload[i];
             (void)sink;
         }
+        while (tt_engine_next_conn(eng, &rec))
+            ;
         pos += len;
     }
     tt_engine_finish(eng);
+    while (tt_engine_next_conn(eng, &rec))
+        ;
     tt_engine_free(eng);
     return 0;
 }

@@ -8,29 +8,35 @@
 from __future__ import annotations
 
 import os
-from typing import Optional, Union
+from typing import BinaryIO, Optional, Union
 
 from ._core import (
     Capture,
     CaptureError,
     CaptureFormatError,
     CaptureTruncatedWarning,
+    Connection,
     Segment,
     anomaly_names,
     linktype_name,
 )
 
 from ._version import __version__
+from .connections import connections
 from .export import to_parquet
+from .expertinfo import expert
 from .frames import ANALYSIS_FLAGS, segments
 from ._summary import CaptureSummary, summary
 
 __all__ = [
     "ANALYSIS_FLAGS",
     "__version__",
+    "expert",
     "segments",
     "to_parquet",
+    "connections",
     "Capture",
+    "Connection",
     "CaptureError",
     "CaptureFormatError",
     "CaptureTruncatedWarning",
@@ -54,7 +60,10 @@ def __getattr__(name: str) -> object:
 
 
 
-def open(path: Union[str, "os.PathLike[str]"], filter: Optional[str] = None) -> Capture:  # noqa: A001
+def open(  # noqa: A001
+    path: Union[str, "os.PathLike[str]", BinaryIO], filter: Optional[str] = None,
+    linger: Optional[float] = None,
+) -> Capture:
     """Open a pcap or pcapng capture file.
 
     The result is a context manager and an iterable of :class:`Segment`, one per TCP
@@ -63,5 +72,14 @@ def open(path: Union[str, "os.PathLike[str]"], filter: Optional[str] = None) -> 
     FileNotFoundError; a file that is not a capture raises CaptureFormatError (a
     CaptureError). A file cut in the middle of a record yields every whole record and
     then warns with CaptureTruncatedWarning.
+
+    Compressed captures (gzip, zstd, xz, lz4) are recognised by their first bytes and
+    decompressed as they are read (``Capture.compression`` names the codec). ``path``
+    may also be ``"-"`` for standard input, or any binary file object (a file opened
+    ``"rb"``, ``io.BytesIO``, ``socket.makefile("rb")``, ``gzip.open(...)``): it is read
+    from its current position, as records arrive.
+    ``cap.connections()`` yields a :class:`Connection` as each connection ends;
+    ``linger`` is the capture time in seconds a closed connection is kept for late
+    segments (None: 120 s; negative: never freed, so every answer is Wireshark's).
     """
-    return Capture(path, filter=filter)
+    return Capture(path, filter=filter, linger=linger)

@@ -3,12 +3,19 @@
     tcptrace CAPTURE                                   one line per TCP segment
     tcptrace fields [-E header=y] -e FIELD... CAPTURE  tshark -T fields compatible output
     tcptrace export CAPTURE -o OUT.parquet             the segments table as Parquet
+    tcptrace expert CAPTURE [--json] [--split]         Wireshark's TCP expert information
+    tcptrace CAPTURE --explain [-s N] [--frame F]      the listing, with why each flag was set
+    tcptrace conns [-l] [--json|--csv] CAPTURE         per-connection statistics
     tcptrace plot CAPTURE -s N --kind tsg -o OUT.png   a picture of stream N (tsg|ladder|rtt|throughput|window)
+
+CAPTURE is a pcap or pcapng file, compressed or not (gzip, zstd, xz, lz4), or - for
+standard input (tcpdump -w - ... | tcptrace -).
 """
 from __future__ import annotations
 
 import argparse
 import os
+import stat
 import sys
 import warnings
 from typing import List, Optional, Sequence
@@ -18,11 +25,21 @@ from . import open as open_capture
 from . import fields as fieldmod
 from .listing import listing
 
-SUBCOMMANDS = ("fields", "list", "export", "plot")
+SUBCOMMANDS = ("fields", "list", "export", "expert", "conns", "plot")
 
 
 def _warn_to_stderr(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
     sys.stderr.write(f"tcptrace: warning: {message}\n")
+
+
+def _stream_output(capture: str) -> None:
+    """Reading a pipe (``-``, a FIFO): print each line as its segment arrives."""
+    try:
+        live = capture == "-" or not stat.S_ISREG(os.stat(capture).st_mode)
+    except OSError:
+        return
+    if live and hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(line_buffering=True)
 
 
 def _parse_E(opts: List[str]) -> dict:
@@ -55,7 +72,7 @@ def cmd_fields(argv: Sequence[str]) -> int:
     ap.add_argument("-E", dest="eopts", action="append", default=[], metavar="OPT=VAL",
                     help="header=y, separator=/t|/s|C, occurrence=a|f|l, aggregator=C")
     ap.add_argument("-f", "--filter", help="BPF filter, as libpcap compiles it")
-    ap.add_argument("capture")
+    ap.add_argument("capture", help="a capture file (compressed or not), or - for standard input")
     a = ap.parse_args(argv)
     if not a.fields:
         ap.error("at least one -e FIELD is needed")
@@ -65,6 +82,7 @@ def cmd_fields(argv: Sequence[str]) -> int:
     except ValueError as e:
         ap.error(str(e))
     ids = fieldmod.field_ids(a.fields)
+    _stream_output(a.capture)
     out = sys.stdout
     sep = conf["separator"]
     if conf["header"]:
@@ -94,11 +112,25 @@ def cmd_list(argv: Sequence[str]) -> int:
                                  description="One line per TCP segment, as Wireshark's packet list shows it.")
     ap.add_argument("-f", "--filter", help="BPF filter, as libpcap compiles it")
     ap.add_argument("-s", "--stream", type=int, metavar="N", help="only conversation N (tcp.stream)")
-    ap.add_argument("capture")
+    ap.add_argument("--explain", action="store_true",
+                    help="under each flagged segment, say why each analysis flag was set")
+    ap.add_argument("--frame", type=int, action="append", metavar="F", help="only frame F (repeatable)")
+    ap.add_argument("capture", help="a capture file (compressed or not), or - for standard input")
     a = ap.parse_args(argv)
+    _stream_output(a.capture)
     out = sys.stdout
+    frames = set(a.frame) if a.frame else None
     with open_capture(a.capture, filter=a.filter) as cap:
-        segs = (s for s in cap if a.stream is None or s.stream == a.stream)
+        segs = (s for s in cap if (a.stream is None or s.stream == a.stream)
+                and (frames is None or s.frame in frames))
+        if a.explain:
+            from .listing import listing_line
+
+            for seg in segs:
+                out.write(listing_line(seg) + "\n")
+                for sentence in seg.explain():
+                    out.write("    " + sentence + "\n")
+            return 0
         for line in listing(segs):
             out.write(line + "\n")
     return 0
@@ -129,6 +161,63 @@ def cmd_plot(argv: Sequence[str]) -> int:
     return run(argv)
 
 
+def cmd_expert(argv: Sequence[str]) -> int:
+    import json
+
+    from . import expertinfo as ex
+
+    ap = argparse.ArgumentParser(prog="tcptrace expert",
+                                 description="Wireshark's Expert Information for TCP (tshark -q -z expert): "
+                                             "counts per item, grouped by severity, with the first frames.")
+    ap.add_argument("-f", "--filter", help="BPF filter, as libpcap compiles it")
+    ap.add_argument("--json", action="store_true", help="a JSON list of rows")
+    ap.add_argument("--split", action="store_true",
+                    help="one row per SYN server port and per duplicate-ACK number, as tshark prints them")
+    ap.add_argument("capture")
+    a = ap.parse_args(argv)
+    df, err = ex._read_partial(a.capture, a.filter)
+    rows = ex.expert_table(df, split=a.split)
+    if a.json:
+        sys.stdout.write(json.dumps(rows, indent=1) + "\n")
+    else:
+        for line in ex.format_text(rows):
+            sys.stdout.write(line + "\n")
+    if err is not None:
+        raise err
+    return 0
+
+
+def cmd_conns(argv: Sequence[str]) -> int:
+    from . import conns_report
+
+    ap = argparse.ArgumentParser(prog="tcptrace conns",
+                                 description="Per-connection statistics, state and history, as "
+                                             "tcptrace and Zeek report them (docs/connections.md).")
+    ap.add_argument("-l", "--long", action="store_true", help="the long per-direction report (tcptrace -l style)")
+    g = ap.add_mutually_exclusive_group()
+    g.add_argument("--json", action="store_true", help="one JSON object per connection, as a list")
+    g.add_argument("--csv", action="store_true", help="CSV, one row per connection, _c2s/_s2c columns")
+    ap.add_argument("-f", "--filter", help="BPF filter, as libpcap compiles it")
+    ap.add_argument("--linger", type=float, default=None, metavar="SECONDS",
+                    help="capture time a closed connection is kept for late segments "
+                         "(default 120; negative: never freed)")
+    ap.add_argument("capture")
+    a = ap.parse_args(argv)
+    with open_capture(a.capture, filter=a.filter, linger=a.linger) as cap:
+        conns = sorted(cap.connections(), key=lambda c: c.stream)
+    out = sys.stdout
+    if a.json:
+        conns_report.write_json(conns, out)
+    elif a.csv:
+        conns_report.write_csv(conns, out)
+    elif a.long:
+        conns_report.write_long(conns, out)
+    else:
+        for c in conns:
+            out.write(conns_report.brief_line(c) + "\n")
+    return 0
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     warnings.showwarning = _warn_to_stderr
@@ -143,7 +232,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 0
     cmd = cmd_list
     if argv[0] in SUBCOMMANDS:
-        cmd = {"fields": cmd_fields, "list": cmd_list, "export": cmd_export, "plot": cmd_plot}[argv.pop(0)]
+        cmd = {"fields": cmd_fields, "list": cmd_list, "export": cmd_export, "expert": cmd_expert,
+               "conns": cmd_conns, "plot": cmd_plot}[argv.pop(0)]
     try:
         return cmd(argv)
     except BrokenPipeError:

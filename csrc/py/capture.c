@@ -18,19 +18,69 @@ typedef struct {
     tt_addrdict *addrs; /* owned: address dictionary of column reads, made on first use */
     int finished;       /* the end of the file (or an error) was reached */
     int64_t records;    /* records read, before the filter */
+    PyObject *conn_cache; /* owned: dict stream -> Connection, filled by connection(n), or NULL */
+    tt_py_errslot *rderr; /* owned: a read callback's exception (stdin, file objects) */
 } CaptureObject;
+
+PyObject **tt_py_capture_conn_cache(PyObject *cap) { return &((CaptureObject *)cap)->conn_cache; }
+
+/* Capture("-") and Capture(fileobj): standard input or a binary file object. */
+static int capture_init_stream(CaptureObject *self, PyObject *obj, PyObject *filter,
+                               const tt_engine_config *cfg)
+{
+    const char *filt = NULL;
+    if (filter != Py_None) {
+        if (!PyUnicode_Check(filter)) {
+            PyErr_SetString(PyExc_TypeError, "filter must be a str or None");
+            return -1;
+        }
+        if (!(filt = PyUnicode_AsUTF8(filter)))
+            return -1;
+    }
+    if (!self->rderr && !(self->rderr = tt_py_errslot_new()))
+        return -1;
+    PyObject *name = NULL;
+    tt_source *src = tt_py_source_open(obj, filt, self->rderr, &name);
+    if (!src)
+        return -1;
+    tt_error err;
+    tt_error_clear(&err);
+    tt_engine *eng = tt_engine_new(cfg, &err);
+    if (!eng) {
+        tt_source_free(src);
+        Py_DECREF(name);
+        tt_py_raise_error(&err);
+        return -1;
+    }
+    self->src = src;
+    self->eng = eng;
+    Py_XSETREF(self->path, name);
+    Py_INCREF(filter);
+    Py_XSETREF(self->filter, filter);
+    return 0;
+}
 
 static int capture_init(CaptureObject *self, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"path", "filter", "analysis", NULL};
-    PyObject *path_obj, *filter = Py_None;
-    int analysis = 1;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|Op:Capture", kwlist, &path_obj, &filter, &analysis))
+    static char *kwlist[] = {"path", "filter", "analysis", "linger", "connections", NULL};
+    PyObject *path_obj, *filter = Py_None, *linger = Py_None;
+    int analysis = 1, want_conns = 1;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OpOp:Capture", kwlist, &path_obj, &filter,
+                                     &analysis, &linger, &want_conns))
         return -1;
+    tt_engine_config cfg = {0};
+    cfg.decode_only = !analysis;
+    cfg.conn_records = want_conns != 0 && analysis;
+    if (tt_py_linger_ns(linger, &cfg.conn_linger_ns) < 0)
+        return -1;
+    if (linger != Py_None)
+        cfg.conn_linger_frames = 1; /* an explicit linger is in capture time only */
     if (self->src) {
         PyErr_SetString(PyExc_RuntimeError, "Capture is already initialized");
         return -1;
     }
+    if (tt_py_is_stream_arg(path_obj))
+        return capture_init_stream(self, path_obj, filter, &cfg);
     PyObject *fspath = PyOS_FSPath(path_obj);
     if (!fspath)
         return -1;
@@ -60,8 +110,6 @@ static int capture_init(CaptureObject *self, PyObject *args, PyObject *kwds)
         tt_py_raise_error(&err);
         goto fail;
     }
-    tt_engine_config cfg = {0};
-    cfg.decode_only = !analysis;
     tt_engine *eng = tt_engine_new(&cfg, &err);
     if (!eng) {
         tt_source_free(src);
@@ -95,8 +143,10 @@ static void capture_dealloc(CaptureObject *self)
     capture_close_source(self);
     tt_engine_free(self->eng);
     tt_addrdict_free(self->addrs);
+    tt_py_errslot_free(self->rderr);
     Py_XDECREF(self->path);
     Py_XDECREF(self->filter);
+    Py_XDECREF(self->conn_cache);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -131,6 +181,8 @@ static PyObject *capture_end(CaptureObject *self, int rc, const tt_error *err)
     tt_engine_finish(self->eng);
     if (rc == 0)
         return NULL;
+    if (tt_py_errslot_raise(self->rderr))
+        return NULL; /* a read callback's exception (KeyboardInterrupt, OSError...) */
     if (err->code == TT_ERR_TRUNCATED) {
         PyErr_WarnFormat(tt_py_CaptureTruncatedWarning, 1, "%U: %s", self->path, err->msg);
         return NULL;
@@ -359,6 +411,43 @@ done:
     return result;
 }
 
+/* The next finished connection record, reading further when none is waiting. Returns
+ * 1 with *out filled, 0 at the end of the capture, -1 with an exception set. */
+int tt_py_capture_next_conn(PyObject *obj, tt_conn_record *out)
+{
+    CaptureObject *self = (CaptureObject *)obj;
+    if (!self->eng) {
+        PyErr_SetString(PyExc_ValueError, "Capture is not initialized");
+        return -1;
+    }
+    for (;;) {
+        if (tt_engine_next_conn(self->eng, out))
+            return 1;
+        if (self->finished)
+            return 0;
+        if (capture_check_open(self) < 0)
+            return -1;
+        tt_error err;
+        tt_error_clear(&err);
+        int rc = 2;
+        Py_BEGIN_ALLOW_THREADS
+        tt_segment seg;
+        for (int i = 0; i < TT_PY_COLUMN_BATCH && !tt_engine_conns_pending(self->eng); i++) {
+            rc = capture_pull(self, &seg, &err, TT_PY_BATCH_FRAMES);
+            if (rc != 1 && rc != 2)
+                break;
+        }
+        Py_END_ALLOW_THREADS
+        if (rc == 0 || rc == -1) {
+            capture_end(self, rc, &err);
+            if (PyErr_Occurred())
+                return -1;
+        }
+        if (PyErr_CheckSignals() < 0)
+            return -1;
+    }
+}
+
 /* _addresses() -> list of address strings, indexed by the codes of src/dst columns */
 static PyObject *capture_addresses(CaptureObject *self, PyObject *noargs)
 {
@@ -417,13 +506,26 @@ static PyObject *counters_dict(const tt_counters *c)
         }
         Py_DECREF(v);
     }
-    return Py_BuildValue("{sKsKsKsKsKsKsKsKsN}", "frames", (unsigned long long)c->frames,
+    PyObject *d = Py_BuildValue("{sKsKsKsKsKsKsKsKsN}", "frames", (unsigned long long)c->frames,
                          "tcp_segments", (unsigned long long)c->tcp_segments, "non_tcp",
                          (unsigned long long)c->non_tcp, "truncated",
                          (unsigned long long)c->truncated, "invalid", (unsigned long long)c->invalid,
                          "ip_fragments", (unsigned long long)c->ip_fragments, "ip_reassembled",
                          (unsigned long long)c->ip_reassembled, "ip_fragments_dropped",
                          (unsigned long long)c->ip_frag_dropped, "anomalies", anom);
+    /* Connections: created, held in memory now, freed after their linger time. */
+    PyObject *more = d ? Py_BuildValue("{sKsKsKsK}", "connections", (unsigned long long)c->conns,
+                                       "connections_live", (unsigned long long)c->conns_live,
+                                       "connections_evicted", (unsigned long long)c->conns_evicted,
+                                       "connections_late", (unsigned long long)c->conns_late)
+                       : NULL;
+    if (!more || PyDict_Update(d, more) < 0) {
+        Py_XDECREF(more);
+        Py_XDECREF(d);
+        return NULL;
+    }
+    Py_DECREF(more);
+    return d;
 }
 
 static PyObject *get_counters(CaptureObject *self, void *c)
@@ -454,6 +556,17 @@ static PyObject *get_format(CaptureObject *self, void *c)
     case TT_FORMAT_PCAPNG: return PyUnicode_FromString("pcapng");
     }
     Py_RETURN_NONE;
+}
+
+static PyObject *get_compression(CaptureObject *self, void *c)
+{
+    (void)c;
+    if (!need_src(self))
+        return NULL;
+    const char *name = tt_source_compression(self->src);
+    if (!name)
+        Py_RETURN_NONE;
+    return PyUnicode_FromString(name);
 }
 
 static PyObject *get_linktype(CaptureObject *self, void *c)
@@ -513,6 +626,15 @@ static PyObject *get_filter(CaptureObject *self, void *c)
     return p;
 }
 
+static PyObject *get_progress(CaptureObject *self, void *c)
+{
+    (void)c;
+    uint64_t done = 0, total = 0;
+    if (self->src)
+        tt_source_progress(self->src, &done, &total);
+    return Py_BuildValue("(KK)", (unsigned long long)done, (unsigned long long)total);
+}
+
 static PyObject *get_closed(CaptureObject *self, void *c)
 {
     (void)c;
@@ -529,15 +651,20 @@ static PyMethodDef capture_methods[] = {
      "Write the named fields of every further segment to a file descriptor, formatted in C."},
     {"_addresses", (PyCFunction)capture_addresses, METH_NOARGS,
      "_addresses() -> list[str]\n\nThe address dictionary of the column reads."},
+    TT_PY_CONNECTION_METHODS
     {"__enter__", capture_enter, METH_NOARGS, NULL},
     {"__exit__", (PyCFunction)capture_exit, METH_VARARGS, NULL},
     {NULL, NULL, 0, NULL},
 };
 
 static PyGetSetDef capture_getset[] = {
-    {"path", (getter)get_path, NULL, "The capture file's path.", NULL},
+    {"path", (getter)get_path, NULL,
+     "The capture file's path ('<stdin>', or a file object's name).", NULL},
     {"filter", (getter)get_filter, NULL, "The BPF filter, or None.", NULL},
     {"format", (getter)get_format, NULL, "'pcap', 'pcap-nsec' or 'pcapng'.", NULL},
+    {"compression", (getter)get_compression, NULL,
+     "'gzip', 'zstd', 'xz' or 'lz4' for a compressed capture (recognised by its first "
+     "bytes), else None.", NULL},
     {"linktype", (getter)get_linktype, NULL, "LINKTYPE_ of the first interface.", NULL},
     {"linktypes", (getter)get_linktypes, NULL, "Every link type of the interfaces seen so far.", NULL},
     {"snaplen", (getter)get_snaplen, NULL, "Snapshot length of the first interface.", NULL},
@@ -546,6 +673,8 @@ static PyGetSetDef capture_getset[] = {
      "Frames read, TCP segments, non-TCP frames, truncated and invalid frames, IP fragments, "
      "and anomaly counts by name, so far.", NULL},
     {"closed", (getter)get_closed, NULL, "True once closed.", NULL},
+    {"progress", (getter)get_progress, NULL,
+     "(bytes read, file size): the size is 0 when unknown (a pipe, a compressed file).", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -555,8 +684,12 @@ PyTypeObject tt_py_CaptureType = {
     .tp_basicsize = sizeof(CaptureObject),
     .tp_dealloc = (destructor)capture_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
-    .tp_doc = "Capture(path, filter=None, analysis=True)\n\nAn open pcap or pcapng file; iterating it "
-              "yields one tcptrace.Segment per TCP segment, in frame order. analysis=False skips "
+    .tp_doc = "Capture(path, filter=None, analysis=True, linger=None, connections=True)\n\nAn open "
+              "pcap or pcapng file (compressed or not); path may also be '-' (standard input) or a "
+              "binary file object. Iterating it yields one tcptrace.Segment per TCP segment, in frame "
+              "order. connections() yields a tcptrace.Connection as each connection ends; linger "
+              "is the capture time (s) a closed connection is kept for late segments (None: 120 s, "
+              "a negative number: never freed, every answer as Wireshark's). analysis=False skips "
               "conversations and the TCP analysis (their attributes are then None).",
     .tp_iter = capture_iter,
     .tp_iternext = (iternextfunc)capture_next,

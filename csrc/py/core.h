@@ -16,6 +16,35 @@ extern PyObject *tt_py_CaptureTruncatedWarning;
 extern PyTypeObject tt_py_SegmentType;
 extern PyTypeObject tt_py_CaptureType;
 extern PyTypeObject tt_py_BufferType;
+extern PyTypeObject tt_py_ConnectionType;
+extern PyTypeObject tt_py_ConnIterType;
+
+/* Connections (connection.c): a new Connection from a finished record; the Capture
+ * methods connections(), connection(n), _connection_columns(); the linger argument
+ * (seconds or None) in ns for tt_engine_config; the attribute table, set up before
+ * PyType_Ready. */
+PyObject *tt_py_connection_new(const tt_conn_record *r);
+PyObject *tt_py_capture_connections(PyObject *cap, PyObject *noargs);
+PyObject *tt_py_capture_connection(PyObject *cap, PyObject *arg);
+PyObject *tt_py_capture_connection_columns(PyObject *cap, PyObject *noargs);
+int tt_py_linger_ns(PyObject *linger, int64_t *out);
+int tt_py_connection_prepare(void);
+#define TT_PY_CONNECTION_METHODS                                                              \
+    {"connections", (PyCFunction)tt_py_capture_connections, METH_NOARGS,                      \
+     "connections() -> Iterator[Connection]\n\nEach connection as it ends (then the rest at "   \
+     "the end of the capture), reading the capture as far as needed."},                        \
+    {"connection", (PyCFunction)tt_py_capture_connection, METH_O,                             \
+     "connection(stream) -> Connection\n\nThe connection with that stream index (KeyError if "  \
+     "none); reads as far as needed and keeps the records it passes over."},                  \
+    {"_connection_columns", (PyCFunction)tt_py_capture_connection_columns, METH_NOARGS,       \
+     "_connection_columns() -> (rows, {name: (data, dtype, valid or None)}, {name: list})\n\n" \
+     "Every remaining connection as C-built columns."},
+
+/* Capture (capture.c): the next finished connection record, reading further as needed:
+ * 1 with *out set, 0 at the end, -1 with an exception. */
+int tt_py_capture_next_conn(PyObject *cap, tt_conn_record *out);
+/* The Capture's cache of records passed over by connection(n) (a dict or NULL). */
+PyObject **tt_py_capture_conn_cache(PyObject *cap);
 
 /* A _Buffer taking ownership of a malloc'd block (freed even on failure). */
 PyObject *tt_py_buffer_take(void *data, Py_ssize_t len);
@@ -37,5 +66,19 @@ PyObject *tt_py_raise_error(const tt_error *err);
 
 /* Address bytes to text: "192.0.2.1" / "2001:db8::1". */
 PyObject *tt_py_addr_str(int version, const uint8_t *addr);
+
+/* Standard input and file objects (pystream.c). The error slot holds a Python
+ * exception raised inside a read callback until the core's read error surfaces. */
+typedef struct tt_py_errslot tt_py_errslot;
+tt_py_errslot *tt_py_errslot_new(void);
+/* Raise the kept exception, if any: 1 when one was raised. */
+int tt_py_errslot_raise(tt_py_errslot *e);
+void tt_py_errslot_free(tt_py_errslot *e);
+/* 1 for "-" and for objects with read/readinto (not str paths, bytes, PathLike). */
+int tt_py_is_stream_arg(PyObject *obj);
+/* A source over "-" (standard input) or a binary file object; errs must outlive it.
+ * NULL with an exception set; else *name is a new str naming the input. */
+struct tt_source *tt_py_source_open(PyObject *obj, const char *filter, tt_py_errslot *errs,
+                                    PyObject **name);
 
 #endif

@@ -136,7 +136,8 @@ PyMODINIT_FUNC PyInit__core(void)
     if (!m)
         return NULL;
     if (PyType_Ready(&tt_py_SegmentType) < 0 || PyType_Ready(&tt_py_CaptureType) < 0 ||
-        PyType_Ready(&tt_py_BufferType) < 0)
+        PyType_Ready(&tt_py_BufferType) < 0 || tt_py_connection_prepare() < 0 ||
+        PyType_Ready(&tt_py_ConnectionType) < 0 || PyType_Ready(&tt_py_ConnIterType) < 0)
         goto fail;
     tt_py_CaptureError = PyErr_NewExceptionWithDoc(
         "tcptrace.CaptureError", "A capture file that cannot be read.", PyExc_OSError, NULL);
@@ -164,6 +165,9 @@ PyMODINIT_FUNC PyInit__core(void)
         PyModule_AddObject(m, "CaptureTruncatedWarning", tt_py_CaptureTruncatedWarning) < 0 ||
         PyModule_AddObject(m, "Segment", (PyObject *)&tt_py_SegmentType) < 0 ||
         PyModule_AddObject(m, "Capture", (PyObject *)&tt_py_CaptureType) < 0)
+        goto fail;
+    Py_INCREF(&tt_py_ConnectionType);
+    if (PyModule_AddObject(m, "Connection", (PyObject *)&tt_py_ConnectionType) < 0)
         goto fail;
     return m;
 

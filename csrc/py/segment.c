@@ -367,6 +367,41 @@ static PyObject *get_info(PyObject *o, void *c)
     return PyUnicode_DecodeUTF8(buf, (Py_ssize_t)n, "replace");
 }
 
+/* What the analysis rules compared (tt_evidence), for Segment.explain: a dict, or
+ * None where no sequence analysis ran. */
+static PyObject *segment_evidence(PyObject *o, PyObject *noargs)
+{
+    (void)noargs;
+    const tt_evidence *ev = &AN(o)->ev;
+    if (!tt_sv_hdr(SEG(o)) || !ev->have)
+        Py_RETURN_NONE;
+    return Py_BuildValue(
+        "{s:k,s:N,s:k,s:K,s:k,s:N,s:k,s:N,s:k,s:k,s:N,s:i,s:k,s:k,s:i,s:K,s:k,s:L,s:L,s:L,s:L,s:k,s:k}",
+        "seglen", (unsigned long)ev->seglen,
+        "nextseq_known", PyBool_FromLong(ev->nextseq_known),
+        "nextseq", (unsigned long)ev->nextseq,
+        "nextseq_frame", (unsigned long long)ev->nextseq_frame,
+        "prev_ack", (unsigned long)ev->prev_ack,
+        "prev_window", ev->prev_window == UINT32_MAX ? (Py_INCREF(Py_None), Py_None) : u64(ev->prev_window),
+        "rev_lastack", (unsigned long)ev->rev_lastack,
+        "rev_window", ev->rev_window == UINT32_MAX ? (Py_INCREF(Py_None), Py_None) : u64(ev->rev_window),
+        "rev_window_scaled", (unsigned long)ev->rev_window_scaled,
+        "rev_maxseq", (unsigned long)ev->rev_maxseq,
+        "rev_scale_known", PyBool_FromLong(ev->rev_scale_known),
+        "rev_shift", (int)ev->rev_shift,
+        "rev_nextseq", (unsigned long)ev->rev_nextseq,
+        "rev_last_flags", (unsigned long)ev->rev_last_flags,
+        "rev_dupacks", (int)ev->rev_dupacks,
+        "rev_last_frame", (unsigned long long)ev->rev_last_frame,
+        "old_isn", (unsigned long)ev->old_isn,
+        "since_rev_ack_ns", (long long)ev->since_rev_ack_ns,
+        "since_nextseq_ns", (long long)ev->since_nextseq_ns,
+        "ooo_threshold_ns", (long long)ev->ooo_threshold_ns,
+        "fast_threshold_ns", (long long)ev->fast_threshold_ns,
+        "old_stream", (unsigned long)ev->old_stream,
+        "window_raw", (unsigned long)PKT(o)->window_raw);
+}
+
 static PyGetSetDef segment_getset[] = {
     {"frame", get_frame, NULL, "Frame number in the capture, from 1 (frame.number).", NULL},
     {"time_ns", get_time_ns, NULL, "Capture time, nanoseconds since the Unix epoch.", NULL},
@@ -429,6 +464,7 @@ static PyGetSetDef segment_getset[] = {
     {NULL, NULL, NULL, NULL, NULL},
 };
 
+
 static PyObject *segment_asdict(PyObject *o, PyObject *noargs)
 {
     (void)noargs;
@@ -467,8 +503,25 @@ static PyObject *segment_repr(PyObject *o)
     return r;
 }
 
+/* The sentences are written in Python (tcptrace/explain.py) from _evidence. */
+static PyObject *segment_explain(PyObject *o, PyObject *noargs)
+{
+    (void)noargs;
+    PyObject *mod = PyImport_ImportModule("tcptrace.explain");
+    if (!mod)
+        return NULL;
+    PyObject *r = PyObject_CallMethod(mod, "explain", "O", o);
+    Py_DECREF(mod);
+    return r;
+}
+
 static PyMethodDef segment_methods[] = {
     {"_asdict", segment_asdict, METH_NOARGS, "_asdict() -> dict\n\nEvery attribute by name."},
+    {"explain", segment_explain, METH_NOARGS,
+     "explain() -> list of str\n\nWhy each analysis flag was set: one sentence per flag, naming the rule "
+     "and the values that decided it."},
+    {"_evidence", segment_evidence, METH_NOARGS,
+     "_evidence() -> dict or None\n\nThe values the analysis rules compared (internal; see explain())."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -399,7 +399,44 @@ static void test_syn_with_new_isn_reuses_ports(void) /* tcp.analysis.reused_port
     tt_an_conn_clear(&v.c);
 }
 
+/* tt_evidence: what the rules compared, in relative numbers (Segment.explain). */
+static void test_evidence_of_the_retransmission_family(void)
+{
+    convo v;
+    convo_init(&v);
+    handshake(&v, 1000, 5000); /* initial RTT 100.2 ms */
+    int64_t t = 1000000;
+    feed(&v, mk(B, 5001, 1001, ACK, 100, 300, t));                          /* 4: 1..101 */
+    tt_analysis lost = feed(&v, mk(B, 5201, 1001, ACK, 100, 300, t + 10));  /* 5: hole */
+    CHECK(lost.ev.have);
+    CHECK(lost.ev.nextseq_known);
+    CHECK_EQ(lost.ev.nextseq, 101);     /* below this segment's seq 201 */
+    CHECK_EQ(lost.ev.nextseq_frame, 4);
+    CHECK_EQ(lost.ev.seglen, 100);
+    feed(&v, mk(A, 1001, 5101, ACK, 0, 4000, t + 20));                      /* 6: ack 101 */
+    feed(&v, mk(A, 1001, 5101, ACK, 0, 4000, t + 30));                      /* 7: dup 1 */
+    feed(&v, mk(A, 1001, 5101, ACK, 0, 4000, t + 40));                      /* 8: dup 2 */
+    tt_analysis fast = feed(&v, mk(B, 5101, 1001, ACK, 100, 300, t + 50));
+    CHECK(fast.flags & TT_AF_FAST_RETRANSMISSION);
+    CHECK_EQ(fast.ev.nextseq, 301);
+    CHECK_EQ(fast.ev.rev_lastack, 101); /* the ack repeated, relative to B's base */
+    CHECK_EQ(fast.ev.rev_dupacks, 2);
+    CHECK_EQ(fast.ev.rev_last_frame, 8);
+    CHECK_EQ(fast.ev.since_rev_ack_ns, 10000);
+    CHECK_EQ(fast.ev.fast_threshold_ns, 20000000);
+    CHECK_EQ(fast.ev.ooo_threshold_ns, 100199000);
+    CHECK_EQ(fast.ev.prev_ack, 1);      /* B's previous ack, relative to A's base */
+    CHECK_EQ(fast.ev.prev_window, 300);
+    CHECK_EQ(fast.ev.rev_window, 4000);
+    CHECK_EQ(fast.ev.rev_shift, 5);
+    CHECK_EQ(fast.ev.rev_window_scaled, 128000);
+    /* The evidence changes no answer: the flags are those of test_retransmission_family. */
+    CHECK(fast.flags & TT_AF_RETRANSMISSION);
+    tt_an_conn_clear(&v.c);
+}
+
 TT_TESTS(tt_analysis_tests) = {
+    {"analysis/evidence", test_evidence_of_the_retransmission_family},
     {"analysis/relative_numbers_and_window_scaling", test_relative_numbers_and_window_scaling},
     {"analysis/no_syn_seen_starts_at_one", test_no_syn_seen_starts_at_one},
     {"analysis/window_scaling_not_used", test_window_scaling_not_used_when_one_side_lacks_it},

@@ -14,6 +14,8 @@ extern const tt_test_case tt_app_http_tests[];
 extern const tt_test_case tt_app_tls_tests[];
 extern const tt_test_case tt_fields_tests[];
 extern const tt_test_case tt_analysis_tests[];
+extern const tt_test_case tt_stats_tests[];
+extern const tt_test_case tt_instream_tests[];
 
 static const tt_test_case *const tables[] = {
     tt_decode_tests,
@@ -24,6 +26,8 @@ static const tt_test_case *const tables[] = {
     tt_app_tls_tests,
     tt_fields_tests,
     tt_analysis_tests,
+    tt_stats_tests,
+    tt_instream_tests,
 };
 
 int main(int argc, char **argv)

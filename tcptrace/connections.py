@@ -1,0 +1,54 @@
+"""Per-connection statistics: a pandas DataFrame with one row per TCP connection.
+
+The C core keeps fixed-size statistics per connection while it reads and hands over a
+finished record when a connection ends; the columns are filled in C from those records
+(no Python object per packet or per connection) and wrapped with ``numpy.frombuffer``.
+Per-direction columns end in ``_c2s`` (client -> server) and ``_s2c``. Every column
+is documented in ``docs/connections.md``.
+"""
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, List, Optional, Union
+
+from . import _core
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+CONN_FIELDS, DIR_FIELDS = _core.Connection._fields()
+
+#: Every column of :func:`connections`, in order.
+COLUMNS: List[str] = list(CONN_FIELDS) + [f"{n}{s}" for n in DIR_FIELDS for s in ("_c2s", "_s2c")]
+
+
+def connections(path: PathLike, filter: Optional[str] = None, linger: Optional[float] = None) -> "pd.DataFrame":
+    """One row per TCP connection of a capture, in the order the connections ended.
+
+    ``filter`` is a BPF expression. ``linger`` is the capture time in seconds a closed
+    connection is kept for late segments (None: 120 s; negative: never freed).
+    Optional values (``mss_c2s``, ``rtt_min_c2s`` ...) are missing (NA / NaN) when
+    absent.
+    """
+    try:
+        import numpy as np
+        import pandas as pd
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ImportError("tcptrace.connections needs pandas: pip install 'tcptrace[pandas]'") from e
+    with _core.Capture(path, filter=filter, linger=linger) as cap:
+        rows, cols, strs = cap._connection_columns()
+    out = {}
+    for name in COLUMNS:
+        if name in strs:
+            out[name] = pd.array(strs[name], dtype="string") if rows else pd.array([], dtype="string")
+            continue
+        data, dtype, valid = cols[name]
+        arr = np.frombuffer(data, dtype=dtype, count=rows)
+        if valid is not None:
+            ok = np.frombuffer(valid, dtype="?", count=rows)
+            arr = pd.arrays.IntegerArray(arr, ~ok)
+        out[name] = arr
+    df = pd.DataFrame(out, copy=False)
+    return df
