@@ -14,7 +14,7 @@ CORE_SRC := $(filter-out csrc/py/%,$(wildcard csrc/*.c))
 CTEST_SRC := $(wildcard tests/c/*.c)
 EXAMPLE := examples/http_get_example_com.pcap
 
-.PHONY: all deps install demo test ctest pytest asan valgrind lint clean
+.PHONY: all deps install demo test ctest pytest asan valgrind lint clean docs
 
 all: install
 
@@ -38,7 +38,7 @@ $(VPY):
 
 # The package (editable) with its extras, built with warnings as errors.
 install: deps $(VPY)
-	TCPTRACE_DEV=1 $(VPY) -m pip install -q -e '.[all,test]'
+	TCPTRACE_DEV=1 $(VPY) -m pip install -q -e '.[all,test,docs]'
 
 demo: install
 	$(VENV)/bin/tcptrace $(EXAMPLE)
@@ -74,6 +74,11 @@ build/ctest-plain: $(CORE_SRC) $(CTEST_SRC) $(wildcard csrc/*.h) $(wildcard test
 
 clean:
 	rm -rf build tcptrace/*.so *.egg-info
+
+# The documentation site (mkdocs, warnings are errors) into build/site; its plots are drawn
+# from the example captures at build time (tools/mkdocs_hooks.py).
+docs: install
+	$(VENV)/bin/mkdocs build --strict -d build/site
 
 # libFuzzer harnesses (clang from Debian): the decoder over raw bytes with every link
 # type, the whole engine over frames carved from the input, and the decompressing

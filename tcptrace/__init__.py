@@ -27,6 +27,7 @@ from .export import to_parquet
 from .expertinfo import expert
 from .frames import ANALYSIS_FLAGS, segments
 from .streams import follow, messages
+from ._summary import CaptureSummary, summary
 
 __all__ = [
     "ANALYSIS_FLAGS",
@@ -46,7 +47,19 @@ __all__ = [
     "anomaly_names",
     "linktype_name",
     "open",
+    "plot",
+    "summary",
+    "CaptureSummary",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # tcptrace.plot is imported on first use (it needs matplotlib only when drawing).
+    if name == "plot":
+        import importlib
+
+        return importlib.import_module(".plot", __name__)
+    raise AttributeError(f"module 'tcptrace' has no attribute {name!r}")
 
 
 

@@ -10,6 +10,7 @@
     tcptrace follow -s N [--format raw|ascii] [--output PREFIX] CAPTURE
                                                        stream N as tshark -z follow,tcp prints it
     tcptrace messages [--csv] CAPTURE                  HTTP/1.x and TLS messages, one per line
+    tcptrace plot CAPTURE -s N --kind tsg -o OUT.png   a picture of stream N (tsg|ladder|rtt|throughput|window)
 
 CAPTURE is a pcap or pcapng file, compressed or not (gzip, zstd, xz, lz4), or - for
 standard input (tcpdump -w - ... | tcptrace -).
@@ -28,7 +29,7 @@ from . import open as open_capture
 from . import fields as fieldmod
 from .listing import listing
 
-SUBCOMMANDS = ("fields", "list", "export", "expert", "conns", "follow", "messages")
+SUBCOMMANDS = ("fields", "list", "export", "expert", "conns", "follow", "messages", "plot")
 
 
 def _warn_to_stderr(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
@@ -163,6 +164,12 @@ def cmd_export(argv: Sequence[str]) -> int:
     rows = to_parquet(a.capture, a.output, columns=cols, filter=a.filter, row_group_size=a.row_group_size)
     sys.stderr.write(f"tcptrace: {rows} segments written to {a.output}\n")
     return 0
+
+
+def cmd_plot(argv: Sequence[str]) -> int:
+    from ._plotcli import cmd_plot as run
+
+    return run(argv)
 
 
 def cmd_expert(argv: Sequence[str]) -> int:
@@ -313,7 +320,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     cmd = cmd_list
     if argv[0] in SUBCOMMANDS:
         cmd = {"fields": cmd_fields, "list": cmd_list, "export": cmd_export, "expert": cmd_expert,
-               "conns": cmd_conns, "follow": cmd_follow, "messages": cmd_messages}[argv.pop(0)]
+               "conns": cmd_conns, "follow": cmd_follow, "messages": cmd_messages, "plot": cmd_plot}[argv.pop(0)]
     try:
         return cmd(argv)
     except BrokenPipeError:
