@@ -487,6 +487,8 @@ int tt_source_linktype(const tt_source *s) { return s->linktype; }
 uint32_t tt_source_snaplen(const tt_source *s) { return s->snaplen; }
 uint64_t tt_source_records(const tt_source *s) { return s->records; }
 
+const char *tt_source_lib_version(void) { return pcap_lib_version(); }
+
 void tt_source_progress(const tt_source *s, uint64_t *done, uint64_t *total)
 {
     *done = s->in ? tt_instream_offset(s->in) : 0;

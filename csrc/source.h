@@ -75,6 +75,8 @@ uint64_t tt_source_records(const tt_source *src);
 /* Progress: decoded bytes of the file read so far, and the file's size (0: unknown, as
  * for a pipe or a compressed file). */
 void tt_source_progress(const tt_source *src, uint64_t *done, uint64_t *total);
+/* libpcap's version string ("libpcap version 1.10.3 (with TPACKET_V3)"). */
+const char *tt_source_lib_version(void);
 /* Name of a link type ("EN10MB"), or NULL. */
 const char *tt_source_linktype_name(int linktype);
 

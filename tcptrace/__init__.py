@@ -22,6 +22,23 @@ from ._core import (
 )
 
 from ._version import __version__
+from ._core import libpcap_version
+
+# The oldest libpcap whose API tcptrace uses (nanosecond offline reading, pcap_fopen_offline
+# with precision, pcap_offline_filter with per-link-type programs): 1.5.
+_MIN_LIBPCAP = (1, 5)
+
+
+def _check_libpcap() -> None:
+    import re
+
+    m = re.search(r"(\d+)\.(\d+)", libpcap_version())
+    if m and (int(m.group(1)), int(m.group(2))) < _MIN_LIBPCAP:
+        raise ImportError(f"tcptrace needs libpcap >= {_MIN_LIBPCAP[0]}.{_MIN_LIBPCAP[1]}; "
+                          f"this is {libpcap_version()}")
+
+
+_check_libpcap()
 from .connections import connections
 from .export import to_parquet
 from .expertinfo import expert
@@ -32,6 +49,7 @@ from ._summary import CaptureSummary, summary
 __all__ = [
     "ANALYSIS_FLAGS",
     "__version__",
+    "libpcap_version",
     "expert",
     "segments",
     "to_parquet",

@@ -312,7 +312,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if argv and argv[0] in ("-V", "--version"):
         from . import __version__
 
-        print(f"tcptrace {__version__}")
+        from . import libpcap_version
+
+        print(f"tcptrace {__version__} ({libpcap_version()})")
         return 0
     if not argv or argv[0] in ("-h", "--help"):
         print(__doc__.strip())
