@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import os
-from typing import Optional, Union
+from typing import BinaryIO, Optional, Union
 
 from ._core import (
     Capture,
@@ -22,19 +22,41 @@ from ._core import (
 )
 
 from ._version import __version__
+from ._core import libpcap_version
+
+# The oldest libpcap whose API tcptrace uses (nanosecond offline reading, pcap_fopen_offline
+# with precision, pcap_offline_filter with per-link-type programs): 1.5.
+_MIN_LIBPCAP = (1, 5)
+
+
+def _check_libpcap() -> None:
+    import re
+
+    m = re.search(r"(\d+)\.(\d+)", libpcap_version())
+    if m and (int(m.group(1)), int(m.group(2))) < _MIN_LIBPCAP:
+        raise ImportError(f"tcptrace needs libpcap >= {_MIN_LIBPCAP[0]}.{_MIN_LIBPCAP[1]}; "
+                          f"this is {libpcap_version()}")
+
+
+_check_libpcap()
 from .connections import connections
 from .export import to_parquet
 from .expertinfo import expert
 from .frames import ANALYSIS_FLAGS, segments
+from .streams import follow, messages
+from ._summary import CaptureSummary, summary
 from .live import LiveCapture, capture
 
 __all__ = [
     "ANALYSIS_FLAGS",
     "__version__",
+    "libpcap_version",
     "expert",
     "segments",
     "to_parquet",
     "connections",
+    "follow",
+    "messages",
     "capture",
     "LiveCapture",
     "Capture",
@@ -46,12 +68,26 @@ __all__ = [
     "anomaly_names",
     "linktype_name",
     "open",
+    "plot",
+    "summary",
+    "CaptureSummary",
 ]
 
 
+def __getattr__(name: str) -> object:
+    # tcptrace.plot is imported on first use (it needs matplotlib only when drawing).
+    if name == "plot":
+        import importlib
 
-def open(path: Union[str, "os.PathLike[str]"], filter: Optional[str] = None,  # noqa: A001
-         linger: Optional[float] = None) -> Capture:
+        return importlib.import_module(".plot", __name__)
+    raise AttributeError(f"module 'tcptrace' has no attribute {name!r}")
+
+
+
+def open(  # noqa: A001
+    path: Union[str, "os.PathLike[str]", BinaryIO], filter: Optional[str] = None,
+    linger: Optional[float] = None,
+) -> Capture:
     """Open a pcap or pcapng capture file.
 
     The result is a context manager and an iterable of :class:`Segment`, one per TCP
@@ -59,9 +95,15 @@ def open(path: Union[str, "os.PathLike[str]"], filter: Optional[str] = None,  # 
     compiled by libpcap; a bad one raises ValueError. A missing file raises
     FileNotFoundError; a file that is not a capture raises CaptureFormatError (a
     CaptureError). A file cut in the middle of a record yields every whole record and
-    then warns with CaptureTruncatedWarning. ``cap.connections()`` yields a
-    :class:`Connection` as each connection ends; ``linger`` is the capture time in
-    seconds a closed connection is kept for late segments (None: 120 s; negative:
-    never freed, so every answer is Wireshark's).
+    then warns with CaptureTruncatedWarning.
+
+    Compressed captures (gzip, zstd, xz, lz4) are recognised by their first bytes and
+    decompressed as they are read (``Capture.compression`` names the codec). ``path``
+    may also be ``"-"`` for standard input, or any binary file object (a file opened
+    ``"rb"``, ``io.BytesIO``, ``socket.makefile("rb")``, ``gzip.open(...)``): it is read
+    from its current position, as records arrive.
+    ``cap.connections()`` yields a :class:`Connection` as each connection ends;
+    ``linger`` is the capture time in seconds a closed connection is kept for late
+    segments (None: 120 s; negative: never freed, so every answer is Wireshark's).
     """
     return Capture(path, filter=filter, linger=linger)

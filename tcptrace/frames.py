@@ -7,7 +7,7 @@ from the core's address dictionary.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Sequence, Union
+from typing import Any, TYPE_CHECKING, Dict, Iterator, List, Optional, Sequence, Union
 
 from . import _core
 
@@ -92,15 +92,16 @@ def _check_columns(columns: Sequence[str]) -> None:
         raise ValueError("unknown column: " + "; ".join(hints) + f"; known: {', '.join(known)}")
 
 
-def _frame(cap: _core.Capture, columns: Sequence[str], max_rows: int):
-    np, pd = _need_pandas()
-    base = _base_columns(columns)
+def _read_raw(cap: _core.Capture, base: Sequence[str], max_rows: int):
+    """(rows, values by column, validity by nullable column) of up to max_rows further
+    segments, zero-copy over the C arrays; None at the end."""
+    np, _pd = _need_pandas()
     got = cap._read_columns([_ID[b] for b in base], max_rows)
     if got is None:
         return None
     rows, arrays = got
-    raw: Dict[str, object] = {}
-    valid: Dict[str, object] = {}
+    raw: Dict[str, Any] = {}
+    valid: Dict[str, Any] = {}
     for name, (data, ok) in zip(base, arrays):
         t = _SPECS[_ID[name]][1]
         dtype = "?" if t == "b1" else "<" + t
@@ -109,6 +110,43 @@ def _frame(cap: _core.Capture, columns: Sequence[str], max_rows: int):
             valid[name] = np.frombuffer(ok, dtype="?", count=rows)
         elif _SPECS[_ID[name]][2]:  # nullable, but no rows: nothing to mask
             valid[name] = np.ones(rows, dtype="?")
+    return rows, raw, valid
+
+
+# Rows per step when a progress bar is shown.
+_PROGRESS_ROWS = 1 << 20
+
+
+def _read_raw_with_progress(cap: _core.Capture, base: Sequence[str], bar: Any):
+    """All further segments in steps, updating the bar; concatenated arrays."""
+    np, _pd = _need_pandas()
+    parts = []
+    while True:
+        got = _read_raw(cap, base, _PROGRESS_ROWS)
+        done, _total = cap.progress
+        bar.update(done - bar.n)
+        if got is None or (got[0] == 0 and parts):
+            break
+        parts.append(got)
+        if got[0] < _PROGRESS_ROWS:
+            break
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    rows = sum(p[0] for p in parts)
+    raw = {k: np.concatenate([p[1][k] for p in parts]) for k in parts[0][1]}
+    valid = {k: np.concatenate([p[2][k] for p in parts]) for k in parts[0][2]}
+    return rows, raw, valid
+
+
+def _frame(cap: _core.Capture, columns: Sequence[str], max_rows: int, bar: Any = None):
+    np, pd = _need_pandas()
+    base = _base_columns(columns)
+    got = _read_raw_with_progress(cap, base, bar) if bar is not None else _read_raw(cap, base, max_rows)
+    if got is None:
+        return None
+    rows, raw, valid = got
     out: Dict[str, object] = {}
     addresses = None
     for c in columns:
@@ -155,7 +193,7 @@ def _open(path: PathLike, cols: Sequence[str], filter: Optional[str]) -> _core.C
 
 def segments(path: Union[PathLike, Sequence[PathLike]], columns: Union[None, str, Sequence[str]] = None,
              filter: Optional[str] = None, chunksize: Optional[int] = None,
-             workers: int = 1) -> Union["pd.DataFrame", Iterator["pd.DataFrame"]]:
+             workers: int = 1, progress: Optional[bool] = None) -> Union["pd.DataFrame", Iterator["pd.DataFrame"]]:
     """One row per TCP segment of a capture, as a pandas DataFrame built in C.
 
     ``columns`` picks columns (default: :data:`DEFAULT_COLUMNS`; ``"all"``: every column; see
@@ -173,9 +211,37 @@ def segments(path: Union[PathLike, Sequence[PathLike]], columns: Union[None, str
             raise ValueError("chunksize must be a positive number of rows")
         return _chunks(path, cols, filter, chunksize)
     with _open(path, cols, filter) as cap:
-        df = _frame(cap, cols, 0)
+        bar = _progress_bar(cap, progress)
+        try:
+            df = _frame(cap, cols, 0, bar)
+        finally:
+            if bar is not None:
+                bar.close()
     assert df is not None  # the first read of a capture always gives a (maybe empty) frame
     return df
+
+
+_PROGRESS_AUTO_BYTES = 256 << 20
+
+
+def _progress_bar(cap: _core.Capture, progress: Optional[bool]) -> Any:
+    """A tqdm bar over the capture's bytes, or None (off, not wanted, or no tqdm)."""
+    if progress is False:
+        return None
+    _done, total = cap.progress
+    if progress is None:
+        import sys
+
+        interactive = sys.stderr.isatty() or "ipykernel" in sys.modules
+        if not interactive or total < _PROGRESS_AUTO_BYTES:
+            return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        if progress:
+            raise ImportError("progress=True needs tqdm: pip install 'tcptrace[progress]'") from None
+        return None
+    return tqdm(total=total or None, unit="B", unit_scale=True, desc="tcptrace", leave=False)
 
 
 def _many(paths: List[PathLike], cols: List[str], filter: Optional[str], workers: int) -> "pd.DataFrame":

@@ -68,3 +68,10 @@ def test_fields_cli_output_equals_golden_table(tmp_path):
     out = run(*args).stdout.splitlines()
     assert out[0].split("\t") == head
     assert [l.split("\t") for l in out[1:]] == body
+
+
+def test_version_names_tcptrace_and_libpcap():
+    import tcptrace
+
+    out = run("--version").stdout
+    assert out.startswith(f"tcptrace {tcptrace.__version__} (libpcap version ")
