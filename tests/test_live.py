@@ -127,3 +127,46 @@ def test_pytest_plugin_is_registered_by_entry_point():
     eps = entry_points()
     group = eps.select(group="pytest11") if hasattr(eps, "select") else eps.get("pytest11", [])
     assert any(ep.value == "tcptrace.pytest_plugin" for ep in group)
+
+
+INNER_TEST = '''
+import socket, threading
+from tcptrace.testing import assert_healthy
+
+def test_inner(tcp_capture):
+    srv = socket.create_server(("127.0.0.1", 0))
+    srv.settimeout(5)
+    port = srv.getsockname()[1]
+    def serve():
+        conn, _ = srv.accept()
+        with conn:
+            conn.settimeout(5)
+            conn.sendall(conn.recv(100).upper())
+    t = threading.Thread(target=serve)
+    with tcp_capture(filter=f"tcp port {port}") as cap:
+        t.start()
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
+            c.sendall(b"ping")
+            assert c.recv(100) == b"PING"
+        t.join(5)
+    srv.close()
+    assert_healthy(cap, max_connections=1)
+'''
+
+
+def test_fixture_keeps_captures_for_ci_artifacts(tmp_path):
+    """pytest --tcp-capture-keep DIR: each capture file is kept, named after the test."""
+    import subprocess
+    import sys
+
+    (tmp_path / "test_inner.py").write_text(INNER_TEST)
+    keep = tmp_path / "kept"
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs",
+                        str(tmp_path / "test_inner.py"), "--tcp-capture-keep", str(keep)],
+                       capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    if "live capture not permitted" in r.stdout:
+        pytest.skip("live capture not permitted here")
+    assert r.returncode == 0, r.stdout + r.stderr
+    kept = list(keep.iterdir())
+    assert len(kept) == 1 and kept[0].name.endswith(".0.pcap") and "test_inner" in kept[0].name
+    assert len(tcptrace.connections(kept[0])) == 1
