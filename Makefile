@@ -54,7 +54,12 @@ ctest: deps build/ctest
 pytest: install
 	$(VENV)/bin/pytest -q tests
 
-test: deps install ctest pytest asan
+test: deps install ctest lint pytest asan
+
+# mypy --strict on the package and a user script (tests/typing/), ruff on everything.
+lint: install
+	$(VENV)/bin/mypy
+	$(VENV)/bin/ruff check tcptrace tests tools bench fuzz
 
 # The extension built with AddressSanitizer + UndefinedBehaviorSanitizer, and the
 # whole pytest suite run against it (leak checks are off: CPython itself "leaks").

@@ -18,34 +18,20 @@ from ._core import (
     Connection,
     Segment,
     anomaly_names,
+    libpcap_version,
     linktype_name,
 )
-
-from ._version import __version__
-from ._core import libpcap_version
-
-# The oldest libpcap whose API tcptrace uses (nanosecond offline reading, pcap_fopen_offline
-# with precision, pcap_offline_filter with per-link-type programs): 1.5.
-_MIN_LIBPCAP = (1, 5)
-
-
-def _check_libpcap() -> None:
-    import re
-
-    m = re.search(r"(\d+)\.(\d+)", libpcap_version())
-    if m and (int(m.group(1)), int(m.group(2))) < _MIN_LIBPCAP:
-        raise ImportError(f"tcptrace needs libpcap >= {_MIN_LIBPCAP[0]}.{_MIN_LIBPCAP[1]}; "
-                          f"this is {libpcap_version()}")
-
-
-_check_libpcap()
-from .connections import connections
-from .export import to_parquet
-from .expertinfo import expert
-from .frames import ANALYSIS_FLAGS, segments
-from .streams import follow, messages
+from ._libpcap import check_libpcap
 from ._summary import CaptureSummary, summary
+from ._version import __version__
+from .connections import connections
+from .expertinfo import expert
+from .export import to_parquet
+from .frames import ANALYSIS_FLAGS, segments
 from .live import LiveCapture, capture
+from .streams import follow, messages
+
+check_libpcap()
 
 __all__ = [
     "ANALYSIS_FLAGS",
@@ -85,7 +71,7 @@ def __getattr__(name: str) -> object:
 
 
 def open(  # noqa: A001
-    path: Union[str, "os.PathLike[str]", BinaryIO], filter: Optional[str] = None,
+    path: Union[str, os.PathLike[str], BinaryIO], filter: Optional[str] = None,
     linger: Optional[float] = None,
 ) -> Capture:
     """Open a pcap or pcapng capture file.

@@ -5,7 +5,10 @@ import argparse
 import os
 import re
 import sys
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Optional, Sequence, Tuple, cast
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
 
 
 def _pair(text: str, kind: type) -> Tuple[Any, Any]:
@@ -71,7 +74,8 @@ def cmd_plot(argv: Sequence[str]) -> int:
     if out is None:
         stem = os.path.splitext(os.path.basename(a.capture))[0]
         out = f"{stem}-s{stream}-{a.kind}.png"
-    ax.figure.savefig(out, dpi=a.dpi)
-    plt.close(ax.figure)
+    fig = cast("Figure", ax.figure)
+    fig.savefig(out, dpi=a.dpi)
+    plt.close(fig)
     sys.stdout.write(f"{out}\n")
     return 0

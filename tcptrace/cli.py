@@ -24,17 +24,18 @@ import os
 import stat
 import sys
 import warnings
-from typing import List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 from . import CaptureError, CaptureTruncatedWarning
-from . import open as open_capture
 from . import fields as fieldmod
+from . import open as open_capture
 from .listing import listing
 
 SUBCOMMANDS = ("fields", "list", "export", "expert", "conns", "follow", "messages", "plot", "check", "diff")
 
 
-def _warn_to_stderr(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
+def _warn_to_stderr(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                    file: object = None, line: object = None) -> None:
     sys.stderr.write(f"tcptrace: warning: {message}\n")
 
 
@@ -48,7 +49,7 @@ def _stream_output(capture: str) -> None:
         sys.stdout.reconfigure(line_buffering=True)
 
 
-def _parse_E(opts: List[str]) -> dict:
+def _parse_E(opts: List[str]) -> Dict[str, Any]:
     """tshark's -E options: header=y|n, separator=/t|/s|C, occurrence=f|l|a|N, aggregator=,|/s|C."""
     conf = {"header": False, "separator": "\t", "occurrence": "a", "aggregator": ","}
     for o in opts:
@@ -324,9 +325,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     warnings.showwarning = _warn_to_stderr
     warnings.simplefilter("always", CaptureTruncatedWarning)
     if argv and argv[0] in ("-V", "--version"):
-        from . import __version__
-
-        from . import libpcap_version
+        from . import __version__, libpcap_version
 
         print(f"tcptrace {__version__} ({libpcap_version()})")
         return 0

@@ -179,7 +179,8 @@ class _Eval(ast.NodeVisitor):
     def visit_Tuple(self, node: ast.Tuple) -> Any:
         return tuple(self.visit(e) for e in node.elts)
 
-    visit_List = visit_Tuple
+    def visit_List(self, node: ast.List) -> Any:
+        return tuple(self.visit(e) for e in node.elts)
 
     def visit_Call(self, node: ast.Call) -> Any:
         return FUNCTIONS[node.func.id](self.visit(node.args[0]))  # type: ignore[attr-defined]
@@ -210,6 +211,7 @@ class _Eval(ast.NodeVisitor):
         result: Any = True
         for op, right_node in zip(node.ops, node.comparators):
             right = self.visit(right_node)
+            r: Any
             if isinstance(op, (ast.In, ast.NotIn)):
                 items = right if isinstance(right, tuple) else (right,)
                 if isinstance(left, np.ndarray):

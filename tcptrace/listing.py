@@ -2,7 +2,8 @@
 length, info), as Wireshark's listing shows it at the TCP level."""
 from __future__ import annotations
 
-from typing import Callable, Iterable, Iterator, List, Optional, Sequence
+import os
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 from ._core import Segment
 from .fields import format_time_ns
@@ -61,17 +62,17 @@ class AppListing:
     (tcptrace.streams), before the listing's own read."""
 
     def __init__(self) -> None:
-        self.done: dict = {}      # frame -> [(protocol, text)]
-        self.partial: set = set()  # frames carrying bytes of a message completed later
+        self.done: Dict[int, List[Tuple[str, str]]] = {}  # frame -> [(protocol, text)]
+        self.partial: Set[int] = set()  # frames carrying bytes of a message completed later
 
     @classmethod
-    def read(cls, path, filter=None) -> "AppListing":  # noqa: A002
+    def read(cls, path: Union[str, os.PathLike[str]], filter: Optional[str] = None) -> AppListing:  # noqa: A002
         from . import _core
         from .streams import iter_messages, tls_record_text
 
         self = cls()
         src = _core.Capture(path, filter=filter) if filter else path
-        negotiated: dict = {}
+        negotiated: Dict[int, int] = {}
         msgs = list(iter_messages(src))
         for m in msgs:
             if m.kind == "tls_handshake" and m.tls_type == 2 and m.tls_version:

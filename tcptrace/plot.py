@@ -20,13 +20,28 @@ from __future__ import annotations
 import math
 import os
 import re
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    Hashable,
+    Iterable,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+    cast,
+)
 
 from . import _core
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = [
     "PLOT_COLUMNS",
@@ -128,7 +143,8 @@ def _pick_stream(df: pd.DataFrame, stream: Optional[int]) -> Tuple[pd.DataFrame,
             stream = int(streams[0])
         else:
             by = df.groupby("stream", observed=True)["len"].sum() if "len" in df else df.groupby("stream").size()
-            stream = int(by.astype("int64").idxmax())
+            busiest: Any = by.astype("int64").idxmax()  # an index label: the stream number
+            stream = int(busiest)
     sub = df[(df["stream"] == stream).fillna(False).to_numpy(dtype=bool)]
     if sub.empty:
         n = df["stream"].max()
@@ -238,6 +254,7 @@ def _new_ax(ax: Optional[Axes], size: Tuple[float, float]) -> Axes:
     if ax is not None:
         return ax
     plt = _need_matplotlib()
+    new: Axes
     _fig, new = plt.subplots(figsize=size, layout="constrained")
     return new
 
@@ -312,6 +329,7 @@ def sack_blocks(source: Source, stream: Optional[int] = None) -> pd.DataFrame:
             if seg.frame > last:
                 break
             if seg.frame in times and seg.stream == stream:
+                assert seg.dir is not None  # a segment of a TCP stream has a direction
                 for left, right in seg.sack_rel:
                     rows.append((seg.frame, float(times[seg.frame]), int(seg.dir), int(left), int(right)))
     return pd.DataFrame(rows, columns=cols)
@@ -384,7 +402,9 @@ def time_sequence(source: Source, stream: Optional[int] = None, *, direction: Di
         caps = False
     if style == "tcptrace":
         normal = data & ~retx
-        segs = np.stack([np.column_stack([t[normal], seq[normal]]), np.column_stack([t[normal], top[normal]])], 1)
+        # (n, 2, 2) line ends; matplotlib's stubs want a Sequence, which an ndarray is at run time
+        segs: Any = np.stack([np.column_stack([t[normal], seq[normal]]), np.column_stack([t[normal], top[normal]])],
+                             1)
         lc = LineCollection(segs, colors=C_DATA, linewidths=1.3 if small else 0.9, gid="tsg-data", zorder=3)
         ax.add_collection(lc)
         if caps and normal.any():  # tcptrace's little caps at both ends of a segment
@@ -528,7 +548,7 @@ def _split_info(info: str) -> Tuple[str, str]:
     return labels, m.group(3).strip()
 
 
-def _synth_info(row: Mapping[str, Any]) -> str:
+def _synth_info(row: Mapping[Hashable, Any]) -> str:
     """An Info-like line from DataFrame columns, for frames without Segment.info."""
     from .frames import FLAG_BITS
 
@@ -590,7 +610,8 @@ def message_labels(messages: Any) -> Dict[int, Tuple[str, bool]]:
     import pandas as pd
 
     if isinstance(messages, pd.Series):
-        return {int(k): (str(v), True) for k, v in messages.items()}
+        labels: Any = messages  # index labels are frame numbers
+        return {int(k): (str(v), True) for k, v in labels.items()}
     reasons = {200: "OK", 201: "Created", 204: "No Content", 206: "Partial Content", 301: "Moved Permanently",
                302: "Found", 304: "Not Modified", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
                404: "Not Found", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
@@ -678,7 +699,7 @@ def ladder(source: Source, stream: Optional[int] = None, *, frames: Optional[Tup
     t = _times(shown)
     dirs = _num(shown["dir"], 0).astype(int) if n else np.array([], dtype=int)
     # characters that fit between the lanes at 7.5 pt in a 12.5 in wide figure
-    fig_w_in = ax.figure.get_size_inches()[0] * ax.get_position().width
+    fig_w_in = cast("Figure", ax.figure).get_size_inches()[0] * ax.get_position().width
     max_chars = max(30, int((xr - xl) / 1.43 * fig_w_in * 72 / (8 * 0.56)))
     steps = np.diff(t) if n > 1 else np.array([0.0])
     gap = max(0.005, 5 * float(np.median(steps)))
@@ -1094,8 +1115,10 @@ def window(source: Source, stream: Optional[int] = None, *, direction: Direction
 def plot(source: Source, stream: Optional[int] = None, kind: str = "tsg", **kwargs: Any) -> Axes:
     """Draw one of :data:`KINDS` (``"tsg"``, ``"ladder"``, ``"rtt"``, ``"throughput"``,
     ``"window"``) for a stream; keyword arguments go to that function."""
-    fn = {"tsg": time_sequence, "time_sequence": time_sequence, "ladder": ladder, "rtt": rtt,
-          "throughput": throughput, "window": window}.get(kind)
+    kinds: Dict[str, Callable[..., Axes]] = {
+        "tsg": time_sequence, "time_sequence": time_sequence, "ladder": ladder, "rtt": rtt,
+        "throughput": throughput, "window": window}
+    fn = kinds.get(kind)
     if fn is None:
         raise ValueError(f"unknown plot kind {kind!r}: use one of {', '.join(KINDS)}")
-    return fn(source, stream, **kwargs)  # type: ignore[operator]
+    return fn(source, stream, **kwargs)

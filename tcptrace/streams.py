@@ -22,9 +22,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import IO, Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import IO, TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union, overload
 
 from . import _core
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 PathLike = Union[str, "os.PathLike[str]"]
 Source = Union[PathLike, "_core.Capture"]
@@ -174,7 +177,7 @@ def reassembly_text(frames: Sequence[Tuple[int, int]], total: Optional[int] = No
     return f"[{n} Reassembled TCP Segments ({nbytes} bytes): {listed}]"
 
 
-def _message(t: tuple) -> Message:
+def _message(t: Tuple[Any, ...]) -> Message:
     d = dict(zip(MESSAGE_FIELDS, t))
     kind = d["kind"]
     http = kind.startswith("http")
@@ -244,7 +247,7 @@ def _path_filter(src: Source) -> Tuple[Any, Optional[str]]:
 
 
 def _read(src: Source, *, messages: bool, collect: int, follow: bool,
-          budget: int = 0, max_held: int = 0) -> Iterator[tuple]:
+          budget: int = 0, max_held: int = 0) -> Iterator[Tuple[Any, ...]]:
     path, filt = _path_filter(src)
     # no connection records: nothing here drains them
     with _core.Capture(path, filter=filt, connections=False) as cap:
@@ -311,6 +314,13 @@ class Conversation:
         return list(self._records)
 
 
+@overload
+def follow(path: Source, stream: int, direction: None = None) -> Conversation: ...
+@overload
+def follow(path: Source, stream: int, direction: Union[int, str]) -> Payload: ...
+@overload
+def follow(path: Source, stream: int, direction: Union[int, str, None] = None
+           ) -> Union[Conversation, Payload]: ...
 def follow(path: Source, stream: int, direction: Union[int, str, None] = None
            ) -> Union[Conversation, Payload]:
     """Reassemble connection ``stream`` (tcp.stream) of a capture, reading it once and
@@ -382,7 +392,7 @@ MESSAGE_COLUMNS: List[str] = [
 ]
 
 
-def message_row(m: Message) -> tuple:
+def message_row(m: Message) -> Tuple[Any, ...]:
     """The values of :data:`MESSAGE_COLUMNS` for one message."""
     return (m.frame, m.stream, m.dir, m.kind, m.method, m.uri, m.status, m.reason,
             m.content_type, m.sni, m.alpn, m.tls_type, m.tls_version, m.hs_types,
@@ -390,7 +400,7 @@ def message_row(m: Message) -> tuple:
             m.reassembly, m.complete, m.start_off, m.end_off, m.missing_bytes)
 
 
-def messages(path: Source, stream: Optional[int] = None):
+def messages(path: Source, stream: Optional[int] = None) -> pd.DataFrame:
     """One row per HTTP/1.x message, TLS record and TLS handshake message of a capture,
     as a pandas DataFrame: ``frame`` (the frame that completed it), ``stream``, ``dir``,
     ``kind`` ('http_request', 'http_response', 'tls_record', 'tls_handshake'),
@@ -404,7 +414,7 @@ def messages(path: Source, stream: Optional[int] = None):
         if stream is not None and m.stream != stream:
             continue
         rows.append(message_row(m))
-    df = pd.DataFrame.from_records(rows, columns=MESSAGE_COLUMNS)
+    df: pd.DataFrame = pd.DataFrame.from_records(rows, columns=MESSAGE_COLUMNS)
     for c in ("frame", "status", "tls_type", "tls_version"):
         df[c] = df[c].astype("Int64")
     df = df.sort_values(["frame", "stream"], kind="stable", na_position="last").reset_index(drop=True)
@@ -440,6 +450,7 @@ def follow_write(src: Source, stream: int, out: IO[str], fmt: str = "raw") -> No
     if fmt not in ("raw", "ascii"):
         raise ValueError(f"format must be 'raw' or 'ascii', not {fmt!r}")
     error = None
+    conv: Optional[Conversation]
     try:
         conv = _collect(src, _check_stream(stream), messages=False, records=True)
     except _core.CaptureFormatError as e:

@@ -8,7 +8,6 @@ import shutil
 import struct
 import subprocess
 import warnings
-from pathlib import Path
 
 import pytest
 
@@ -103,7 +102,7 @@ def big_capture(copies=400) -> bytes:
         off += 16 + caplen
     out = [raw[:24]]
     n = 0
-    for c in range(copies):
+    for _c in range(copies):
         for r in recs:
             n += 1
             out.append(struct.pack("<II", 1_600_000_000 + n // 7, (n * 104729) % 1_000_000) + r)

@@ -46,9 +46,8 @@ def golden_app(path):
 
 
 def our_app(cap):
-    from tcptrace.streams import iter_messages
-
     import tcptrace
+    from tcptrace.streams import iter_messages
 
     req, resp, sni, alpn = {}, {}, {}, {}
     msgs = []

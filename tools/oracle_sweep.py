@@ -43,7 +43,8 @@ def main():
     if a.fields == "issue2":
         names = ISSUE2
     elif a.fields == "all":
-        names = [l.strip() for l in open(os.path.join(shared, "oracle", "FIELDS")) if l.strip() and not l.startswith("#")]
+        names = [ln.strip() for ln in open(os.path.join(shared, "oracle", "FIELDS"))
+                 if ln.strip() and not ln.startswith("#")]
     elif info_mode:
         names = ["frame.number", "_ws.col.Info"]
     else:
