@@ -106,16 +106,26 @@ def main():
         print(f"{name:28s} {n:>9d} pkts {secs:8.3f} s {n / secs / 1e6:8.3f} Mpps  {rss:8.1f} MiB {extra}",
               file=sys.stderr)
 
+    # Warm the page cache first, so every reader reads from memory, as the C floor
+    # figures in ../shared/tools/perf were measured.
+    with open(path, "rb") as f:
+        while f.read(1 << 24):
+            pass
     walk = os.path.join(ROOT, "build", "pcap_walk")
     if os.path.exists(walk):
-        out, _w, rss = measure_child([walk, "mmap-tcp", path])
-        # pcap_walk prints: mode pkts=N tcp=N sec=S pps=P ...
-        kv = dict(x.split("=", 1) for x in out.split() if "=" in x)
-        add("C floor (pcap_walk mmap-tcp)", int(kv["pkts"]), float(kv["sec"]), rss)
+        best = None
+        for _ in range(3):  # the best of three: the floor is what the machine can do
+            out, _w, rss = measure_child([walk, "mmap-tcp", path])
+            # pcap_walk prints: mode pkts=N tcp=N sec=S pps=P ...
+            kv = dict(x.split("=", 1) for x in out.split() if "=" in x)
+            if best is None or float(kv["sec"]) < best[1]:
+                best = (int(kv["pkts"]), float(kv["sec"]), rss)
+        add("C floor (pcap_walk mmap-tcp)", *best)
     py = sys.executable
     for mode in ("segments", "iterate"):
         code = PY_SNIPPETS[mode].replace("PATH", repr(path))
-        out, _w, rss = measure_child([py, "-c", code])
+        runs = [measure_child([py, "-c", code]) for _ in range(2)]  # the better of two
+        out, _w, rss = min(runs, key=lambda r: float(r[0].split()[1]))
         n, secs, mem = out.split()
         extra = f"{int(mem) / int(n):.0f} B/row" if int(mem) else ""
         add(f"tcptrace.{mode}()" if mode == "segments" else "iterate Segment objects", int(n), float(secs), rss, extra)
