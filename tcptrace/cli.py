@@ -26,7 +26,7 @@ import sys
 import warnings
 from typing import Any, Dict, List, Optional, Sequence
 
-from . import CaptureError, CaptureTruncatedWarning
+from . import Capture, CaptureError, CaptureTruncatedWarning
 from . import fields as fieldmod
 from . import open as open_capture
 from .listing import listing
@@ -95,7 +95,8 @@ def cmd_fields(argv: Sequence[str]) -> int:
     if conf["header"]:
         out.write(sep.join(a.fields) + "\n")
     out.flush()
-    with open_capture(a.capture, filter=a.filter) as cap:
+    with Capture(a.capture, filter=a.filter, analysis=fieldmod.needs_analysis(a.fields),
+                 connections=False) as cap:
         # Rows are formatted and written in C, straight to the descriptor; a pipe or a
         # terminal gets each row as it is read (for live captures on stdin).
         fd = out.fileno()

@@ -48,6 +48,21 @@ def field_ids(names: Sequence[str]) -> List[int]:
     return [_ID[n] for n in names]
 
 
+# Fields read straight from the frame: a request for only these skips the TCP analysis.
+DECODE_ONLY_FIELDS = frozenset({
+    "frame.number", "frame.time_relative", "frame.time_epoch", "frame.len", "frame.cap_len",
+    "ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "tcp.srcport", "tcp.dstport", "tcp.seq_raw",
+    "tcp.ack_raw", "tcp.len", "tcp.hdr_len", "tcp.flags", "tcp.urgent_pointer",
+    "tcp.window_size_value", "tcp.options.mss_val", "tcp.options.wscale.shift",
+    "tcp.options.wscale.multiplier", "tcp.options.timestamp.tsval", "tcp.options.timestamp.tsecr",
+})
+
+
+def needs_analysis(names: Sequence[str]) -> bool:
+    """Whether any of the fields needs conversations and the TCP analysis."""
+    return any(n not in DECODE_ONLY_FIELDS for n in names)
+
+
 def occurrence_code(occurrence: str) -> int:
     """tshark's -E occurrence (a, f, l or a number) as the C formatter's code."""
     if occurrence == "a":
