@@ -31,11 +31,18 @@ typedef struct tt_engine_config {
     int64_t conn_linger_ns;
     uint64_t conn_linger_frames;
     bool conn_records;           /* queue finished records for tt_engine_next_conn */
+    /* Conversations held in memory at most (a SYN flood must not exhaust memory). A new
+     * conversation beyond it first evicts one: the oldest closed one still lingering,
+     * else the least recently active open one. Its record is handed over like any
+     * finished connection (end reason TT_END_EVICTED) and counted in
+     * conns_limit_evicted. 0: TT_MAX_CONNS_DEFAULT. */
+    size_t max_conns;
 } tt_engine_config;
 
 #define TT_IPFRAG_MEM_CAP_DEFAULT (64u * 1024 * 1024)
 #define TT_CONN_LINGER_DEFAULT_NS (120 * 1000000000LL) /* 2 min of capture time */
 #define TT_CONN_LINGER_DEFAULT_FRAMES 10000u
+#define TT_MAX_CONNS_DEFAULT 1000000u /* about 3 KiB of state each: ~3 GiB at most */
 
 typedef struct tt_counters {
     uint64_t frames;          /* records fed */
@@ -55,6 +62,8 @@ typedef struct tt_counters {
     uint64_t conn_records;    /* finished connection records made */
     uint64_t conns_late;      /* conversations started by a segment that Wireshark would
                                * have given to a conversation freed here (eviction) */
+    uint64_t conns_limit_evicted; /* conversations evicted to stay under max_conns */
+    uint64_t conns_peak;      /* most conversations held at once */
 } tt_counters;
 
 /* One TCP segment as the engine delivers it. */

@@ -48,7 +48,7 @@ __all__ = [
 
 
 def open(path: Union[str, "os.PathLike[str]"], filter: Optional[str] = None,  # noqa: A001
-         linger: Optional[float] = None) -> Capture:
+         linger: Optional[float] = None, max_conns: Optional[int] = None) -> Capture:
     """Open a pcap or pcapng capture file.
 
     The result is a context manager and an iterable of :class:`Segment`, one per TCP
@@ -59,6 +59,9 @@ def open(path: Union[str, "os.PathLike[str]"], filter: Optional[str] = None,  # 
     then warns with CaptureTruncatedWarning. ``cap.connections()`` yields a
     :class:`Connection` as each connection ends; ``linger`` is the capture time in
     seconds a closed connection is kept for late segments (None: 120 s; negative:
-    never freed, so every answer is Wireshark's).
+    never freed, so every answer is Wireshark's). ``max_conns`` bounds the connections
+    held in memory (None: 1,000,000): beyond it the least recently active one is handed
+    over early (``end_reason == "evicted"``), counted in
+    ``counters["connections_limit_evicted"]`` (see docs/robustness.md).
     """
-    return Capture(path, filter=filter, linger=linger)
+    return Capture(path, filter=filter, linger=linger, max_conns=max_conns)
