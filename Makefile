@@ -38,10 +38,14 @@ demo: install
 build/ctest: $(CORE_SRC) $(CTEST_SRC) $(wildcard csrc/*.h) $(wildcard tests/c/*.h)
 	@mkdir -p build
 	$(CC) $(CFLAGS_DEV) $(PCAP_CFLAGS) -fsanitize=address,undefined -fno-omit-frame-pointer \
-	  -o $@ $(CTEST_SRC) $(CORE_SRC) $(PCAP_LIBS)
+	  -fno-sanitize-recover=undefined -o $@ $(CTEST_SRC) $(CORE_SRC) $(PCAP_LIBS)
 
+# The C unit tests under ASan + UBSan with LeakSanitizer on: a leak, an out-of-bounds
+# access or undefined behaviour fails the run (whatever ASAN_OPTIONS the caller has).
+CTEST_SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1 \
+	LSAN_OPTIONS=exitcode=23 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 ctest: deps build/ctest
-	./build/ctest
+	$(CTEST_SAN_ENV) ./build/ctest
 
 pytest: install
 	$(VENV)/bin/pytest -q tests

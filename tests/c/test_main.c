@@ -15,6 +15,7 @@ extern const tt_test_case tt_app_tls_tests[];
 extern const tt_test_case tt_fields_tests[];
 extern const tt_test_case tt_analysis_tests[];
 extern const tt_test_case tt_stats_tests[];
+extern const tt_test_case tt_hostile_tests[];
 
 static const tt_test_case *const tables[] = {
     tt_decode_tests,
@@ -26,6 +27,7 @@ static const tt_test_case *const tables[] = {
     tt_fields_tests,
     tt_analysis_tests,
     tt_stats_tests,
+    tt_hostile_tests,
 };
 
 int main(int argc, char **argv)
