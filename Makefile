@@ -83,11 +83,13 @@ build/fuzz_%: fuzz/fuzz_%.c $(CORE_SRC) $(wildcard csrc/*.h)
 	@mkdir -p build
 	clang $(FUZZ_FLAGS) $(PCAP_CFLAGS) -o $@ $< $(filter-out csrc/source.c,$(CORE_SRC))
 
-fuzz: fuzz-deps build/fuzz_decode build/fuzz_engine
-	rm -rf build/corpus && mkdir -p build/corpus build/fuzz-artifacts
+fuzz: fuzz-deps build/fuzz_decode build/fuzz_engine build/fuzz_reasm
+	rm -rf build/corpus && mkdir -p build/corpus/reasm build/fuzz-artifacts
 	$(PYTHON) fuzz/make_corpus.py build/corpus $(wildcard tests/data/*.pcap tests/data/malformed/*.pcap)
+	cp tests/data/fuzz/reasm/* build/corpus/reasm/ 2>/dev/null || true
 	./build/fuzz_decode -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz-artifacts/ -print_final_stats=1 build/corpus/decode
 	./build/fuzz_engine -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz-artifacts/ -print_final_stats=1 build/corpus/engine
+	./build/fuzz_reasm -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz-artifacts/ -print_final_stats=1 build/corpus/reasm
 
 # Benchmarks against the C floor, tshark, dpkt and scapy (installed into .venv).
 BENCH_PACKETS ?= 1000000
