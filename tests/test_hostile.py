@@ -143,16 +143,19 @@ def test_max_conns_must_be_a_positive_count(seed_capture, bad):
         tcptrace.open(seed_capture, max_conns=bad)
 
 
+# Peak RSS of the child itself: VmHWM (ru_maxrss would carry the parent's over exec).
 MEASURE = textwrap.dedent(r"""
-    import resource, sys, tcptrace
+    import sys, tcptrace
     kw = {"max_conns": int(sys.argv[2])} if sys.argv[2] != "0" else {}
     cap = tcptrace.Capture(sys.argv[1], **kw)
     n = sum(1 for _ in cap.connections())
-    print(n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM:")][0]
+    print(n, int(hwm.split()[1]))
 """)
 
 
 @pytest.mark.skipif(SANITIZED, reason="RSS is meaningless under AddressSanitizer's quarantine")
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs Linux /proc")
 def test_syn_flood_peak_memory_is_bounded(syn_flood):
     def peak_kib(max_conns):
         r = subprocess.run([sys.executable, "-c", MEASURE, str(syn_flood), str(max_conns)],
@@ -162,9 +165,9 @@ def test_syn_flood_peak_memory_is_bounded(syn_flood):
         return kib
 
     bounded, unbounded = peak_kib(1000), peak_kib(0)
-    # 200k connections held cost ~600 MB; 1000 held cost a few MB.
+    # 200k connections held cost ~900 MB; 1000 held cost a few MB over the interpreter.
     assert unbounded - bounded > 300 * 1024, (bounded, unbounded)
-    assert bounded < 200 * 1024, bounded
+    assert bounded < 150 * 1024, bounded
 
 
 # ---- Files cut, empty, lying -------------------------------------------------------
