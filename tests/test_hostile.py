@@ -404,3 +404,25 @@ def test_pcapng_endless_sections(tmp_path):
     path.write_bytes((ng_shb() + ng_idb() + ng_epb(SEED_SYN)) * 2000)
     got = read_in_child(path)
     assert got["error"] is None and got["segments"] == 2000, got
+
+
+# ---- The shared malformed captures (../shared/captures/malformed/), when present ----
+
+SHARED_MALFORMED = next((p for p in (
+    os.environ.get("TCPTRACE_SHARED_MALFORMED"),
+    os.path.join(os.path.dirname(__file__), "..", "..", "shared", "captures", "malformed"),
+    "/work/shared/captures/malformed") if p and os.path.isdir(p)), None)
+SHARED_FILES = sorted(f for f in os.listdir(SHARED_MALFORMED)
+                      if f.endswith((".pcap", ".pcapng"))) if SHARED_MALFORMED else []
+
+
+@pytest.mark.skipif(not SHARED_FILES, reason="../shared/captures/malformed not present")
+@pytest.mark.parametrize("name", SHARED_FILES or ["none"])
+def test_shared_malformed_capture_reads_or_raises_clearly(name):
+    got = read_in_child(os.path.join(SHARED_MALFORMED, name))
+    if got["error"]:
+        assert got["error"][1]
+        return
+    c = got["counters"]
+    assert c["tcp_segments"] == got["segments"] and c["frames"] >= got["segments"]
+    assert all(w[0] == "CaptureTruncatedWarning" for w in got["warnings"]), got["warnings"]
