@@ -114,6 +114,8 @@ tt_engine *tt_engine_new(const tt_engine_config *cfg, tt_error *err)
         e->cfg.conn_linger_frames = TT_CONN_LINGER_DEFAULT_FRAMES;
     if (!e->cfg.max_conns)
         e->cfg.max_conns = TT_MAX_CONNS_DEFAULT;
+    if (!e->cfg.max_pending_records)
+        e->cfg.max_pending_records = TT_MAX_PENDING_RECORDS_DEFAULT;
     e->ipfrag = tt_ipfrag_new(e->cfg.ipfrag_mem_cap_bytes);
     e->flows = tt_flow_new(e->cfg.flow_hash_seed);
     tt_expect_init(&e->expect);
@@ -216,6 +218,12 @@ static void conn_unlink(tt_engine *e, tt_conn *c)
 
 static bool queue_push(tt_engine *e, const tt_conn_record *r)
 {
+    if (e->q_len && e->q_len >= e->cfg.max_pending_records) {
+        /* Nobody takes the records: drop the oldest, counted. */
+        e->q_head = (e->q_head + 1) % e->q_cap;
+        e->q_len--;
+        e->counters.conn_records_dropped++;
+    }
     if (e->q_len == e->q_cap) {
         size_t ncap = e->q_cap ? e->q_cap * 2 : 64;
         tt_conn_record *n = malloc(ncap * sizeof *n);

@@ -37,12 +37,18 @@ typedef struct tt_engine_config {
      * finished connection (end reason TT_END_EVICTED) and counted in
      * conns_limit_evicted. 0: TT_MAX_CONNS_DEFAULT. */
     size_t max_conns;
+    /* Finished records waiting in the queue at most (conn_records): a reader that never
+     * takes them (segments only) must not grow memory without bound. Beyond it the
+     * oldest waiting record is dropped and counted in conn_records_dropped.
+     * 0: TT_MAX_PENDING_RECORDS_DEFAULT. */
+    size_t max_pending_records;
 } tt_engine_config;
 
 #define TT_IPFRAG_MEM_CAP_DEFAULT (64u * 1024 * 1024)
 #define TT_CONN_LINGER_DEFAULT_NS (120 * 1000000000LL) /* 2 min of capture time */
 #define TT_CONN_LINGER_DEFAULT_FRAMES 10000u
-#define TT_MAX_CONNS_DEFAULT 1000000u /* about 3 KiB of state each: ~3 GiB at most */
+#define TT_MAX_CONNS_DEFAULT 1000000u /* ~4.4 KB of state each: ~4.4 GB at most */
+#define TT_MAX_PENDING_RECORDS_DEFAULT 1000000u /* ~1.2 KB each */
 
 typedef struct tt_counters {
     uint64_t frames;          /* records fed */
@@ -64,6 +70,7 @@ typedef struct tt_counters {
                                * have given to a conversation freed here (eviction) */
     uint64_t conns_limit_evicted; /* conversations evicted to stay under max_conns */
     uint64_t conns_peak;      /* most conversations held at once */
+    uint64_t conn_records_dropped; /* records dropped, never taken, over max_pending_records */
 } tt_counters;
 
 /* One TCP segment as the engine delivers it. */

@@ -135,6 +135,7 @@ def test_default_max_conns_leaves_small_captures_alone(seed_capture):
         list(cap)
         c = cap.counters
     assert c["connections_limit_evicted"] == 0 and c["connections_peak"] >= 1
+    assert c["connection_records_dropped"] == 0
 
 
 @pytest.mark.parametrize("bad", [0, -1, "many", 2**70])

@@ -484,14 +484,17 @@ static PyObject *counters_dict(const tt_counters *c)
                          (unsigned long long)c->ip_reassembled, "ip_fragments_dropped",
                          (unsigned long long)c->ip_frag_dropped, "anomalies", anom);
     /* Connections: created, held in memory now, freed after their linger time. */
-    PyObject *more = d ? Py_BuildValue("{sKsKsKsKsKsK}", "connections", (unsigned long long)c->conns,
+    PyObject *more = d ? Py_BuildValue("{sKsKsKsKsKsKsK}", "connections", (unsigned long long)c->conns,
                                        "connections_live", (unsigned long long)c->conns_live,
                                        "connections_evicted", (unsigned long long)c->conns_evicted,
                                        "connections_late", (unsigned long long)c->conns_late,
                                        /* max_conns: evicted to bound the table, most held */
                                        "connections_limit_evicted",
                                        (unsigned long long)c->conns_limit_evicted,
-                                       "connections_peak", (unsigned long long)c->conns_peak)
+                                       "connections_peak", (unsigned long long)c->conns_peak,
+                                       /* records never taken, over the queue bound */
+                                       "connection_records_dropped",
+                                       (unsigned long long)c->conn_records_dropped)
                        : NULL;
     if (!more || PyDict_Update(d, more) < 0) {
         Py_XDECREF(more);

@@ -349,7 +349,43 @@ static void test_engine_eviction_prefers_closed(void)
     tt_engine_free(e);
 }
 
+/* A reader that never takes the records: the queue stays bounded, drops counted. */
+static void test_engine_record_queue_bounded(void)
+{
+    tt_engine_config cfg = {.conn_records = true, .max_conns = 5, .max_pending_records = 10};
+    tt_error err;
+    tt_engine *e = tt_engine_new(&cfg, &err);
+    CHECK(e != NULL);
+    if (!e)
+        return;
+    uint8_t frame[64];
+    for (uint32_t i = 0; i < 1000; i++) {
+        size_t n = make_syn(frame, 0x0a000000u, (uint16_t)(1024 + i), i);
+        tt_frame f = {.data = frame, .caplen = (uint32_t)n, .wirelen = (uint32_t)n,
+                      .ts_ns = (int64_t)i, .linktype = TT_LINKTYPE_ETHERNET, .number = i + 1};
+        tt_segment seg;
+        tt_engine_feed(e, &f, &seg);
+        CHECK(tt_engine_conns_pending(e) <= 10);
+    }
+    tt_engine_finish(e);
+    CHECK(tt_engine_conns_pending(e) <= 10);
+    const tt_counters *c = tt_engine_counters(e);
+    CHECK_EQ(c->conn_records, 1000);
+    CHECK_EQ(c->conn_records_dropped, 990);
+    tt_conn_record rec;
+    uint64_t last = 0;
+    size_t got = 0;
+    while (tt_engine_next_conn(e, &rec)) {
+        last = rec.stream;
+        got++;
+    }
+    CHECK_EQ(got, 10);
+    CHECK_EQ(last, 999); /* the newest kept */
+    tt_engine_free(e);
+}
+
 TT_TESTS(tt_hostile_tests) = {
+    {"hostile/engine_record_queue_bounded", test_engine_record_queue_bounded},
     {"hostile/reasm_bomb_huge_gaps", test_reasm_bomb_huge_gaps},
     {"hostile/reasm_bomb_endless_overlaps", test_reasm_bomb_endless_overlaps},
     {"hostile/reasm_bomb_confetti", test_reasm_bomb_confetti},
