@@ -7,21 +7,29 @@ CC ?= cc
 CFLAGS_DEV := -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g -O1
 PCAP_CFLAGS = $(shell pkg-config --cflags libpcap 2>/dev/null)
 PCAP_LIBS = $(shell pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
+COMP_PKGS := zlib libzstd liblzma liblz4
+COMP_CFLAGS = $(shell pkg-config --cflags $(COMP_PKGS) 2>/dev/null)
+COMP_LIBS = $(shell pkg-config --libs $(COMP_PKGS) 2>/dev/null || echo -lz -lzstd -llzma -llz4)
 CORE_SRC := $(filter-out csrc/py/%,$(wildcard csrc/*.c))
 CTEST_SRC := $(wildcard tests/c/*.c)
 EXAMPLE := examples/http_get_example_com.pcap
 
-.PHONY: all deps install demo test ctest pytest asan valgrind lint clean
+.PHONY: all deps install demo test ctest pytest asan valgrind lint clean docs
 
 all: install
 
-# Debian packages the build needs: libpcap's headers and pkg-config.
+# Debian packages the build needs: libpcap's headers, pkg-config, the decompressors'
+# headers (zlib, zstd, xz, lz4); and for the tests, tcpdump and the zstd/lz4/xz tools.
+DEB_PKGS := libpcap-dev pkg-config zlib1g-dev libzstd-dev liblzma-dev liblz4-dev \
+            tcpdump zstd lz4 xz-utils gzip
 deps:
-	@if ! { pkg-config --exists libpcap 2>/dev/null || [ -f /usr/include/pcap/pcap.h ]; } \
-	   || ! command -v pkg-config >/dev/null; then \
-	  echo "== installing libpcap-dev, pkg-config (apt-get)"; \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq libpcap-dev pkg-config; \
-	  else echo "need root for: apt-get install libpcap-dev pkg-config" >&2; exit 1; fi; \
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "== installing$$missing (apt-get)"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing; \
+	  else echo "need root for: apt-get install$$missing" >&2; exit 1; fi; \
 	fi
 
 $(VPY):
@@ -30,15 +38,15 @@ $(VPY):
 
 # The package (editable) with its extras, built with warnings as errors.
 install: deps $(VPY)
-	TCPTRACE_DEV=1 $(VPY) -m pip install -q -e '.[all,test]'
+	TCPTRACE_DEV=1 $(VPY) -m pip install -q -e '.[all,test,docs]'
 
 demo: install
 	$(VENV)/bin/tcptrace $(EXAMPLE)
 
 build/ctest: $(CORE_SRC) $(CTEST_SRC) $(wildcard csrc/*.h) $(wildcard tests/c/*.h)
 	@mkdir -p build
-	$(CC) $(CFLAGS_DEV) $(PCAP_CFLAGS) -fsanitize=address,undefined -fno-omit-frame-pointer \
-	  -fno-sanitize-recover=undefined -o $@ $(CTEST_SRC) $(CORE_SRC) $(PCAP_LIBS)
+	$(CC) $(CFLAGS_DEV) $(PCAP_CFLAGS) $(COMP_CFLAGS) -fsanitize=address,undefined -fno-omit-frame-pointer \
+	  -fno-sanitize-recover=undefined -o $@ $(CTEST_SRC) $(CORE_SRC) $(PCAP_LIBS) $(COMP_LIBS)
 
 # The C unit tests under ASan + UBSan with LeakSanitizer on: a leak, an out-of-bounds
 # access or undefined behaviour fails the run (whatever ASAN_OPTIONS the caller has).
@@ -50,7 +58,12 @@ ctest: deps build/ctest
 pytest: install
 	$(VENV)/bin/pytest -q tests
 
-test: deps install ctest pytest asan
+test: deps install ctest lint pytest asan
+
+# mypy --strict on the package and a user script (tests/typing/), ruff on everything.
+lint: install
+	$(VENV)/bin/mypy
+	$(VENV)/bin/ruff check tcptrace tests tools bench fuzz
 
 # The extension built with AddressSanitizer + UndefinedBehaviorSanitizer, and the
 # whole pytest suite run against it (leak checks are off: CPython itself "leaks").
@@ -66,13 +79,19 @@ valgrind: build/ctest-plain
 
 build/ctest-plain: $(CORE_SRC) $(CTEST_SRC) $(wildcard csrc/*.h) $(wildcard tests/c/*.h)
 	@mkdir -p build
-	$(CC) $(CFLAGS_DEV) $(PCAP_CFLAGS) -o $@ $(CTEST_SRC) $(CORE_SRC) $(PCAP_LIBS)
+	$(CC) $(CFLAGS_DEV) $(PCAP_CFLAGS) $(COMP_CFLAGS) -o $@ $(CTEST_SRC) $(CORE_SRC) $(PCAP_LIBS) $(COMP_LIBS)
 
 clean:
 	rm -rf build tcptrace/*.so *.egg-info
 
+# The documentation site (mkdocs, warnings are errors) into build/site; its plots are drawn
+# from the example captures at build time (tools/mkdocs_hooks.py).
+docs: install
+	$(VENV)/bin/mkdocs build --strict -d build/site
+
 # libFuzzer harnesses (clang from Debian): the decoder over raw bytes with every link
-# type, and the whole engine over frames carved from the input. FUZZ_SECONDS each.
+# type, the whole engine over frames carved from the input, and the decompressing
+# stream with the pcapng reader over (compressed) files. FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS := -std=c11 -D_DEFAULT_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
 .PHONY: fuzz fuzz-deps
@@ -81,9 +100,9 @@ fuzz-deps:
 
 build/fuzz_%: fuzz/fuzz_%.c $(CORE_SRC) $(wildcard csrc/*.h)
 	@mkdir -p build
-	clang $(FUZZ_FLAGS) $(PCAP_CFLAGS) -o $@ $< $(filter-out csrc/source.c,$(CORE_SRC))
+	clang $(FUZZ_FLAGS) $(PCAP_CFLAGS) $(COMP_CFLAGS) -o $@ $< $(filter-out csrc/source.c,$(CORE_SRC)) $(COMP_LIBS)
 
-fuzz: fuzz-deps build/fuzz_decode build/fuzz_engine build/fuzz_reasm
+fuzz: deps fuzz-deps build/fuzz_decode build/fuzz_engine build/fuzz_instream build/fuzz_reasm
 	rm -rf build/corpus && mkdir -p build/corpus/reasm build/fuzz-artifacts
 	$(PYTHON) fuzz/make_corpus.py build/corpus $(wildcard tests/data/*.pcap tests/data/malformed/*.pcap)
 	@# regression inputs of the reassembly harness (none found yet) seed its corpus
@@ -91,6 +110,12 @@ fuzz: fuzz-deps build/fuzz_decode build/fuzz_engine build/fuzz_reasm
 	./build/fuzz_decode -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz-artifacts/ -print_final_stats=1 build/corpus/decode
 	./build/fuzz_engine -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz-artifacts/ -print_final_stats=1 build/corpus/engine
 	./build/fuzz_reasm -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz-artifacts/ -print_final_stats=1 build/corpus/reasm
+	mkdir -p build/corpus/stream
+	for f in $(wildcard tests/data/*.pcapng tests/data/malformed/*.pcapng); do b=build/corpus/stream/$$(basename $$f); \
+	  { printf '\007'; cat $$f; } > $$b.plain; { printf '\077'; gzip -c $$f; } > $$b.gz; \
+	  { printf '\001'; xz -c $$f; } > $$b.xz; { printf '\377'; zstd -q -c $$f; } > $$b.zst; \
+	  { printf '\020'; lz4 -q -c $$f; } > $$b.lz4; done
+	./build/fuzz_instream -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz-artifacts/ -print_final_stats=1 build/corpus/stream
 
 # Benchmarks against the C floor, tshark, dpkt and scapy (installed into .venv).
 BENCH_PACKETS ?= 1000000

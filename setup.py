@@ -1,6 +1,7 @@
 """The C extension only; everything else is in pyproject.toml.
 
-libpcap is found with pkg-config, falling back to plain -lpcap. TCPTRACE_DEV=1 adds
+libpcap and the decompressors (zlib, libzstd, liblzma, liblz4) are found with
+pkg-config, falling back to plain -lpcap -lz -lzstd -llzma -llz4. TCPTRACE_DEV=1 adds
 -Werror (the dev build), TCPTRACE_SANITIZE=1 builds with AddressSanitizer and
 UndefinedBehaviorSanitizer."""
 import glob
@@ -11,17 +12,19 @@ import subprocess
 from setuptools import Extension, setup
 
 
-def pkg_config(*args):
+def pkg_config(*args, pkgs=("libpcap",)):
     try:
-        out = subprocess.run(["pkg-config", *args, "libpcap"], check=True,
+        out = subprocess.run(["pkg-config", *args, *pkgs], check=True,
                              capture_output=True, text=True).stdout
     except (OSError, subprocess.CalledProcessError):
         return None
     return shlex.split(out)
 
 
-cflags = pkg_config("--cflags") or []
-libs = pkg_config("--libs") or ["-lpcap"]
+COMP_PKGS = ("zlib", "libzstd", "liblzma", "liblz4")
+cflags = (pkg_config("--cflags") or []) + (pkg_config("--cflags", pkgs=COMP_PKGS) or [])
+libs = (pkg_config("--libs") or ["-lpcap"]) + (
+    pkg_config("--libs", pkgs=COMP_PKGS) or ["-lz", "-lzstd", "-llzma", "-llz4"])
 include_dirs = [f[2:] for f in cflags if f.startswith("-I")]
 library_dirs = [f[2:] for f in libs if f.startswith("-L")]
 libraries = [f[2:] for f in libs if f.startswith("-l")] or ["pcap"]

@@ -98,7 +98,7 @@ def main() -> int:
     seen = 0
     t0 = time.time()
     with tcptrace.Capture(path, linger=a.linger) as cap:
-        for c in cap.connections():
+        for _c in cap.connections():
             seen += 1
             if seen % 10000 == 0:
                 cnt = cap.counters

@@ -80,7 +80,7 @@ def measure_child(cmd, stdout=subprocess.PIPE):
                "print('WALL',w,'RSS',resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,file=sys.stderr)\n"
                "sys.exit(r.returncode)", *cmd]
     p = subprocess.run(wrapper, stdout=stdout, stderr=subprocess.PIPE, text=True)
-    tail = [l for l in p.stderr.splitlines() if l.startswith("WALL ")]
+    tail = [ln for ln in p.stderr.splitlines() if ln.startswith("WALL ")]
     if p.returncode != 0 or not tail:
         raise RuntimeError(f"{cmd[0]} failed: {p.stderr.strip()[-300:]}")
     parts = tail[-1].split()
@@ -142,7 +142,7 @@ def main():
 
     by = {r[0]: r for r in rows}
     floor = by.get("C floor (pcap_walk mmap-tcp)")
-    lines = [f"# Benchmark results", "",
+    lines = ["# Benchmark results", "",
              f"{a.packets:,} packets, {size_mb:.0f} MB (bench/gen_pcap.py), {os.cpu_count()} cores, "
              f"{time.strftime('%Y-%m-%d')}. Command: `make bench`.", "",
              "| reader | packets | seconds | packets/s | peak RSS MiB | ratio to C floor | note |",

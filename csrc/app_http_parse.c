@@ -220,8 +220,13 @@ void tt_http_parse_fields(const uint8_t *buf, size_t len, tt_http_fields *f)
 
 bool tt_http_sniff(const uint8_t *p, size_t len)
 {
+    /* RFC 9110 §9, plus the WebDAV (RFC 4918) and UPnP GENA / SSDP methods that
+     * Wireshark's HTTP heuristic also recognises */
     static const char *const methods[] = {"GET ", "HEAD ", "POST ", "PUT ", "DELETE ",
-                                          "CONNECT ", "OPTIONS ", "TRACE ", "PATCH "};
+                                          "CONNECT ", "OPTIONS ", "TRACE ", "PATCH ",
+                                          "SUBSCRIBE ", "UNSUBSCRIBE ", "NOTIFY ", "M-SEARCH ",
+                                          "PROPFIND ", "PROPPATCH ", "MKCOL ", "COPY ", "MOVE ",
+                                          "LOCK ", "UNLOCK ", "REPORT ", "SEARCH "};
     if (len >= 7 && memcmp(p, "HTTP/1.", 7) == 0)
         return true;
     for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {

@@ -14,6 +14,7 @@ struct tt_engine {
     tt_ipfrag *ipfrag;   /* owned: IP fragment reassembly */
     tt_flow_table *flows; /* owned: TCP conversations */
     tt_expect_table expect; /* announced data connections (FTP) */
+    tt_streams *streams; /* owned: stream reassembly and framing, NULL when off */
     int have_first;
     int64_t first_ts_ns; /* timestamp of the first frame fed */
     int64_t first_ts_sec;
@@ -246,6 +247,8 @@ static bool queue_push(tt_engine *e, const tt_conn_record *r)
 static void conn_end(tt_engine *e, tt_conn *c, tt_end_reason why, bool remove)
 {
     conn_unlink(e, c);
+    if (e->streams)
+        tt_streams_conn_end(e->streams, c); /* flushed before the conn can be freed */
     if (e->cfg.conn_records && c->st.started) {
         tt_conn_record r;
         memset(&r, 0, sizeof r);
@@ -377,6 +380,13 @@ static void analyze_segment(tt_engine *e, const tt_packet *p, tt_seg_context ctx
         an->ev.old_stream = old_stream;
     }
     an->dir = side == conn->client_side ? 0 : 1;
+    if (e->streams && ctx == TT_SEG_NORMAL) {
+        uint64_t anom = tt_streams_segment(e->streams, conn, p, an);
+        for (int i = 0; anom && i < TT_ANOM_COUNT; i++)
+            if (anom & TT_ANOM_BIT(i))
+                e->counters.anomalies[i]++;
+        e->counters.streams = *tt_streams_stats_get(e->streams);
+    }
     if (ctx == TT_SEG_NORMAL && tt_stats_update(&conn->st, an->dir, p, an)) {
         list_unlink(&e->open_head, &e->open_tail, conn);
         conn->close_ns = e->clock_ns;
@@ -476,6 +486,27 @@ void tt_engine_finish(tt_engine *e)
         conn_end(e, e->closing_head, (tt_end_reason)(e->closing_head->st.closed - 1), true);
     while (e->open_head)
         conn_end(e, e->open_head, TT_END_CAPTURE, true);
+    if (e->streams) {
+        tt_streams_finish(e->streams);
+        e->counters.streams = *tt_streams_stats_get(e->streams);
+    }
+}
+
+int tt_engine_streams(tt_engine *e, const tt_streams_config *cfg, tt_error *err)
+{
+    if (e->streams || e->counters.frames || e->cfg.decode_only) {
+        tt_error_set(err, TT_ERR_ARG, e->cfg.decode_only
+                                          ? "streams need the TCP analysis (relative sequence numbers)"
+                                          : "streams must be turned on once, before the first frame");
+        return -1;
+    }
+    e->streams = tt_streams_new(cfg, err);
+    return e->streams ? 0 : -1;
+}
+
+tt_streams_out *tt_engine_streams_out(tt_engine *e)
+{
+    return e->streams ? tt_streams_output(e->streams) : NULL;
 }
 
 const tt_counters *tt_engine_counters(const tt_engine *e) { return &e->counters; }
@@ -488,5 +519,6 @@ void tt_engine_free(tt_engine *e)
     tt_flow_free(e->flows);
     free(e->q);
     free(e->tombs);
+    tt_streams_free(e->streams);
     free(e);
 }

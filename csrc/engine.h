@@ -16,6 +16,7 @@
 #include "packet.h"
 #include "source.h"
 #include "stats.h"
+#include "stream.h"
 
 typedef struct tt_engine_config {
     size_t ipfrag_mem_cap_bytes; /* bytes of IP fragments held at once (0: default) */
@@ -71,6 +72,9 @@ typedef struct tt_counters {
     uint64_t conns_limit_evicted; /* conversations evicted to stay under max_conns */
     uint64_t conns_peak;      /* most conversations held at once */
     uint64_t conn_records_dropped; /* records dropped, never taken, over max_pending_records */
+    tt_streams_stats streams; /* stream reassembly and framing (tt_engine_streams): every
+                                 byte a cap dropped is counted here; per-connection numbers
+                                 are added when the connection's streams end */
 } tt_counters;
 
 /* One TCP segment as the engine delivers it. */
@@ -90,7 +94,15 @@ tt_engine *tt_engine_new(const tt_engine_config *cfg, tt_error *err);
  * valid until the next feed), 0 when the frame gave none. */
 int tt_engine_feed(tt_engine *eng, const tt_frame *frame, tt_segment *out);
 
-/* End of input: fragments never completed are counted. */
+/* Turn on stream reassembly and HTTP/TLS message framing (stream.h), before the first
+ * feed. Returns 0, or -1 with err filled. */
+int tt_engine_streams(tt_engine *eng, const tt_streams_config *cfg, tt_error *err);
+
+/* The queue of messages, chunks and follow records the streams produced so far (NULL
+ * when streams are off); the caller drains it with tt_streams_out_clear. */
+tt_streams_out *tt_engine_streams_out(tt_engine *eng);
+
+/* End of input: fragments never completed are counted; streams are flushed. */
 void tt_engine_finish(tt_engine *eng);
 
 const tt_counters *tt_engine_counters(const tt_engine *eng);

@@ -24,6 +24,8 @@ typedef struct tt_flow_key {
     uint16_t port[2];
 } tt_flow_key;
 
+struct tt_streams_conn;
+
 typedef struct tt_conn {
     tt_flow_key key;
     uint32_t stream;      /* tcp.stream */
@@ -35,6 +37,8 @@ typedef struct tt_conn {
                                           * least recently active first (max_conns) */
     int64_t close_ns;     /* capture time the connection closed (RST / both FINs acked) */
     uint64_t close_frame; /* frames fed to the engine when it closed */
+    struct tt_streams_conn *app; /* borrowed: stream state, owned by the engine's tt_streams
+                                    (stream.c), which outlives the table; NULL until used */
 } tt_conn;
 
 typedef struct tt_flow_counters {

@@ -10,8 +10,8 @@
 
 #include "cursor.h"
 
-#define TT_PCAPNG_STDIO_BUF (128 * 1024)
 #define TT_PCAPNG_PRESCAN_BLOCKS 256 /* blocks looked at, at open, for the first IDB */
+#define TT_PCAPNG_PRESCAN_BYTES (16u * 1024 * 1024) /* and bytes kept to replay them */
 
 enum {
     BT_SHB = 0x0A0D0D0A,
@@ -42,11 +42,10 @@ typedef struct tt_pcapng_iface {
 } tt_pcapng_iface;
 
 struct tt_pcapng {
-    FILE *fp;              /* owned: closed by tt_pcapng_free */
-    char *iobuf;           /* owned: stdio buffer of fp; outlives fp */
+    tt_instream *in;         /* owned: the (decompressed) file, freed by tt_pcapng_free */
     uint8_t *buf;          /* owned: body of the current block */
     size_t buf_cap;
-    uint64_t file_size;    /* 0 when unknown (not a regular file) */
+    uint64_t file_size;    /* 0 when unknown (not a regular file, or compressed) */
     uint64_t offset;       /* file offset of the next block */
     int swapped;           /* the section's byte order differs from little-endian reads */
     int major, minor;
@@ -75,25 +74,24 @@ static bool rd32(const tt_pcapng *r, tt_cursor *c, uint32_t *out)
     return r->swapped ? tt_rd_u32be(c, out) : tt_rd_u32le(c, out);
 }
 
-/* Read exactly n bytes. 1: done; 0: clean EOF before any byte; -1: short (cut) or I/O. */
+/* Read exactly n bytes. 1: done; 0: clean EOF before any byte; -1: short (cut) or a
+ * read/decompression error (the stream's code kept: TT_ERR_FORMAT for corrupt data). */
 static int read_exact(tt_pcapng *r, void *dst, size_t n, tt_error *err)
 {
-    size_t got = fread(dst, 1, n, r->fp);
-    if (got == n) {
-        r->offset += n;
-        return 1;
-    }
-    if (ferror(r->fp)) {
-        tt_error_set(err, TT_ERR_IO, "pcapng: read error at offset %llu: %s",
-                     (unsigned long long)r->offset, strerror(errno));
-        return -1;
-    }
-    if (got == 0)
-        return 0;
+    size_t got = 0;
+    tt_error e;
+    tt_error_clear(&e);
+    int rc = tt_instream_read_full(r->in, dst, n, &got, &e);
     r->offset += got;
-    tt_error_set(err, TT_ERR_TRUNCATED,
-                 "pcapng: the file appears to have been cut short in the middle of a block "
-                 "(at offset %llu)", (unsigned long long)r->offset);
+    if (rc >= 0)
+        return rc;
+    if (e.code == TT_ERR_TRUNCATED)
+        tt_error_set(err, TT_ERR_TRUNCATED,
+                     "pcapng: the file appears to have been cut short in the middle of a block "
+                     "(at offset %llu)", (unsigned long long)r->offset);
+    else
+        tt_error_set(err, e.code, "pcapng: at offset %llu: %s", (unsigned long long)r->offset,
+                     e.msg);
     return -1;
 }
 
@@ -512,15 +510,15 @@ int tt_pcapng_next(tt_pcapng *r, tt_pcapng_record *out, tt_error *err)
  * must be known at open, as libpcap reports it. Errors are left for next() to find. */
 static void prescan(tt_pcapng *r)
 {
-    long pos = ftell(r->fp);
-    if (pos < 0)
-        return;
     uint64_t saved_offset = r->offset;
     int saved_swapped = r->swapped;
     tt_pcapng_iface *saved_ifaces = r->ifaces;
     uint32_t saved_n = r->n_ifaces, saved_cap = r->cap_ifaces;
     r->ifaces = NULL;
     r->n_ifaces = r->cap_ifaces = 0;
+    /* Streams (pipes, decompressors) cannot seek: what is read here is kept and read
+     * again after the rewind. */
+    tt_instream_mark(r->in, TT_PCAPNG_PRESCAN_BYTES);
     tt_error e;
     for (int i = 0; i < TT_PCAPNG_PRESCAN_BLOCKS; i++) {
         uint32_t type, body;
@@ -537,39 +535,37 @@ static void prescan(tt_pcapng *r)
         if (type == BT_EPB || type == BT_PB || type == BT_SPB || type == BT_SHB)
             break;
     }
+    tt_instream_rewind(r->in);
     free(r->ifaces);
     r->ifaces = saved_ifaces;
     r->n_ifaces = saved_n;
     r->cap_ifaces = saved_cap;
     r->offset = saved_offset;
     r->swapped = saved_swapped;
-    clearerr(r->fp);
-    fseek(r->fp, pos, SEEK_SET);
 }
 
 tt_pcapng *tt_pcapng_open(const char *path, tt_error *err)
 {
+    tt_instream *in = tt_instream_open_path(path, err);
+    if (!in)
+        return NULL;
+    return tt_pcapng_open_stream(in, path, err);
+}
+
+tt_pcapng *tt_pcapng_open_stream(tt_instream *in, const char *name, tt_error *err)
+{
     tt_pcapng *r = calloc(1, sizeof *r);
     if (!r) {
+        tt_instream_free(in);
         tt_error_set(err, TT_ERR_NOMEM, "out of memory");
         return NULL;
     }
-    r->fp = fopen(path, "rb");
-    if (!r->fp) {
-        tt_error_set(err, errno == ENOENT ? TT_ERR_NOT_FOUND : TT_ERR_IO, "%s: %s", path,
-                     strerror(errno));
-        goto fail;
-    }
-    r->iobuf = malloc(TT_PCAPNG_STDIO_BUF);
-    if (r->iobuf)
-        setvbuf(r->fp, r->iobuf, _IOFBF, TT_PCAPNG_STDIO_BUF);
-    struct stat st;
-    if (fstat(fileno(r->fp), &st) == 0 && S_ISREG(st.st_mode))
-        r->file_size = (uint64_t)st.st_size;
+    r->in = in;
+    r->file_size = tt_instream_size(in);
     uint32_t type, body;
     int rc = read_block(r, &type, &body, err);
     if (rc == 0 || (rc > 0 && type != BT_SHB)) {
-        tt_error_set(err, TT_ERR_FORMAT, "%s: not a pcapng file (no section header block)", path);
+        tt_error_set(err, TT_ERR_FORMAT, "%s: not a pcapng file (no section header block)", name);
         goto fail;
     }
     if (rc < 0) {
@@ -618,9 +614,7 @@ void tt_pcapng_free(tt_pcapng *r)
 {
     if (!r)
         return;
-    if (r->fp)
-        fclose(r->fp);
-    free(r->iobuf);
+    tt_instream_free(r->in);
     free(r->buf);
     free(r->ifaces);
     free(r);

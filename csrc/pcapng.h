@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "instream.h"
 
 /* Largest block accepted: Wireshark's MAX_BLOCK_SIZE (a 128 MiB D-Bus packet plus
  * 128 KiB of options and the EPB header). Anything larger is a lying length. */
@@ -38,6 +39,9 @@ typedef struct tt_pcapng_record {
 /* Open a pcapng file and read its first section header. NULL with err filled when the
  * file cannot be opened or does not start with a valid SHB. */
 tt_pcapng *tt_pcapng_open(const char *path, tt_error *err);
+/* The same over a stream (a pipe, a decompressor: never seeked), which it owns from now
+ * on, freed even on failure; `name` is for messages. */
+tt_pcapng *tt_pcapng_open_stream(tt_instream *in, const char *name, tt_error *err);
 
 /* Next packet record: 1 with *out set, 0 at a clean end of file, -1 with err filled
  * (TT_ERR_TRUNCATED: the file ends inside a block; TT_ERR_FORMAT: a block lies). */

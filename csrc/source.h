@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "instream.h"
 
 typedef struct tt_frame {
     const uint8_t *data; /* borrowed: valid until the next tt_source_next or free */
@@ -33,8 +34,23 @@ typedef enum tt_source_format {
 
 typedef struct tt_source tt_source;
 
-/* Open a capture file; `filter` may be NULL. Returns NULL and fills err on failure. */
+/* Open a capture file; `filter` may be NULL. Returns NULL and fills err on failure.
+ * Compressed files (gzip, zstd, xz, lz4) are recognised by their first bytes and read
+ * through a streaming decompressor. */
 tt_source *tt_source_open_offline(const char *path, const char *filter, tt_error *err);
+
+/* Open a capture read from a file descriptor: a pipe or standard input (offset < 0:
+ * read(), never seeked), or a regular file read with pread from `offset`. own: the
+ * source closes fd (also on failure). `name` is for messages ("-", "<stdin>"). */
+tt_source *tt_source_open_fd(int fd, int64_t offset, int own, const char *name,
+                             const char *filter, tt_error *err);
+
+/* Open a capture read through a callback (see stream.h: it returns what is available,
+ * 0 at the end, -1 with err filled). Owns ctx from the call: close(ctx) runs in
+ * tt_source_free, or before returning NULL. A callback failure ends the records with
+ * that error (its code kept, TT_ERR_IO for a plain read failure). */
+tt_source *tt_source_open_stream(tt_read_fn read, void *ctx, tt_close_fn close,
+                                 const char *name, const char *filter, tt_error *err);
 
 /* Next frame (after the filter). Returns 1 with *out set, 0 at the end, -1 on error
  * (err filled; TT_ERR_TRUNCATED when the file was cut inside a record: every whole
@@ -44,6 +60,8 @@ int tt_source_next(tt_source *src, tt_frame *out, tt_error *err);
 void tt_source_free(tt_source *src);
 
 tt_source_format tt_source_format_of(const tt_source *src);
+/* "gzip", "zstd", "xz", "lz4", or NULL for an uncompressed capture. */
+const char *tt_source_compression(const tt_source *src);
 /* Link type of the first interface. */
 int tt_source_linktype(const tt_source *src);
 /* Snapshot length of the first interface. */
@@ -54,7 +72,42 @@ int tt_source_linktypes(const tt_source *src, int32_t *out, int max);
 void tt_source_version(const tt_source *src, int *major, int *minor);
 /* Records read from the file, before the filter. */
 uint64_t tt_source_records(const tt_source *src);
+/* Progress: decoded bytes of the file read so far, and the file's size (0: unknown, as
+ * for a pipe or a compressed file). */
+void tt_source_progress(const tt_source *src, uint64_t *done, uint64_t *total);
+/* libpcap's version string ("libpcap version 1.10.3 (with TPACKET_V3)"). */
+const char *tt_source_lib_version(void);
 /* Name of a link type ("EN10MB"), or NULL. */
 const char *tt_source_linktype_name(int linktype);
+
+/* Live capture to a file (tcptrace.capture): libpcap opens an interface, compiles
+ * the BPF filter, and every frame is written to a pcap file with pcap_dump. The
+ * caller runs tt_source_live_run on a thread of its own (it blocks until stopped);
+ * tt_source_live_stop may be called from any thread. */
+typedef struct tt_live tt_live;
+
+/* Prefix of the error message when the interface cannot be opened for lack of
+ * privilege (CAP_NET_RAW and CAP_NET_ADMIN on Linux). */
+#define TT_LIVE_PERM_PREFIX "permission denied"
+
+/* Open `iface` (e.g. "lo"), not promiscuous, snapshot length `snaplen` (0: 262144),
+ * with `filter` (may be NULL), writing to the pcap file `path` (nanosecond time
+ * stamps when libpcap offers them). Capture starts here: frames arriving before
+ * tt_source_live_run is called are buffered by the kernel. NULL and err on failure. */
+tt_live *tt_source_live_open(const char *iface, const char *filter, int snaplen, const char *path,
+                             tt_error *err);
+/* Capture until tt_source_live_stop, then drain what the kernel still holds and
+ * flush the file. Returns 0, or -1 with err filled. Call once. */
+int tt_source_live_run(tt_live *lv, tt_error *err);
+/* Ask tt_source_live_run to return (thread-safe, idempotent). */
+void tt_source_live_stop(tt_live *lv);
+/* Frames written so far. */
+uint64_t tt_source_live_frames(const tt_live *lv);
+/* libpcap's counters: frames received by the filter and dropped by the kernel;
+ * -1 on failure. */
+int tt_source_live_stats(tt_live *lv, uint64_t *received, uint64_t *dropped);
+/* Close the interface and the file (after tt_source_live_run returned, or if it was
+ * never called). */
+void tt_source_live_free(tt_live *lv);
 
 #endif

@@ -302,6 +302,10 @@ static void count_flags(tt_stats_dir *d, const tt_packet *p, const tt_analysis *
     d->window_full += !!(f & TT_AF_WINDOW_FULL);
 }
 
+/* Remember the first time each TSval was sent, to time its first echo (RFC 7323 4.1:
+ * the peer echoes the TSval of the segment that advanced its window). A full ring
+ * takes no new values until echoes free it: overwriting the oldest would keep only
+ * round trips shorter than the ring, and bias the samples short. */
 static void ts_remember(tt_stats_track *t, uint32_t tsval, int64_t now)
 {
     if (t->ts_len) {
@@ -309,32 +313,37 @@ static void ts_remember(tt_stats_track *t, uint32_t tsval, int64_t now)
         if (t->ts[last].tsval == tsval)
             return;
     }
-    uint32_t slot;
-    if (t->ts_len < TT_STATS_TS_RING) {
-        slot = (t->ts_head + t->ts_len) % TT_STATS_TS_RING;
-        t->ts_len++;
-    } else {
-        slot = t->ts_head;
-        t->ts_head = (t->ts_head + 1) % TT_STATS_TS_RING;
-    }
+    if (t->ts_len == TT_STATS_TS_RING)
+        return;
+    uint32_t slot = (t->ts_head + t->ts_len) % TT_STATS_TS_RING;
+    t->ts_len++;
     t->ts[slot].tsval = tsval;
     t->ts[slot].used = false;
     t->ts[slot].ts_ns = now;
 }
 
+/* An echo: the RTT of its TSval when first echoed. Values sent before it can no longer
+ * be echoed first (echoes only move forward), so they leave the ring. */
 static bool ts_echo(tt_stats_track *t, uint32_t tsecr, int64_t now, int64_t *rtt)
 {
-    for (uint32_t i = 0; i < t->ts_len; i++) {
-        tt_stats_ts *e = &t->ts[(t->ts_head + i) % TT_STATS_TS_RING];
-        if (e->tsval != tsecr)
-            continue;
-        if (e->used)
-            return false;
-        e->used = true;
-        *rtt = now - e->ts_ns;
-        return true;
+    bool got = false;
+    while (t->ts_len) {
+        tt_stats_ts *e = &t->ts[t->ts_head];
+        int32_t d = (int32_t)(e->tsval - tsecr); /* wrap-safe: TSvals are 32-bit clocks */
+        if (d > 0)
+            break;
+        if (d == 0) {
+            if (!e->used) {
+                e->used = true;
+                *rtt = now - e->ts_ns;
+                got = true;
+            }
+            break; /* keep it: later echoes of the same value are not samples */
+        }
+        t->ts_head = (t->ts_head + 1) % TT_STATS_TS_RING;
+        t->ts_len--;
     }
-    return false;
+    return got;
 }
 
 static void win_add(tt_stats_dir *d, uint32_t w, uint64_t n, double sum)

@@ -30,10 +30,10 @@ def test_one(data: bytes) -> None:
             with tcptrace.open(TMP, max_conns=1 + len(data) % 4) as cap:
                 for seg in cap:
                     seg._asdict()
-                    seg.info
+                    _ = seg.info
                 for conn in cap.connections():
                     repr(conn)
-                cap.counters
+                _ = cap.counters
         except tcptrace.CaptureError:
             pass
 

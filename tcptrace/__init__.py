@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import os
-from typing import Optional, Union
+from typing import BinaryIO, Optional, Union
 
 from ._core import (
     Capture,
@@ -18,22 +18,33 @@ from ._core import (
     Connection,
     Segment,
     anomaly_names,
+    libpcap_version,
     linktype_name,
 )
-
+from ._libpcap import check_libpcap
+from ._summary import CaptureSummary, summary
 from ._version import __version__
 from .connections import connections
-from .export import to_parquet
 from .expertinfo import expert
+from .export import to_parquet
 from .frames import ANALYSIS_FLAGS, segments
+from .live import LiveCapture, capture
+from .streams import follow, messages
+
+check_libpcap()
 
 __all__ = [
     "ANALYSIS_FLAGS",
     "__version__",
+    "libpcap_version",
     "expert",
     "segments",
     "to_parquet",
     "connections",
+    "follow",
+    "messages",
+    "capture",
+    "LiveCapture",
     "Capture",
     "Connection",
     "CaptureError",
@@ -43,12 +54,26 @@ __all__ = [
     "anomaly_names",
     "linktype_name",
     "open",
+    "plot",
+    "summary",
+    "CaptureSummary",
 ]
 
 
+def __getattr__(name: str) -> object:
+    # tcptrace.plot is imported on first use (it needs matplotlib only when drawing).
+    if name == "plot":
+        import importlib
 
-def open(path: Union[str, "os.PathLike[str]"], filter: Optional[str] = None,  # noqa: A001
-         linger: Optional[float] = None, max_conns: Optional[int] = None) -> Capture:
+        return importlib.import_module(".plot", __name__)
+    raise AttributeError(f"module 'tcptrace' has no attribute {name!r}")
+
+
+
+def open(  # noqa: A001
+    path: Union[str, os.PathLike[str], BinaryIO], filter: Optional[str] = None,
+    linger: Optional[float] = None, max_conns: Optional[int] = None,
+) -> Capture:
     """Open a pcap or pcapng capture file.
 
     The result is a context manager and an iterable of :class:`Segment`, one per TCP
@@ -56,12 +81,18 @@ def open(path: Union[str, "os.PathLike[str]"], filter: Optional[str] = None,  # 
     compiled by libpcap; a bad one raises ValueError. A missing file raises
     FileNotFoundError; a file that is not a capture raises CaptureFormatError (a
     CaptureError). A file cut in the middle of a record yields every whole record and
-    then warns with CaptureTruncatedWarning. ``cap.connections()`` yields a
-    :class:`Connection` as each connection ends; ``linger`` is the capture time in
-    seconds a closed connection is kept for late segments (None: 120 s; negative:
-    never freed, so every answer is Wireshark's). ``max_conns`` bounds the connections
-    held in memory (None: 1,000,000): beyond it the least recently active one is handed
-    over early (``end_reason == "evicted"``), counted in
-    ``counters["connections_limit_evicted"]`` (see docs/robustness.md).
+    then warns with CaptureTruncatedWarning.
+
+    Compressed captures (gzip, zstd, xz, lz4) are recognised by their first bytes and
+    decompressed as they are read (``Capture.compression`` names the codec). ``path``
+    may also be ``"-"`` for standard input, or any binary file object (a file opened
+    ``"rb"``, ``io.BytesIO``, ``socket.makefile("rb")``, ``gzip.open(...)``): it is read
+    from its current position, as records arrive.
+    ``cap.connections()`` yields a :class:`Connection` as each connection ends;
+    ``linger`` is the capture time in seconds a closed connection is kept for late
+    segments (None: 120 s; negative: never freed, so every answer is Wireshark's).
+    ``max_conns`` bounds the connections held in memory (None: 1,000,000): beyond it
+    the least recently active one is handed over early (``end_reason == "evicted"``),
+    counted in ``counters["connections_limit_evicted"]`` (see docs/robustness.md).
     """
     return Capture(path, filter=filter, linger=linger, max_conns=max_conns)

@@ -6,28 +6,50 @@
     tcptrace expert CAPTURE [--json] [--split]         Wireshark's TCP expert information
     tcptrace CAPTURE --explain [-s N] [--frame F]      the listing, with why each flag was set
     tcptrace conns [-l] [--json|--csv] CAPTURE         per-connection statistics
+    tcptrace CAPTURE --app                             the listing with HTTP/TLS lines
+    tcptrace follow -s N [--format raw|ascii] [--output PREFIX] CAPTURE
+                                                       stream N as tshark -z follow,tcp prints it
+    tcptrace messages [--csv] CAPTURE                  HTTP/1.x and TLS messages, one per line
+    tcptrace plot CAPTURE -s N --kind tsg -o OUT.png   a picture of stream N (tsg|ladder|rtt|throughput|window)
+    tcptrace check CAPTURE --expect EXPR [--rules F]   regression rules; exit 1 when one fails
+    tcptrace diff BASELINE CAPTURE [--fail-on EXPR]    what changed between two captures
+
+CAPTURE is a pcap or pcapng file, compressed or not (gzip, zstd, xz, lz4), or - for
+standard input (tcpdump -w - ... | tcptrace -).
 """
 from __future__ import annotations
 
 import argparse
 import os
+import stat
 import sys
 import warnings
-from typing import List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 from . import CaptureError, CaptureTruncatedWarning
-from . import open as open_capture
 from . import fields as fieldmod
+from . import open as open_capture
 from .listing import listing
 
-SUBCOMMANDS = ("fields", "list", "export", "expert", "conns")
+SUBCOMMANDS = ("fields", "list", "export", "expert", "conns", "follow", "messages", "plot", "check", "diff")
 
 
-def _warn_to_stderr(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
+def _warn_to_stderr(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                    file: object = None, line: object = None) -> None:
     sys.stderr.write(f"tcptrace: warning: {message}\n")
 
 
-def _parse_E(opts: List[str]) -> dict:
+def _stream_output(capture: str) -> None:
+    """Reading a pipe (``-``, a FIFO): print each line as its segment arrives."""
+    try:
+        live = capture == "-" or not stat.S_ISREG(os.stat(capture).st_mode)
+    except OSError:
+        return
+    if live and hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(line_buffering=True)
+
+
+def _parse_E(opts: List[str]) -> Dict[str, Any]:
     """tshark's -E options: header=y|n, separator=/t|/s|C, occurrence=f|l|a|N, aggregator=,|/s|C."""
     conf = {"header": False, "separator": "\t", "occurrence": "a", "aggregator": ","}
     for o in opts:
@@ -57,7 +79,7 @@ def cmd_fields(argv: Sequence[str]) -> int:
     ap.add_argument("-E", dest="eopts", action="append", default=[], metavar="OPT=VAL",
                     help="header=y, separator=/t|/s|C, occurrence=a|f|l, aggregator=C")
     ap.add_argument("-f", "--filter", help="BPF filter, as libpcap compiles it")
-    ap.add_argument("capture")
+    ap.add_argument("capture", help="a capture file (compressed or not), or - for standard input")
     a = ap.parse_args(argv)
     if not a.fields:
         ap.error("at least one -e FIELD is needed")
@@ -67,6 +89,7 @@ def cmd_fields(argv: Sequence[str]) -> int:
     except ValueError as e:
         ap.error(str(e))
     ids = fieldmod.field_ids(a.fields)
+    _stream_output(a.capture)
     out = sys.stdout
     sep = conf["separator"]
     if conf["header"]:
@@ -99,10 +122,18 @@ def cmd_list(argv: Sequence[str]) -> int:
     ap.add_argument("--explain", action="store_true",
                     help="under each flagged segment, say why each analysis flag was set")
     ap.add_argument("--frame", type=int, action="append", metavar="F", help="only frame F (repeatable)")
-    ap.add_argument("capture")
+    ap.add_argument("--app", action="store_true",
+                    help="application lines (HTTP, TLS) as Wireshark's full listing shows them")
+    ap.add_argument("capture", help="a capture file (compressed or not), or - for standard input")
     a = ap.parse_args(argv)
+    _stream_output(a.capture)
     out = sys.stdout
     frames = set(a.frame) if a.frame else None
+    app = None
+    if a.app:
+        from .listing import AppListing
+
+        app = AppListing.read(a.capture, filter=a.filter)
     with open_capture(a.capture, filter=a.filter) as cap:
         segs = (s for s in cap if (a.stream is None or s.stream == a.stream)
                 and (frames is None or s.frame in frames))
@@ -114,7 +145,7 @@ def cmd_list(argv: Sequence[str]) -> int:
                 for sentence in seg.explain():
                     out.write("    " + sentence + "\n")
             return 0
-        for line in listing(segs):
+        for line in listing(segs, cells=app.cells if app else None):
             out.write(line + "\n")
     return 0
 
@@ -136,6 +167,12 @@ def cmd_export(argv: Sequence[str]) -> int:
     rows = to_parquet(a.capture, a.output, columns=cols, filter=a.filter, row_group_size=a.row_group_size)
     sys.stderr.write(f"tcptrace: {rows} segments written to {a.output}\n")
     return 0
+
+
+def cmd_plot(argv: Sequence[str]) -> int:
+    from ._plotcli import cmd_plot as run
+
+    return run(argv)
 
 
 def cmd_expert(argv: Sequence[str]) -> int:
@@ -195,14 +232,102 @@ def cmd_conns(argv: Sequence[str]) -> int:
     return 0
 
 
+def cmd_follow(argv: Sequence[str]) -> int:
+    from . import streams
+
+    ap = argparse.ArgumentParser(prog="tcptrace follow",
+                                 description="Print one TCP stream reassembled, exactly as "
+                                             "tshark -q -z follow,tcp,FORMAT,N does.")
+    ap.add_argument("-s", "--stream", type=int, required=True, metavar="N", help="tcp.stream")
+    ap.add_argument("--format", choices=("raw", "ascii"), default="ascii",
+                    help="raw: hex, one line per chunk; ascii: text (default)")
+    ap.add_argument("--output", metavar="PREFIX",
+                    help="write each direction's reassembled bytes to PREFIX.c2s and PREFIX.s2c "
+                         "(captured bytes only; the gap map goes to standard output)")
+    ap.add_argument("capture")
+    a = ap.parse_args(argv)
+    if a.stream < 0:
+        ap.error("the stream number must not be negative")
+    if a.output is None:
+        streams.follow_write(a.capture, a.stream, sys.stdout, a.format)
+        return 0
+    conv = streams.follow(a.capture, a.stream)
+    for d, name in ((0, "c2s"), (1, "s2c")):
+        pl = conv.payload(d)
+        path = f"{a.output}.{name}"
+        with open(path, "wb") as f:
+            f.write(pl.data)
+        sys.stdout.write(f"{path}: {len(pl.data)} bytes, {len(pl.gaps)} gaps"
+                         f"{', end ' + pl.end if pl.end else ''}\n")
+        for g in pl.gaps:
+            sys.stdout.write(f"  {g.kind} at offset {g.offset}: {g.length} bytes\n")
+    return 0
+
+
+def cmd_messages(argv: Sequence[str]) -> int:
+    from . import streams
+
+    ap = argparse.ArgumentParser(prog="tcptrace messages",
+                                 description="HTTP/1.x messages and TLS records and handshake "
+                                             "messages of a capture, one per line.")
+    ap.add_argument("--csv", action="store_true", help="CSV with a header row")
+    ap.add_argument("-s", "--stream", type=int, metavar="N", help="only conversation N (tcp.stream)")
+    ap.add_argument("capture")
+    a = ap.parse_args(argv)
+    out = sys.stdout
+    if a.csv:
+        import csv
+
+        w = csv.writer(out, lineterminator="\n")
+        w.writerow(streams.MESSAGE_COLUMNS)
+        for m in streams.iter_messages(a.capture):
+            if a.stream is not None and m.stream != a.stream:
+                continue
+            row = list(streams.message_row(m))
+            for i, col in enumerate(streams.MESSAGE_COLUMNS):
+                if col == "frames":
+                    row[i] = " ".join(f"#{f}({b})" for f, b in row[i])
+                elif col == "hs_types":
+                    row[i] = " ".join(map(str, row[i]))
+                elif row[i] is None:
+                    row[i] = ""
+            w.writerow(row)
+        return 0
+    for m in streams.iter_messages(a.capture):
+        if a.stream is not None and m.stream != a.stream:
+            continue
+        frame = m.frame if m.frame is not None else "-"
+        text = m.summary
+        if m.kind == "tls_handshake" and m.sni:
+            text += f" (SNI={m.sni})"
+        if not m.complete:
+            text += " [incomplete]"
+        reasm = m.reassembly
+        out.write(f"{frame}\t{m.stream}\t{'c2s' if m.dir == 0 else 's2c'}\t{m.kind}\t{text}\t"
+                  f"{m.length}{chr(9) + reasm if reasm else ''}\n")
+    return 0
+
+
+def cmd_check(argv: Sequence[str]) -> int:
+    from . import check
+
+    return check.main(argv)
+
+
+def cmd_diff(argv: Sequence[str]) -> int:
+    from . import diff
+
+    return diff.main(argv)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     warnings.showwarning = _warn_to_stderr
     warnings.simplefilter("always", CaptureTruncatedWarning)
     if argv and argv[0] in ("-V", "--version"):
-        from . import __version__
+        from . import __version__, libpcap_version
 
-        print(f"tcptrace {__version__}")
+        print(f"tcptrace {__version__} ({libpcap_version()})")
         return 0
     if not argv or argv[0] in ("-h", "--help"):
         print(__doc__.strip())
@@ -210,7 +335,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     cmd = cmd_list
     if argv[0] in SUBCOMMANDS:
         cmd = {"fields": cmd_fields, "list": cmd_list, "export": cmd_export, "expert": cmd_expert,
-               "conns": cmd_conns}[argv.pop(0)]
+               "conns": cmd_conns, "follow": cmd_follow, "messages": cmd_messages, "plot": cmd_plot,
+               "check": cmd_check, "diff": cmd_diff}[argv.pop(0)]
     try:
         return cmd(argv)
     except BrokenPipeError:

@@ -9,7 +9,7 @@ is documented in ``docs/connections.md``.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, List, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union, cast
 
 from . import _core
 
@@ -25,7 +25,7 @@ COLUMNS: List[str] = list(CONN_FIELDS) + [f"{n}{s}" for n in DIR_FIELDS for s in
 
 
 def connections(path: PathLike, filter: Optional[str] = None, linger: Optional[float] = None,
-                max_conns: Optional[int] = None) -> "pd.DataFrame":
+                max_conns: Optional[int] = None) -> pd.DataFrame:
     """One row per TCP connection of a capture, in the order the connections ended.
 
     ``filter`` is a BPF expression. ``linger`` is the capture time in seconds a closed
@@ -42,15 +42,16 @@ def connections(path: PathLike, filter: Optional[str] = None, linger: Optional[f
         raise ImportError("tcptrace.connections needs pandas: pip install 'tcptrace[pandas]'") from e
     with _core.Capture(path, filter=filter, linger=linger, max_conns=max_conns) as cap:
         rows, cols, strs = cap._connection_columns()
-    out = {}
+    out: Dict[str, Any] = {}
     for name in COLUMNS:
         if name in strs:
             out[name] = pd.array(strs[name], dtype="string") if rows else pd.array([], dtype="string")
             continue
         data, dtype, valid = cols[name]
-        arr = np.frombuffer(data, dtype=dtype, count=rows)
+        # cast: a buffer-protocol object, which numpy's stubs before Python 3.12 cannot express
+        arr: Any = np.frombuffer(cast(bytes, data), dtype=dtype, count=rows)
         if valid is not None:
-            ok = np.frombuffer(valid, dtype="?", count=rows)
+            ok = np.frombuffer(cast(bytes, valid), dtype="?", count=rows)
             arr = pd.arrays.IntegerArray(arr, ~ok)
         out[name] = arr
     df = pd.DataFrame(out, copy=False)

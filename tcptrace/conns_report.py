@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import json
 import math
-from typing import IO, Iterable, List
+from typing import IO, Dict, Iterable, List
 
 from . import _core
 
@@ -16,7 +16,7 @@ def _ep(addr: str, port: int) -> str:
     return f"[{addr}]:{port}" if ":" in addr else f"{addr}:{port}"
 
 
-def brief_line(c) -> str:
+def brief_line(c: _core.Connection) -> str:
     """tcptrace's brief form, with the stream index and Zeek's state and history:
     ``0: a:port <==> b:port c2s:8 s2c:5 SF ShADdaFf (complete)``."""
     word = f" ({c.status})" if c.status else ""
@@ -24,7 +24,7 @@ def brief_line(c) -> str:
             f"  c2s:{c.packets_c2s} s2c:{c.packets_s2c}  {c.conn_state} {c.history or '-'}{word}")
 
 
-def _fmt(v) -> str:
+def _fmt(v: object) -> str:
     if v is None:
         return "NA"
     if isinstance(v, bool):
@@ -36,7 +36,7 @@ def _fmt(v) -> str:
     return str(v)
 
 
-def write_long(conns: Iterable, out: IO[str]) -> None:
+def write_long(conns: Iterable[_core.Connection], out: IO[str]) -> None:
     """A long report per connection: the connection, then the two directions side by
     side (tcptrace -l style; times in seconds)."""
     for c in conns:
@@ -58,15 +58,15 @@ def write_long(conns: Iterable, out: IO[str]) -> None:
         out.write("=" * 78 + "\n")
 
 
-def write_json(conns: Iterable, out: IO[str]) -> None:
-    def clean(d):
+def write_json(conns: Iterable[_core.Connection], out: IO[str]) -> None:
+    def clean(d: Dict[str, object]) -> Dict[str, object]:
         return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in d.items()}
 
     json.dump([clean(c._asdict()) for c in conns], out, indent=1)
     out.write("\n")
 
 
-def write_csv(conns: Iterable, out: IO[str]) -> None:
+def write_csv(conns: Iterable[_core.Connection], out: IO[str]) -> None:
     w = csv.writer(out, lineterminator="\n")
     w.writerow(COLUMNS)
     for c in conns:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 from .frames import ANALYSIS_FLAGS, segments
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+
+    from ._core import CaptureError
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -87,13 +89,13 @@ _COLUMNS_IN = ["frame", "stream", "dir", "sport", "dport", "flags", "hdr_len", "
 _URG = 0x020
 
 
-def _fin_roles(df, fin):
+def _fin_roles(df: pd.DataFrame, fin: Any) -> Tuple[Any, Any]:
     """Which FINs initiate the closing of their conversation (Wireshark: the first FIN
     of a side whose peer has not sent one yet) and which undergo it."""
     import numpy as np
 
     active = np.zeros(len(df), dtype=bool)
-    initiators = set()
+    initiators: Set[Tuple[int, int]] = set()
     streams = df["stream"].to_numpy(dtype="int64", na_value=-1)
     dirs = df["dir"].to_numpy(dtype="int64", na_value=0)
     for i in np.flatnonzero(fin):
@@ -103,12 +105,12 @@ def _fin_roles(df, fin):
     return active, fin & ~active
 
 
-def _masks(df) -> Dict[str, object]:
+def _masks(df: pd.DataFrame) -> Dict[str, Any]:
     """Boolean Series per item field: the segments that carry it."""
     flags = df["flags"].fillna(0).astype("int64")
     # Past the fixed header (tshark stops at a header length below 20 bytes).
     whole = (df["flags"].notna() & (df["hdr_len"].fillna(0) >= 20)).to_numpy()
-    out = {}
+    out: Dict[str, Any] = {}
     for it in ITEMS:
         if it.flag is not None:
             out[it.field] = df[it.flag].to_numpy()
@@ -128,9 +130,7 @@ def _masks(df) -> Dict[str, object]:
 
 # Texts that tshark completes per segment, so that its table has one row per variant:
 # the server port of a SYN or SYN/ACK, the number of a duplicate ACK.
-def _variants(field: str, df, mask) -> Optional[List[Tuple[str, object]]]:
-    import numpy as np
-
+def _variants(field: str, df: pd.DataFrame, mask: Any) -> Optional[List[Tuple[str, Any]]]:
     sub = df[mask]
     if field == "tcp.connection.syn":
         key, fmt = sub["dport"], ": server port {}"
@@ -148,13 +148,13 @@ def _variants(field: str, df, mask) -> Optional[List[Tuple[str, object]]]:
     return out
 
 
-def expert_table(df, split: bool = False) -> List[dict]:
+def expert_table(df: pd.DataFrame, split: bool = False) -> List[Dict[str, Any]]:
     """The expert rows of a segments DataFrame (columns ``_COLUMNS_IN``), most severe
     first. With ``split``, the texts tshark completes per segment (the server port of a
     SYN, the number of a duplicate ACK) make one row each, as ``tshark -z expert`` prints."""
     masks = _masks(df)
     frames_all = df["frame"].to_numpy()
-    rows: List[dict] = []
+    rows: List[Dict[str, Any]] = []
     for it in ITEMS:
         mask = masks[it.field]
         n = int(mask.sum())
@@ -174,7 +174,7 @@ def expert_table(df, split: bool = False) -> List[dict]:
     return rows
 
 
-def _read(path: PathLike, filter: Optional[str]):
+def _read(path: PathLike, filter: Optional[str]) -> pd.DataFrame:
     """The columns the table needs, from the C column builder."""
     import warnings
 
@@ -185,7 +185,7 @@ def _read(path: PathLike, filter: Optional[str]):
         return segments(path, columns=_COLUMNS_IN, filter=filter)
 
 
-def _read_partial(path: PathLike, filter: Optional[str]):
+def _read_partial(path: PathLike, filter: Optional[str]) -> Tuple[pd.DataFrame, Optional[CaptureError]]:
     """(columns, error): on a damaged capture, the segments before the damage (read one
     by one, the slow way, only then) and the CaptureError; else (columns, None)."""
     from ._core import CaptureError
@@ -200,7 +200,7 @@ def _read_partial(path: PathLike, filter: Optional[str]):
 
     from . import open as open_capture
 
-    recs: List[dict] = []
+    recs: List[Dict[str, Any]] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -223,7 +223,7 @@ def _read_partial(path: PathLike, filter: Optional[str]):
     return df, err
 
 
-def expert(path: PathLike, filter: Optional[str] = None, split: bool = False) -> "pd.DataFrame":
+def expert(path: PathLike, filter: Optional[str] = None, split: bool = False) -> pd.DataFrame:
     """Wireshark's Expert Information for the TCP segments of a capture, as a DataFrame.
 
     One row per expert item present: ``severity`` ("error", "warning", "note", "chat"),
@@ -239,7 +239,7 @@ def expert(path: PathLike, filter: Optional[str] = None, split: bool = False) ->
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def format_text(rows: Sequence[dict], path: str = "") -> List[str]:
+def format_text(rows: Sequence[Dict[str, Any]], path: str = "") -> List[str]:
     """The table as text, grouped by severity as ``tshark -q -z expert`` groups it."""
     lines: List[str] = []
     for sev in SEVERITIES:

@@ -9,7 +9,7 @@ relative, as Wireshark shows them.
 """
 from __future__ import annotations
 
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 from ._core import Segment
 
@@ -56,13 +56,15 @@ def _bytes(n: int) -> str:
 class _Ctx:
     """The values one segment's sentences draw on."""
 
-    def __init__(self, seg: Segment, ev: Dict[str, object]):
+    def __init__(self, seg: Segment, ev: Dict[str, Any]) -> None:
         self.seg = seg
         self.ev = ev
         self.fwd = f"{seg.sport} {_ARROW} {seg.dport}"
         self.rev = f"{seg.dport} {_ARROW} {seg.sport}"
-        self.seq = seg.seq
-        self.ack = seg.ack
+        # only TCP segments carry analysis flags, and every TCP segment has a seq and an ack
+        assert seg.seq is not None and seg.ack is not None
+        self.seq: int = seg.seq
+        self.ack: int = seg.ack
         self.len = int(ev["seglen"])
         flags = seg.flags or 0
         self.end = (self.seq + self.len + (1 if flags & (_SYN | _FIN) else 0)) & 0xFFFFFFFF
@@ -224,7 +226,7 @@ def explain(seg: Segment) -> List[str]:
     flags = seg.analysis
     if not flags:
         return []
-    ev: Optional[Dict[str, object]] = seg._evidence()
+    ev: Optional[Dict[str, Any]] = seg._evidence()
     if ev is None:  # pragma: no cover - flags need the analysis, which records evidence
         return [f"{TITLES[f]}: set by the analysis." for f in ORDER if f in flags]
     c = _Ctx(seg, ev)

@@ -40,7 +40,7 @@ def _table(df: Any, schema: Any) -> Any:
     return table.cast(schema), schema
 
 
-def to_parquet(capture: PathLike, out: Union[str, "os.PathLike[str]"],
+def to_parquet(capture: PathLike, out: Union[str, os.PathLike[str]],
                columns: Union[None, str, Sequence[str]] = None, filter: Optional[str] = None,
                row_group_size: int = DEFAULT_ROW_GROUP, compression: str = "zstd") -> int:
     """Write the segments of ``capture`` to the Parquet file ``out``; returns the rows written.

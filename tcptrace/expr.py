@@ -5,6 +5,7 @@
     all(state == "SF")
     count(zero_window_c2s > 0) == 0
     max(rtt_max_c2s) < 0.2 and dport in (80, 443)
+    delta.retransmissions > 0            (dotted names: tables keyed "delta.retransmissions")
 
 An expression is parsed with :mod:`ast` and only a small whitelist of node types is
 evaluated: comparisons, ``and``/``or``/``not``, arithmetic, names of columns, literals,
@@ -75,6 +76,7 @@ FUNCTIONS: Dict[str, Callable[[Any], Any]] = {
     "min": _reduce(np.min, None),
     "max": _reduce(np.max, None),
     "mean": _reduce(np.mean, None),
+    "abs": lambda v: np.abs(v) if isinstance(v, np.ndarray) else (None if v is None else abs(v)),
 }
 
 
@@ -104,7 +106,21 @@ def _unknown_message(name: str, known: Sequence[str]) -> str:
 
 _ALLOWED = (ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.UAdd,
             ast.Compare, ast.BinOp, ast.Call, ast.Name, ast.Load, ast.Constant, ast.Tuple, ast.List,
-            ast.In, ast.NotIn, *_CMP, *_BIN)
+            ast.In, ast.NotIn, ast.Attribute, *_CMP, *_BIN)
+
+
+def _dotted(node: ast.AST) -> str:
+    """``a.b.c`` as text, for an Attribute chain over a Name; ExprError otherwise."""
+    parts: List[str] = []
+    while isinstance(node, ast.Attribute):
+        if node.attr.startswith("_"):
+            raise ExprError(f"attribute {node.attr!r} is not allowed in an expression")
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        raise ExprError("only names may be dotted (after.retransmissions)")
+    parts.append(node.id)
+    return ".".join(reversed(parts))
 
 
 def parse(text: str) -> Expr:
@@ -114,6 +130,7 @@ def parse(text: str) -> Expr:
     except SyntaxError as e:
         raise ExprError(f"cannot parse {text!r}: {e.msg} at column {e.offset}") from None
     names: List[str] = []
+    inner = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED):
             raise ExprError(f"{type(node).__name__} is not allowed in an expression: {text!r}")
@@ -123,7 +140,14 @@ def parse(text: str) -> Expr:
                 raise ExprError(f"unknown function {fname!r}; known: {', '.join(sorted(FUNCTIONS))}")
             if len(node.args) != 1 or node.keywords:
                 raise ExprError(f"{node.func.id}() takes one argument")
+        elif isinstance(node, ast.Attribute):
+            if id(node) not in inner:
+                dotted = _dotted(node)
+                if dotted not in names:
+                    names.append(dotted)
         elif isinstance(node, ast.Name):
+            if id(node) in inner:
+                continue
             is_func = any(isinstance(p, ast.Call) and p.func is node for p in ast.walk(tree))
             if not is_func and node.id not in names:
                 names.append(node.id)
@@ -148,10 +172,15 @@ class _Eval(ast.NodeVisitor):
             return v.astype(str).to_numpy()
         return v.to_numpy() if hasattr(v, "to_numpy") else v
 
+    def visit_Attribute(self, node: ast.Attribute) -> Any:
+        v = self.table[_dotted(node)]
+        return v.to_numpy() if hasattr(v, "to_numpy") else v
+
     def visit_Tuple(self, node: ast.Tuple) -> Any:
         return tuple(self.visit(e) for e in node.elts)
 
-    visit_List = visit_Tuple
+    def visit_List(self, node: ast.List) -> Any:
+        return tuple(self.visit(e) for e in node.elts)
 
     def visit_Call(self, node: ast.Call) -> Any:
         return FUNCTIONS[node.func.id](self.visit(node.args[0]))  # type: ignore[attr-defined]
@@ -182,6 +211,7 @@ class _Eval(ast.NodeVisitor):
         result: Any = True
         for op, right_node in zip(node.ops, node.comparators):
             right = self.visit(right_node)
+            r: Any
             if isinstance(op, (ast.In, ast.NotIn)):
                 items = right if isinstance(right, tuple) else (right,)
                 if isinstance(left, np.ndarray):

@@ -7,14 +7,18 @@ from the core's address dictionary.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union, overload
 
 from . import _core
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+    from pandas import DataFrame
 
 PathLike = Union[str, "os.PathLike[str]"]
+
+# (rows, values by column, validity by nullable column), as numpy arrays.
+_Raw = Tuple[int, Dict[str, Any], Dict[str, Any]]
 
 _SPECS = _core._column_specs()
 _ID = {name: i for i, (name, _t, _n) in enumerate(_SPECS)}
@@ -72,7 +76,7 @@ def _base_columns(columns: Sequence[str]) -> List[str]:
     return base
 
 
-def _need_pandas():
+def _need_pandas() -> Tuple[Any, Any]:
     try:
         import numpy as np
         import pandas as pd
@@ -92,15 +96,16 @@ def _check_columns(columns: Sequence[str]) -> None:
         raise ValueError("unknown column: " + "; ".join(hints) + f"; known: {', '.join(known)}")
 
 
-def _frame(cap: _core.Capture, columns: Sequence[str], max_rows: int):
-    np, pd = _need_pandas()
-    base = _base_columns(columns)
+def _read_raw(cap: _core.Capture, base: Sequence[str], max_rows: int) -> Optional[_Raw]:
+    """(rows, values by column, validity by nullable column) of up to max_rows further
+    segments, zero-copy over the C arrays; None at the end."""
+    np, _pd = _need_pandas()
     got = cap._read_columns([_ID[b] for b in base], max_rows)
     if got is None:
         return None
     rows, arrays = got
-    raw: Dict[str, object] = {}
-    valid: Dict[str, object] = {}
+    raw: Dict[str, Any] = {}
+    valid: Dict[str, Any] = {}
     for name, (data, ok) in zip(base, arrays):
         t = _SPECS[_ID[name]][1]
         dtype = "?" if t == "b1" else "<" + t
@@ -109,6 +114,43 @@ def _frame(cap: _core.Capture, columns: Sequence[str], max_rows: int):
             valid[name] = np.frombuffer(ok, dtype="?", count=rows)
         elif _SPECS[_ID[name]][2]:  # nullable, but no rows: nothing to mask
             valid[name] = np.ones(rows, dtype="?")
+    return rows, raw, valid
+
+
+# Rows per step when a progress bar is shown.
+_PROGRESS_ROWS = 1 << 20
+
+
+def _read_raw_with_progress(cap: _core.Capture, base: Sequence[str], bar: Any) -> Optional[_Raw]:
+    """All further segments in steps, updating the bar; concatenated arrays."""
+    np, _pd = _need_pandas()
+    parts: List[_Raw] = []
+    while True:
+        got = _read_raw(cap, base, _PROGRESS_ROWS)
+        done, _total = cap.progress
+        bar.update(done - bar.n)
+        if got is None or (got[0] == 0 and parts):
+            break
+        parts.append(got)
+        if got[0] < _PROGRESS_ROWS:
+            break
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    rows = sum(p[0] for p in parts)
+    raw = {k: np.concatenate([p[1][k] for p in parts]) for k in parts[0][1]}
+    valid = {k: np.concatenate([p[2][k] for p in parts]) for k in parts[0][2]}
+    return rows, raw, valid
+
+
+def _frame(cap: _core.Capture, columns: Sequence[str], max_rows: int, bar: Any = None) -> Optional[DataFrame]:
+    np, pd = _need_pandas()
+    base = _base_columns(columns)
+    got = _read_raw_with_progress(cap, base, bar) if bar is not None else _read_raw(cap, base, max_rows)
+    if got is None:
+        return None
+    rows, raw, valid = got
     out: Dict[str, object] = {}
     addresses = None
     for c in columns:
@@ -133,7 +175,8 @@ def _frame(cap: _core.Capture, columns: Sequence[str], max_rows: int):
             out[c] = pd.arrays.IntegerArray(raw[c], ~valid[c]) if raw[c].dtype.kind in "ui" else raw[c]
         else:
             out[c] = raw[c]
-    return pd.DataFrame(out, copy=False)
+    df: DataFrame = pd.DataFrame(out, copy=False)
+    return df
 
 
 def _resolve(columns: Union[None, str, Sequence[str]]) -> List[str]:
@@ -153,9 +196,21 @@ def _open(path: PathLike, cols: Sequence[str], filter: Optional[str]) -> _core.C
     return _core.Capture(path, filter=filter, analysis=analysis, connections=False)
 
 
+@overload
+def segments(path: Union[PathLike, Sequence[PathLike]], columns: Union[None, str, Sequence[str]] = None,
+             filter: Optional[str] = None, chunksize: None = None,
+             workers: int = 1, progress: Optional[bool] = None) -> DataFrame: ...
+@overload
+def segments(path: PathLike, columns: Union[None, str, Sequence[str]] = None,
+             filter: Optional[str] = None, *, chunksize: int,
+             workers: int = 1, progress: Optional[bool] = None) -> Iterator[DataFrame]: ...
+@overload
 def segments(path: Union[PathLike, Sequence[PathLike]], columns: Union[None, str, Sequence[str]] = None,
              filter: Optional[str] = None, chunksize: Optional[int] = None,
-             workers: int = 1) -> Union["pd.DataFrame", Iterator["pd.DataFrame"]]:
+             workers: int = 1, progress: Optional[bool] = None) -> Union[DataFrame, Iterator[DataFrame]]: ...
+def segments(path: Union[PathLike, Sequence[PathLike]], columns: Union[None, str, Sequence[str]] = None,
+             filter: Optional[str] = None, chunksize: Optional[int] = None,
+             workers: int = 1, progress: Optional[bool] = None) -> Union[pd.DataFrame, Iterator[pd.DataFrame]]:
     """One row per TCP segment of a capture, as a pandas DataFrame built in C.
 
     ``columns`` picks columns (default: :data:`DEFAULT_COLUMNS`; ``"all"``: every column; see
@@ -173,19 +228,49 @@ def segments(path: Union[PathLike, Sequence[PathLike]], columns: Union[None, str
             raise ValueError("chunksize must be a positive number of rows")
         return _chunks(path, cols, filter, chunksize)
     with _open(path, cols, filter) as cap:
-        df = _frame(cap, cols, 0)
+        bar = _progress_bar(cap, progress)
+        try:
+            df = _frame(cap, cols, 0, bar)
+        finally:
+            if bar is not None:
+                bar.close()
     assert df is not None  # the first read of a capture always gives a (maybe empty) frame
     return df
 
 
-def _many(paths: List[PathLike], cols: List[str], filter: Optional[str], workers: int) -> "pd.DataFrame":
+_PROGRESS_AUTO_BYTES = 256 << 20
+
+
+def _progress_bar(cap: _core.Capture, progress: Optional[bool]) -> Any:
+    """A tqdm bar over the capture's bytes, or None (off, not wanted, or no tqdm)."""
+    if progress is False:
+        return None
+    _done, total = cap.progress
+    if progress is None:
+        import sys
+
+        interactive = sys.stderr.isatty() or "ipykernel" in sys.modules
+        if not interactive or total < _PROGRESS_AUTO_BYTES:
+            return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        if progress:
+            raise ImportError("progress=True needs tqdm: pip install 'tcptrace[progress]'") from None
+        return None
+    return tqdm(total=total or None, unit="B", unit_scale=True, desc="tcptrace", leave=False)
+
+
+def _many(paths: List[PathLike], cols: List[str], filter: Optional[str], workers: int) -> pd.DataFrame:
     _np, pd = _need_pandas()
     if workers < 1:
         raise ValueError("workers must be at least 1")
 
-    def one(p: PathLike) -> "pd.DataFrame":
+    def one(p: PathLike) -> DataFrame:
         with _open(p, cols, filter) as cap:
-            return _frame(cap, cols, 0)
+            df = _frame(cap, cols, 0)
+        assert df is not None  # the first read of a capture always gives a (maybe empty) frame
+        return df
 
     if workers == 1 or len(paths) < 2:
         frames = [one(p) for p in paths]
@@ -198,15 +283,16 @@ def _many(paths: List[PathLike], cols: List[str], filter: Optional[str], workers
     for name, df in zip(names, frames):
         df.insert(0, "file", pd.Categorical([name] * len(df), categories=names))
     if not frames:
-        return pd.DataFrame({"file": pd.Categorical([], categories=[])})
-    out = pd.concat(frames, ignore_index=True)
+        empty: DataFrame = pd.DataFrame({"file": pd.Categorical([], categories=[])})
+        return empty
+    out: DataFrame = pd.concat(frames, ignore_index=True)
     for c in ("src", "dst"):  # categories differ per file: union them
         if c in out.columns and out[c].dtype != "category":
             out[c] = out[c].astype("category")
     return out
 
 
-def _chunks(path: PathLike, cols: List[str], filter: Optional[str], chunksize: int) -> Iterator["pd.DataFrame"]:
+def _chunks(path: PathLike, cols: List[str], filter: Optional[str], chunksize: int) -> Iterator[pd.DataFrame]:
     with _open(path, cols, filter) as cap:
         first = True
         while True:

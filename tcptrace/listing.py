@@ -2,7 +2,8 @@
 length, info), as Wireshark's listing shows it at the TCP level."""
 from __future__ import annotations
 
-from typing import Iterable, Iterator, List, Sequence
+import os
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 from ._core import Segment
 from .fields import format_time_ns
@@ -33,12 +34,76 @@ def aligned_lines(rows: Sequence[List[str]]) -> Iterator[str]:
         yield " ".join([c.ljust(w) for c, w in zip(r, widths)] + [r[-1]])
 
 
-def listing(segments: Iterable[Segment], chunk: int = 1000) -> Iterator[str]:
-    """Listing lines, aligned in chunks so long captures stream."""
+def listing(segments: Iterable[Segment], chunk: int = 1000,
+            cells: Optional[Callable[[Segment], List[str]]] = None) -> Iterator[str]:
+    """Listing lines, aligned in chunks so long captures stream. ``cells`` makes the
+    columns of a segment (default :func:`listing_cells`; :meth:`AppListing.cells` adds
+    the application lines)."""
+    make = cells or listing_cells
     rows: List[List[str]] = []
     for seg in segments:
-        rows.append(listing_cells(seg))
+        rows.append(make(seg))
         if len(rows) >= chunk:
             yield from aligned_lines(rows)
             rows = []
     yield from aligned_lines(rows)
+
+
+_TLS_VERSIONS = {0x0300: "SSLv3", 0x0301: "TLSv1", 0x0302: "TLSv1.1", 0x0303: "TLSv1.2",
+                 0x0304: "TLSv1.3"}
+
+
+class AppListing:
+    """Application lines for the listing, as Wireshark's full view shows them: the
+    frame that completes an HTTP message or TLS records shows them (protocol HTTP or
+    TLSvX, Info ``GET / HTTP/1.1``, ``HTTP/1.1 200 OK  (text/html)``, ``Client
+    Hello``...); a frame whose bytes belong to a message completed later gets
+    ``[TCP segment of a reassembled PDU]``. Built from one read of the capture
+    (tcptrace.streams), before the listing's own read."""
+
+    def __init__(self) -> None:
+        self.done: Dict[int, List[Tuple[str, str]]] = {}  # frame -> [(protocol, text)]
+        self.partial: Set[int] = set()  # frames carrying bytes of a message completed later
+
+    @classmethod
+    def read(cls, path: Union[str, os.PathLike[str]], filter: Optional[str] = None) -> AppListing:  # noqa: A002
+        from . import _core
+        from .streams import iter_messages, tls_record_text
+
+        self = cls()
+        src = _core.Capture(path, filter=filter) if filter else path
+        negotiated: Dict[int, int] = {}
+        msgs = list(iter_messages(src))
+        for m in msgs:
+            if m.kind == "tls_handshake" and m.tls_type == 2 and m.tls_version:
+                negotiated[m.stream] = m.tls_version
+        for m in msgs:
+            if m.kind == "tls_handshake" or m.frame is None:
+                continue
+            if m.kind.startswith("http"):
+                proto, text = "HTTP", m.summary
+            else:
+                ver = negotiated.get(m.stream) or m.tls_version or 0
+                proto = _TLS_VERSIONS.get(ver, "TLS")
+                text = tls_record_text(m)
+            self.done.setdefault(m.frame, []).append((proto, text))
+            if m.complete:
+                for f, _b in m.frames:
+                    if f != m.frame:
+                        self.partial.add(f)
+        return self
+
+    def cells(self, seg: Segment) -> List[str]:
+        """The listing columns of a segment, with its application line if it has one."""
+        c = listing_cells(seg)
+        app = self.done.get(seg.frame)
+        if app:
+            c[4] = app[-1][0]
+            c[6] = ", ".join(x for _p, x in app)
+        elif seg.frame in self.partial:
+            c[6] += " [TCP segment of a reassembled PDU]"
+        return c
+
+    def line(self, seg: Segment) -> str:
+        return " ".join(self.cells(seg))
+

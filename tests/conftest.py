@@ -1,7 +1,5 @@
 import csv
 import gzip
-import io
-import os
 from pathlib import Path
 
 import pytest

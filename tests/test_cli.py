@@ -2,7 +2,6 @@
 import subprocess
 import sys
 
-import pytest
 
 from conftest import DATA
 
@@ -67,4 +66,11 @@ def test_fields_cli_output_equals_golden_table(tmp_path):
     args = ["fields", "-E", "header=y"] + [x for f in head for x in ("-e", f)] + [DATA / "http_get_example_com.pcap"]
     out = run(*args).stdout.splitlines()
     assert out[0].split("\t") == head
-    assert [l.split("\t") for l in out[1:]] == body
+    assert [ln.split("\t") for ln in out[1:]] == body
+
+
+def test_version_names_tcptrace_and_libpcap():
+    import tcptrace
+
+    out = run("--version").stdout
+    assert out.startswith(f"tcptrace {tcptrace.__version__} (libpcap version ")

@@ -280,3 +280,28 @@ def test_late_segment_after_eviction_is_counted(tmp_path):
     assert counters["connections_late"] == 1
     with tcptrace.open(path) as cap:  # the default linger keeps it
         assert list(cap)[-1].stream == 0
+
+
+def test_connection_payload_and_messages_of_the_seed_example(seed_capture):
+    import tcptrace
+
+    with tcptrace.open(seed_capture) as cap:
+        conn = cap.connection(0)
+    assert conn.payload("c2s").data.startswith(b"GET / HTTP/1.1")
+    s2c = conn.payload("s2c")
+    assert len(s2c.data) == 1593 and s2c.gaps == []
+    msgs = conn.messages()
+    assert [(m.kind, m.frame) for m in msgs] == [("http_request", 4), ("http_response", 7)]
+    assert msgs[1].frames == [(5, 1448), (7, 145)]
+    assert [c.frames for c in conn.chunks()][0] == [(4, 75)]
+
+
+def test_timestamp_rtt_keeps_round_trips_longer_than_the_ring():
+    """More TSvals in flight than the ring holds (1 ms clock, a 60 ms queue): the ring
+    waits for echoes instead of dropping the oldest, so long round trips stay."""
+    import tcptrace
+
+    df = tcptrace.connections(DATA / "bulk_loss1pct_snap96.pcap")
+    row = df.iloc[0]
+    assert row["ts_rtt_max_c2s"] > 0.05
+    assert row["ts_rtt_samples_c2s"] > 100

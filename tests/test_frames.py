@@ -142,3 +142,19 @@ def test_several_files_in_parallel_equal_one_by_one(seed_capture):
         assert part["src"].astype(str).tolist() == one["src"].astype(str).tolist()
         assert part["seq"].tolist() == one["seq"].tolist()
     assert both["src"].dtype == "category"
+
+
+def test_progress_bar_reads_the_same_rows(seed_capture):
+    pytest.importorskip("tqdm")
+    import tcptrace.frames as fr
+
+    old = fr._PROGRESS_ROWS
+    fr._PROGRESS_ROWS = 4  # several steps on the 13-segment example
+    try:
+        with_bar = tcptrace.segments(seed_capture, progress=True)
+    finally:
+        fr._PROGRESS_ROWS = old
+    plain = tcptrace.segments(seed_capture, progress=False)
+    assert with_bar["frame"].tolist() == plain["frame"].tolist()
+    assert with_bar["src"].astype(str).tolist() == plain["src"].astype(str).tolist()
+    assert with_bar["ack_rtt"].isna().tolist() == plain["ack_rtt"].isna().tolist()

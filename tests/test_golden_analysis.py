@@ -3,10 +3,10 @@ state and analysis included) and on the TCP-level Info column, for every capture
 tests/data (golden tables committed beside them)."""
 import pytest
 
-from conftest import DATA, disagreements, golden_captures, read_golden
+from conftest import DATA, disagreements, golden_captures
 
-ALL_FIELDS = [l.strip() for l in (DATA / "golden" / "FIELDS").read_text().splitlines()
-              if l.strip() and not l.startswith("#")]
+ALL_FIELDS = [ln.strip() for ln in (DATA / "golden" / "FIELDS").read_text().splitlines()
+              if ln.strip() and not ln.startswith("#")]
 
 
 # Cells known to differ, each with its reason (also in docs/compatibility.md). The

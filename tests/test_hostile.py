@@ -262,9 +262,6 @@ def test_directory_is_a_clear_capture_error(tmp_path):
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs")
-@pytest.mark.xfail(reason="csrc/source.c opens the path twice (magic peek, then the reader): "
-                          "the second open of a FIFO waits for a writer forever; fixed with "
-                          "the stdin/stream work", strict=False)
 def test_fifo_is_read_as_a_stream(tmp_path):
     """A FIFO (`tcpdump -w - | ...`) is read once, front to back, without hanging."""
     fifo = tmp_path / "cap.fifo"
@@ -298,9 +295,7 @@ def test_fifo_is_read_as_a_stream(tmp_path):
         except OSError:
             pass
         t.join(5)
-    if got["error"] is not None:
-        pytest.xfail(f"FIFO not readable as a stream yet (csrc/source.c opens the path twice): "
-                     f"{got['error']}")
+    assert got["error"] is None, got
     assert got["segments"] == 10
 
 

@@ -20,7 +20,8 @@ def test_python_h_only_in_binding_layer():
 
 def test_pcap_h_only_in_source_module():
     offenders = [p.name for p in CSRC.glob("*.[ch]")
-                 if any(i in ("pcap.h", "pcap/pcap.h") or i.startswith("pcap/") for i in includes(p)) and p.name != "source.c"]
+                 if any(i in ("pcap.h", "pcap/pcap.h") or i.startswith("pcap/") for i in includes(p))
+                 and p.name != "source.c"]
     assert offenders == []
 
 

@@ -1,7 +1,4 @@
 """tcptrace.open: reading captures into Segment records, errors, counters."""
-import os
-import shutil
-import warnings
 
 import pytest
 
@@ -74,7 +71,7 @@ def test_closed_capture_refuses_metadata(seed_capture):
     cap = tcptrace.open(seed_capture)
     cap.close()
     with pytest.raises(ValueError):
-        cap.format
+        _ = cap.format
 
 
 def test_bpf_filter_keeps_frame_numbers(seed_capture):

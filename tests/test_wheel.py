@@ -37,5 +37,5 @@ def test_wheel_installs_and_runs_without_system_libpcap(tmp_path):
     # The extension's libpcap is the bundled copy in tcptrace.libs/.
     so = next((venv / "lib").glob("python3*/site-packages/tcptrace/_core*.so"))
     ldd = subprocess.run(["ldd", str(so)], check=True, capture_output=True, text=True).stdout
-    pcap = [l for l in ldd.splitlines() if "libpcap" in l]
+    pcap = [ln for ln in ldd.splitlines() if "libpcap" in ln]
     assert pcap and "tcptrace.libs" in pcap[0], ldd

@@ -121,7 +121,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("captures", nargs="*", type=Path)
     ap.add_argument("-v", "--verbose", action="store_true")
     a = ap.parse_args(argv)
-    caps = a.captures or sorted(p for p in CAPTURES.rglob("*") if p.is_file() and p.name not in ("MANIFEST", "README.md")
+    caps = a.captures or sorted(p for p in CAPTURES.rglob("*")
+                                if p.is_file() and p.name not in ("MANIFEST", "README.md")
                                 and not p.name.endswith((".md", ".txt", ".tsv", ".json")))
     n_ok = n_bad = n_nogold = conns = 0
     dur_total = 0

@@ -94,7 +94,8 @@ def main():
         if a.tshark:
             ref = {k: v for k, v in tshark_rows(cap).items()
                    if re.sub(r"(: server port \d+| \(#\d+\))$", "", k[1]) in texts}
-            mine = {(r["severity"], r["summary"]): r["count"] for r in ex.expert_table(df, split=True)} if df is not None else {}
+            mine = ({(r["severity"], r["summary"]): r["count"] for r in ex.expert_table(df, split=True)}
+                    if df is not None else {})
             for k in sorted(set(ref) | set(mine)):
                 n_cells += 1
                 if ref.get(k, 0) != mine.get(k, 0):

@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
 """Compare `tcptrace fields` with the pinned tshark reference on every shared capture.
 
-    tools/oracle_sweep.py [--fields issue2|all|info|F1,F2] [--shared ../shared] [CAPTURE...]
+    tools/oracle_sweep.py [--fields issue2|all|info|F1,F2] [--shared ../shared]
+                          [--codec gzip|zstd|xz|lz4] [CAPTURE...]
 
 Writes each candidate table to /tmp/oracle-sweep-WORKTREE/ (one folder per checkout, so
 sweeps run at once from different worktrees do not overwrite each other) and prints, per capture, the cell
 agreement from ../shared/oracle/compare; the last line totals it. Exit 0 when every
 cell of every capture agrees. A developer's tool: the shared folder is not part of
-the project, so the test suite uses the golden files copied into tests/data/."""
+the project, so the test suite uses the golden files copied into tests/data/.
+
+--codec compresses every capture first (into /tmp, with Python's gzip/lzma or the zstd
+and lz4 tools) and reads the compressed copy: its table must equal the uncompressed
+file's exactly (rows and how the read ended), and is compared with tshark's as usual."""
 import argparse
 import json
 import os
@@ -26,6 +31,7 @@ def main():
     ap.add_argument("--fields", default="issue2")
     ap.add_argument("--shared", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared"))
     ap.add_argument("--show", type=int, default=3)
+    ap.add_argument("--codec", choices=("gzip", "zstd", "xz", "lz4"))
     ap.add_argument("captures", nargs="*")
     a = ap.parse_args()
     shared = os.path.abspath(a.shared)
@@ -37,7 +43,8 @@ def main():
     if a.fields == "issue2":
         names = ISSUE2
     elif a.fields == "all":
-        names = [l.strip() for l in open(os.path.join(shared, "oracle", "FIELDS")) if l.strip() and not l.startswith("#")]
+        names = [ln.strip() for ln in open(os.path.join(shared, "oracle", "FIELDS"))
+                 if ln.strip() and not ln.startswith("#")]
     elif info_mode:
         names = ["frame.number", "_ws.col.Info"]
     else:
@@ -49,25 +56,36 @@ def main():
             caps += [os.path.join(folder, f) for f in sorted(os.listdir(folder))
                      if not f.startswith("MANIFEST")]
     outdir = "/tmp/oracle-sweep-" + os.path.basename(os.path.abspath(os.path.join(os.path.dirname(__file__), "..")))
+    if a.codec:
+        outdir += "-" + a.codec
+        zdir = outdir + "-input"
+        os.makedirs(zdir, exist_ok=True)
     os.makedirs(outdir, exist_ok=True)
     total = agree = 0
     bad = []
+    codec_bad = []
     for cap in caps:
         rel = os.path.relpath(os.path.abspath(cap), os.path.join(shared, "captures")).replace("/", "__")
         kind = "info" if info_mode else "fields"
         ref = os.path.join(shared, "oracle", "golden", f"{rel}.{kind}.tsv.gz")
         out = f"{outdir}/{rel}.{kind}.tsv"
-        err = ""
+        rows, err = table(tcptrace, fm, cap, names)
+        if a.codec:
+            zpath = os.path.join(zdir, rel)
+            with open(cap, "rb") as f:
+                data = f.read()
+            with open(zpath, "wb") as f:
+                f.write(compress(a.codec, data))
+            zrows, zerr = table(tcptrace, fm, zpath, names)
+            if (zrows, zerr.replace(zpath, cap)) != (rows, err):
+                codec_bad.append(rel)
+                print(f"CODEC {rel}: the {a.codec} copy differs from the file: {len(zrows)} rows "
+                      f"vs {len(rows)}; {zerr!r} vs {err!r}")
+            rows, err = zrows, zerr
         with open(out, "w") as f:
             f.write("\t".join(names) + "\n")
-            try:
-                with warnings.catch_warnings(record=True):
-                    warnings.simplefilter("always")
-                    with tcptrace.open(cap) as c:
-                        for seg in c:
-                            f.write("\t".join(fm.row(seg, names)) + "\n")
-            except Exception as e:  # report and go on
-                err = f"{type(e).__name__}: {e}"
+            for row in rows:
+                f.write(row + "\n")
         if not os.path.exists(ref):
             print(f"{rel}: no golden file")
             continue
@@ -109,8 +127,36 @@ def main():
                 lines = subprocess.run(cmp, capture_output=True, text=True).stdout.splitlines()
                 for line in lines[:-1]:
                     print("      ", line)
+    if a.codec:
+        print(f"CODEC {a.codec}: {len(caps) - len(codec_bad)}/{len(caps)} compressed captures read "
+              f"exactly as the uncompressed files")
     print(f"TOTAL {agree}/{total} cells agree; {len(bad)} captures differ of {len(caps)}")
-    return 1 if bad else 0
+    return 1 if bad or codec_bad else 0
+
+
+def table(tcptrace, fm, path, names):
+    """The fields rows of a capture and how the read ended ('' or 'Type: message')."""
+    rows, err = [], ""
+    try:
+        with warnings.catch_warnings(record=True):
+            warnings.simplefilter("always")
+            with tcptrace.open(path) as c:
+                for seg in c:
+                    rows.append("\t".join(fm.row(seg, names)))
+    except Exception as e:  # report and go on
+        err = f"{type(e).__name__}: {e}"
+    return rows, err
+
+
+def compress(codec, data):
+    if codec == "gzip":
+        import gzip
+        return gzip.compress(data, mtime=0)
+    if codec == "xz":
+        import lzma
+        return lzma.compress(data)
+    tool = {"zstd": ["zstd", "-q", "-c"], "lz4": ["lz4", "-q", "-c"]}[codec]
+    return subprocess.run(tool, input=data, capture_output=True, check=True).stdout
 
 
 if __name__ == "__main__":

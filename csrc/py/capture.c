@@ -8,6 +8,7 @@
 #include "../columns.h"
 #include "../fields.h"
 #include "../source.h"
+#include "../stream.h"
 
 typedef struct {
     PyObject_HEAD
@@ -19,9 +20,46 @@ typedef struct {
     int finished;       /* the end of the file (or an error) was reached */
     int64_t records;    /* records read, before the filter */
     PyObject *conn_cache; /* owned: dict stream -> Connection, filled by connection(n), or NULL */
+    tt_py_errslot *rderr; /* owned: a read callback's exception (stdin, file objects) */
 } CaptureObject;
 
 PyObject **tt_py_capture_conn_cache(PyObject *cap) { return &((CaptureObject *)cap)->conn_cache; }
+
+/* Capture("-") and Capture(fileobj): standard input or a binary file object. */
+static int capture_init_stream(CaptureObject *self, PyObject *obj, PyObject *filter,
+                               const tt_engine_config *cfg)
+{
+    const char *filt = NULL;
+    if (filter != Py_None) {
+        if (!PyUnicode_Check(filter)) {
+            PyErr_SetString(PyExc_TypeError, "filter must be a str or None");
+            return -1;
+        }
+        if (!(filt = PyUnicode_AsUTF8(filter)))
+            return -1;
+    }
+    if (!self->rderr && !(self->rderr = tt_py_errslot_new()))
+        return -1;
+    PyObject *name = NULL;
+    tt_source *src = tt_py_source_open(obj, filt, self->rderr, &name);
+    if (!src)
+        return -1;
+    tt_error err;
+    tt_error_clear(&err);
+    tt_engine *eng = tt_engine_new(cfg, &err);
+    if (!eng) {
+        tt_source_free(src);
+        Py_DECREF(name);
+        tt_py_raise_error(&err);
+        return -1;
+    }
+    self->src = src;
+    self->eng = eng;
+    Py_XSETREF(self->path, name);
+    Py_INCREF(filter);
+    Py_XSETREF(self->filter, filter);
+    return 0;
+}
 
 static int capture_init(CaptureObject *self, PyObject *args, PyObject *kwds)
 {
@@ -54,6 +92,8 @@ static int capture_init(CaptureObject *self, PyObject *args, PyObject *kwds)
         PyErr_SetString(PyExc_RuntimeError, "Capture is already initialized");
         return -1;
     }
+    if (tt_py_is_stream_arg(path_obj))
+        return capture_init_stream(self, path_obj, filter, &cfg);
     PyObject *fspath = PyOS_FSPath(path_obj);
     if (!fspath)
         return -1;
@@ -116,6 +156,7 @@ static void capture_dealloc(CaptureObject *self)
     capture_close_source(self);
     tt_engine_free(self->eng);
     tt_addrdict_free(self->addrs);
+    tt_py_errslot_free(self->rderr);
     Py_XDECREF(self->path);
     Py_XDECREF(self->filter);
     Py_XDECREF(self->conn_cache);
@@ -153,6 +194,8 @@ static PyObject *capture_end(CaptureObject *self, int rc, const tt_error *err)
     tt_engine_finish(self->eng);
     if (rc == 0)
         return NULL;
+    if (tt_py_errslot_raise(self->rderr))
+        return NULL; /* a read callback's exception (KeyboardInterrupt, OSError...) */
     if (err->code == TT_ERR_TRUNCATED) {
         PyErr_WarnFormat(tt_py_CaptureTruncatedWarning, 1, "%U: %s", self->path, err->msg);
         return NULL;
@@ -418,6 +461,101 @@ int tt_py_capture_next_conn(PyObject *obj, tt_conn_record *out)
     }
 }
 
+/* _enable_streams(messages, collect, follow, budget, max_held): stream reassembly and
+ * HTTP/TLS framing (stream.h), before the first read. */
+static PyObject *capture_enable_streams(CaptureObject *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"messages", "collect", "follow", "budget", "max_held", NULL};
+    int messages = 1, follow = 0;
+    long long collect = TT_STREAMS_COLLECT_NONE;
+    Py_ssize_t budget = 0, max_held = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|pLpnn:_enable_streams", kwlist, &messages,
+                                     &collect, &follow, &budget, &max_held))
+        return NULL;
+    if (!self->eng || self->finished) {
+        PyErr_SetString(PyExc_ValueError, "streams must be enabled before the first read");
+        return NULL;
+    }
+    if (budget < 0 || max_held < 0 || collect < TT_STREAMS_COLLECT_ALL) {
+        PyErr_SetString(PyExc_ValueError, "budget, max_held and collect must not be negative");
+        return NULL;
+    }
+    tt_streams_config cfg = {
+        .budget_bytes = (size_t)budget, .max_held_bytes = (size_t)max_held,
+        .messages = messages != 0, .collect = collect, .follow = follow != 0,
+    };
+    tt_error err;
+    tt_error_clear(&err);
+    if (tt_engine_streams(self->eng, &cfg, &err) < 0)
+        return tt_py_raise_error(&err);
+    Py_RETURN_NONE;
+}
+
+#define TT_PY_STREAM_BATCH 65536 /* frames per GIL release when reading streams */
+
+/* _read_streams(max_frames) -> (messages, chunks, follow, nodes) or None at the end:
+ * reads up to max_frames further frames (0: to the end) and returns what the streams
+ * produced meanwhile (everything, flushed, once the end is reached). */
+static PyObject *capture_read_streams(CaptureObject *self, PyObject *args)
+{
+    Py_ssize_t max_frames = 0;
+    if (!PyArg_ParseTuple(args, "|n:_read_streams", &max_frames))
+        return NULL;
+    if (capture_check_open(self) < 0)
+        return NULL;
+    tt_streams_out *out = self->eng ? tt_engine_streams_out(self->eng) : NULL;
+    if (!out) {
+        PyErr_SetString(PyExc_ValueError, "streams are not enabled (_enable_streams)");
+        return NULL;
+    }
+    if (self->finished)
+        Py_RETURN_NONE;
+    tt_error err;
+    tt_error_clear(&err);
+    int rc = 2;
+    int64_t done = 0, limit = max_frames > 0 ? (int64_t)max_frames : INT64_MAX;
+    while (done < limit) {
+        tt_segment seg;
+        Py_BEGIN_ALLOW_THREADS
+        for (int i = 0; i < TT_PY_STREAM_BATCH / TT_PY_BATCH_FRAMES && done < limit; i++) {
+            rc = capture_pull(self, &seg, &err, TT_PY_BATCH_FRAMES);
+            done += rc == 2 ? TT_PY_BATCH_FRAMES : 1;
+            if (rc != 1 && rc != 2)
+                break;
+        }
+        Py_END_ALLOW_THREADS
+        if ((rc != 1 && rc != 2) || PyErr_CheckSignals() < 0)
+            break;
+    }
+    if (PyErr_Occurred())
+        return NULL;
+    if (rc == 0 || rc == -1) {
+        capture_end(self, rc, &err);
+        if (PyErr_Occurred()) {
+            /* a damaged file: what was read before the damage (the streams are flushed)
+             * rides on the exception as .partial, as tshark shows what it could read */
+            PyObject *type, *value, *tb;
+            PyErr_Fetch(&type, &value, &tb);
+            PyErr_NormalizeException(&type, &value, &tb);
+            PyObject *partial = tt_py_streams_drain(out);
+            if (!partial || !value || PyObject_SetAttrString(value, "partial", partial) < 0)
+                PyErr_Clear();
+            Py_XDECREF(partial);
+            PyErr_Restore(type, value, tb);
+            return NULL;
+        }
+    }
+    return tt_py_streams_drain(out);
+}
+
+static PyObject *get_stream_counters(CaptureObject *self, void *c)
+{
+    (void)c;
+    if (!self->eng || !tt_engine_streams_out(self->eng))
+        Py_RETURN_NONE;
+    return tt_py_streams_stats(&tt_engine_counters(self->eng)->streams);
+}
+
 /* _addresses() -> list of address strings, indexed by the codes of src/dst columns */
 static PyObject *capture_addresses(CaptureObject *self, PyObject *noargs)
 {
@@ -535,6 +673,17 @@ static PyObject *get_format(CaptureObject *self, void *c)
     Py_RETURN_NONE;
 }
 
+static PyObject *get_compression(CaptureObject *self, void *c)
+{
+    (void)c;
+    if (!need_src(self))
+        return NULL;
+    const char *name = tt_source_compression(self->src);
+    if (!name)
+        Py_RETURN_NONE;
+    return PyUnicode_FromString(name);
+}
+
 static PyObject *get_linktype(CaptureObject *self, void *c)
 {
     (void)c;
@@ -592,11 +741,158 @@ static PyObject *get_filter(CaptureObject *self, void *c)
     return p;
 }
 
+static PyObject *get_progress(CaptureObject *self, void *c)
+{
+    (void)c;
+    uint64_t done = 0, total = 0;
+    if (self->src)
+        tt_source_progress(self->src, &done, &total);
+    return Py_BuildValue("(KK)", (unsigned long long)done, (unsigned long long)total);
+}
+
 static PyObject *get_closed(CaptureObject *self, void *c)
 {
     (void)c;
     return PyBool_FromLong(self->src == NULL);
 }
+
+/* ---- live capture (tcptrace.capture): static methods over a capsule ------------- */
+
+#define TT_LIVE_CAPSULE "tcptrace._core.live"
+
+typedef struct {
+    tt_live *lv; /* owned: freed by _live_close or the capsule destructor */
+    int running; /* _live_run is inside tt_source_live_run (changed with the GIL held) */
+} tt_py_live;
+
+static void live_capsule_free(PyObject *capsule)
+{
+    tt_py_live *h = PyCapsule_GetPointer(capsule, TT_LIVE_CAPSULE);
+    if (h) {
+        tt_source_live_free(h->lv); /* a running thread holds a reference: not reached then */
+        PyMem_Free(h);
+    }
+}
+
+static tt_py_live *live_of(PyObject *capsule)
+{
+    tt_py_live *h = PyCapsule_GetPointer(capsule, TT_LIVE_CAPSULE);
+    if (h && !h->lv) {
+        PyErr_SetString(PyExc_ValueError, "the live capture is closed");
+        return NULL;
+    }
+    return h;
+}
+
+static PyObject *capture_live_open(PyObject *cls, PyObject *args)
+{
+    (void)cls;
+    const char *iface, *filter = NULL, *path;
+    int snaplen = 0;
+    if (!PyArg_ParseTuple(args, "szis:_live_open", &iface, &filter, &snaplen, &path))
+        return NULL;
+    tt_error err;
+    tt_error_clear(&err);
+    tt_live *lv;
+    Py_BEGIN_ALLOW_THREADS
+    lv = tt_source_live_open(iface, filter, snaplen, path, &err);
+    Py_END_ALLOW_THREADS
+    if (!lv) {
+        if (strncmp(err.msg, TT_LIVE_PERM_PREFIX, sizeof TT_LIVE_PERM_PREFIX - 1) == 0) {
+            PyErr_SetString(PyExc_PermissionError, err.msg);
+            return NULL;
+        }
+        return tt_py_raise_error(&err);
+    }
+    tt_py_live *h = PyMem_Malloc(sizeof *h);
+    if (!h) {
+        tt_source_live_free(lv);
+        return PyErr_NoMemory();
+    }
+    h->lv = lv;
+    h->running = 0;
+    PyObject *cap = PyCapsule_New(h, TT_LIVE_CAPSULE, live_capsule_free);
+    if (!cap) {
+        tt_source_live_free(lv);
+        PyMem_Free(h);
+    }
+    return cap;
+}
+
+static PyObject *capture_live_run(PyObject *cls, PyObject *capsule)
+{
+    (void)cls;
+    tt_py_live *h = live_of(capsule);
+    if (!h)
+        return NULL;
+    if (h->running) {
+        PyErr_SetString(PyExc_RuntimeError, "the live capture is already running");
+        return NULL;
+    }
+    tt_error err;
+    tt_error_clear(&err);
+    int rc;
+    h->running = 1;
+    Py_BEGIN_ALLOW_THREADS
+    rc = tt_source_live_run(h->lv, &err);
+    Py_END_ALLOW_THREADS
+    h->running = 0;
+    if (rc != 0)
+        return tt_py_raise_error(&err);
+    Py_RETURN_NONE;
+}
+
+static PyObject *capture_live_stop(PyObject *cls, PyObject *capsule)
+{
+    (void)cls;
+    tt_py_live *h = live_of(capsule);
+    if (!h)
+        return NULL;
+    tt_source_live_stop(h->lv);
+    Py_RETURN_NONE;
+}
+
+static PyObject *capture_live_stats(PyObject *cls, PyObject *capsule)
+{
+    (void)cls;
+    tt_py_live *h = live_of(capsule);
+    if (!h)
+        return NULL;
+    uint64_t recv = 0, drop = 0;
+    if (tt_source_live_stats(h->lv, &recv, &drop) != 0)
+        return Py_BuildValue("(KOO)", (unsigned long long)tt_source_live_frames(h->lv), Py_None, Py_None);
+    return Py_BuildValue("(KKK)", (unsigned long long)tt_source_live_frames(h->lv),
+                         (unsigned long long)recv, (unsigned long long)drop);
+}
+
+static PyObject *capture_live_close(PyObject *cls, PyObject *capsule)
+{
+    (void)cls;
+    tt_py_live *h = PyCapsule_GetPointer(capsule, TT_LIVE_CAPSULE);
+    if (!h)
+        return NULL;
+    if (h->running) {
+        PyErr_SetString(PyExc_RuntimeError, "stop the live capture and join its thread first");
+        return NULL;
+    }
+    tt_source_live_free(h->lv);
+    h->lv = NULL;
+    Py_RETURN_NONE;
+}
+
+#define TT_PY_LIVE_METHODS                                                                     \
+    {"_live_open", (PyCFunction)capture_live_open, METH_VARARGS | METH_STATIC,                \
+     "_live_open(interface, filter, snaplen, path) -> handle\n\nOpen an interface for live "     \
+     "capture into a pcap file (PermissionError without the capture privilege)."},             \
+    {"_live_run", (PyCFunction)capture_live_run, METH_O | METH_STATIC,                        \
+     "_live_run(handle)\n\nCapture until _live_stop (releases the GIL; run it on a thread)."}, \
+    {"_live_stop", (PyCFunction)capture_live_stop, METH_O | METH_STATIC,                      \
+     "_live_stop(handle)\n\nAsk _live_run to drain, flush and return."},                       \
+    {"_live_stats", (PyCFunction)capture_live_stats, METH_O | METH_STATIC,                    \
+     "_live_stats(handle) -> (written, received, dropped)\n\nFrames written; libpcap's counts "  \
+     "(None if unavailable)."},                                                                \
+    {"_live_close", (PyCFunction)capture_live_close, METH_O | METH_STATIC,                    \
+     "_live_close(handle)\n\nClose the interface and the file."},
 
 static PyMethodDef capture_methods[] = {
     {"close", (PyCFunction)capture_close, METH_NOARGS, "close()\n\nRelease the file."},
@@ -606,18 +902,29 @@ static PyMethodDef capture_methods[] = {
     {"_write_fields", (PyCFunction)capture_write_fields, METH_VARARGS,
      "_write_fields(fd, ids, separator, occurrence, aggregator, line_flush) -> int\n\n"
      "Write the named fields of every further segment to a file descriptor, formatted in C."},
+    {"_enable_streams", (PyCFunction)(void (*)(void))capture_enable_streams,
+     METH_VARARGS | METH_KEYWORDS,
+     "_enable_streams(messages=True, collect=-1, follow=False, budget=0, max_held=0)\n\n"
+     "Turn on stream reassembly and HTTP/TLS framing before the first read."},
+    {"_read_streams", (PyCFunction)capture_read_streams, METH_VARARGS,
+     "_read_streams(max_frames=0) -> (messages, chunks, follow, nodes) | None"},
     {"_addresses", (PyCFunction)capture_addresses, METH_NOARGS,
      "_addresses() -> list[str]\n\nThe address dictionary of the column reads."},
     TT_PY_CONNECTION_METHODS
+    TT_PY_LIVE_METHODS
     {"__enter__", capture_enter, METH_NOARGS, NULL},
     {"__exit__", (PyCFunction)capture_exit, METH_VARARGS, NULL},
     {NULL, NULL, 0, NULL},
 };
 
 static PyGetSetDef capture_getset[] = {
-    {"path", (getter)get_path, NULL, "The capture file's path.", NULL},
+    {"path", (getter)get_path, NULL,
+     "The capture file's path ('<stdin>', or a file object's name).", NULL},
     {"filter", (getter)get_filter, NULL, "The BPF filter, or None.", NULL},
     {"format", (getter)get_format, NULL, "'pcap', 'pcap-nsec' or 'pcapng'.", NULL},
+    {"compression", (getter)get_compression, NULL,
+     "'gzip', 'zstd', 'xz' or 'lz4' for a compressed capture (recognised by its first "
+     "bytes), else None.", NULL},
     {"linktype", (getter)get_linktype, NULL, "LINKTYPE_ of the first interface.", NULL},
     {"linktypes", (getter)get_linktypes, NULL, "Every link type of the interfaces seen so far.", NULL},
     {"snaplen", (getter)get_snaplen, NULL, "Snapshot length of the first interface.", NULL},
@@ -626,6 +933,10 @@ static PyGetSetDef capture_getset[] = {
      "Frames read, TCP segments, non-TCP frames, truncated and invalid frames, IP fragments, "
      "and anomaly counts by name, so far.", NULL},
     {"closed", (getter)get_closed, NULL, "True once closed.", NULL},
+    {"progress", (getter)get_progress, NULL,
+     "(bytes read, file size): the size is 0 when unknown (a pipe, a compressed file).", NULL},
+    {"stream_counters", (getter)get_stream_counters, NULL,
+     "Stream reassembly counters (gaps, dropped bytes, ...), or None when streams are off.", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -637,7 +948,8 @@ PyTypeObject tt_py_CaptureType = {
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
     .tp_doc = "Capture(path, filter=None, analysis=True, linger=None, connections=True, "
               "max_conns=None)\n\nAn open "
-              "pcap or pcapng file; iterating it yields one tcptrace.Segment per TCP segment, in frame "
+              "pcap or pcapng file (compressed or not); path may also be '-' (standard input) or a "
+              "binary file object. Iterating it yields one tcptrace.Segment per TCP segment, in frame "
               "order. connections() yields a tcptrace.Connection as each connection ends; linger "
               "is the capture time (s) a closed connection is kept for late segments (None: 120 s, "
               "a negative number: never freed, every answer as Wireshark's). analysis=False skips "

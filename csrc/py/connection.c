@@ -17,6 +17,7 @@
 typedef struct {
     PyObject_HEAD
     tt_conn_record r; /* value copy */
+    PyObject *source; /* owned: (path, filter) of the capture it came from, or NULL */
 } ConnectionObject;
 
 /* How a field is read and shown. */
@@ -344,10 +345,69 @@ PyObject *tt_py_connection_new(const tt_conn_record *r)
     if (!o)
         return NULL;
     o->r = *r;
+    o->source = NULL;
     return (PyObject *)o;
 }
 
-static void connection_dealloc(PyObject *o) { PyObject_Free(o); }
+/* A Connection that remembers its capture (path and filter), so payload(), chunks()
+ * and messages() can read its bytes again. */
+static PyObject *connection_new_from(const tt_conn_record *r, PyObject *cap)
+{
+    ConnectionObject *o = (ConnectionObject *)tt_py_connection_new(r);
+    if (!o)
+        return NULL;
+    PyObject *path = PyObject_GetAttrString(cap, "path");
+    PyObject *filter = path ? PyObject_GetAttrString(cap, "filter") : NULL;
+    if (filter)
+        o->source = PyTuple_Pack(2, path, filter);
+    Py_XDECREF(path);
+    Py_XDECREF(filter);
+    if (!o->source) {
+        Py_DECREF(o);
+        return NULL;
+    }
+    return (PyObject *)o;
+}
+
+static void connection_dealloc(PyObject *o)
+{
+    Py_XDECREF(((ConnectionObject *)o)->source);
+    PyObject_Free(o);
+}
+
+/* Call tcptrace.streams.<fn>((path, filter), stream[, direction]). */
+static PyObject *connection_streams_call(PyObject *o, const char *fn, PyObject *direction)
+{
+    ConnectionObject *c = (ConnectionObject *)o;
+    if (!c->source) {
+        PyErr_SetString(PyExc_ValueError, "this Connection does not know its capture file");
+        return NULL;
+    }
+    PyObject *mod = PyImport_ImportModule("tcptrace.streams");
+    if (!mod)
+        return NULL;
+    PyObject *r = direction ? PyObject_CallMethod(mod, fn, "OkO", c->source, (unsigned long)c->r.stream, direction)
+                            : PyObject_CallMethod(mod, fn, "Ok", c->source, (unsigned long)c->r.stream);
+    Py_DECREF(mod);
+    return r;
+}
+
+static PyObject *connection_payload(PyObject *o, PyObject *direction)
+{
+    return connection_streams_call(o, "payload", direction);
+}
+
+static PyObject *connection_chunks(PyObject *o, PyObject *noargs)
+{
+    (void)noargs;
+    return connection_streams_call(o, "chunks", NULL);
+}
+
+static PyObject *connection_messages(PyObject *o, PyObject *noargs)
+{
+    (void)noargs;
+    return connection_streams_call(o, "conn_messages", NULL);
+}
 
 static PyObject *connection_asdict(PyObject *o, PyObject *noargs)
 {
@@ -480,6 +540,13 @@ fail:
 
 static PyMethodDef connection_methods[] = {
     {"_asdict", connection_asdict, METH_NOARGS, "_asdict() -> dict\n\nEvery attribute by name."},
+    {"payload", connection_payload, METH_O,
+     "payload(direction) -> Payload\n\nThe reassembled bytes of one direction ('c2s' or 's2c') "
+     "with a gap map; reads the capture file again (tcptrace.streams.payload)."},
+    {"chunks", connection_chunks, METH_NOARGS,
+     "chunks() -> list[Chunk]\n\nThe conversation's ordered (direction, offset, bytes, frames) chunks."},
+    {"messages", connection_messages, METH_NOARGS,
+     "messages() -> list[Message]\n\nHTTP/1.x and TLS messages of the connection, with their frames."},
     {"_repr_html_", connection_repr_html, METH_NOARGS, "An HTML table (Jupyter)."},
     {"_fields", connection_fields, METH_NOARGS | METH_CLASS,
      "_fields() -> (connection names, direction names without _c2s/_s2c)"},
@@ -528,7 +595,7 @@ static PyObject *conniter_next(ConnIterObject *it)
         rc = tt_py_capture_next_conn(it->cap, &r);
     }
     if (rc > 0)
-        return tt_py_connection_new(&r);
+        return connection_new_from(&r, it->cap);
     if (rc == 0 && it->exc_type) {
         PyErr_Restore(it->exc_type, it->exc_value, it->exc_tb);
         it->exc_type = it->exc_value = it->exc_tb = NULL;
@@ -578,7 +645,7 @@ PyObject *tt_py_capture_connection(PyObject *cap, PyObject *arg)
             PyErr_Format(PyExc_KeyError, "no connection with stream index %ld", want);
             return NULL;
         }
-        PyObject *c = tt_py_connection_new(&r);
+        PyObject *c = connection_new_from(&r, cap);
         PyObject *k = c ? PyLong_FromUnsignedLong(r.stream) : NULL;
         if (!k || PyDict_SetItem(*cache, k, c) < 0) {
             Py_XDECREF(k);

@@ -106,7 +106,16 @@ static PyObject *py_analysis_flag_names(PyObject *self, PyObject *noargs)
     return t;
 }
 
+static PyObject *py_libpcap_version(PyObject *self, PyObject *noargs)
+{
+    (void)self;
+    (void)noargs;
+    return PyUnicode_FromString(tt_source_lib_version());
+}
+
 static PyMethodDef module_methods[] = {
+    {"libpcap_version", py_libpcap_version, METH_NOARGS,
+     "libpcap_version() -> str\n\nThe version string of the libpcap this build runs against."},
     {"field_names", tt_py_field_names, METH_NOARGS,
      "field_names() -> tuple[str, ...]\n\nThe Wireshark field names tcptrace fields knows; a name's "
      "position is its field id."},

@@ -15,6 +15,8 @@ extern const tt_test_case tt_app_tls_tests[];
 extern const tt_test_case tt_fields_tests[];
 extern const tt_test_case tt_analysis_tests[];
 extern const tt_test_case tt_stats_tests[];
+extern const tt_test_case tt_instream_tests[];
+extern const tt_test_case tt_follow_tests[];
 extern const tt_test_case tt_hostile_tests[];
 
 static const tt_test_case *const tables[] = {
@@ -27,6 +29,8 @@ static const tt_test_case *const tables[] = {
     tt_fields_tests,
     tt_analysis_tests,
     tt_stats_tests,
+    tt_instream_tests,
+    tt_follow_tests,
     tt_hostile_tests,
 };
 

@@ -1,0 +1,783 @@
+/* stream: per-connection reassembly and application framing; see stream.h. */
+#include "stream.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app_http.h"
+#include "app_tls.h"
+#include "flow.h"
+#include "follow.h"
+
+/* How far past the bytes seen from a side its RST, or the other side's ACK, may
+ * point and still be believed. */
+#define TT_STREAMS_WINDOW (1u << 20)
+
+/* TLS handshake messages are reported with the frame that completes the record
+ * holding their last byte, as tshark dissects a handshake message only once its
+ * record is whole; this many wait per direction at most. */
+#define TT_STREAMS_PENDING_HS 8
+
+enum { APP_UNDECIDED = 0, APP_NONE, APP_HTTP, APP_TLS, APP_SMTP };
+
+/* SMTP STARTTLS (RFC 3207 §4): the client's "STARTTLS" line, the server's 220 reply,
+ * then TLS from the next byte of each direction. */
+enum { SMTP_WAIT = 0, SMTP_ASKED, SMTP_TLS };
+#define SMTP_LINE_MAX 16
+
+typedef struct sbody sbody;
+
+typedef struct sside {
+    sbody *b;   /* borrowed: the body this side belongs to */
+    int dir;
+} sside;
+
+struct sbody {
+    tt_reasm r[2];
+    sside side[2];
+    tt_streams *s;          /* borrowed: the owner */
+    uint32_t stream;
+    uint16_t port[2];       /* [dir] sender port */
+    uint8_t app;
+    bool seen[2];           /* a segment of this direction was inserted */
+    uint64_t hi_end[2];     /* the highest stream offset a segment reached */
+    bool fed[2];            /* the framer got a chunk of this direction */
+    uint64_t app_from[2];   /* framer offsets start here (STARTTLS) */
+    tt_http_conn *http;     /* owned, or NULL */
+    tt_tls_conn *tls;       /* owned, or NULL */
+    uint8_t smtp;
+    uint64_t smtp_off[2];   /* offset just past the current line's end */
+    char line[2][SMTP_LINE_MAX];
+    uint8_t line_len[2];
+    bool line_long[2];
+    bool collect;
+    tt_follow *follow;      /* owned: collected streams with follow on, else NULL */
+    tt_stream_msg *pend;    /* owned: TLS only, 2 * TT_STREAMS_PENDING_HS handshake
+                               messages waiting for the record that ends them */
+    uint8_t n_pend[2];
+};
+
+typedef struct tt_streams_conn {
+    struct tt_streams_conn *next;     /* owned: the next connection, in creation order */
+    sbody *b;               /* owned: NULL once the connection ended and was released */
+} tt_streams_conn;
+
+struct tt_streams {
+    tt_streams_config cfg;
+    tt_reasm_config rcfg;
+    tt_reasm_budget budget;
+    tt_streams_conn *head;            /* owned: every connection seen */
+    tt_streams_conn *tail;            /* borrowed */
+    tt_streams_out out;
+    tt_streams_stats st;
+};
+
+/* ---- output queue ---- */
+
+#define VEC_PUSH(vec, out)                                                            \
+    (((vec).n < (vec).cap || vec_grow((void **)&(vec).v, &(vec).cap, sizeof *(vec).v)) \
+         ? ((out) = &(vec).v[(vec).n++], memset((out), 0, sizeof *(out)), 1)          \
+         : 0)
+
+static int vec_grow(void **v, size_t *cap, size_t size)
+{
+    size_t ncap = *cap ? *cap * 2 : 64;
+    void *nv = realloc(*v, ncap * size);
+    if (!nv)
+        return 0;
+    *v = nv;
+    *cap = ncap;
+    return 1;
+}
+
+static char *dup_str(tt_app_str s)
+{
+    if (!s.p)
+        return NULL;
+    char *d = malloc(s.len + 1);
+    if (d) {
+        memcpy(d, s.p, s.len);
+        d[s.len] = 0;
+    }
+    return d;
+}
+
+static void copy_frames(tt_stream_msg *m, const tt_app_frame *f, size_t n, uint64_t total)
+{
+    m->frames_total = total;
+    if (!n)
+        return;
+    m->frames = malloc(n * sizeof *f);
+    if (m->frames) {
+        memcpy(m->frames, f, n * sizeof *f);
+        m->n_frames = n;
+    }
+}
+
+static tt_stream_msg *new_msg(sbody *b, tt_msg_kind kind, int dir)
+{
+    tt_stream_msg *m;
+    if (!VEC_PUSH(b->s->out.msgs, m)) {
+        b->s->out.nomem++;
+        b->s->st.nomem++;
+        return NULL;
+    }
+    m->kind = kind;
+    m->stream = b->stream;
+    m->dir = (uint8_t)dir;
+    b->s->st.messages++;
+    return m;
+}
+
+static void msg_free(tt_stream_msg *m)
+{
+    free(m->method);
+    free(m->uri);
+    free(m->reason);
+    free(m->content_type);
+    free(m->request_method);
+    free(m->sni);
+    free(m->alpn);
+    free(m->frames);
+}
+
+/* Move the first n pending handshake messages of dir to the queue; done_frame, when
+ * not 0, is the frame that completed the record they end in. */
+static void pend_flush(sbody *b, int dir, size_t n, uint64_t done_frame)
+{
+    for (size_t i = 0; i < n; i++) {
+        tt_stream_msg *p = &b->pend[dir * TT_STREAMS_PENDING_HS + i];
+        if (done_frame && p->done_frame)
+            p->done_frame = done_frame;
+        tt_stream_msg *m = new_msg(b, TT_MSG_TLS_HANDSHAKE, dir);
+        if (m)
+            *m = *p;
+        else
+            msg_free(p);
+    }
+    tt_stream_msg *q = b->pend + dir * TT_STREAMS_PENDING_HS;
+    if (n)
+        memmove(q, q + n, (b->n_pend[dir] - n) * sizeof *q);
+    b->n_pend[dir] = (uint8_t)(b->n_pend[dir] - n);
+}
+
+static void on_http(void *ctx, const tt_http_msg *h)
+{
+    sbody *b = ctx;
+    tt_stream_msg *m = new_msg(b, h->kind == TT_HTTP_REQUEST ? TT_MSG_HTTP_REQUEST
+                                                               : TT_MSG_HTTP_RESPONSE, h->dir);
+    if (!m)
+        return;
+    m->done_frame = h->done_frame;
+    m->start_off = h->start_off;
+    m->end_off = h->end_off;
+    m->length = h->header_bytes + h->body_bytes;
+    m->flags = h->flags;
+    m->anomalies = h->anomalies;
+    m->missing_bytes = h->missing_bytes;
+    m->status = h->status;
+    m->version_major = h->version_major;
+    m->version_minor = h->version_minor;
+    m->header_bytes = h->header_bytes;
+    m->body_bytes = h->body_bytes;
+    m->content_bytes = h->content_bytes;
+    m->content_length = h->content_length;
+    m->method = dup_str(h->method);
+    m->uri = dup_str(h->uri);
+    m->reason = dup_str(h->reason);
+    m->content_type = dup_str(h->content_type);
+    m->request_method = dup_str(h->request_method);
+    copy_frames(m, h->frames, h->n_frames, h->frames_total);
+}
+
+static void on_tls_record(void *ctx, const tt_tls_record *r)
+{
+    sbody *b = ctx;
+    int dir = r->dir ? 1 : 0;
+    size_t k = 0;
+    while (k < b->n_pend[dir] && b->pend[dir * TT_STREAMS_PENDING_HS + k].end_off <= r->end_off)
+        k++;
+    pend_flush(b, dir, k, r->done_frame);
+    tt_stream_msg *m = new_msg(b, TT_MSG_TLS_RECORD, r->dir);
+    if (!m)
+        return;
+    m->done_frame = r->done_frame;
+    m->start_off = r->start_off;
+    m->end_off = r->end_off;
+    m->length = 5u + r->length;
+    m->flags = r->flags;
+    m->anomalies = r->anomalies;
+    m->missing_bytes = r->missing_bytes;
+    m->tls_type = r->type;
+    m->tls_version = r->version;
+    size_t n = r->n_hs < sizeof m->hs_types ? r->n_hs : sizeof m->hs_types;
+    memcpy(m->hs_types, r->hs_types, n);
+    m->n_hs = (uint8_t)n;
+    copy_frames(m, r->frames, r->n_frames, r->frames_total);
+}
+
+static void on_tls_handshake(void *ctx, const tt_tls_handshake *h)
+{
+    sbody *b = ctx;
+    int dir = h->dir ? 1 : 0;
+    if (b->n_pend[dir] == TT_STREAMS_PENDING_HS)
+        pend_flush(b, dir, 1, 0);
+    if (!b->pend) {
+        b->s->st.nomem++;
+        return;
+    }
+    tt_stream_msg *m = &b->pend[dir * TT_STREAMS_PENDING_HS + b->n_pend[dir]++];
+    memset(m, 0, sizeof *m);
+    m->kind = TT_MSG_TLS_HANDSHAKE;
+    m->stream = b->stream;
+    m->dir = (uint8_t)dir;
+    m->done_frame = h->done_frame;
+    m->start_off = h->start_off;
+    m->end_off = h->end_off;
+    m->length = 4u + h->length;
+    m->flags = h->flags;
+    m->anomalies = h->anomalies;
+    m->missing_bytes = h->missing_bytes;
+    m->tls_type = h->type;
+    m->tls_version = h->max_version ? h->max_version : h->hello_version;
+    m->sni = dup_str(h->sni);
+    if (h->n_alpn) {
+        size_t len = 0;
+        for (size_t i = 0; i < h->n_alpn; i++)
+            len += h->alpn[i].len + 1;
+        m->alpn = malloc(len);
+        if (m->alpn) {
+            size_t at = 0;
+            for (size_t i = 0; i < h->n_alpn; i++) {
+                if (i)
+                    m->alpn[at++] = ',';
+                memcpy(m->alpn + at, h->alpn[i].p, h->alpn[i].len);
+                at += h->alpn[i].len;
+            }
+            m->alpn[at] = 0;
+        }
+    }
+    copy_frames(m, h->frames, h->n_frames, h->frames_total);
+}
+
+static void queue_chunk(sbody *b, int dir, const tt_reasm_chunk *ch)
+{
+    tt_stream_chunk *c;
+    tt_streams *s = b->s;
+    if (!VEC_PUSH(s->out.chunks, c)) {
+        s->out.nomem++;
+        return;
+    }
+    c->stream = b->stream;
+    c->dir = (uint8_t)dir;
+    c->kind = (uint8_t)ch->kind;
+    c->end = (uint8_t)ch->end;
+    c->off = ch->off;
+    c->len = ch->len;
+    c->frame = ch->frame;
+    if (ch->kind == TT_REASM_DATA && ch->len) {
+        c->data = malloc(ch->len);
+        if (!c->data) {
+            s->out.chunks.n--;
+            s->out.nomem++;
+            return;
+        }
+        memcpy(c->data, ch->data, ch->len);
+    }
+    if (ch->n_parts) {
+        c->parts = malloc(ch->n_parts * sizeof *ch->parts);
+        if (c->parts) {
+            memcpy(c->parts, ch->parts, ch->n_parts * sizeof *ch->parts);
+            c->n_parts = ch->n_parts;
+        }
+    }
+}
+
+static void on_follow(void *ctx, int node, uint64_t frame, const uint8_t *data, size_t len)
+{
+    sbody *b = ctx;
+    tt_streams *s = b->s;
+    tt_stream_follow *f;
+    if (!VEC_PUSH(s->out.follow, f)) {
+        s->out.nomem++;
+        return;
+    }
+    f->stream = b->stream;
+    f->node = (uint8_t)node;
+    f->frame = frame;
+    f->data = malloc(len ? len : 1);
+    if (!f->data) {
+        s->out.follow.n--;
+        s->out.nomem++;
+        return;
+    }
+    memcpy(f->data, data, len);
+    f->len = len;
+}
+
+void tt_streams_out_clear(tt_streams_out *o)
+{
+    for (size_t i = 0; i < o->msgs.n; i++)
+        msg_free(&o->msgs.v[i]);
+    for (size_t i = 0; i < o->chunks.n; i++) {
+        free(o->chunks.v[i].data);
+        free(o->chunks.v[i].parts);
+    }
+    for (size_t i = 0; i < o->follow.n; i++)
+        free(o->follow.v[i].data);
+    o->msgs.n = o->chunks.n = o->follow.n = o->nodes.n = 0;
+}
+
+static void out_free(tt_streams_out *o)
+{
+    tt_streams_out_clear(o);
+    free(o->msgs.v);
+    free(o->chunks.v);
+    free(o->follow.v);
+    free(o->nodes.v);
+}
+
+/* ---- framer choice ---- */
+
+static bool port_in(const uint16_t *port, const uint16_t *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (port[0] == list[i] || port[1] == list[i])
+            return true;
+    return false;
+}
+
+static const uint16_t HTTP_PORTS[] = {80, 8080, 8000, 8008, 8888, 3128, 3132, 11371};
+static const uint16_t TLS_PORTS[] = {443, 8443, 465, 636, 853, 989, 990, 992, 993, 994, 995,
+                                     5061, 5223, 8883};
+static const uint16_t SMTP_PORTS[] = {25, 587};
+/* Registered ports above 1023 whose protocols tshark dissects by port, some of them
+ * HTTP-like (Gnutella answers "HTTP/1.0 503"): never sniffed as HTTP or TLS. */
+static const uint16_t OTHER_PORTS[] = {1433, 1521, 1883, 3306, 5060, 5432, 6346, 6347, 6379, 9092,
+                                       11211, 27017};
+
+static bool attach(sbody *b, uint8_t app)
+{
+    tt_error err;
+    tt_error_clear(&err);
+    b->app = app;
+    if (app == APP_HTTP) {
+        b->http = tt_http_conn_new(NULL, on_http, b, &err);
+        if (!b->http)
+            goto nomem;
+        b->s->st.http_conns++;
+    } else if (app == APP_TLS) {
+        tt_tls_sink sink = {on_tls_record, on_tls_handshake, b};
+        b->pend = calloc(2 * TT_STREAMS_PENDING_HS, sizeof *b->pend);
+        b->tls = b->pend ? tt_tls_conn_new(NULL, &sink, &err) : NULL;
+        if (!b->tls)
+            goto nomem;
+        b->s->st.tls_conns++;
+    }
+    return true;
+nomem:
+    b->app = APP_NONE;
+    b->s->st.nomem++;
+    return false;
+}
+
+/* Ports tshark gives to HTTP or TLS by default decide; otherwise the first bytes do,
+ * unless a well-known port (below 1024) says the connection is another protocol's
+ * (tshark's dissector for that port wins over sniffing: HTTP sent to port 22 is SSH). */
+static void decide(sbody *b, const tt_reasm_chunk *ch)
+{
+    const uint16_t *port = b->port;
+    bool http_port = port_in(port, HTTP_PORTS, sizeof HTTP_PORTS / sizeof *HTTP_PORTS);
+    bool tls_port = port_in(port, TLS_PORTS, sizeof TLS_PORTS / sizeof *TLS_PORTS);
+    bool other = !http_port && !tls_port &&
+                 (port[0] < 1024 || port[1] < 1024 ||
+                  port_in(port, OTHER_PORTS, sizeof OTHER_PORTS / sizeof *OTHER_PORTS));
+    if (tt_tls_sniff(ch->data, ch->len) && !http_port && !other)
+        attach(b, APP_TLS);
+    else if (tt_http_sniff(ch->data, ch->len) && !tls_port && !other)
+        attach(b, APP_HTTP);
+    else if (http_port)
+        attach(b, APP_HTTP);
+    else if (tls_port)
+        attach(b, APP_TLS);
+    else if (port_in(port, SMTP_PORTS, sizeof SMTP_PORTS / sizeof *SMTP_PORTS))
+        b->app = APP_SMTP;
+    else
+        b->app = APP_NONE;
+}
+
+/* Feed one chunk to the framer, trimmed to start at app_from[dir]. The first chunk a
+ * framer sees of a direction that does not start there is preceded by a GAP, so the
+ * framer knows it joined mid-stream. */
+static void framer_feed(sbody *b, int dir, const tt_reasm_chunk *ch)
+{
+    uint64_t from = b->app_from[dir];
+    tt_reasm_chunk c = *ch;
+    tt_reasm_part *parts = NULL;
+    if (c.kind != TT_REASM_END && c.off + c.len <= from)
+        return;
+    if (c.kind != TT_REASM_END && c.off < from) {
+        uint64_t skip = from - c.off;
+        c.off = from;
+        c.len -= skip;
+        if (c.data)
+            c.data += skip;
+        if (c.n_parts) {
+            parts = malloc(c.n_parts * sizeof *parts);
+            if (!parts)
+                return;
+            size_t i = 0, k = 0;
+            uint64_t left = skip;
+            for (; i < c.n_parts && left >= ch->parts[i].len; i++)
+                left -= ch->parts[i].len;
+            for (; i < c.n_parts; i++, k++) {
+                parts[k] = ch->parts[i];
+                if (left) {
+                    parts[k].len -= (uint32_t)left;
+                    left = 0;
+                }
+            }
+            c.parts = parts;
+            c.n_parts = k;
+        }
+    }
+    if (!b->fed[dir]) {
+        b->fed[dir] = true;
+        if (c.kind != TT_REASM_END && c.off > from) {
+            tt_reasm_chunk gap = {.kind = TT_REASM_GAP, .off = from, .len = c.off - from,
+                                  .frame = c.frame};
+            framer_feed(b, dir, &gap);
+        }
+    }
+    if (b->http)
+        tt_http_conn_feed(b->http, dir, &c);
+    else if (b->tls)
+        tt_tls_conn_feed(b->tls, dir, &c);
+    free(parts);
+}
+
+/* SMTP: watch lines for STARTTLS and the server's 220 reply. */
+static void smtp_watch(sbody *b, int dir, const tt_reasm_chunk *ch)
+{
+    if (ch->kind != TT_REASM_DATA) {
+        if (ch->kind != TT_REASM_END)
+            b->app = APP_NONE; /* lost bytes: give up watching */
+        return;
+    }
+    for (uint64_t i = 0; i < ch->len && b->app == APP_SMTP; i++) {
+        uint8_t c = ch->data[i];
+        if (c != '\n') {
+            if (c != '\r') {
+                if (b->line_len[dir] < SMTP_LINE_MAX)
+                    b->line[dir][b->line_len[dir]++] = (char)c;
+                else
+                    b->line_long[dir] = true;
+            }
+            continue;
+        }
+        uint64_t next = ch->off + i + 1;
+        const char *l = b->line[dir];
+        size_t n = b->line_len[dir];
+        if (dir == 0 && !b->line_long[dir] && n == 8) {
+            char up[8];
+            for (size_t k = 0; k < 8; k++)
+                up[k] = (char)toupper((unsigned char)l[k]);
+            if (memcmp(up, "STARTTLS", 8) == 0) {
+                b->smtp = SMTP_ASKED;
+                b->app_from[0] = next;
+            }
+        } else if (dir == 1 && b->smtp == SMTP_ASKED && n >= 4 && memcmp(l, "220 ", 4) == 0) {
+            b->app_from[1] = next;
+            if (attach(b, APP_TLS)) {
+                b->smtp = SMTP_TLS;
+                /* the rest of this chunk is TLS already */
+                if (i + 1 < ch->len)
+                    framer_feed(b, dir, ch);
+            }
+            return;
+        }
+        b->line_len[dir] = 0;
+        b->line_long[dir] = false;
+    }
+}
+
+static void on_chunk(void *ctx, const tt_reasm_chunk *ch)
+{
+    sside *sd = ctx;
+    sbody *b = sd->b;
+    if (b->collect)
+        queue_chunk(b, sd->dir, ch);
+    if (!b->s->cfg.messages)
+        return;
+    if (b->app == APP_UNDECIDED && ch->kind == TT_REASM_DATA && ch->len)
+        decide(b, ch);
+    if (b->app == APP_SMTP)
+        smtp_watch(b, sd->dir, ch);
+    else if (b->app == APP_HTTP || b->app == APP_TLS)
+        framer_feed(b, sd->dir, ch);
+}
+
+/* ---- connections ---- */
+
+tt_streams *tt_streams_new(const tt_streams_config *cfg, tt_error *err)
+{
+    tt_streams *s = calloc(1, sizeof *s);
+    if (!s) {
+        tt_error_set(err, TT_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    s->cfg = *cfg;
+    tt_reasm_config_default(&s->rcfg);
+    if (cfg->max_held_bytes)
+        s->rcfg.max_held_bytes = cfg->max_held_bytes;
+    tt_reasm_budget_init(&s->budget, cfg->budget_bytes ? cfg->budget_bytes : TT_REASM_BUDGET_DEFAULT);
+    return s;
+}
+
+static bool collects(const tt_streams *s, uint32_t stream)
+{
+    return s->cfg.collect == TT_STREAMS_COLLECT_ALL ||
+           (s->cfg.collect >= 0 && (uint64_t)s->cfg.collect == stream);
+}
+
+static tt_streams_conn *conn_new(tt_streams *s, tt_conn *conn, int dir_side0)
+{
+    tt_streams_conn *h = calloc(1, sizeof *h);
+    sbody *b = calloc(1, sizeof *b);
+    if (!h || !b)
+        goto fail;
+    b->s = s;
+    b->stream = conn->stream;
+    b->collect = collects(s, conn->stream);
+    /* the sender port of each direction: dir 0 is the client (key side client_side) */
+    b->port[0] = conn->key.port[conn->client_side];
+    b->port[1] = conn->key.port[!conn->client_side];
+    (void)dir_side0;
+    for (int d = 0; d < 2; d++) {
+        b->side[d].b = b;
+        b->side[d].dir = d;
+        tt_reasm_init(&b->r[d], &s->rcfg, &s->budget, on_chunk, &b->side[d]);
+    }
+    if (b->collect && s->cfg.follow) {
+        b->follow = malloc(sizeof *b->follow);
+        if (!b->follow)
+            goto fail;
+        tt_follow_init(b->follow, s->rcfg.max_held_bytes, on_follow, b);
+    }
+    h->b = b;
+    if (s->tail)
+        s->tail->next = h;
+    else
+        s->head = h;
+    s->tail = h;
+    s->st.conns++;
+    return h;
+fail:
+    if (b)
+        free(b->follow);
+    free(b);
+    free(h);
+    s->st.nomem++;
+    return NULL;
+}
+
+static void add_stats(tt_streams *s, const tt_reasm_stats *r)
+{
+    s->st.segments += r->segments;
+    s->st.bytes += r->bytes_delivered;
+    s->st.gap_bytes += r->gap_bytes;
+    s->st.gaps += r->gaps;
+    s->st.missing_bytes += r->missing_bytes;
+    s->st.overlap_bytes += r->overlap_bytes;
+    s->st.conflicts += r->conflicts;
+    s->st.dropped_bytes += r->dropped_bytes;
+    s->st.forced_gaps += r->forced_gaps;
+    s->st.implausible_segments += r->implausible_segments;
+}
+
+/* Flush both directions (delivering what is held), then free the body. */
+static void body_end(tt_streams *s, tt_streams_conn *h)
+{
+    sbody *b = h->b;
+    if (!b)
+        return;
+    for (int d = 0; d < 2; d++)
+        tt_reasm_end(&b->r[d], TT_REASM_END_FLUSH, 0);
+    for (int d = 0; d < 2; d++) {
+        if (b->pend)
+            pend_flush(b, d, b->n_pend[d], 0);
+        add_stats(s, tt_reasm_stats_of(&b->r[d]));
+        tt_reasm_clear(&b->r[d]);
+    }
+    if (s->budget.peak_bytes > s->st.held_peak)
+        s->st.held_peak = s->budget.peak_bytes;
+    tt_http_conn_free(b->http);
+    tt_tls_conn_free(b->tls);
+    free(b->pend);
+    if (b->follow) {
+        s->st.follow_dropped_bytes += b->follow->dropped_bytes;
+        tt_follow_clear(b->follow);
+        free(b->follow);
+    }
+    free(b);
+    h->b = NULL;
+}
+
+/* The furthest offset a RST of direction d, or an ACK of its bytes, may plausibly name. */
+static uint64_t reach(const sbody *b, int d)
+{
+    uint64_t next = tt_reasm_next_off(&b->r[d]);
+    return (b->hi_end[d] > next ? b->hi_end[d] : next) + TT_STREAMS_WINDOW;
+}
+
+/* Unwrap a 32-bit stream position (relative seq - 1) near next_off. */
+static int64_t unwrap(uint64_t next_off, uint32_t pos)
+{
+    return (int64_t)next_off + (int64_t)(int32_t)(pos - (uint32_t)next_off);
+}
+
+static void follow_segment(tt_streams *s, sbody *b, const tt_packet *p, const tt_analysis *an)
+{
+    const tt_ip_layer *ip = tt_packet_ip(p);
+    if (!ip || p->tcp_have < TT_TCP_HAVE_FULL || !an->hdr_ok || an->opt_error)
+        return;
+    bool had = b->follow->have_nodes;
+    tt_follow_seg fs = {
+        .version = ip->version, .src = ip->src, .dst = ip->dst, .sport = p->sport,
+        .dport = p->dport, .flags = p->flags, .seq = an->seq, .ack = an->ack,
+        .seglen = p->payload_len, .data = p->payload, .caplen = p->payload_caplen,
+        .frame = p->frame,
+    };
+    tt_follow_segment(b->follow, &fs);
+    if (!had && b->follow->have_nodes) {
+        tt_stream_nodes *n;
+        if (!VEC_PUSH(s->out.nodes, n)) {
+            s->out.nomem++;
+            return;
+        }
+        n->stream = b->stream;
+        n->version = b->follow->version;
+        memcpy(n->addr, b->follow->addr, sizeof n->addr);
+        memcpy(n->port, b->follow->port, sizeof n->port);
+    }
+}
+
+uint64_t tt_streams_segment(tt_streams *s, tt_conn *conn, const tt_packet *p, const tt_analysis *an)
+{
+    if (!an->have_conv || !an->have_seglen)
+        return 0;
+    tt_streams_conn *h = conn->app;
+    if (!h) {
+        h = conn_new(s, conn, 0);
+        if (!h)
+            return 0;
+        conn->app = h;
+    }
+    sbody *b = h->b;
+    if (!b)
+        return 0; /* ended and released */
+    if (b->follow)
+        follow_segment(s, b, p, an);
+    int d = an->dir;
+    uint64_t anom = 0;
+    /* the ACK: the receiver has every byte before it */
+    if ((p->flags & TT_TCP_ACK) && b->seen[!d]) {
+        int64_t ack_off = unwrap(tt_reasm_next_off(&b->r[!d]), an->ack - 1u);
+        /* an ACK far past anything the other side was seen sending is no evidence of
+         * missed bytes (a stray, or another incarnation's): ignore it */
+        if (ack_off > 0 && (uint64_t)ack_off <= reach(b, !d))
+            anom |= tt_reasm_acked(&b->r[!d], (uint64_t)ack_off, p->frame);
+    }
+    uint32_t start = an->seq + ((p->flags & TT_TCP_SYN) ? 1u : 0u);
+    int64_t off = unwrap(tt_reasm_next_off(&b->r[d]), start - 1u);
+    tt_reasm_seg seg = {
+        .data = p->payload, .caplen = p->payload_caplen, .wirelen = p->payload_len,
+        .frame = p->frame,
+        .flags = ((p->flags & TT_TCP_FIN) ? TT_REASM_FIN : 0u) |
+                 ((p->flags & TT_TCP_RST) ? TT_REASM_RST : 0u),
+    };
+    if (!seg.data)
+        seg.caplen = 0;
+    if (seg.caplen > seg.wirelen)
+        seg.caplen = seg.wirelen;
+    if (p->flags & TT_TCP_RST)
+        seg.caplen = seg.wirelen = 0; /* a RST's payload is a diagnostic, not stream data */
+    if (off < 0) {
+        /* bytes from before offset 0 (sent before the capture began): trim them */
+        uint64_t cut = (uint64_t)-off;
+        s->st.trimmed_bytes += cut < seg.wirelen ? cut : seg.wirelen;
+        if (cut >= seg.wirelen) {
+            seg.caplen = seg.wirelen = 0;
+            seg.flags = 0; /* its FIN or RST is stale (or from a sequence space we never
+                              saw start, like a RST before the SYN) */
+        } else {
+            seg.wirelen -= (uint32_t)cut;
+            uint32_t ccut = cut < seg.caplen ? (uint32_t)cut : seg.caplen;
+            seg.caplen -= ccut;
+            seg.data = seg.data ? seg.data + ccut : NULL;
+        }
+        off = 0;
+    }
+    seg.off = (uint64_t)off;
+    /* A RST far ahead of the stream is not this connection's (a stray from an earlier
+     * incarnation, before the SYN we saw): it must not end the direction (RFC 5961 §3
+     * accepts a RST only in the window). */
+    if ((seg.flags & TT_REASM_RST) && seg.off > reach(b, d))
+        seg.flags &= ~(uint32_t)TT_REASM_RST;
+    b->seen[d] = true;
+    if (seg.off + seg.wirelen > b->hi_end[d])
+        b->hi_end[d] = seg.off + seg.wirelen;
+    if (seg.wirelen || seg.flags)
+        anom |= tt_reasm_insert(&b->r[d], &seg);
+    if (tt_reasm_ended(&b->r[0]) && tt_reasm_ended(&b->r[1]) && !b->collect)
+        body_end(s, h);
+    return anom;
+}
+
+void tt_streams_conn_end(tt_streams *s, tt_conn *conn)
+{
+    tt_streams_conn *h = conn->app;
+    if (h)
+        body_end(s, h);
+    conn->app = NULL;
+}
+
+void tt_streams_finish(tt_streams *s)
+{
+    for (tt_streams_conn *h = s->head; h; h = h->next)
+        body_end(s, h);
+}
+
+tt_streams_out *tt_streams_output(tt_streams *s) { return &s->out; }
+
+const tt_streams_stats *tt_streams_stats_get(const tt_streams *s) { return &s->st; }
+
+void tt_streams_free(tt_streams *s)
+{
+    if (!s)
+        return;
+    tt_streams_conn *h = s->head;
+    while (h) {
+        tt_streams_conn *next = h->next;
+        if (h->b) {
+            for (int d = 0; d < 2; d++)
+                tt_reasm_clear(&h->b->r[d]);
+            tt_http_conn_free(h->b->http);
+            tt_tls_conn_free(h->b->tls);
+            for (int d = 0; d < 2; d++)
+                for (size_t i = 0; i < h->b->n_pend[d]; i++)
+                    msg_free(&h->b->pend[d * TT_STREAMS_PENDING_HS + i]);
+            free(h->b->pend);
+            if (h->b->follow) {
+                tt_follow_clear(h->b->follow);
+                free(h->b->follow);
+            }
+            free(h->b);
+        }
+        free(h);
+        h = next;
+    }
+    out_free(&s->out);
+    free(s);
+}
