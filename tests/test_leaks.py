@@ -97,7 +97,8 @@ def test_truncation_warning_as_error_mid_iteration(cut_capture):
             assert got == [1, 2, 3, 4, 5]
             assert list(cap) == []  # finished: the iterator stays exhausted
             assert cap.counters["frames"] == 5
-            cap.close() if hasattr(cap, "close") else None
+            if hasattr(cap, "close"):
+                cap.close()
 
 
 @flat_rss
@@ -127,7 +128,7 @@ def test_no_reference_kept_on_capture_or_records(seed_capture):
     c = conns[0]
     before = sys.getrefcount(c)
     for _ in range(1000):
-        c.history, c.end_reason, c.client, c.server  # getters must not leak references
+        _ = (c.history, c.end_reason, c.client, c.server)  # getters must not leak references
     assert sys.getrefcount(c) == before
     del cap
     gc.collect()
