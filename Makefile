@@ -46,10 +46,14 @@ demo: install
 build/ctest: $(CORE_SRC) $(CTEST_SRC) $(wildcard csrc/*.h) $(wildcard tests/c/*.h)
 	@mkdir -p build
 	$(CC) $(CFLAGS_DEV) $(PCAP_CFLAGS) $(COMP_CFLAGS) -fsanitize=address,undefined -fno-omit-frame-pointer \
-	  -o $@ $(CTEST_SRC) $(CORE_SRC) $(PCAP_LIBS) $(COMP_LIBS)
+	  -fno-sanitize-recover=undefined -o $@ $(CTEST_SRC) $(CORE_SRC) $(PCAP_LIBS) $(COMP_LIBS)
 
+# The C unit tests under ASan + UBSan with LeakSanitizer on: a leak, an out-of-bounds
+# access or undefined behaviour fails the run (whatever ASAN_OPTIONS the caller has).
+CTEST_SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1 \
+	LSAN_OPTIONS=exitcode=23 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 ctest: deps build/ctest
-	./build/ctest
+	$(CTEST_SAN_ENV) ./build/ctest
 
 pytest: install
 	$(VENV)/bin/pytest -q tests
@@ -98,11 +102,14 @@ build/fuzz_%: fuzz/fuzz_%.c $(CORE_SRC) $(wildcard csrc/*.h)
 	@mkdir -p build
 	clang $(FUZZ_FLAGS) $(PCAP_CFLAGS) $(COMP_CFLAGS) -o $@ $< $(filter-out csrc/source.c,$(CORE_SRC)) $(COMP_LIBS)
 
-fuzz: deps fuzz-deps build/fuzz_decode build/fuzz_engine build/fuzz_instream
-	rm -rf build/corpus && mkdir -p build/corpus build/fuzz-artifacts
+fuzz: deps fuzz-deps build/fuzz_decode build/fuzz_engine build/fuzz_instream build/fuzz_reasm
+	rm -rf build/corpus && mkdir -p build/corpus/reasm build/fuzz-artifacts
 	$(PYTHON) fuzz/make_corpus.py build/corpus $(wildcard tests/data/*.pcap tests/data/malformed/*.pcap)
+	@# regression inputs of the reassembly harness (none found yet) seed its corpus
+	cp tests/data/fuzz/reasm/* build/corpus/reasm/ 2>/dev/null || true
 	./build/fuzz_decode -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz-artifacts/ -print_final_stats=1 build/corpus/decode
 	./build/fuzz_engine -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz-artifacts/ -print_final_stats=1 build/corpus/engine
+	./build/fuzz_reasm -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz-artifacts/ -print_final_stats=1 build/corpus/reasm
 	mkdir -p build/corpus/stream
 	for f in $(wildcard tests/data/*.pcapng tests/data/malformed/*.pcapng); do b=build/corpus/stream/$$(basename $$f); \
 	  { printf '\007'; cat $$f; } > $$b.plain; { printf '\077'; gzip -c $$f; } > $$b.gz; \

@@ -22,6 +22,7 @@ struct tt_engine {
     int64_t clock_ns;     /* latest capture time seen (the linger clock) */
     tt_conn *open_head, *open_tail;       /* not owned: live conns not yet closed */
     tt_conn *closing_head, *closing_tail; /* not owned: closed conns, by close time */
+    tt_conn *lru_head, *lru_tail; /* not owned: every live conn, least recently active first */
     tt_conn_record *q;    /* owned: ring of finished records */
     size_t q_head, q_len, q_cap;
     struct tt_tomb *tombs; /* owned: TT_TOMB_SLOTS keys of freed conversations, made on
@@ -112,6 +113,10 @@ tt_engine *tt_engine_new(const tt_engine_config *cfg, tt_error *err)
         e->cfg.conn_linger_ns = TT_CONN_LINGER_DEFAULT_NS;
     if (!e->cfg.conn_linger_frames)
         e->cfg.conn_linger_frames = TT_CONN_LINGER_DEFAULT_FRAMES;
+    if (!e->cfg.max_conns)
+        e->cfg.max_conns = TT_MAX_CONNS_DEFAULT;
+    if (!e->cfg.max_pending_records)
+        e->cfg.max_pending_records = TT_MAX_PENDING_RECORDS_DEFAULT;
     e->ipfrag = tt_ipfrag_new(e->cfg.ipfrag_mem_cap_bytes);
     e->flows = tt_flow_new(e->cfg.flow_hash_seed);
     tt_expect_init(&e->expect);
@@ -167,8 +172,45 @@ static void list_unlink(tt_conn **head, tt_conn **tail, tt_conn *c)
     c->prev = c->next = NULL;
 }
 
+/* The activity list (max_conns): pushed at creation, moved to the tail by each
+ * segment, unlinked when the connection ends. */
+static void lru_unlink(tt_engine *e, tt_conn *c)
+{
+    if (c->lru_prev)
+        c->lru_prev->lru_next = c->lru_next;
+    else if (e->lru_head == c)
+        e->lru_head = c->lru_next;
+    else
+        return; /* not on the list */
+    if (c->lru_next)
+        c->lru_next->lru_prev = c->lru_prev;
+    else
+        e->lru_tail = c->lru_prev;
+    c->lru_prev = c->lru_next = NULL;
+}
+
+static void lru_push(tt_engine *e, tt_conn *c)
+{
+    c->lru_next = NULL;
+    c->lru_prev = e->lru_tail;
+    if (e->lru_tail)
+        e->lru_tail->lru_next = c;
+    else
+        e->lru_head = c;
+    e->lru_tail = c;
+}
+
+static void lru_touch(tt_engine *e, tt_conn *c)
+{
+    if (e->lru_tail == c)
+        return;
+    lru_unlink(e, c);
+    lru_push(e, c);
+}
+
 static void conn_unlink(tt_engine *e, tt_conn *c)
 {
+    lru_unlink(e, c);
     if (c->st.closed)
         list_unlink(&e->closing_head, &e->closing_tail, c);
     else
@@ -177,6 +219,12 @@ static void conn_unlink(tt_engine *e, tt_conn *c)
 
 static bool queue_push(tt_engine *e, const tt_conn_record *r)
 {
+    if (e->q_len && e->q_len >= e->cfg.max_pending_records) {
+        /* Nobody takes the records: drop the oldest, counted. */
+        e->q_head = (e->q_head + 1) % e->q_cap;
+        e->q_len--;
+        e->counters.conn_records_dropped++;
+    }
     if (e->q_len == e->q_cap) {
         size_t ncap = e->q_cap ? e->q_cap * 2 : 64;
         tt_conn_record *n = malloc(ncap * sizeof *n);
@@ -239,6 +287,20 @@ static void evict_due(tt_engine *e)
     }
 }
 
+/* The table is full: free one conversation to make room for a new one. A closed one
+ * still lingering goes first (oldest close), else the least recently active. */
+static void evict_for_room(tt_engine *e)
+{
+    while (tt_flow_counters_get(e->flows)->conns_live >= e->cfg.max_conns) {
+        tt_conn *c = e->closing_head ? e->closing_head : e->lru_head;
+        if (!c)
+            return; /* nothing on the lists (cannot happen: every live conn is on one) */
+        tomb_put(e, c);
+        conn_end(e, c, c->st.closed ? (tt_end_reason)(c->st.closed - 1) : TT_END_EVICTED, true);
+        e->counters.conns_limit_evicted++;
+    }
+}
+
 int tt_engine_next_conn(tt_engine *e, tt_conn_record *out)
 {
     if (!e->q_len)
@@ -294,6 +356,8 @@ static void analyze_segment(tt_engine *e, const tt_packet *p, tt_seg_context ctx
         int client = conn ? side : client_side_of(p, side);
         if (conn)
             conn_end(e, conn, TT_END_REUSED, false); /* tt_flow_create frees it */
+        else
+            evict_for_room(e);
         conn = tt_flow_create(e->flows, &key, client);
         if (!conn) {
             e->counters.analysis_nomem++;
@@ -301,6 +365,12 @@ static void analyze_segment(tt_engine *e, const tt_packet *p, tt_seg_context ctx
         }
         tt_stats_init(&conn->st);
         list_push(&e->open_head, &e->open_tail, conn);
+        lru_push(e, conn);
+        uint64_t live = tt_flow_counters_get(e->flows)->conns_live;
+        if (live > e->counters.conns_peak)
+            e->counters.conns_peak = live;
+    } else {
+        lru_touch(e, conn);
     }
     if (!tt_analysis_run(&conn->an, side, origin, ctx, p, an))
         e->counters.analysis_nomem++;

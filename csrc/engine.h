@@ -32,11 +32,24 @@ typedef struct tt_engine_config {
     int64_t conn_linger_ns;
     uint64_t conn_linger_frames;
     bool conn_records;           /* queue finished records for tt_engine_next_conn */
+    /* Conversations held in memory at most (a SYN flood must not exhaust memory). A new
+     * conversation beyond it first evicts one: the oldest closed one still lingering,
+     * else the least recently active open one. Its record is handed over like any
+     * finished connection (end reason TT_END_EVICTED) and counted in
+     * conns_limit_evicted. 0: TT_MAX_CONNS_DEFAULT. */
+    size_t max_conns;
+    /* Finished records waiting in the queue at most (conn_records): a reader that never
+     * takes them (segments only) must not grow memory without bound. Beyond it the
+     * oldest waiting record is dropped and counted in conn_records_dropped.
+     * 0: TT_MAX_PENDING_RECORDS_DEFAULT. */
+    size_t max_pending_records;
 } tt_engine_config;
 
 #define TT_IPFRAG_MEM_CAP_DEFAULT (64u * 1024 * 1024)
 #define TT_CONN_LINGER_DEFAULT_NS (120 * 1000000000LL) /* 2 min of capture time */
 #define TT_CONN_LINGER_DEFAULT_FRAMES 10000u
+#define TT_MAX_CONNS_DEFAULT 1000000u /* ~4.4 KB of state each: ~4.4 GB at most */
+#define TT_MAX_PENDING_RECORDS_DEFAULT 1000000u /* ~1.2 KB each */
 
 typedef struct tt_counters {
     uint64_t frames;          /* records fed */
@@ -56,6 +69,9 @@ typedef struct tt_counters {
     uint64_t conn_records;    /* finished connection records made */
     uint64_t conns_late;      /* conversations started by a segment that Wireshark would
                                * have given to a conversation freed here (eviction) */
+    uint64_t conns_limit_evicted; /* conversations evicted to stay under max_conns */
+    uint64_t conns_peak;      /* most conversations held at once */
+    uint64_t conn_records_dropped; /* records dropped, never taken, over max_pending_records */
     tt_streams_stats streams; /* stream reassembly and framing (tt_engine_streams): every
                                  byte a cap dropped is counted here; per-connection numbers
                                  are added when the connection's streams end */

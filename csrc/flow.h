@@ -33,6 +33,8 @@ typedef struct tt_conn {
     tt_an_conn an;        /* per-direction analysis state (owns its segment lists) */
     tt_stats_conn st;     /* per-connection statistics (stats.h), by dir, not key side */
     struct tt_conn *prev, *next; /* not owned: the engine's list of open or closing conns */
+    struct tt_conn *lru_prev, *lru_next; /* not owned: the engine's list of live conns,
+                                          * least recently active first (max_conns) */
     int64_t close_ns;     /* capture time the connection closed (RST / both FINs acked) */
     uint64_t close_frame; /* frames fed to the engine when it closed */
     struct tt_streams_conn *app; /* borrowed: stream state, owned by the engine's tt_streams

@@ -25,11 +25,11 @@ enum { H_S, H_H, H_A, H_D, H_F, H_R, H_G, H_Q, H_T, H_W, H_FLIP };
 static const char *const state_names[TT_CS_COUNT] = {
     "OTH", "S0", "S1", "SF", "REJ", "S2", "S3", "RSTO", "RSTR", "RSTOS0", "RSTRH", "SH", "SHR",
 };
-static const char *const end_names[] = {"rst", "fin", "reused", "capture_end"};
+static const char *const end_names[] = {"rst", "fin", "reused", "capture_end", "evicted"};
 static const char *const client_names[] = {"syn", "synack", "first_sender"};
 
 const char *tt_conn_state_name(int s) { return s >= 0 && s < TT_CS_COUNT ? state_names[s] : NULL; }
-const char *tt_end_reason_name(int r) { return r >= 0 && r < 4 ? end_names[r] : NULL; }
+const char *tt_end_reason_name(int r) { return r >= 0 && r < (int)(sizeof end_names / sizeof end_names[0]) ? end_names[r] : NULL; }
 const char *tt_client_reason_name(int r) { return r >= 0 && r < 3 ? client_names[r] : NULL; }
 
 static void rtt_add(tt_rtt_acc *a, int64_t ns)

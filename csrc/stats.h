@@ -39,6 +39,7 @@ typedef enum tt_end_reason {
     TT_END_FIN = 1,     /* both FINs acknowledged, then the linger time */
     TT_END_REUSED = 2,  /* a SYN with a new ISN reused the ports (Wireshark's new conversation) */
     TT_END_CAPTURE = 3, /* still open at the end of the capture */
+    TT_END_EVICTED = 4, /* evicted, least recently active, to keep the table under max_conns */
 } tt_end_reason;
 
 /* Zeek conn_state values. */

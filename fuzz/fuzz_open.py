@@ -25,10 +25,14 @@ def test_one(data: bytes) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", tcptrace.CaptureTruncatedWarning)
         try:
-            with tcptrace.open(TMP) as cap:
+            # A small table (1..4 connections, from the input's length) so eviction
+            # and its hand-over run too.
+            with tcptrace.open(TMP, max_conns=1 + len(data) % 4) as cap:
                 for seg in cap:
                     seg._asdict()
                     _ = seg.info
+                for conn in cap.connections():
+                    repr(conn)
                 _ = cap.counters
         except tcptrace.CaptureError:
             pass

@@ -72,7 +72,7 @@ def __getattr__(name: str) -> object:
 
 def open(  # noqa: A001
     path: Union[str, os.PathLike[str], BinaryIO], filter: Optional[str] = None,
-    linger: Optional[float] = None,
+    linger: Optional[float] = None, max_conns: Optional[int] = None,
 ) -> Capture:
     """Open a pcap or pcapng capture file.
 
@@ -91,5 +91,8 @@ def open(  # noqa: A001
     ``cap.connections()`` yields a :class:`Connection` as each connection ends;
     ``linger`` is the capture time in seconds a closed connection is kept for late
     segments (None: 120 s; negative: never freed, so every answer is Wireshark's).
+    ``max_conns`` bounds the connections held in memory (None: 1,000,000): beyond it
+    the least recently active one is handed over early (``end_reason == "evicted"``),
+    counted in ``counters["connections_limit_evicted"]`` (see docs/robustness.md).
     """
-    return Capture(path, filter=filter, linger=linger)
+    return Capture(path, filter=filter, linger=linger, max_conns=max_conns)

@@ -24,11 +24,14 @@ CONN_FIELDS, DIR_FIELDS = _core.Connection._fields()
 COLUMNS: List[str] = list(CONN_FIELDS) + [f"{n}{s}" for n in DIR_FIELDS for s in ("_c2s", "_s2c")]
 
 
-def connections(path: PathLike, filter: Optional[str] = None, linger: Optional[float] = None) -> pd.DataFrame:
+def connections(path: PathLike, filter: Optional[str] = None, linger: Optional[float] = None,
+                max_conns: Optional[int] = None) -> pd.DataFrame:
     """One row per TCP connection of a capture, in the order the connections ended.
 
     ``filter`` is a BPF expression. ``linger`` is the capture time in seconds a closed
     connection is kept for late segments (None: 120 s; negative: never freed).
+    ``max_conns`` bounds the connections held in memory at once (None: 1,000,000);
+    beyond it the least recently active is ended early (``end_reason`` "evicted").
     Optional values (``mss_c2s``, ``rtt_min_c2s`` ...) are missing (NA / NaN) when
     absent.
     """
@@ -37,7 +40,7 @@ def connections(path: PathLike, filter: Optional[str] = None, linger: Optional[f
         import pandas as pd
     except ImportError as e:  # pragma: no cover - depends on the environment
         raise ImportError("tcptrace.connections needs pandas: pip install 'tcptrace[pandas]'") from e
-    with _core.Capture(path, filter=filter, linger=linger) as cap:
+    with _core.Capture(path, filter=filter, linger=linger, max_conns=max_conns) as cap:
         rows, cols, strs = cap._connection_columns()
     out: Dict[str, Any] = {}
     for name in COLUMNS:

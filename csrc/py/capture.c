@@ -63,11 +63,12 @@ static int capture_init_stream(CaptureObject *self, PyObject *obj, PyObject *fil
 
 static int capture_init(CaptureObject *self, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"path", "filter", "analysis", "linger", "connections", NULL};
-    PyObject *path_obj, *filter = Py_None, *linger = Py_None;
+    static char *kwlist[] = {"path", "filter", "analysis", "linger", "connections", "max_conns",
+                             NULL};
+    PyObject *path_obj, *filter = Py_None, *linger = Py_None, *max_conns = Py_None;
     int analysis = 1, want_conns = 1;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OpOp:Capture", kwlist, &path_obj, &filter,
-                                     &analysis, &linger, &want_conns))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OpOpO:Capture", kwlist, &path_obj, &filter,
+                                     &analysis, &linger, &want_conns, &max_conns))
         return -1;
     tt_engine_config cfg = {0};
     cfg.decode_only = !analysis;
@@ -76,6 +77,17 @@ static int capture_init(CaptureObject *self, PyObject *args, PyObject *kwds)
         return -1;
     if (linger != Py_None)
         cfg.conn_linger_frames = 1; /* an explicit linger is in capture time only */
+    if (max_conns != Py_None) {
+        /* None: TT_MAX_CONNS_DEFAULT; else a positive count. */
+        Py_ssize_t n = PyNumber_AsSsize_t(max_conns, PyExc_OverflowError);
+        if (n == -1 && PyErr_Occurred())
+            return -1;
+        if (n < 1) {
+            PyErr_SetString(PyExc_ValueError, "max_conns must be a positive number of connections");
+            return -1;
+        }
+        cfg.max_conns = (size_t)n;
+    }
     if (self->src) {
         PyErr_SetString(PyExc_RuntimeError, "Capture is already initialized");
         return -1;
@@ -610,10 +622,17 @@ static PyObject *counters_dict(const tt_counters *c)
                          (unsigned long long)c->ip_reassembled, "ip_fragments_dropped",
                          (unsigned long long)c->ip_frag_dropped, "anomalies", anom);
     /* Connections: created, held in memory now, freed after their linger time. */
-    PyObject *more = d ? Py_BuildValue("{sKsKsKsK}", "connections", (unsigned long long)c->conns,
+    PyObject *more = d ? Py_BuildValue("{sKsKsKsKsKsKsK}", "connections", (unsigned long long)c->conns,
                                        "connections_live", (unsigned long long)c->conns_live,
                                        "connections_evicted", (unsigned long long)c->conns_evicted,
-                                       "connections_late", (unsigned long long)c->conns_late)
+                                       "connections_late", (unsigned long long)c->conns_late,
+                                       /* max_conns: evicted to bound the table, most held */
+                                       "connections_limit_evicted",
+                                       (unsigned long long)c->conns_limit_evicted,
+                                       "connections_peak", (unsigned long long)c->conns_peak,
+                                       /* records never taken, over the queue bound */
+                                       "connection_records_dropped",
+                                       (unsigned long long)c->conn_records_dropped)
                        : NULL;
     if (!more || PyDict_Update(d, more) < 0) {
         Py_XDECREF(more);
@@ -927,13 +946,16 @@ PyTypeObject tt_py_CaptureType = {
     .tp_basicsize = sizeof(CaptureObject),
     .tp_dealloc = (destructor)capture_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
-    .tp_doc = "Capture(path, filter=None, analysis=True, linger=None, connections=True)\n\nAn open "
+    .tp_doc = "Capture(path, filter=None, analysis=True, linger=None, connections=True, "
+              "max_conns=None)\n\nAn open "
               "pcap or pcapng file (compressed or not); path may also be '-' (standard input) or a "
               "binary file object. Iterating it yields one tcptrace.Segment per TCP segment, in frame "
               "order. connections() yields a tcptrace.Connection as each connection ends; linger "
               "is the capture time (s) a closed connection is kept for late segments (None: 120 s, "
               "a negative number: never freed, every answer as Wireshark's). analysis=False skips "
-              "conversations and the TCP analysis (their attributes are then None).",
+              "conversations and the TCP analysis (their attributes are then None). max_conns bounds "
+              "the connections held in memory (None: 1,000,000); beyond it the least recently "
+              "active is handed over early (end_reason 'evicted', counted in counters).",
     .tp_iter = capture_iter,
     .tp_iternext = (iternextfunc)capture_next,
     .tp_methods = capture_methods,

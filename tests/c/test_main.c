@@ -17,6 +17,7 @@ extern const tt_test_case tt_analysis_tests[];
 extern const tt_test_case tt_stats_tests[];
 extern const tt_test_case tt_instream_tests[];
 extern const tt_test_case tt_follow_tests[];
+extern const tt_test_case tt_hostile_tests[];
 
 static const tt_test_case *const tables[] = {
     tt_decode_tests,
@@ -30,6 +31,7 @@ static const tt_test_case *const tables[] = {
     tt_stats_tests,
     tt_instream_tests,
     tt_follow_tests,
+    tt_hostile_tests,
 };
 
 int main(int argc, char **argv)
