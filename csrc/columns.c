@@ -253,10 +253,18 @@ int tt_columns_append(tt_columns *c, const tt_segment *s)
         case TT_COL_SRC:
         case TT_COL_DST: {
             uint32_t code = UINT32_MAX;
-            if (ip && c->addrs)
+            /* The conversation remembers its two codes: one dictionary lookup per
+             * address and connection rather than per row. */
+            uint32_t *cached = s->addr_codes ? &s->addr_codes[s->src_side ^ (id == TT_COL_DST)]
+                                             : NULL;
+            if (cached && *cached != UINT32_MAX)
+                code = *cached;
+            else if (ip && c->addrs)
                 code = tt_addrdict_intern(c->addrs, ip->version, id == TT_COL_SRC ? ip->src : ip->dst);
             if (code == UINT32_MAX)
                 return -1;
+            if (cached)
+                *cached = code;
             PUT(uint32_t, id, code);
             break;
         }

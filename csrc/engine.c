@@ -323,15 +323,17 @@ static int client_side_of(const tt_packet *p, int side)
 /* Find or create the conversation (a new one when a SYN reuses the ports with a
  * new ISN) and run the sequence analysis. Wireshark gives a segment no
  * conversation when its fixed header was not captured (dissection stops early). */
-static void analyze_segment(tt_engine *e, const tt_packet *p, tt_seg_context ctx, tt_analysis *an)
+static tt_conn *analyze_segment(tt_engine *e, const tt_packet *p, tt_seg_context ctx,
+                                tt_analysis *an, int *key_side)
 {
     memset(an, 0, sizeof *an);
     if (e->cfg.decode_only)
-        return;
+        return NULL;
     tt_flow_key key;
     int side;
     if (p->tcp_have < TT_TCP_HAVE_FIXED || !tt_flow_key_of(p, &key, &side))
-        return;
+        return NULL;
+    *key_side = side;
     tt_conn_origin origin = TT_CONN_FOUND;
     tt_conn *conn = tt_flow_lookup(e->flows, &key);
     uint32_t old_isn = 0, old_stream = 0; /* evidence of port reuse (Segment.explain) */
@@ -361,7 +363,7 @@ static void analyze_segment(tt_engine *e, const tt_packet *p, tt_seg_context ctx
         conn = tt_flow_create(e->flows, &key, client);
         if (!conn) {
             e->counters.analysis_nomem++;
-            return;
+            return NULL;
         }
         tt_stats_init(&conn->st);
         list_push(&e->open_head, &e->open_tail, conn);
@@ -397,12 +399,14 @@ static void analyze_segment(tt_engine *e, const tt_packet *p, tt_seg_context ctx
     e->counters.conns = fc->conns;
     e->counters.conns_live = fc->conns_live;
     e->counters.conns_replaced = fc->conns_replaced;
+    return conn;
 }
 
 int tt_engine_feed(tt_engine *e, const tt_frame *f, tt_segment *out)
 {
     tt_counters *c = &e->counters;
     c->frames++;
+    out->addr_codes = NULL;
     if (!e->have_first) {
         e->have_first = 1;
         e->first_ts_ns = f->ts_ns;
@@ -457,7 +461,8 @@ int tt_engine_feed(tt_engine *e, const tt_frame *f, tt_segment *out)
             inner.frame = f->number;
             inner.ts_ns = f->ts_ns;
             inner.iface = f->iface;
-            analyze_segment(e, &inner, TT_SEG_IN_ICMP, &out->an);
+            int inner_side;
+            (void)analyze_segment(e, &inner, TT_SEG_IN_ICMP, &out->an, &inner_side);
         }
         evict_due(e);
         return 0;
@@ -467,7 +472,11 @@ int tt_engine_feed(tt_engine *e, const tt_frame *f, tt_segment *out)
     out->time_rel_ns = (int64_t)((uint64_t)f->ts_ns - (uint64_t)e->first_ts_ns);
     out->time_rel_sec = (int64_t)((uint64_t)f->ts_sec - (uint64_t)e->first_ts_sec);
     out->time_rel_nsec = (int64_t)f->ts_nsec - e->first_ts_nsec;
-    analyze_segment(e, p, TT_SEG_NORMAL, &out->an);
+    int side = 0;
+    tt_conn *conn = analyze_segment(e, p, TT_SEG_NORMAL, &out->an, &side);
+    /* The segment's addresses are its conversation's key addresses. */
+    out->addr_codes = conn ? conn->addr_codes : NULL;
+    out->src_side = (uint8_t)side;
     tt_expect_ftp(&e->expect, p);
     evict_due(e);
     return 1;

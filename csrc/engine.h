@@ -84,6 +84,9 @@ typedef struct tt_segment {
     int64_t time_rel_sec;  /* the same, exactly: time_rel_sec seconds + time_rel_nsec ns */
     int64_t time_rel_nsec; /*   (time_rel_ns wraps for absurd time stamps; these do not) */
     tt_analysis an;        /* conversation and sequence analysis (an.have_conv: any) */
+    uint32_t *addr_codes;  /* borrowed: the conversation's tt_conn.addr_codes (a cache for
+                            * columns.c), valid until the next feed; NULL without one */
+    uint8_t src_side;      /* key side of the source address (addr_codes[src_side]) */
 } tt_segment;
 
 typedef struct tt_engine tt_engine;

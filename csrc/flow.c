@@ -155,6 +155,7 @@ tt_conn *tt_flow_create(tt_flow_table *t, const tt_flow_key *key, int client_sid
     c->key = *key;
     c->stream = (uint32_t)t->counters.conns++;
     c->client_side = (uint8_t)client_side;
+    c->addr_codes[0] = c->addr_codes[1] = UINT32_MAX;
     tt_an_conn_init(&c->an);
     size_t i = find_slot(t, key);
     if (t->slots[i]) {

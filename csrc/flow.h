@@ -39,6 +39,8 @@ typedef struct tt_conn {
     uint64_t close_frame; /* frames fed to the engine when it closed */
     struct tt_streams_conn *app; /* borrowed: stream state, owned by the engine's tt_streams
                                     (stream.c), which outlives the table; NULL until used */
+    uint32_t addr_codes[2]; /* the columns builder's codes of key.addr[0], key.addr[1] in its
+                             * address dictionary (one per read); UINT32_MAX until known */
 } tt_conn;
 
 typedef struct tt_flow_counters {

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "pcapng.h"
+#include "pcapmap.h"
 #include "instream.h"
 
 #define TT_SOURCE_STDIO_BUF (128 * 1024) /* measured best for libpcap's fread pattern */
@@ -81,6 +82,7 @@ typedef struct tt_bpf_slot {
 struct tt_source {
     pcap_t *pcap;             /* owned: closed with pcap_close (closes fp too); NULL for pcapng */
     tt_pcapng *ng;            /* owned: the native pcapng reader; NULL for classic pcap */
+    tt_pcapmap *map;          /* owned: records read in place (pcapmap.h); NULL: by libpcap */
     uint32_t ng_ifaces_seen;  /* pcapng interfaces whose link types were noted */
     FILE *fp;                 /* borrowed from pcap after pcap_fopen_offline */
     tt_instream *in;            /* borrowed: owned by fp's cookie or by the pcapng reader */
@@ -285,7 +287,43 @@ fail:
     return NULL;
 }
 
+static tt_source *open_path_stdio(const char *path, const char *filter, tt_error *err);
+
+/* libpcap's record limit for a link type whose file header hides its snaplen
+ * (max_snaplen_for_dlt): 262144 but for a few link types, which stay with libpcap. */
+#define TT_PCAP_MAX_CAPLEN 262144u
+#define TT_DLT_USB_LINUX 189         /* libpcap fixes up its header lengths */
+#define TT_DLT_USB_LINUX_MMAPPED 220 /* likewise */
+#define TT_DLT_DBUS 231              /* larger record limit */
+#define TT_DLT_USBPCAP 249           /* larger record limit */
+#define TT_DLT_EBHSCR 279            /* larger record limit */
+
+/* Read the records of a classic pcap file in place when libpcap would deliver them
+ * untouched (pcapmap.h says which files those are). */
+static void try_map(tt_source *s, const char *path)
+{
+    int lt = s->linktype;
+    if (!s->pcap || s->comp != TT_COMP_NONE || pcap_is_swapped(s->pcap) || s->major != 2 ||
+        s->minor != 4 || lt == TT_DLT_USB_LINUX || lt == TT_DLT_USB_LINUX_MMAPPED ||
+        lt == TT_DLT_DBUS || lt == TT_DLT_USBPCAP || lt == TT_DLT_EBHSCR)
+        return;
+    s->map = tt_pcapmap_open(path, s->format == TT_FORMAT_PCAP_NSEC, TT_PCAP_MAX_CAPLEN);
+}
+
+tt_source *tt_source_open_path(const char *path, const char *filter, int flags, tt_error *err)
+{
+    tt_source *s = open_path_stdio(path, filter, err);
+    if (s && !(flags & TT_SOURCE_NO_MAP))
+        try_map(s, path);
+    return s;
+}
+
 tt_source *tt_source_open_offline(const char *path, const char *filter, tt_error *err)
+{
+    return tt_source_open_path(path, filter, 0, err);
+}
+
+static tt_source *open_path_stdio(const char *path, const char *filter, tt_error *err)
 {
     struct stat st;
     if (stat(path, &st) != 0) {
@@ -412,10 +450,50 @@ static int next_pcapng(tt_source *s, tt_frame *out, tt_error *err)
     }
 }
 
+/* The records of a mapped file; errors as tt_source_next words libpcap's. */
+static int next_mapped(tt_source *s, tt_frame *out, tt_error *err)
+{
+    for (;;) {
+        tt_error e;
+        tt_error_clear(&e);
+        int rc = tt_pcapmap_next(s->map, out, &e);
+        if (rc == 0)
+            return 0;
+        if (rc < 0) {
+            if (e.code == TT_ERR_TRUNCATED)
+                tt_error_set(err, TT_ERR_TRUNCATED,
+                             "the file appears to have been cut short in the middle of a "
+                             "record (after %llu whole records): %s",
+                             (unsigned long long)s->records, e.msg);
+            else
+                tt_error_set(err, TT_ERR_FORMAT, "damaged capture after record %llu: %s",
+                             (unsigned long long)s->records, e.msg);
+            return -1;
+        }
+        s->records++;
+        out->linktype = s->linktype;
+        out->number = s->records;
+        if (s->filter) {
+            tt_bpf_slot *slot = bpf_for(s, out->linktype, s->snaplen, err);
+            if (!slot)
+                return -1;
+            struct pcap_pkthdr h;
+            memset(&h, 0, sizeof h);
+            h.caplen = out->caplen;
+            h.len = out->wirelen;
+            if (!pcap_offline_filter(&slot->prog, &h, out->data))
+                continue;
+        }
+        return 1;
+    }
+}
+
 int tt_source_next(tt_source *s, tt_frame *out, tt_error *err)
 {
     if (s->ng)
         return next_pcapng(s, out, err);
+    if (s->map)
+        return next_mapped(s, out, err);
     for (;;) {
         struct pcap_pkthdr *h;
         const u_char *data;
@@ -476,6 +554,7 @@ void tt_source_free(tt_source *s)
     if (s->pcap)
         pcap_close(s->pcap);
     tt_pcapng_free(s->ng);
+    tt_pcapmap_free(s->map);
     free(s->iobuf);
     free(s->filter);
     free(s);
@@ -491,6 +570,11 @@ const char *tt_source_lib_version(void) { return pcap_lib_version(); }
 
 void tt_source_progress(const tt_source *s, uint64_t *done, uint64_t *total)
 {
+    if (s->map) {
+        *done = tt_pcapmap_offset(s->map);
+        *total = tt_pcapmap_size(s->map);
+        return;
+    }
     *done = s->in ? tt_instream_offset(s->in) : 0;
     *total = s->in && tt_instream_compression(s->in) == TT_COMP_NONE ? tt_instream_size(s->in) : 0;
 }

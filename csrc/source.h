@@ -1,6 +1,7 @@
 /* source: capture files in, frames out. The only module that includes pcap.h.
  *
- * Classic pcap (micro- and nanosecond) is read by libpcap; pcapng by the native
+ * Classic pcap (micro- and nanosecond) is read by libpcap (its records in place from a
+ * memory mapping where libpcap would not touch them: pcapmap.h); pcapng by the native
  * reader (pcapng.c), because libpcap refuses files whose interfaces have different
  * link types or snapshot lengths. BPF filters are compiled by libpcap once
  * per link type and applied with pcap_offline_filter. */
@@ -38,6 +39,12 @@ typedef struct tt_source tt_source;
  * Compressed files (gzip, zstd, xz, lz4) are recognised by their first bytes and read
  * through a streaming decompressor. */
 tt_source *tt_source_open_offline(const char *path, const char *filter, tt_error *err);
+
+/* tt_source_open_offline with flags: TT_SOURCE_NO_MAP reads an uncompressed classic
+ * pcap file through libpcap's stdio reader instead of in place (pcapmap.h); the
+ * frames are the same either way. */
+#define TT_SOURCE_NO_MAP 1
+tt_source *tt_source_open_path(const char *path, const char *filter, int flags, tt_error *err);
 
 /* Open a capture read from a file descriptor: a pipe or standard input (offset < 0:
  * read(), never seeked), or a regular file read with pread from `offset`. own: the

@@ -18,6 +18,7 @@ extern const tt_test_case tt_stats_tests[];
 extern const tt_test_case tt_instream_tests[];
 extern const tt_test_case tt_follow_tests[];
 extern const tt_test_case tt_hostile_tests[];
+extern const tt_test_case tt_pcapmap_tests[];
 
 static const tt_test_case *const tables[] = {
     tt_decode_tests,
@@ -32,6 +33,7 @@ static const tt_test_case *const tables[] = {
     tt_instream_tests,
     tt_follow_tests,
     tt_hostile_tests,
+    tt_pcapmap_tests,
 };
 
 int main(int argc, char **argv)
