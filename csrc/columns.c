@@ -203,6 +203,9 @@ void tt_columns_init(tt_columns *c, uint64_t want, tt_addrdict *addrs)
     memset(c, 0, sizeof *c);
     c->want = want;
     c->addrs = addrs;
+    for (int id = 0; id < TT_COL_COUNT; id++)
+        if (want & ((uint64_t)1 << id))
+            c->ids[c->n_ids++] = (uint8_t)id;
 }
 
 static int reserve(tt_columns *c)
@@ -238,10 +241,8 @@ int tt_columns_append(tt_columns *c, const tt_segment *s)
     const tt_packet *p = &s->pkt;
     const tt_ip_layer *ip = tt_packet_ip(p);
     size_t r = c->rows;
-    uint64_t want = c->want;
-    for (int id = 0; want; id++, want >>= 1) {
-        if (!(want & 1))
-            continue;
+    for (int k = 0; k < c->n_ids; k++) {
+        int id = c->ids[k];
         int ok = 1; /* validity of a nullable column */
         switch ((tt_col_id)id) {
         case TT_COL_FRAME: PUT(uint64_t, id, p->frame); break;

@@ -389,7 +389,11 @@ static tt_conn *analyze_segment(tt_engine *e, const tt_packet *p, tt_seg_context
                 e->counters.anomalies[i]++;
         e->counters.streams = *tt_streams_stats_get(e->streams);
     }
-    if (ctx == TT_SEG_NORMAL && tt_stats_update(&conn->st, an->dir, p, an)) {
+    /* Statistics only for reads that hand over connection records; the closing
+     * (which frees a connection after its linger) is the same either way. */
+    if (ctx == TT_SEG_NORMAL &&
+        (e->cfg.conn_records ? tt_stats_update(&conn->st, an->dir, p, an)
+                             : tt_stats_update_close(&conn->st, an->dir, p, an))) {
         list_unlink(&e->open_head, &e->open_tail, conn);
         conn->close_ns = e->clock_ns;
         conn->close_frame = e->counters.frames;

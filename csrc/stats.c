@@ -383,6 +383,26 @@ static void window_sample(tt_stats_conn *s, int dir, const tt_packet *p, const t
     win_add(d, w, 1, (double)w);
 }
 
+/* The peer's FIN is acknowledged once an ACK reaches past it. */
+static void note_fin_acked(tt_stats_track *pt, uint32_t ack_raw)
+{
+    if (pt->fin_seen && tt_seq_ge(ack_raw, pt->fin_end))
+        pt->fin_acked = true;
+}
+
+/* A connection closes with a RST, or when both FINs are acknowledged. Returns true
+ * for the segment that closed it. */
+static bool note_closed(tt_stats_conn *s, bool was_closed, uint16_t fl)
+{
+    if (!was_closed) {
+        if (fl & RST)
+            s->closed = 1 + TT_END_RST;
+        else if (s->t[0].fin_acked && s->t[1].fin_acked)
+            s->closed = 1 + TT_END_FIN;
+    }
+    return !was_closed && s->closed;
+}
+
 bool tt_stats_update(tt_stats_conn *s, int dir, const tt_packet *p, const tt_analysis *an)
 {
     tt_stats_dir *d = &s->d[dir], *pd = &s->d[!dir];
@@ -577,8 +597,7 @@ bool tt_stats_update(tt_stats_conn *s, int dir, const tt_packet *p, const tt_ana
     if ((fl & ACK) && an->hdr_ok) {
         if (pt->have_ref && !pt->init_win_done && off_of(pt, p->ack_raw) > 0)
             pt->init_win_done = true;
-        if (pt->fin_seen && tt_seq_ge(p->ack_raw, pt->fin_end))
-            pt->fin_acked = true;
+        note_fin_acked(pt, p->ack_raw);
     }
     if (an->have_ta && an->have_ack_rtt && an->ack_rtt_ns > 0) {
         int64_t sent = now - an->ack_rtt_ns;
@@ -601,13 +620,24 @@ bool tt_stats_update(tt_stats_conn *s, int dir, const tt_packet *p, const tt_ana
     window_sample(s, dir, p, an);
     ep_update(s, dir, fl);
 
-    if (!was_closed) {
-        if (fl & RST)
-            s->closed = 1 + TT_END_RST;
-        else if (s->t[0].fin_acked && s->t[1].fin_acked)
-            s->closed = 1 + TT_END_FIN;
+    return note_closed(s, was_closed, fl);
+}
+
+bool tt_stats_update_close(tt_stats_conn *s, int dir, const tt_packet *p, const tt_analysis *an)
+{
+    tt_stats_track *t = &s->t[dir], *pt = &s->t[!dir];
+    uint16_t fl = p->flags;
+    bool was_closed = s->closed != 0;
+    /* As tt_stats_update: the first FIN of a direction sets where its ACK must reach
+     * (a FIN always has a sequence reference there: it sets one when missing). */
+    if (an->have_seglen && !(fl & RST) && (fl & FIN) && !t->fin_seen) {
+        uint32_t len = p->payload_len;
+        t->fin_seen = true;
+        t->fin_end = p->seq_raw + ((fl & SYN) ? 1u : 0u) + len + 1u;
     }
-    return !was_closed && s->closed;
+    if ((fl & ACK) && an->hdr_ok)
+        note_fin_acked(pt, p->ack_raw);
+    return note_closed(s, was_closed, fl);
 }
 
 void tt_stats_finish(const tt_stats_conn *s, tt_conn_record *r)

@@ -203,6 +203,11 @@ void tt_stats_init(tt_stats_conn *s);
  * two FINs acknowledged); s->closed tells which. */
 bool tt_stats_update(tt_stats_conn *s, int dir, const tt_packet *p, const tt_analysis *an);
 
+/* Only what tells when the connection closes (s->closed, from the FINs, their ACKs and
+ * a RST), for reads that want no statistics: the connection ends at the same segment
+ * as with tt_stats_update, whose other fields stay as tt_stats_init left them. */
+bool tt_stats_update_close(tt_stats_conn *s, int dir, const tt_packet *p, const tt_analysis *an);
+
 /* Fill the parts of a record that come from the statistics: times, history, state,
  * both directions (missed bytes and stream lengths settled). */
 void tt_stats_finish(const tt_stats_conn *s, tt_conn_record *r);
