@@ -42,10 +42,6 @@ class Comparison:
     error: str = ""  # how the DataFrame read ended: "" or "Type: message"
     differences: List[Difference] = field(default_factory=list)
 
-    @property
-    def ok(self) -> bool:
-        return not self.differences
-
 
 # The shared folder next to the repository (a developer machine's, not the project's):
 # the captures of every worktree's sweeps, in these subfolders.
