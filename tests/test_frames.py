@@ -1,70 +1,23 @@
 """tcptrace.segments: the DataFrame built in C equals the Segment iteration."""
-import warnings
-
 import pytest
 
 pd = pytest.importorskip("pandas")
-np = pytest.importorskip("numpy")
+pytest.importorskip("numpy")
 
 import tcptrace  # noqa: E402
-from tcptrace.frames import ALL_COLUMNS, DEFAULT_COLUMNS, FLAG_BITS  # noqa: E402
+from tcptrace.frames import ALL_COLUMNS, DEFAULT_COLUMNS  # noqa: E402
 
 from conftest import DATA, golden_captures  # noqa: E402
-
-# Columns with no Segment attribute of the same name (checked through others).
-NOT_ATTRIBUTES = {"analysis_flags"}
-ANOMALY_NAMES = tcptrace.anomaly_names()
-
-
-def segments_by_iteration(path):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with tcptrace.open(path) as cap:
-            return list(cap)
+from frame_compare import compare_with_segments  # noqa: E402
 
 
 @pytest.mark.parametrize("capture", golden_captures(), ids=lambda p: p.name)
 def test_dataframe_equals_segment_iteration(capture):
-    try:
-        segs = segments_by_iteration(capture)
-    except tcptrace.CaptureError:
-        with pytest.raises(tcptrace.CaptureError):
-            tcptrace.segments(capture)
-        return
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        df = tcptrace.segments(capture, columns="all")
-    assert len(df) == len(segs)
-    for i, s in enumerate(segs):
-        row = df.iloc[i]
-        for col in ALL_COLUMNS:
-            if col in NOT_ATTRIBUTES:
-                continue
-            v = row[col]
-            if col == "time":
-                assert v.value == s.time_ns
-            elif col == "time_rel":
-                assert v == pytest.approx(s.time_rel_ns / 1e9)
-            elif col == "n_sack":
-                assert v == len(s.sack)
-            elif col.startswith("flag_"):
-                assert bool(v) == bool((s.flags or 0) & FLAG_BITS[col[5:]])
-            elif col == "anomalies":
-                assert tuple(n for i, n in enumerate(ANOMALY_NAMES) if int(v) >> i & 1) == s.anomalies
-            elif col in tcptrace.ANALYSIS_FLAGS:
-                assert bool(v) == (col in s.analysis), (s.frame, col)
-            elif col in ("ack_rtt", "initial_rtt", "time_since_first", "time_since_prev"):
-                want = getattr(s, col)
-                if want is None:
-                    assert np.isnan(v), (s.frame, col)
-                else:
-                    assert v == pytest.approx(want, abs=1e-9), (s.frame, col)
-            else:
-                want = getattr(s, col)
-                if want is None:
-                    assert pd.isna(v), (s.frame, col)
-                else:
-                    assert v == want, (s.frame, col, v, want)
+    # The comparison (every column, every row, exact) is shared with tools/frame_sweep.py.
+    c = compare_with_segments(capture)
+    assert c.differences == []
+    if c.rows:
+        assert c.cells == c.rows * len(ALL_COLUMNS)
 
 
 def test_dtypes_are_narrow_and_addresses_categorical(seed_capture):

@@ -1,0 +1,170 @@
+"""Which `tcptrace fields` (tshark -T fields) field each `segments()` column equals, and how
+the field's text becomes the column's value.
+
+One table, used by tests/test_frames_fields.py and tools/frame_sweep.py through
+tests/frame_compare.py. A column's value is compared in the normalised form of
+frame_compare.column_values: int, float, bool, str, or None where absent.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, List, NamedTuple, Sequence, Tuple
+
+import tcptrace
+from tcptrace.frames import FLAG_BITS
+
+
+class OneOf:
+    """An expected value the text cannot pin down to one: equal to any of these.
+
+    Only for a packet with both an IPv4 and an IPv6 layer (4-in-6, 6-in-4): `ip.src` and
+    `ipv6.src` list every layer outer-first, but the two lists do not say which family is
+    innermost, which is what the `src`/`dst`/`ip_version` columns hold."""
+
+    def __init__(self, *values: Any) -> None:
+        self.values = values
+
+    def __eq__(self, other: object) -> bool:
+        return other in self.values
+
+    def __hash__(self) -> int:  # pragma: no cover - never hashed, defined for __eq__
+        return hash(self.values)
+
+    def __repr__(self) -> str:
+        return "OneOf" + repr(self.values)
+
+
+def _uint(cell: str) -> Any:
+    return int(cell) if cell else None
+
+
+def _ns(cell: str) -> Any:
+    """tshark's 'S.NNNNNNNNN' (maybe negative) as integer nanoseconds: exact, no float."""
+    if not cell:
+        return None
+    sign = -1 if cell.startswith("-") else 1
+    sec, _, frac = cell.lstrip("-").partition(".")
+    return sign * (int(sec) * 1_000_000_000 + int(frac.ljust(9, "0")[:9]))
+
+
+def _seconds(cell: str) -> Any:
+    # The DataFrame divides the same integer ns by 1e9 (IEEE-exact rounding), so equal.
+    ns = _ns(cell)
+    return None if ns is None else ns / 1e9
+
+
+def _hex(cell: str) -> Any:
+    return int(cell, 16) if cell else None
+
+
+def _flag_bit(bit: int) -> Callable[[str], Any]:
+    # A header cut by the snaplen has no tcp.flags: the boolean column is then False.
+    return lambda cell: bool(int(cell, 16) & bit) if cell else False
+
+
+def _present(cell: str) -> Any:
+    """An expert-info flag: tshark prints 1 when set, nothing otherwise."""
+    if cell not in ("", "1"):
+        return cell  # anything else cannot equal a bool: reported as a difference
+    return cell == "1"
+
+
+def _count(cell: str) -> Any:
+    return len(cell.split(",")) if cell else 0
+
+
+def _analysis_mask(*cells: str) -> Any:
+    return sum(1 << i for i, c in enumerate(cells) if c == "1")
+
+
+def _last(cell: str) -> str:
+    return cell.rsplit(",", 1)[-1]
+
+
+def _address(v4: str, v6: str) -> Any:
+    """The innermost address: the last of the only family present; either when both are."""
+    if v4 and v6:
+        return OneOf(_last(v4), _last(v6))
+    return _last(v4 or v6) if (v4 or v6) else None
+
+
+def _ip_version(v4: str, v6: str) -> Any:
+    if v4 and v6:
+        return OneOf(4, 6)
+    return 4 if v4 else 6 if v6 else None
+
+
+class Mapping(NamedTuple):
+    column: str
+    fields: Tuple[str, ...]  # their cells are the arguments of convert, in this order
+    convert: Callable[..., Any]
+
+
+def _same(column: str, field: str, convert: Callable[[str], Any] = _uint) -> Mapping:
+    return Mapping(column, (field,), convert)
+
+
+AF_FIELDS = tuple(f"tcp.analysis.{name}" for name in tcptrace.ANALYSIS_FLAGS)
+
+FIELD_MAP: List[Mapping] = [
+    _same("frame", "frame.number"),
+    _same("time", "frame.time_epoch", _ns),
+    _same("time_ns", "frame.time_epoch", _ns),
+    _same("time_rel", "frame.time_relative", _seconds),
+    _same("time_rel_ns", "frame.time_relative", _ns),
+    _same("caplen", "frame.cap_len"),
+    _same("wirelen", "frame.len"),
+    Mapping("ip_version", ("ip.src", "ipv6.src"), _ip_version),
+    Mapping("src", ("ip.src", "ipv6.src"), _address),
+    Mapping("dst", ("ip.dst", "ipv6.dst"), _address),
+    _same("sport", "tcp.srcport"),
+    _same("dport", "tcp.dstport"),
+    _same("stream", "tcp.stream"),
+    _same("seq", "tcp.seq"),
+    _same("ack", "tcp.ack"),
+    _same("next_seq", "tcp.nxtseq"),
+    _same("seq_raw", "tcp.seq_raw"),
+    _same("ack_raw", "tcp.ack_raw"),
+    _same("len", "tcp.len"),
+    _same("hdr_len", "tcp.hdr_len"),
+    _same("flags", "tcp.flags", _hex),
+    *[_same(f"flag_{name}", "tcp.flags", _flag_bit(bit)) for name, bit in FLAG_BITS.items()],
+    _same("window_raw", "tcp.window_size_value"),
+    _same("window", "tcp.window_size"),
+    _same("ws_multiplier", "tcp.window_size_scalefactor", lambda c: int(c) if c else None),
+    _same("urgent_ptr", "tcp.urgent_pointer"),
+    _same("mss", "tcp.options.mss_val"),
+    _same("ws", "tcp.options.wscale.shift"),
+    _same("tsval", "tcp.options.timestamp.tsval"),
+    _same("tsecr", "tcp.options.timestamp.tsecr"),
+    _same("n_sack", "tcp.options.sack_le", _count),
+    _same("n_sack", "tcp.options.sack_re", _count),
+    *[_same(name, field, _present) for name, field in zip(tcptrace.ANALYSIS_FLAGS, AF_FIELDS)],
+    Mapping("analysis_flags", AF_FIELDS, _analysis_mask),
+    _same("dup_ack_num", "tcp.analysis.duplicate_ack_num"),
+    _same("dup_ack_frame", "tcp.analysis.duplicate_ack_frame"),
+    _same("acks_frame", "tcp.analysis.acks_frame"),
+    _same("ack_rtt", "tcp.analysis.ack_rtt", _seconds),
+    _same("ack_rtt_ns", "tcp.analysis.ack_rtt", _ns),
+    _same("initial_rtt", "tcp.analysis.initial_rtt", _seconds),
+    _same("initial_rtt_ns", "tcp.analysis.initial_rtt", _ns),
+    _same("bytes_in_flight", "tcp.analysis.bytes_in_flight"),
+    _same("push_bytes_sent", "tcp.analysis.push_bytes_sent"),
+    _same("time_since_first", "tcp.time_relative", _seconds),
+    _same("time_since_first_ns", "tcp.time_relative", _ns),
+    _same("time_since_prev", "tcp.time_delta", _seconds),
+    _same("time_since_prev_ns", "tcp.time_delta", _ns),
+    _same("completeness", "tcp.completeness"),
+]
+
+# Columns no tshark field carries: checked against the Segment iteration only.
+NO_FIELD = {"dir": "client/server side, tcptrace's own", "sack_perm": "no tcp.options.sack_perm field yet",
+            "anomalies": "tcptrace's decoder anomalies, no tshark field"}
+
+
+def fields_needed(mappings: Sequence[Mapping] = FIELD_MAP) -> List[str]:
+    """The field names to ask `tcptrace fields` for, each once, in first-use order."""
+    names: Dict[str, None] = {}
+    for m in mappings:
+        for f in m.fields:
+            names[f] = None
+    return list(names)
