@@ -1,30 +1,73 @@
 #include "pcapmap.h"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Pages further than this behind the reader are given back (MADV_DONTNEED). */
 #define TT_PCAPMAP_KEEP_BYTES ((size_t)32 << 20)
-/* Page tables are filled this far ahead in one call, not one fault per 64 KiB. */
-#define TT_PCAPMAP_AHEAD_BYTES ((size_t)4 << 20)
+/* The helper thread fills page tables this far ahead of the reader, a step at a time. */
+#define TT_PCAPMAP_AHEAD_BYTES ((size_t)16 << 20)
+#define TT_PCAPMAP_STEP_BYTES ((size_t)2 << 20)
+#define TT_PCAPMAP_POLL_NS 100000 /* the helper's nap when it is ahead: 0.1 ms */
 
 #ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22 /* Linux 5.14; older kernels say EINVAL: faults as before */
+#define MADV_POPULATE_READ 22 /* Linux 5.14; older kernels say EINVAL: the reader faults */
 #endif
 
+/* The mapping's page faults and page releases cost the reader about a quarter of its
+ * time when done inline: a helper thread does them beside it. It only reads the
+ * reader's position (an atomic, no lock: a forked child, which has no helper, never
+ * waits on one) and changes nothing the reader sees: populated pages hold the file's
+ * bytes, released ones come back from the page cache if touched again. */
 struct tt_pcapmap {
     const uint8_t *base; /* owned: the mapping, munmap'ed by tt_pcapmap_free */
     size_t len;          /* bytes mapped: the file's size when opened */
     size_t off;          /* offset of the next record header */
-    size_t dropped;      /* pages below this offset were given back */
-    size_t populated;    /* page tables are filled below this offset */
+    size_t dropped;      /* inline releases (no helper): pages below were given back */
     int nsec;            /* 1: the fraction field holds nanoseconds */
     uint32_t max_caplen;
+    pthread_t helper;    /* owned: joined by tt_pcapmap_free when have_helper */
+    int have_helper;
+    _Atomic size_t reader_off; /* the reader's position, for the helper */
+    atomic_int stop;           /* set by tt_pcapmap_free */
 };
+
+static void *helper_main(void *arg)
+{
+    tt_pcapmap *m = arg;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t populated = 0, dropped = 0;
+    int populate_ok = 1;
+    while (!atomic_load_explicit(&m->stop, memory_order_relaxed)) {
+        size_t off = atomic_load_explicit(&m->reader_off, memory_order_relaxed);
+        if (populate_ok && populated < m->len && populated < off + TT_PCAPMAP_AHEAD_BYTES) {
+            size_t to = populated + TT_PCAPMAP_STEP_BYTES < m->len ? populated + TT_PCAPMAP_STEP_BYTES
+                                                                   : m->len;
+            if (madvise((void *)(m->base + populated), to - populated, MADV_POPULATE_READ) != 0)
+                populate_ok = 0; /* not offered here: the reader faults pages in itself */
+            populated = to;
+            continue;
+        }
+        if (off >= dropped + 2 * TT_PCAPMAP_KEEP_BYTES) {
+            size_t upto = (off - TT_PCAPMAP_KEEP_BYTES) & ~(page - 1);
+            (void)madvise((void *)(m->base + dropped), upto - dropped, MADV_DONTNEED);
+            dropped = upto;
+            continue;
+        }
+        if (off >= m->len)
+            break;
+        struct timespec nap = {0, TT_PCAPMAP_POLL_NS};
+        nanosleep(&nap, NULL);
+    }
+    return NULL;
+}
 
 tt_pcapmap *tt_pcapmap_open(const char *path, int nsec, uint32_t max_caplen)
 {
@@ -49,6 +92,9 @@ tt_pcapmap *tt_pcapmap_open(const char *path, int nsec, uint32_t max_caplen)
     m->off = TT_PCAPMAP_FILE_HDR;
     m->nsec = nsec;
     m->max_caplen = max_caplen;
+    atomic_init(&m->reader_off, m->off);
+    atomic_init(&m->stop, 0);
+    m->have_helper = pthread_create(&m->helper, NULL, helper_main, m) == 0;
     close(fd); /* the mapping keeps the file */
     return m;
 
@@ -113,18 +159,14 @@ int tt_pcapmap_parse(const uint8_t *buf, size_t len, size_t *off, int nsec,
     return 1;
 }
 
-/* Fill the page tables of the next stretch at once; give back the pages well behind
- * the reader: the resident size stays bounded. */
+/* Tell the helper where the reader is; without a helper, give back the pages well
+ * behind the reader here: the resident size stays bounded (the file's pages stay in
+ * the page cache). */
 static void drop_behind(tt_pcapmap *m)
 {
-    if (m->off + TT_PCAPMAP_AHEAD_BYTES / 2 > m->populated && m->populated < m->len) {
-        size_t page = (size_t)sysconf(_SC_PAGESIZE);
-        size_t from = m->populated > m->off ? m->populated : m->off & ~(page - 1);
-        size_t to = from + TT_PCAPMAP_AHEAD_BYTES;
-        if (to > m->len)
-            to = m->len;
-        (void)madvise((void *)(m->base + from), to - from, MADV_POPULATE_READ);
-        m->populated = to;
+    if (m->have_helper) {
+        atomic_store_explicit(&m->reader_off, m->off, memory_order_relaxed);
+        return;
     }
     if (m->off - m->dropped < 2 * TT_PCAPMAP_KEEP_BYTES)
         return;
@@ -151,6 +193,10 @@ void tt_pcapmap_free(tt_pcapmap *m)
 {
     if (!m)
         return;
+    if (m->have_helper) {
+        atomic_store(&m->stop, 1);
+        pthread_join(m->helper, NULL);
+    }
     munmap((void *)m->base, m->len);
     free(m);
 }
