@@ -57,6 +57,18 @@ void tt_an_conn_clear(tt_an_conn *c)
     c->dir[0].ua_len = c->dir[1].ua_len = 0;
 }
 
+void tt_an_conn_compact(tt_an_conn *c)
+{
+    for (int i = 0; i < 2; i++) {
+        tt_an_dir *d = &c->dir[i];
+        if (d->ua_len == 0 && d->ua) {
+            free(d->ua);
+            d->ua = NULL;
+            d->ua_cap = 0;
+        }
+    }
+}
+
 bool tt_analysis_syn_starts_new(const tt_an_conn *c, int side, const tt_packet *p)
 {
     const tt_an_dir *fwd = &c->dir[side];

@@ -178,6 +178,9 @@ typedef struct tt_an_conn {
 
 void tt_an_conn_init(tt_an_conn *c);
 void tt_an_conn_clear(tt_an_conn *c);
+/* Give back the memory of unacked-segment lists that are empty (a closed connection
+ * lingering for late segments needs none; a later segment allocates again). */
+void tt_an_conn_compact(tt_an_conn *c);
 
 /* Wireshark starts a new conversation when a pure SYN carries a sequence number
  * other than the base of its direction: true when p from key side `side` does. */

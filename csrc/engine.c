@@ -211,7 +211,7 @@ static void lru_touch(tt_engine *e, tt_conn *c)
 static void conn_unlink(tt_engine *e, tt_conn *c)
 {
     lru_unlink(e, c);
-    if (c->st.closed)
+    if (c->close.closed)
         list_unlink(&e->closing_head, &e->closing_tail, c);
     else
         list_unlink(&e->open_head, &e->open_tail, c);
@@ -249,7 +249,7 @@ static void conn_end(tt_engine *e, tt_conn *c, tt_end_reason why, bool remove)
     conn_unlink(e, c);
     if (e->streams)
         tt_streams_conn_end(e->streams, c); /* flushed before the conn can be freed */
-    if (e->cfg.conn_records && c->st.started) {
+    if (c->st && c->st->started) {
         tt_conn_record r;
         memset(&r, 0, sizeof r);
         r.stream = c->stream;
@@ -261,7 +261,7 @@ static void conn_end(tt_engine *e, tt_conn *c, tt_end_reason why, bool remove)
         memcpy(r.addr[1], c->key.addr[!cs], 16);
         r.port[0] = c->key.port[cs];
         r.port[1] = c->key.port[!cs];
-        tt_stats_finish(&c->st, &r);
+        tt_stats_finish(c->st, &r);
         if (queue_push(e, &r))
             e->counters.conn_records++;
         else
@@ -282,7 +282,7 @@ static void evict_due(tt_engine *e)
            e->counters.frames - e->closing_head->close_frame >= e->cfg.conn_linger_frames) {
         tt_conn *c = e->closing_head;
         tomb_put(e, c);
-        conn_end(e, c, (tt_end_reason)(c->st.closed - 1), true);
+        conn_end(e, c, (tt_end_reason)(c->close.closed - 1), true);
         e->counters.conns_evicted++;
     }
 }
@@ -296,7 +296,7 @@ static void evict_for_room(tt_engine *e)
         if (!c)
             return; /* nothing on the lists (cannot happen: every live conn is on one) */
         tomb_put(e, c);
-        conn_end(e, c, c->st.closed ? (tt_end_reason)(c->st.closed - 1) : TT_END_EVICTED, true);
+        conn_end(e, c, c->close.closed ? (tt_end_reason)(c->close.closed - 1) : TT_END_EVICTED, true);
         e->counters.conns_limit_evicted++;
     }
 }
@@ -365,7 +365,13 @@ static tt_conn *analyze_segment(tt_engine *e, const tt_packet *p, tt_seg_context
             e->counters.analysis_nomem++;
             return NULL;
         }
-        tt_stats_init(&conn->st);
+        if (e->cfg.conn_records) {
+            conn->st = malloc(sizeof *conn->st);
+            if (conn->st)
+                tt_stats_init(conn->st);
+            else
+                e->counters.analysis_nomem++; /* no record for this one: counted */
+        }
         list_push(&e->open_head, &e->open_tail, conn);
         lru_push(e, conn);
         uint64_t live = tt_flow_counters_get(e->flows)->conns_live;
@@ -390,10 +396,11 @@ static tt_conn *analyze_segment(tt_engine *e, const tt_packet *p, tt_seg_context
         e->counters.streams = *tt_streams_stats_get(e->streams);
     }
     /* Statistics only for reads that hand over connection records; the closing
-     * (which frees a connection after its linger) is the same either way. */
-    if (ctx == TT_SEG_NORMAL &&
-        (e->cfg.conn_records ? tt_stats_update(&conn->st, an->dir, p, an)
-                             : tt_stats_update_close(&conn->st, an->dir, p, an))) {
+     * (which frees a connection after its linger) is tracked either way. */
+    if (ctx == TT_SEG_NORMAL && conn->st)
+        (void)tt_stats_update(conn->st, an->dir, p, an);
+    if (ctx == TT_SEG_NORMAL && tt_close_track_update(&conn->close, an->dir, p, an)) {
+        tt_an_conn_compact(&conn->an); /* it lingers: keep it small */
         list_unlink(&e->open_head, &e->open_tail, conn);
         conn->close_ns = e->clock_ns;
         conn->close_frame = e->counters.frames;
@@ -496,7 +503,7 @@ void tt_engine_finish(tt_engine *e)
     /* Every connection still held ends with the capture, in stream order of their
      * closing (closed ones first, by close time), then the open ones by creation. */
     while (e->closing_head)
-        conn_end(e, e->closing_head, (tt_end_reason)(e->closing_head->st.closed - 1), true);
+        conn_end(e, e->closing_head, (tt_end_reason)(e->closing_head->close.closed - 1), true);
     while (e->open_head)
         conn_end(e, e->open_head, TT_END_CAPTURE, true);
     if (e->streams) {

@@ -11,9 +11,9 @@
 #include <unistd.h>
 
 /* Pages further than this behind the reader are given back (MADV_DONTNEED). */
-#define TT_PCAPMAP_KEEP_BYTES ((size_t)32 << 20)
+#define TT_PCAPMAP_KEEP_BYTES ((size_t)16 << 20)
 /* The helper thread fills page tables this far ahead of the reader, a step at a time. */
-#define TT_PCAPMAP_AHEAD_BYTES ((size_t)16 << 20)
+#define TT_PCAPMAP_AHEAD_BYTES ((size_t)8 << 20)
 #define TT_PCAPMAP_STEP_BYTES ((size_t)2 << 20)
 #define TT_PCAPMAP_POLL_NS 100000 /* the helper's nap when it is ahead: 0.1 ms */
 
@@ -72,7 +72,11 @@ static void *helper_main(void *arg)
 tt_pcapmap *tt_pcapmap_open(const char *path, int nsec, uint32_t max_caplen)
 {
     tt_pcapmap *m = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* Only a regular file: opening a FIFO again would wait for another writer. */
+    struct stat pre;
+    if (stat(path, &pre) != 0 || !S_ISREG(pre.st_mode))
+        return NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return NULL;
     struct stat st;

@@ -623,21 +623,25 @@ bool tt_stats_update(tt_stats_conn *s, int dir, const tt_packet *p, const tt_ana
     return note_closed(s, was_closed, fl);
 }
 
-bool tt_stats_update_close(tt_stats_conn *s, int dir, const tt_packet *p, const tt_analysis *an)
+bool tt_close_track_update(tt_close_track *ct, int dir, const tt_packet *p, const tt_analysis *an)
 {
-    tt_stats_track *t = &s->t[dir], *pt = &s->t[!dir];
     uint16_t fl = p->flags;
-    bool was_closed = s->closed != 0;
+    bool was_closed = ct->closed != 0;
     /* As tt_stats_update: the first FIN of a direction sets where its ACK must reach
      * (a FIN always has a sequence reference there: it sets one when missing). */
-    if (an->have_seglen && !(fl & RST) && (fl & FIN) && !t->fin_seen) {
-        uint32_t len = p->payload_len;
-        t->fin_seen = true;
-        t->fin_end = p->seq_raw + ((fl & SYN) ? 1u : 0u) + len + 1u;
+    if (an->have_seglen && !(fl & RST) && (fl & FIN) && !ct->fin_seen[dir]) {
+        ct->fin_seen[dir] = true;
+        ct->fin_end[dir] = p->seq_raw + ((fl & SYN) ? 1u : 0u) + p->payload_len + 1u;
     }
-    if ((fl & ACK) && an->hdr_ok)
-        note_fin_acked(pt, p->ack_raw);
-    return note_closed(s, was_closed, fl);
+    if ((fl & ACK) && an->hdr_ok && ct->fin_seen[!dir] && tt_seq_ge(p->ack_raw, ct->fin_end[!dir]))
+        ct->fin_acked[!dir] = true;
+    if (!was_closed) {
+        if (fl & RST)
+            ct->closed = 1 + TT_END_RST;
+        else if (ct->fin_acked[0] && ct->fin_acked[1])
+            ct->closed = 1 + TT_END_FIN;
+    }
+    return !was_closed && ct->closed;
 }
 
 void tt_stats_finish(const tt_stats_conn *s, tt_conn_record *r)

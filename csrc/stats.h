@@ -203,10 +203,20 @@ void tt_stats_init(tt_stats_conn *s);
  * two FINs acknowledged); s->closed tells which. */
 bool tt_stats_update(tt_stats_conn *s, int dir, const tt_packet *p, const tt_analysis *an);
 
-/* Only what tells when the connection closes (s->closed, from the FINs, their ACKs and
- * a RST), for reads that want no statistics: the connection ends at the same segment
- * as with tt_stats_update, whose other fields stay as tt_stats_init left them. */
-bool tt_stats_update_close(tt_stats_conn *s, int dir, const tt_packet *p, const tt_analysis *an);
+/* What tells when a connection closes, kept apart from the statistics (which only
+ * reads that hand over connection records allocate): the first FIN of each direction,
+ * whether the peer has acknowledged it, and a RST. Decides the same segment as
+ * tt_stats_update's `closed`. Zeroed storage is a fresh tracker. */
+typedef struct tt_close_track {
+    uint32_t fin_end[2];   /* by dir: sequence number just past the first FIN */
+    bool fin_seen[2];
+    bool fin_acked[2];
+    uint8_t closed;        /* 0 open, else 1 + tt_end_reason (RST or FIN) */
+} tt_close_track;
+
+/* Account one segment sent in direction dir. Returns true for the segment that
+ * closed the connection (ct->closed tells how). */
+bool tt_close_track_update(tt_close_track *ct, int dir, const tt_packet *p, const tt_analysis *an);
 
 /* Fill the parts of a record that come from the statistics: times, history, state,
  * both directions (missed bytes and stream lengths settled). */

@@ -301,3 +301,4 @@ def _chunks(path: PathLike, cols: List[str], filter: Optional[str], chunksize: i
                 return
             first = False
             yield df
+            del df  # the caller's chunk only: not alive while the next one is built

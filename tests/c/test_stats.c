@@ -9,6 +9,7 @@
 typedef struct harness {
     tt_an_conn an;
     tt_stats_conn st;
+    tt_close_track close; /* the engine's closing decision, beside the statistics' */
     uint64_t frame;
     int64_t now;
 } harness;
@@ -17,6 +18,7 @@ static void h_init(harness *h)
 {
     tt_an_conn_init(&h->an);
     tt_stats_init(&h->st);
+    memset(&h->close, 0, sizeof h->close);
     h->frame = 0;
     h->now = 1000000000;
 }
@@ -45,7 +47,11 @@ static bool seg(harness *h, int dir, uint16_t flags, uint32_t seq, uint32_t ack,
     memset(&an, 0, sizeof an);
     tt_conn_origin origin = h->frame == 1 ? TT_CONN_NEW : TT_CONN_FOUND;
     tt_analysis_run(&h->an, dir, origin, TT_SEG_NORMAL, &p, &an);
-    return tt_stats_update(&h->st, dir, &p, &an);
+    bool closed = tt_stats_update(&h->st, dir, &p, &an);
+    /* Reads without statistics must close a connection at the same segment. */
+    CHECK_EQ(tt_close_track_update(&h->close, dir, &p, &an), closed);
+    CHECK_EQ(h->close.closed, h->st.closed);
+    return closed;
 }
 
 enum { S = TT_TCP_SYN, A = TT_TCP_ACK, F = TT_TCP_FIN, R = TT_TCP_RST, P = TT_TCP_PSH };
