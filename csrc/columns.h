@@ -91,8 +91,6 @@ typedef struct tt_columns {
     void *data[TT_COL_COUNT];      /* owned: column arrays, NULL when not built */
     uint8_t *valid[TT_COL_COUNT];  /* owned: validity of nullable columns, NULL otherwise */
     tt_addrdict *addrs;            /* borrowed: shared by every chunk of one read */
-    uint8_t ids[TT_COL_COUNT];     /* the ids in `want`, in order: the row loop's plan */
-    int n_ids;
 } tt_columns;
 
 /* Prepare an empty builder for the columns in `want` (caller owns *c). */
