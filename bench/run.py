@@ -169,9 +169,29 @@ def main():
     if fl and "tshark -T fields (11 fields)" in by:
         ratios.append(f"- tcptrace fields is {fl[3] / by['tshark -T fields (11 fields)'][3]:.1f}x tshark -T fields")
     lines += ["", *ratios, ""]
-    with open(a.out, "w") as f:
-        f.write("\n".join(lines))
+    write_results(a.out, lines)
     print("\n".join(lines))
+
+
+BEGIN, END = "<!-- bench/run.py: begin -->", "<!-- bench/run.py: end -->"
+
+
+def write_results(path, lines):
+    """Replace the generated part of the results file (between the markers); keep the
+    hand-written analysis and other benchmarks' sections around it."""
+    block = "\n".join([BEGIN, *lines, END])
+    try:
+        with open(path) as f:
+            old = f.read()
+    except FileNotFoundError:
+        old = ""
+    if BEGIN in old and END in old:
+        head, rest = old.split(BEGIN, 1)
+        text = head + block + rest.split(END, 1)[1]
+    else:
+        text = block + "\n" + old
+    with open(path, "w") as f:
+        f.write(text)
 
 
 if __name__ == "__main__":
