@@ -15,6 +15,8 @@ struct tt_engine {
     tt_flow_table *flows; /* owned: TCP conversations */
     tt_expect_table expect; /* announced data connections (FTP) */
     tt_streams *streams; /* owned: stream reassembly and framing, NULL when off */
+    tt_segment *feeding; /* borrowed: the caller's segment during tt_engine_feed, whose
+                          * addr_codes must not outlive a connection freed in the feed */
     int have_first;
     int64_t first_ts_ns; /* timestamp of the first frame fed */
     int64_t first_ts_sec;
@@ -268,6 +270,8 @@ static void conn_end(tt_engine *e, tt_conn *c, tt_end_reason why, bool remove)
             e->counters.analysis_nomem++;
     }
     if (remove) {
+        if (e->feeding && e->feeding->addr_codes == c->addr_codes)
+            e->feeding->addr_codes = NULL; /* a late segment of a connection freed after it */
         tt_flow_remove(e->flows, c);
         e->counters.conns_live = tt_flow_counters_get(e->flows)->conns_live;
     }
@@ -413,11 +417,21 @@ static tt_conn *analyze_segment(tt_engine *e, const tt_packet *p, tt_seg_context
     return conn;
 }
 
+static int feed(tt_engine *e, const tt_frame *f, tt_segment *out);
+
 int tt_engine_feed(tt_engine *e, const tt_frame *f, tt_segment *out)
+{
+    out->addr_codes = NULL;
+    e->feeding = out;
+    int rc = feed(e, f, out);
+    e->feeding = NULL;
+    return rc;
+}
+
+static int feed(tt_engine *e, const tt_frame *f, tt_segment *out)
 {
     tt_counters *c = &e->counters;
     c->frames++;
-    out->addr_codes = NULL;
     if (!e->have_first) {
         e->have_first = 1;
         e->first_ts_ns = f->ts_ns;

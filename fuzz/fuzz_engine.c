@@ -1,10 +1,13 @@
 /* libFuzzer harness: the whole engine over a sequence of frames carved from the input.
  * Layout: byte 0 picks the link type; then records of [u16 length][length bytes], each a
  * frame 1 ms after the previous one; byte 0 also picks max_conns. Decode, IP defragmentation and every stage the
- * engine runs see a connection's worth of related frames. */
+ * engine runs see a connection's worth of related frames. Every segment is also
+ * appended to a builder of every column (the address codes cached per connection);
+ * an odd-sized input runs without connection records (no statistics block). */
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../csrc/columns.h"
 #include "../csrc/engine.h"
 
 static const int linktypes[] = {
@@ -20,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
      * Byte 0 also picks a small max_conns (1..8, 0: the default) so the table's
      * eviction of the least recently active connection runs too. */
     size_t n_lt = sizeof linktypes / sizeof linktypes[0];
-    tt_engine_config cfg = {.ipfrag_mem_cap_bytes = 1 << 20, .conn_records = true,
+    tt_engine_config cfg = {.ipfrag_mem_cap_bytes = 1 << 20, .conn_records = (size & 1) == 0,
                             .conn_linger_ns = 1, .conn_linger_frames = 1,
                             .max_conns = (size_t)(data[0] / n_lt) % 9};
     tt_conn_record rec;
@@ -29,6 +32,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!eng)
         return 0;
     int lt = linktypes[data[0] % n_lt];
+    tt_addrdict *addrs = tt_addrdict_new();
+    tt_columns cols;
+    tt_columns_init(&cols, ((uint64_t)1 << TT_COL_COUNT) - 1, addrs);
     size_t pos = 1;
     uint64_t n = 0;
     while (pos + 2 <= size) {
@@ -48,6 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         };
         tt_segment seg;
         if (tt_engine_feed(eng, &f, &seg)) {
+            if (addrs && cols.rows < 4096)
+                (void)tt_columns_append(&cols, &seg);
             volatile uint8_t sink = 0;
             for (uint32_t i = 0; seg.pkt.payload && i < seg.pkt.payload_caplen; i++)
                 sink ^= seg.pkt.payload[i];
@@ -63,5 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     while (tt_engine_next_conn(eng, &rec))
         ;
     tt_engine_free(eng);
+    tt_columns_clear(&cols);
+    tt_addrdict_free(addrs);
     return 0;
 }

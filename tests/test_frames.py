@@ -2,7 +2,7 @@
 import pytest
 
 pd = pytest.importorskip("pandas")
-pytest.importorskip("numpy")
+np = pytest.importorskip("numpy")
 
 import tcptrace  # noqa: E402
 from tcptrace.frames import ALL_COLUMNS, DEFAULT_COLUMNS  # noqa: E402
@@ -111,3 +111,35 @@ def test_progress_bar_reads_the_same_rows(seed_capture):
     assert with_bar["frame"].tolist() == plain["frame"].tolist()
     assert with_bar["src"].astype(str).tolist() == plain["src"].astype(str).tolist()
     assert with_bar["ack_rtt"].isna().tolist() == plain["ack_rtt"].isna().tolist()
+
+
+def test_late_segment_of_a_connection_freed_in_the_same_read(tmp_path):
+    """A segment arriving after its closed connection's linger: the analysis sees the old
+    conversation, then the engine frees it in the same feed. The address columns must not
+    reach into the freed conversation (found by fuzz_engine under ASan; `make asan` runs
+    this test with the sanitizer)."""
+    from pcapbuild import ACK, CLIENT, FIN, SERVER, SYN, frame, pcap
+
+    frames = [
+        frame(CLIENT, SERVER, 1000, 0, SYN),
+        frame(SERVER, CLIENT, 5000, 1001, SYN | ACK),
+        frame(CLIENT, SERVER, 1001, 5001, ACK),
+        frame(CLIENT, SERVER, 1001, 5001, FIN | ACK),
+        frame(SERVER, CLIENT, 5001, 1002, FIN | ACK),
+        frame(CLIENT, SERVER, 1002, 5002, ACK),  # both FINs acked: closed
+        frame(CLIENT, SERVER, 1002, 5002, ACK),  # late, 1 ms later: linger is over
+    ]
+    path = tmp_path / "late.pcap"
+    path.write_bytes(pcap(frames))
+    with tcptrace._core.Capture(str(path), linger=0.0005, connections=False) as cap:
+        ids = tcptrace.frames._ID
+        rows, arrays = cap._read_columns([ids["src"], ids["dst"]], 0)
+        addrs = cap._addresses()
+        counters = cap.counters
+    src = np.frombuffer(arrays[0][0], dtype="<u4", count=rows)
+    dst = np.frombuffer(arrays[1][0], dtype="<u4", count=rows)
+    assert rows == 7
+    assert [addrs[i] for i in src] == ["10.0.0.1", "10.0.0.2", "10.0.0.1", "10.0.0.1", "10.0.0.2",
+                                      "10.0.0.1", "10.0.0.1"]
+    assert addrs[dst[-1]] == "10.0.0.2"
+    assert counters["connections_evicted"] >= 1
