@@ -102,7 +102,7 @@ build/fuzz_%: fuzz/fuzz_%.c $(CORE_SRC) $(wildcard csrc/*.h)
 	@mkdir -p build
 	clang $(FUZZ_FLAGS) $(PCAP_CFLAGS) $(COMP_CFLAGS) -o $@ $< $(filter-out csrc/source.c,$(CORE_SRC)) $(COMP_LIBS)
 
-fuzz: deps fuzz-deps build/fuzz_decode build/fuzz_engine build/fuzz_instream build/fuzz_reasm
+fuzz: deps fuzz-deps build/fuzz_decode build/fuzz_engine build/fuzz_instream build/fuzz_reasm build/fuzz_pcapmap
 	rm -rf build/corpus && mkdir -p build/corpus/reasm build/fuzz-artifacts
 	$(PYTHON) fuzz/make_corpus.py build/corpus $(wildcard tests/data/*.pcap tests/data/malformed/*.pcap)
 	@# regression inputs of the reassembly harness (none found yet) seed its corpus
@@ -110,6 +110,8 @@ fuzz: deps fuzz-deps build/fuzz_decode build/fuzz_engine build/fuzz_instream bui
 	./build/fuzz_decode -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz-artifacts/ -print_final_stats=1 build/corpus/decode
 	./build/fuzz_engine -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz-artifacts/ -print_final_stats=1 build/corpus/engine
 	./build/fuzz_reasm -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz-artifacts/ -print_final_stats=1 build/corpus/reasm
+	mkdir -p build/corpus/pcapmap && for f in $(wildcard tests/data/*.pcap); do tail -c +24 $$f | head -c 4096 > build/corpus/pcapmap/$$(basename $$f); done
+	./build/fuzz_pcapmap -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz-artifacts/ -print_final_stats=1 build/corpus/pcapmap
 	mkdir -p build/corpus/stream
 	for f in $(wildcard tests/data/*.pcapng tests/data/malformed/*.pcapng); do b=build/corpus/stream/$$(basename $$f); \
 	  { printf '\007'; cat $$f; } > $$b.plain; { printf '\077'; gzip -c $$f; } > $$b.gz; \
