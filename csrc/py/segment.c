@@ -9,7 +9,8 @@
 
 typedef struct {
     PyObject_HEAD
-    tt_segment s;      /* value copy; s.pkt.payload is NULL (the bytes live in payload) */
+    tt_segment s;      /* value copy; s.pkt.payload and s.addr_codes are NULL (the bytes
+                        * live in payload) */
     PyObject *payload; /* owned: bytes, the captured TCP payload */
 } SegmentObject;
 
@@ -20,6 +21,7 @@ PyObject *tt_py_segment_new(const tt_segment *seg)
         return NULL;
     o->s = *seg;
     o->s.pkt.payload = NULL;
+    o->s.addr_codes = NULL; /* the connection's cache: valid only during the feed */
     const tt_packet *p = &seg->pkt;
     o->payload = PyBytes_FromStringAndSize(p->payload && p->payload_caplen ? (const char *)p->payload : "",
                                            p->payload ? (Py_ssize_t)p->payload_caplen : 0);
