@@ -1,6 +1,7 @@
 /* decode: link layer -> (tunnels) -> IPv4/IPv6 -> TCP, through a bounds-checked cursor. */
 #include "decode.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "cursor.h"
@@ -847,7 +848,11 @@ int tt_decode_linktype_supported(int linktype)
 tt_decode_status tt_decode_frame(const uint8_t *data, uint32_t caplen, uint32_t wirelen,
                                  int linktype, tt_packet *pkt, tt_fragment *frag)
 {
-    memset(pkt, 0, sizeof *pkt);
+    /* Everything but the IP layer array, whose entries are zeroed as layers are added
+     * (push_ip) and read only below n_ip: 312 of the 568 bytes, every packet. */
+    memset(pkt, 0, offsetof(tt_packet, ip));
+    memset((uint8_t *)pkt + offsetof(tt_packet, ip) + sizeof pkt->ip, 0,
+           sizeof *pkt - offsetof(tt_packet, ip) - sizeof pkt->ip);
     pkt->caplen = caplen;
     pkt->wirelen = wirelen;
     pkt->linktype = linktype;
