@@ -1,0 +1,240 @@
+"""Captures by the terabyte on Dask: one partition per capture file.
+
+    from distributed import Client
+    import tcptrace.dask
+    client = Client("scheduler:8786")                 # or a LocalCluster
+    seg = tcptrace.dask.segments("/captures/sensor*/*.pcap", columns=["time", "src", "dst", "len"])
+    con = tcptrace.dask.connections("/captures/sensor*/*.pcap")
+    con.groupby("server_port").payload_bytes_s2c.sum().compute()
+
+Both return ``dask.dataframe`` collections with known dtypes, built on whatever Dask
+scheduler is current (a ``distributed.Client`` if one was made). The files are read by
+the workers, so they must be where the workers are (shared file system). Each file's
+segments carry ``conn_key``, a connection key that stays the same across files, and
+:func:`connections` merges the parts of a connection that spans several files
+(:data:`MERGE_RULES`). See ``docs/dask.md``. Needs ``pip install 'tcptrace[dask]'``.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union
+
+from ..frames import _resolve
+from . import _tasks
+from ._files import PathLike, SensorOf, check_readable, expand, first_time_ns, natural_key, sensor_of, time_range_ns
+from ._merge import MERGE_RULES, merge_parts, rules_table
+
+if TYPE_CHECKING:  # pragma: no cover
+    import dask.dataframe as dd
+
+__all__ = ["segments", "connections", "MERGE_RULES", "merge_parts", "rules_table"]
+
+# Columns every partition of segments() has besides those asked for.
+_ADDED = ("file", "sensor", "conn_key")
+
+# Parts merged together at each level of the connections' tree reduction.
+SPLIT_EVERY = 8
+
+
+def _need_dask() -> Tuple[Any, Any]:
+    try:
+        import dask
+        import dask.dataframe as dd
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ImportError("tcptrace.dask needs Dask: pip install 'tcptrace[dask]'") from e
+    return dask, dd
+
+
+class _Plan:
+    """The files grouped by sensor, each sensor's files in capture order, and the
+    first-segment time of each file where the files were probed."""
+
+    def __init__(self, paths_or_glob: Union[PathLike, Sequence[PathLike]], filter: Optional[str],
+                 sensor: SensorOf, check_files: bool, on_error: str) -> None:
+        if on_error not in ("raise", "skip"):
+            raise ValueError("on_error must be 'raise' or 'skip'")
+        paths = expand(paths_or_glob)
+        if check_files:
+            paths = check_readable(paths, on_error)
+        self.first_ns: Dict[str, Optional[int]] = {}
+        if check_files:
+            for p in paths:
+                self.first_ns[p] = first_time_ns(p, filter)
+        by_sensor: Dict[str, List[str]] = {}
+        for p in paths:
+            by_sensor.setdefault(sensor_of(p, sensor), []).append(p)
+
+        def order(p: str) -> Tuple[int, List[Any]]:
+            # by first segment where probed (tcpdump -G names sort by time anyway), then by name
+            t = self.first_ns.get(p)
+            return (t if t is not None else 0), natural_key(p)
+
+        self.sensors = sorted(by_sensor)
+        self.by_sensor = {s: sorted(by_sensor[s], key=order if check_files else natural_key) for s in self.sensors}
+        self.files = [p for s in self.sensors for p in self.by_sensor[s]]
+        self.filter = filter
+
+    def divisions_ns(self) -> Optional[List[int]]:
+        """Time divisions: each file's first segment time and the last file's latest,
+        when there is one sensor, every file has a segment and the files start in
+        strictly increasing time; else None (unknown divisions)."""
+        if len(self.sensors) != 1 or not self.first_ns:
+            return None
+        firsts = [self.first_ns.get(p) for p in self.files]
+        if any(t is None for t in firsts):
+            return None
+        starts = [int(t) for t in firsts if t is not None]
+        if any(b <= a for a, b in zip(starts, starts[1:])):
+            return None
+        rng = time_range_ns(self.files[-1], self.filter)
+        if rng is None or rng[0] < starts[-1]:
+            return None
+        return [*starts, rng[1]]
+
+
+def _categorical_unknown(meta: Any, columns: Sequence[str]) -> Any:
+    """Mark address categoricals as having unknown categories: each file has its own
+    address dictionary; Dask unions them when partitions are concatenated."""
+    import pandas as pd
+    from dask.dataframe.utils import UNKNOWN_CATEGORIES
+
+    for c in columns:
+        if c in meta.columns and isinstance(meta[c].dtype, pd.CategoricalDtype):
+            meta[c] = pd.Categorical([], categories=[UNKNOWN_CATEGORIES])
+    return meta
+
+
+def segments(paths_or_glob: Union[PathLike, Sequence[PathLike]], columns: Union[None, str, Sequence[str]] = None,
+             filter: Optional[str] = None, *, carry_state: bool = False, sensor: SensorOf = None,
+             index: Optional[str] = "time", divisions: bool = True, check_files: bool = True,
+             on_error: str = "raise") -> dd.DataFrame:
+    """One row per TCP segment of many captures, as a lazy ``dask.dataframe``.
+
+    ``paths_or_glob``: a glob pattern (``"/captures/*.pcap"``), a path, or a list of
+    either. ``columns`` and ``filter`` are those of :func:`tcptrace.segments`. Every
+    partition also has ``file`` and ``sensor`` (categoricals over all files and
+    sensors) and ``conn_key`` (a string naming the connection the same way in every
+    file). One partition per file, files in capture order within each sensor.
+
+    ``index="time"`` (default) indexes each partition by segment time (the ``time``
+    column becomes the index); with ``divisions=True`` and files of one sensor that
+    start at strictly increasing times, the divisions are those start times (each
+    partition then checks that its segments lie in its range). ``index=None`` keeps a
+    per-partition range index and unknown divisions.
+
+    Without ``carry_state`` each file is analysed on its own: segments in the first
+    moments of a file lack the previous file's state (see ``docs/dask.md``: relative
+    sequence numbers, analysis flags). ``carry_state=True`` reads each sensor's files
+    in order as one capture in one task (classic pcap files only), so every column
+    equals that of the concatenated capture; ``frame`` then counts across the sensor's
+    files. ``sensor`` groups files: None (their directory), a regular expression (its
+    first group, else its match, in the path) or a callable of the path.
+
+    ``check_files=True`` checks on the client that every file can be opened (and
+    reads each file's first segment for the divisions); pass False when only the
+    workers see the files. ``on_error="skip"`` leaves unreadable files out with a
+    warning that counts them instead of raising.
+    """
+    _dask, dd = _need_dask()
+    import pandas as pd
+    from dask import delayed
+
+    if columns is not None and not isinstance(columns, str):
+        columns = [c for c in columns if c not in _ADDED]  # always there anyway
+    cols = _resolve(columns)
+    if index not in ("time", None):
+        raise ValueError("index must be 'time' or None")
+    time_index = index == "time"
+    plan = _Plan(paths_or_glob, filter, sensor, check_files, on_error)
+    divs_ns = plan.divisions_ns() if (time_index and divisions) else None
+
+    empty_seg = _tasks.empty_read(cols, conns=False)[0]
+    meta = _tasks.segment_partition(empty_seg, {}, cols, plan.files[0], plan.files, plan.sensors[0], plan.sensors,
+                                    time_index, None)
+    meta = _categorical_unknown(meta, ["src", "dst"])
+
+    def bounds(i: int) -> Optional[Tuple[int, int, bool]]:
+        if divs_ns is None:
+            return None
+        return divs_ns[i], divs_ns[i + 1], i + 1 == len(plan.files)
+
+    parts: List[Any] = []
+    i = 0
+    for s in plan.sensors:
+        files = plan.by_sensor[s]
+        if carry_state:
+            read = delayed(_tasks.read_sensor, nout=4, pure=True)(files, cols, filter, False)
+            keys, _state = delayed(_tasks.resolve_keys, nout=2, pure=True)({}, read[1])
+            for j, f in enumerate(files):
+                parts.append(delayed(_tasks.segment_partition, pure=True)(
+                    read[0][j], keys, cols, f, plan.files, s, plan.sensors, time_index, bounds(i)))
+                i += 1
+            continue
+        state: Any = {}
+        for f in files:
+            r = delayed(_tasks.read_file, nout=3, pure=True)(f, cols, filter, False)
+            keys, state = delayed(_tasks.resolve_keys, nout=2, pure=True)(state, r[1])
+            parts.append(delayed(_tasks.segment_partition, pure=True)(
+                r[0], keys, cols, f, plan.files, s, plan.sensors, time_index, bounds(i)))
+            i += 1
+    divs = None
+    if divs_ns is not None:
+        divs = tuple(pd.Timestamp(t, unit="ns", tz="UTC") for t in divs_ns)
+    out: dd.DataFrame = dd.from_delayed(parts, meta=meta, divisions=divs, verify_meta=False)
+    return out
+
+
+def connections(paths_or_glob: Union[PathLike, Sequence[PathLike]], filter: Optional[str] = None, *,
+                carry_state: bool = False, sensor: SensorOf = None, check_files: bool = True,
+                on_error: str = "raise", split_every: int = SPLIT_EVERY) -> dd.DataFrame:
+    """One row per TCP connection of many captures, as a lazy ``dask.dataframe`` (one
+    partition).
+
+    The columns of :func:`tcptrace.connections`, plus ``conn_key``, ``sensor``,
+    ``file`` (where the connection was first seen) and ``n_files`` (how many files it
+    spans). Each file's connections are computed where the file is; the parts of a
+    connection cut by file rotation (same sensor and ``conn_key``) are merged by a tree
+    reduction (``split_every`` parts at a time) following :data:`MERGE_RULES`: counts
+    add up to those of the concatenated capture; what depends on the analysis state
+    at a file boundary is listed there and in ``docs/dask.md``. With
+    ``carry_state=True`` each sensor's files are read in order as one capture, and
+    every column equals that of the concatenated capture. Other arguments as in
+    :func:`segments`.
+    """
+    _dask, dd = _need_dask()
+    from dask import delayed
+
+    if split_every < 2:
+        raise ValueError("split_every must be at least 2")
+    plan = _Plan(paths_or_glob, filter, sensor, check_files, on_error)
+    empty = _tasks.empty_read([], conns=True)
+    meta = _tasks.connection_part(empty, {}, plan.files[0], plan.files, plan.sensors[0], plan.sensors)
+
+    parts: List[Any] = []
+    for s in plan.sensors:
+        files = plan.by_sensor[s]
+        if carry_state:
+            read = delayed(_tasks.read_sensor, nout=4, pure=True)(files, [], filter, True)
+            keys, _state = delayed(_tasks.resolve_keys, nout=2, pure=True)({}, read[1])
+            parts.append(delayed(_tasks.connection_part_carried, pure=True)(
+                read[2], read[3], keys, files, plan.files, s, plan.sensors))
+            continue
+        state: Any = {}
+        for f in files:
+            r = delayed(_tasks.read_file, pure=True)(f, [], filter, True)
+            keys, state = delayed(_tasks.resolve_keys, nout=2, pure=True)(state, r[1])
+            parts.append(delayed(_tasks.connection_part, pure=True)(r, keys, f, plan.files, s, plan.sensors))
+    level = parts
+    while len(level) > 1:
+        level = [delayed(_merge_group, pure=True)(level[k:k + split_every])
+                 for k in range(0, len(level), split_every)]
+    final = delayed(merge_parts, pure=True)(level[0])
+    out: dd.DataFrame = dd.from_delayed([final], meta=meta, verify_meta=False)
+    return out
+
+
+def _merge_group(frames: Sequence[Any]) -> Any:
+    import pandas as pd
+
+    frames = [f for f in frames if len(f)] or list(frames[:1])
+    return merge_parts(pd.concat(frames, ignore_index=True))
+
