@@ -36,7 +36,8 @@ def connections(path: PathLike, filter: Optional[str] = None, linger: Optional[f
     absent.
     """
     with _core.Capture(path, filter=filter, linger=linger, max_conns=max_conns) as cap:
-        return _frame_from_capture(cap)
+        df = _frame_from_capture(cap)
+    return df
 
 
 def _frame_from_capture(cap: _core.Capture) -> pd.DataFrame:

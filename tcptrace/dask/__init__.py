@@ -16,17 +16,25 @@ segments carry ``conn_key``, a connection key that stays the same across files, 
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
-from ..frames import _resolve
+from ..frames import _ANALYSIS_BASE, ALL_COLUMNS, _base_columns, _resolve
 from . import _tasks
 from ._files import PathLike, SensorOf, check_readable, expand, first_time_ns, natural_key, sensor_of, time_range_ns
 from ._merge import MERGE_RULES, merge_parts, rules_table
 
-if TYPE_CHECKING:  # pragma: no cover
-    import dask.dataframe as dd
+# A dask.dataframe.DataFrame (its class moved between Dask versions: typed loosely).
+DaskDataFrame = Any
 
-__all__ = ["segments", "connections", "MERGE_RULES", "merge_parts", "rules_table"]
+__all__ = ["segments", "connections", "MERGE_RULES", "FILE_STATE_COLUMNS", "merge_parts", "rules_table"]
+
+#: Segment columns that depend on what came before in the capture (the TCP analysis,
+#: times relative to the first frame, frame numbers). Read file by file they can
+#: differ from the concatenated capture's for segments of connections that began in
+#: an earlier file; with carry_state=True they do not. Every other column (addresses,
+#: ports, raw sequence numbers, flags, lengths, options, times) is the same either way.
+FILE_STATE_COLUMNS = ["frame", "time_rel", "time_rel_ns"] + [
+    c for c in ALL_COLUMNS if any(b in _ANALYSIS_BASE for b in _base_columns([c]))]
 
 # Columns every partition of segments() has besides those asked for.
 _ADDED = ("file", "sensor", "conn_key")
@@ -106,7 +114,7 @@ def _categorical_unknown(meta: Any, columns: Sequence[str]) -> Any:
 def segments(paths_or_glob: Union[PathLike, Sequence[PathLike]], columns: Union[None, str, Sequence[str]] = None,
              filter: Optional[str] = None, *, carry_state: bool = False, sensor: SensorOf = None,
              index: Optional[str] = "time", divisions: bool = True, check_files: bool = True,
-             on_error: str = "raise") -> dd.DataFrame:
+             on_error: str = "raise") -> DaskDataFrame:
     """One row per TCP segment of many captures, as a lazy ``dask.dataframe``.
 
     ``paths_or_glob``: a glob pattern (``"/captures/*.pcap"``), a path, or a list of
@@ -136,7 +144,7 @@ def segments(paths_or_glob: Union[PathLike, Sequence[PathLike]], columns: Union[
     """
     _dask, dd = _need_dask()
     import pandas as pd
-    from dask import delayed
+    from dask.delayed import delayed
 
     if columns is not None and not isinstance(columns, str):
         columns = [c for c in columns if c not in _ADDED]  # always there anyway
@@ -179,13 +187,13 @@ def segments(paths_or_glob: Union[PathLike, Sequence[PathLike]], columns: Union[
     divs = None
     if divs_ns is not None:
         divs = tuple(pd.Timestamp(t, unit="ns", tz="UTC") for t in divs_ns)
-    out: dd.DataFrame = dd.from_delayed(parts, meta=meta, divisions=divs, verify_meta=False)
+    out: DaskDataFrame = dd.from_delayed(parts, meta=meta, divisions=divs, verify_meta=False)
     return out
 
 
 def connections(paths_or_glob: Union[PathLike, Sequence[PathLike]], filter: Optional[str] = None, *,
                 carry_state: bool = False, sensor: SensorOf = None, check_files: bool = True,
-                on_error: str = "raise", split_every: int = SPLIT_EVERY) -> dd.DataFrame:
+                on_error: str = "raise", split_every: int = SPLIT_EVERY) -> DaskDataFrame:
     """One row per TCP connection of many captures, as a lazy ``dask.dataframe`` (one
     partition).
 
@@ -201,7 +209,7 @@ def connections(paths_or_glob: Union[PathLike, Sequence[PathLike]], filter: Opti
     :func:`segments`.
     """
     _dask, dd = _need_dask()
-    from dask import delayed
+    from dask.delayed import delayed
 
     if split_every < 2:
         raise ValueError("split_every must be at least 2")
@@ -228,7 +236,7 @@ def connections(paths_or_glob: Union[PathLike, Sequence[PathLike]], filter: Opti
         level = [delayed(_merge_group, pure=True)(level[k:k + split_every])
                  for k in range(0, len(level), split_every)]
     final = delayed(merge_parts, pure=True)(level[0])
-    out: dd.DataFrame = dd.from_delayed([final], meta=meta, verify_meta=False)
+    out: DaskDataFrame = dd.from_delayed([final], meta=meta, verify_meta=False)
     return out
 
 

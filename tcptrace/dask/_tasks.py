@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import struct
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, BinaryIO, Dict, List, Optional, Sequence, Tuple, Union
 
 from .. import _core
 from ..connections import _frame_from_capture
@@ -12,7 +12,7 @@ from ..frames import _frame
 from ._files import PcapChain
 from ._keys import KEY_COLUMNS, KeyState, key_column, resolve, stream_table
 
-Source = Union[str, "io.BufferedReader"]
+Source = Union[str, BinaryIO]
 # (segments with the key columns, stream table, connections or None)
 Read = Tuple[Any, Any, Optional[Any]]
 
@@ -105,7 +105,7 @@ def _conn_frame(con: Any, keys: Dict[int, str], files: Sequence[str], file_index
             out.loc[missing, "server_port"], out.loc[missing, "first_time_ns"])]
     extra = pd.DataFrame({
         "sensor": pd.Categorical([sensor] * n, categories=list(sensors)),
-        "file": pd.Categorical.from_codes(file_index, categories=list(files)) if n
+        "file": pd.Categorical.from_codes(file_index, categories=pd.Index(list(files))) if n
         else pd.Categorical([], categories=list(files)),
         "n_files": pd.array([1] * n, dtype="int64"),
     }, index=out.index)
@@ -117,6 +117,7 @@ def connection_part(read: Read, keys: Dict[int, str], file: str, files: Sequence
     import numpy as np
 
     con = read[2]
+    assert con is not None  # read with conns=True
     return _conn_frame(con, keys, files, np.full(len(con), list(files).index(file), dtype="int64"),
                        sensor, sensors)
 
@@ -135,4 +136,4 @@ def empty_pcap() -> bytes:
 
 
 def empty_read(columns: Sequence[str], conns: bool) -> Read:
-    return _read(io.BufferedReader(io.BytesIO(empty_pcap())), "<meta>", columns, None, conns)  # type: ignore[arg-type]
+    return _read(io.BufferedReader(io.BytesIO(empty_pcap())), "<meta>", columns, None, conns)
