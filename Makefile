@@ -128,6 +128,11 @@ bench: install build/pcap_walk
 	$(VPY) -m pip install -q dpkt scapy
 	$(VPY) bench/run.py --packets $(BENCH_PACKETS)
 
+# tcptrace.dask from one to two workers on rotated files (bench/results.md, "Dask").
+.PHONY: bench-dask
+bench-dask: install
+	$(VPY) bench/dask_speedup.py
+
 # A manylinux wheel with libpcap (and what it links) bundled by auditwheel.
 .PHONY: wheel
 wheel: install

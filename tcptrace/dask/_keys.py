@@ -33,28 +33,35 @@ def _endpoint(addr: Any, port: Any) -> Any:
 def stream_table(seg: Any) -> Any:
     """One row per stream of a file's segments: its canonical endpoints, the client ISN
     where a SYN or SYN/ACK was seen (else NA) and the time of its first segment (ns),
-    in order of that time."""
+    in order of that time. Aggregates per stream first: the strings are built once per
+    stream, not per segment."""
+    import numpy as np
     import pandas as pd
 
     cols = ["stream", "endpoints", "isn", "first_ns"]
     seg = seg[seg["stream"].notna()]
     if len(seg) == 0:
         return pd.DataFrame({c: pd.Series([], dtype="object") for c in cols})
-    a = _endpoint(seg["src"], seg["sport"])
-    b = _endpoint(seg["dst"], seg["dport"])
-    lo = a.where(a <= b, b)
-    hi = b.where(a <= b, a)
-    t_ns = pd.DatetimeIndex(seg["time"]).asi8
-    syn = seg["flag_syn"] & ~seg["flag_ack"]
-    synack = seg["flag_syn"] & seg["flag_ack"]
-    isn_syn = seg["seq_raw"].where(syn).astype("Int64")
-    isn_synack = ((seg["ack_raw"].astype("Int64") - 1) % (1 << 32)).where(synack)
-    frame = pd.DataFrame({"stream": seg["stream"].astype("int64"), "endpoints": lo + "-" + hi,
-                          "isn_syn": isn_syn, "isn_synack": isn_synack, "first_ns": t_ns})
-    g = frame.groupby("stream", sort=False)
-    out = g.agg(endpoints=("endpoints", "first"), isn_syn=("isn_syn", "first"),
-                isn_synack=("isn_synack", "first"), first_ns=("first_ns", "min"))
-    out["isn"] = out["isn_syn"].fillna(out["isn_synack"])
+    syn = (seg["flag_syn"] & ~seg["flag_ack"]).to_numpy(bool)
+    synack = (seg["flag_syn"] & seg["flag_ack"]).to_numpy(bool)
+    isn_syn = np.where(syn, seg["seq_raw"].to_numpy("float64", na_value=np.nan), np.nan)
+    ack_raw = seg["ack_raw"].to_numpy("float64", na_value=np.nan)
+    isn_synack = np.where(synack, np.mod(ack_raw - 1, float(1 << 32)), np.nan)
+    # addresses by their categorical codes: strings only once per stream, below
+    src, dst = seg["src"].astype("category"), seg["dst"].astype("category")
+    frame = pd.DataFrame({"stream": seg["stream"].to_numpy("int64"), "src": src.cat.codes.to_numpy(),
+                          "dst": dst.cat.codes.to_numpy(), "sport": seg["sport"].to_numpy("int64", na_value=0),
+                          "dport": seg["dport"].to_numpy("int64", na_value=0), "isn_syn": isn_syn,
+                          "isn_synack": isn_synack, "first_ns": pd.DatetimeIndex(seg["time"]).asi8})
+    out = frame.groupby("stream", sort=False).agg(
+        src=("src", "first"), dst=("dst", "first"), sport=("sport", "first"), dport=("dport", "first"),
+        isn_syn=("isn_syn", "first"), isn_synack=("isn_synack", "first"), first_ns=("first_ns", "min"))
+    src_names = pd.Series(np.asarray(src.cat.categories, dtype=object)[out["src"].to_numpy()], index=out.index)
+    dst_names = pd.Series(np.asarray(dst.cat.categories, dtype=object)[out["dst"].to_numpy()], index=out.index)
+    a = _endpoint(src_names, out["sport"])
+    b = _endpoint(dst_names, out["dport"])
+    out["endpoints"] = a.where(a <= b, b) + "-" + b.where(a <= b, a)
+    out["isn"] = out["isn_syn"].fillna(out["isn_synack"])  # float64 holds any 32-bit ISN exactly
     out = out.reset_index()[cols].sort_values(["first_ns", "stream"], kind="stable")
     return out.reset_index(drop=True)
 

@@ -67,6 +67,15 @@ def resolve_keys(state: KeyState, table: Any) -> Tuple[Dict[int, str], KeyState]
     return resolve(state, table)
 
 
+def _constant(value: str, categories: Sequence[str], n: int) -> Any:
+    """A categorical column of n times value (from codes: no string per row)."""
+    import numpy as np
+    import pandas as pd
+
+    codes = np.full(n, list(categories).index(value), dtype="int32")
+    return pd.Categorical.from_codes(codes, categories=pd.Index(list(categories)))
+
+
 def segment_partition(seg: Any, keys: Dict[int, str], columns: Sequence[str], file: str, files: Sequence[str],
                       sensor: str, sensors: Sequence[str], time_index: bool,
                       bounds_ns: Optional[Tuple[int, int, bool]]) -> Any:
@@ -76,8 +85,8 @@ def segment_partition(seg: Any, keys: Dict[int, str], columns: Sequence[str], fi
 
     out = seg[[c for c in columns if not (time_index and c == "time")]].copy()
     n = len(out)
-    out.insert(0, "sensor", pd.Categorical([sensor] * n, categories=list(sensors)))
-    out.insert(0, "file", pd.Categorical([file] * n, categories=list(files)))
+    out.insert(0, "sensor", _constant(sensor, sensors, n))
+    out.insert(0, "file", _constant(file, files, n))
     out["conn_key"] = key_column(seg["stream"], keys)
     if time_index:
         out.index = pd.DatetimeIndex(seg["time"], name="time")
@@ -104,7 +113,7 @@ def _conn_frame(con: Any, keys: Dict[int, str], files: Sequence[str], file_index
             out.loc[missing, "client"], out.loc[missing, "client_port"], out.loc[missing, "server"],
             out.loc[missing, "server_port"], out.loc[missing, "first_time_ns"])]
     extra = pd.DataFrame({
-        "sensor": pd.Categorical([sensor] * n, categories=list(sensors)),
+        "sensor": _constant(sensor, sensors, n),
         "file": pd.Categorical.from_codes(file_index, categories=pd.Index(list(files))) if n
         else pd.Categorical([], categories=list(files)),
         "n_files": pd.array([1] * n, dtype="int64"),
