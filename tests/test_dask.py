@@ -161,6 +161,29 @@ def test_divisions_select_by_time(client, splits):
     assert not td.segments(paths, index=None).known_divisions
 
 
+def test_stamps_going_back_at_a_rotation(client, tmp_path):
+    # file b repeats file a's last record at its end: b's stamps go back below its first
+    import struct
+
+    raw = (DATA / "bulk_loss1pct_snap96.pcap").read_bytes()
+    header, pos, recs = raw[:24], 24, []
+    while pos + 16 <= len(raw):
+        n = struct.unpack_from("<I", raw, pos + 8)[0]
+        recs.append(raw[pos:pos + 16 + n])
+        pos += 16 + n
+    a, b, c = tmp_path / "a.pcap", tmp_path / "b.pcap", tmp_path / "c.pcap"
+    a.write_bytes(header + b"".join(recs[:100]))
+    b.write_bytes(header + b"".join(recs[100:200] + recs[99:100]))
+    c.write_bytes(header + b"".join(recs[200:300]))
+    files = [str(a), str(b), str(c)]
+    assert not td.segments(files, columns=["len"]).known_divisions  # scanned: a and b overlap
+    first = td.segments(files, columns=["len"], divisions="first")
+    assert first.known_divisions  # the first stamps alone look ordered ...
+    with pytest.raises(ValueError, match="1 segments lie outside"):
+        first.compute()  # ... and the partition says they were not
+    assert len(td.segments(files, columns=["len"], divisions=False).compute()) == 301
+
+
 def test_overlapping_files_have_unknown_divisions(client, splits, tmp_path):
     paths, _per = splits["many_short_keepalive_reuse.pcap"]
     twin = tmp_path / "twin.pcap"
@@ -218,10 +241,11 @@ def test_rules_table_is_in_the_docs():
 
 
 def test_files_only_the_workers_see(client, splits):
-    # check_files=False: nothing is opened on the client; order by name, no divisions
+    # check_files=False: nothing is opened on the client; files in name order, and the
+    # divisions come from the workers' scan of the time stamps
     paths, _per = splits["many_short_keepalive_reuse.pcap"]
     ddf = td.segments(list(reversed(paths)), columns=["len"], check_files=False)
-    assert not ddf.known_divisions
+    assert ddf.known_divisions
     assert ddf.npartitions == len(paths)
     assert [str(f) for f in ddf.compute()["file"].unique()] == sorted(paths)
     assert os.path.exists(paths[0])

@@ -81,10 +81,11 @@ class _Plan:
         self.files = [p for s in self.sensors for p in self.by_sensor[s]]
         self.filter = filter
 
-    def divisions_ns(self) -> Optional[List[int]]:
-        """Time divisions: each file's first segment time and the last file's latest,
+    def divisions_first_ns(self) -> Optional[List[int]]:
+        """Cheap divisions: each file's first segment time and the last file's latest,
         when there is one sensor, every file has a segment and the files start in
-        strictly increasing time; else None (unknown divisions)."""
+        strictly increasing time; else None (unknown divisions). Each partition checks
+        that its segments lie in its range."""
         if len(self.sensors) != 1 or not self.first_ns:
             return None
         firsts = [self.first_ns.get(p) for p in self.files]
@@ -97,6 +98,21 @@ class _Plan:
         if rng is None or rng[0] < starts[-1]:
             return None
         return [*starts, rng[1]]
+
+    def divisions_scan_ns(self) -> Optional[List[int]]:
+        """Exact divisions from every file's earliest and latest segment time, read by
+        the workers (time stamps only, no TCP analysis): known when each file ends
+        before the next begins, in partition order."""
+        from dask.delayed import delayed
+
+        dask, _dd = _need_dask()
+        ranges = dask.compute(*[delayed(time_range_ns, pure=True)(p, self.filter) for p in self.files])
+        if any(r is None for r in ranges):
+            return None
+        spans = [r for r in ranges if r is not None]
+        if any(b[0] <= a[1] for a, b in zip(spans, spans[1:])):
+            return None
+        return [lo for lo, _hi in spans] + [spans[-1][1]]
 
 
 def _categorical_unknown(meta: Any, columns: Sequence[str]) -> Any:
@@ -113,7 +129,7 @@ def _categorical_unknown(meta: Any, columns: Sequence[str]) -> Any:
 
 def segments(paths_or_glob: Union[PathLike, Sequence[PathLike]], columns: Union[None, str, Sequence[str]] = None,
              filter: Optional[str] = None, *, carry_state: bool = False, sensor: SensorOf = None,
-             index: Optional[str] = "time", divisions: bool = True, check_files: bool = True,
+             index: Optional[str] = "time", divisions: Union[bool, str] = "scan", check_files: bool = True,
              on_error: str = "raise") -> DaskDataFrame:
     """One row per TCP segment of many captures, as a lazy ``dask.dataframe``.
 
@@ -124,10 +140,14 @@ def segments(paths_or_glob: Union[PathLike, Sequence[PathLike]], columns: Union[
     file). One partition per file, files in capture order within each sensor.
 
     ``index="time"`` (default) indexes each partition by segment time (the ``time``
-    column becomes the index); with ``divisions=True`` and files of one sensor that
-    start at strictly increasing times, the divisions are those start times (each
-    partition then checks that its segments lie in its range). ``index=None`` keeps a
-    per-partition range index and unknown divisions.
+    column becomes the index). The divisions are known when the files are ordered in
+    time: with ``divisions="scan"`` (default, or True) the workers first read every
+    file's time stamps (no TCP analysis: a fraction of the full read) and the
+    divisions are known when each file ends before the next begins; with
+    ``divisions="first"`` only each file's first segment is read on the client (cheap),
+    and a partition whose segments stray out of its range (stamps that go back at a
+    rotation) fails with ValueError; ``divisions=False`` leaves them unknown.
+    ``index=None`` keeps a per-partition range index and unknown divisions.
 
     Without ``carry_state`` each file is analysed on its own: segments in the first
     moments of a file lack the previous file's state (see ``docs/dask.md``: relative
@@ -153,7 +173,14 @@ def segments(paths_or_glob: Union[PathLike, Sequence[PathLike]], columns: Union[
         raise ValueError("index must be 'time' or None")
     time_index = index == "time"
     plan = _Plan(paths_or_glob, filter, sensor, check_files, on_error)
-    divs_ns = plan.divisions_ns() if (time_index and divisions) else None
+    if divisions not in (True, False, "scan", "first"):
+        raise ValueError("divisions must be 'scan', 'first' or False")
+    divs_ns = None
+    if time_index and divisions == "first":
+        divs_ns = plan.divisions_first_ns()
+    elif time_index and divisions:
+        divs_ns = plan.divisions_scan_ns()
+    checked = divisions == "first"  # scanned divisions hold by construction
 
     empty_seg = _tasks.empty_read(cols, conns=False)[0]
     meta = _tasks.segment_partition(empty_seg, {}, cols, plan.files[0], plan.files, plan.sensors[0], plan.sensors,
@@ -161,7 +188,7 @@ def segments(paths_or_glob: Union[PathLike, Sequence[PathLike]], columns: Union[
     meta = _categorical_unknown(meta, ["src", "dst"])
 
     def bounds(i: int) -> Optional[Tuple[int, int, bool]]:
-        if divs_ns is None:
+        if divs_ns is None or not checked:
             return None
         return divs_ns[i], divs_ns[i + 1], i + 1 == len(plan.files)
 

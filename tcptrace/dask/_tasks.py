@@ -96,7 +96,7 @@ def segment_partition(seg: Any, keys: Dict[int, str], columns: Sequence[str], fi
             bad = (t < lo) | ((t > hi) if inclusive else (t >= hi))
             if bad.any():
                 raise ValueError(f"{file}: {int(bad.sum())} segments lie outside the file's time range "
-                                 "(files overlap in time, or stamps go back); pass divisions=False")
+                                 "(stamps go back across a rotation); use divisions='scan' or False")
     return out
 
 
