@@ -185,7 +185,7 @@ def segments(paths_or_glob: Union[PathLike, Sequence[PathLike]], columns: Union[
     empty_seg = _tasks.empty_read(cols, conns=False)[0]
     meta = _tasks.segment_partition(empty_seg, {}, cols, plan.files[0], plan.files, plan.sensors[0], plan.sensors,
                                     time_index, None)
-    meta = _categorical_unknown(meta, ["src", "dst"])
+    meta = _categorical_unknown(meta, ["src", "dst", "conn_key"])
 
     def bounds(i: int) -> Optional[Tuple[int, int, bool]]:
         if divs_ns is None or not checked:

@@ -31,39 +31,48 @@ def _endpoint(addr: Any, port: Any) -> Any:
 
 
 def stream_table(seg: Any) -> Any:
-    """One row per stream of a file's segments: its canonical endpoints, the client ISN
-    where a SYN or SYN/ACK was seen (else NA) and the time of its first segment (ns),
-    in order of that time. Aggregates per stream first: the strings are built once per
-    stream, not per segment."""
+    """One row per stream of a file's segments, in order of first appearance (which is
+    the order of the stream numbers): its canonical endpoints, the client ISN where a
+    SYN or SYN/ACK was seen (else NaN) and the time of its first segment (ns).
+
+    Vectorised over the dense stream numbers: "first row of each stream" is a
+    reversed scatter (the last write, from the earliest row, wins); the strings are
+    built once per stream."""
     import numpy as np
     import pandas as pd
 
     cols = ["stream", "endpoints", "isn", "first_ns"]
-    seg = seg[seg["stream"].notna()]
-    if len(seg) == 0:
+    stream = seg["stream"].to_numpy("int64", na_value=-1)
+    rows = np.flatnonzero(stream >= 0)
+    if len(rows) == 0:
         return pd.DataFrame({c: pd.Series([], dtype="object") for c in cols})
-    syn = (seg["flag_syn"] & ~seg["flag_ack"]).to_numpy(bool)
-    synack = (seg["flag_syn"] & seg["flag_ack"]).to_numpy(bool)
-    isn_syn = np.where(syn, seg["seq_raw"].to_numpy("float64", na_value=np.nan), np.nan)
+    n_streams = int(stream.max()) + 1
+
+    def first_of(which: Any) -> Any:
+        """Row index of each stream's first row among `which` (-1 where none)."""
+        out = np.full(n_streams, -1, dtype="int64")
+        out[stream[which][::-1]] = which[::-1]
+        return out
+
+    first = first_of(rows)
+    present = np.flatnonzero(first >= 0)
+    first = first[present]
+    syn, ack = seg["flag_syn"].to_numpy(bool), seg["flag_ack"].to_numpy(bool)
+    seq_raw = seg["seq_raw"].to_numpy("float64", na_value=np.nan)
     ack_raw = seg["ack_raw"].to_numpy("float64", na_value=np.nan)
-    isn_synack = np.where(synack, np.mod(ack_raw - 1, float(1 << 32)), np.nan)
-    # addresses by their categorical codes: strings only once per stream, below
-    src, dst = seg["src"].astype("category"), seg["dst"].astype("category")
-    frame = pd.DataFrame({"stream": seg["stream"].to_numpy("int64"), "src": src.cat.codes.to_numpy(),
-                          "dst": dst.cat.codes.to_numpy(), "sport": seg["sport"].to_numpy("int64", na_value=0),
-                          "dport": seg["dport"].to_numpy("int64", na_value=0), "isn_syn": isn_syn,
-                          "isn_synack": isn_synack, "first_ns": pd.DatetimeIndex(seg["time"]).asi8})
-    out = frame.groupby("stream", sort=False).agg(
-        src=("src", "first"), dst=("dst", "first"), sport=("sport", "first"), dport=("dport", "first"),
-        isn_syn=("isn_syn", "first"), isn_synack=("isn_synack", "first"), first_ns=("first_ns", "min"))
-    src_names = pd.Series(np.asarray(src.cat.categories, dtype=object)[out["src"].to_numpy()], index=out.index)
-    dst_names = pd.Series(np.asarray(dst.cat.categories, dtype=object)[out["dst"].to_numpy()], index=out.index)
-    a = _endpoint(src_names, out["sport"])
-    b = _endpoint(dst_names, out["dport"])
-    out["endpoints"] = a.where(a <= b, b) + "-" + b.where(a <= b, a)
-    out["isn"] = out["isn_syn"].fillna(out["isn_synack"])  # float64 holds any 32-bit ISN exactly
-    out = out.reset_index()[cols].sort_values(["first_ns", "stream"], kind="stable")
-    return out.reset_index(drop=True)
+    first_syn = first_of(np.flatnonzero(syn & ~ack & (stream >= 0)))[present]
+    first_synack = first_of(np.flatnonzero(syn & ack & (stream >= 0)))[present]
+    isn = np.where(first_syn >= 0, seq_raw[first_syn], np.nan)
+    isn_synack = np.where(first_synack >= 0, np.mod(ack_raw[first_synack] - 1, float(1 << 32)), np.nan)
+    isn = np.where(np.isnan(isn), isn_synack, isn)  # float64 holds any 32-bit ISN exactly
+
+    src = pd.Series(np.asarray(seg["src"].iloc[first], dtype=object))
+    dst = pd.Series(np.asarray(seg["dst"].iloc[first], dtype=object))
+    a = _endpoint(src, pd.Series(seg["sport"].to_numpy("int64", na_value=0)[first]))
+    b = _endpoint(dst, pd.Series(seg["dport"].to_numpy("int64", na_value=0)[first]))
+    endpoints = a.where(a <= b, b) + "-" + b.where(a <= b, a)
+    times = pd.DatetimeIndex(seg["time"]).asi8[first]
+    return pd.DataFrame({"stream": present, "endpoints": endpoints.to_numpy(object), "isn": isn, "first_ns": times})
 
 
 def resolve(state: KeyState, table: Any) -> Tuple[Dict[int, str], KeyState]:
@@ -86,13 +95,14 @@ def resolve(state: KeyState, table: Any) -> Tuple[Dict[int, str], KeyState]:
 
 def key_column(streams: Any, keys: Dict[int, str]) -> Any:
     """The conn_key of each row from its stream (NA where the row has no stream), as a
-    pandas string array, through a lookup table indexed by stream number."""
+    categorical over the file's keys: 1 to 4 bytes per row, no string per row."""
     import numpy as np
     import pandas as pd
 
-    codes = streams.to_numpy(dtype="int64", na_value=-1)
-    size = (max(keys) + 2) if keys else 1
-    lut = np.full(size, None, dtype=object)  # the last slot stays None: code -1
+    names = sorted(set(keys.values()))
+    code_of = {k: i for i, k in enumerate(names)}
+    lut = np.full((max(keys) + 2) if keys else 1, -1, dtype="int64")  # the last slot stays -1: no stream
     for stream, key in keys.items():
-        lut[stream] = key
-    return pd.array(lut[codes], dtype="string")
+        lut[stream] = code_of[key]
+    codes = lut[streams.to_numpy(dtype="int64", na_value=-1)]
+    return pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object))

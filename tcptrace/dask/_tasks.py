@@ -83,7 +83,7 @@ def segment_partition(seg: Any, keys: Dict[int, str], columns: Sequence[str], fi
     bounds_ns = (low, high, high_inclusive): the partition's division range, checked."""
     import pandas as pd
 
-    out = seg[[c for c in columns if not (time_index and c == "time")]].copy()
+    out = seg[[c for c in columns if not (time_index and c == "time")]]
     n = len(out)
     out.insert(0, "sensor", _constant(sensor, sensors, n))
     out.insert(0, "file", _constant(file, files, n))
@@ -102,11 +102,13 @@ def segment_partition(seg: Any, keys: Dict[int, str], columns: Sequence[str], fi
 
 def _conn_frame(con: Any, keys: Dict[int, str], files: Sequence[str], file_index: Any,
                 sensor: str, sensors: Sequence[str]) -> Any:
+    import numpy as np
     import pandas as pd
 
     out = con.copy()
     n = len(out)
-    out["conn_key"] = key_column(out["stream"].astype("Int64"), keys)
+    out["conn_key"] = pd.array(np.asarray(key_column(out["stream"].astype("Int64"), keys), dtype=object),
+                               dtype="string")
     missing = out["conn_key"].isna().to_numpy(bool)
     if missing.any():  # a connection with no segment row (cannot happen today): its own key
         out.loc[missing, "conn_key"] = [f"{c}:{cp}-{s}:{sp}/t={t}" for c, cp, s, sp, t in zip(
