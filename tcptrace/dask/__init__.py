@@ -20,7 +20,18 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from ..frames import _ANALYSIS_BASE, ALL_COLUMNS, _base_columns, _resolve
 from . import _tasks
-from ._files import PathLike, SensorOf, check_readable, expand, first_time_ns, natural_key, sensor_of, time_range_ns
+from ._files import (
+    Chunk,
+    PathLike,
+    SensorOf,
+    check_readable,
+    expand,
+    first_time_ns,
+    natural_key,
+    pcap_chunks,
+    sensor_of,
+    time_range_ns,
+)
 from ._merge import MERGE_RULES, merge_parts, rules_table
 
 # A dask.dataframe.DataFrame (its class moved between Dask versions: typed loosely).
@@ -57,7 +68,7 @@ class _Plan:
     first-segment time of each file where the files were probed."""
 
     def __init__(self, paths_or_glob: Union[PathLike, Sequence[PathLike]], filter: Optional[str],
-                 sensor: SensorOf, check_files: bool, on_error: str) -> None:
+                 sensor: SensorOf, check_files: bool, on_error: str, partition_bytes: Optional[int] = None) -> None:
         if on_error not in ("raise", "skip"):
             raise ValueError("on_error must be 'raise' or 'skip'")
         paths = expand(paths_or_glob)
@@ -80,36 +91,68 @@ class _Plan:
         self.by_sensor = {s: sorted(by_sensor[s], key=order if check_files else natural_key) for s in self.sensors}
         self.files = [p for s in self.sensors for p in self.by_sensor[s]]
         self.filter = filter
+        # Large classic pcap files in chunks: the record headers are walked by the
+        # workers (where the files are), before the graph is built.
+        self.chunks: Dict[str, Optional[List[Chunk]]] = {}
+        if partition_bytes is not None:
+            if partition_bytes < 1:
+                raise ValueError("partition_bytes must be a positive number of bytes")
+            from dask.delayed import delayed
+
+            dask, _dd = _need_dask()
+            found = dask.compute(*[delayed(pcap_chunks, pure=True)(p, partition_bytes) for p in self.files])
+            self.chunks = dict(zip(self.files, found))
+
+    def units(self, sensor: str) -> List[Tuple[str, Optional[Chunk]]]:
+        """A sensor's partitions in order: (file, None) for a whole file, (file, chunk)."""
+        out: List[Tuple[str, Optional[Chunk]]] = []
+        for p in self.by_sensor[sensor]:
+            chunks = self.chunks.get(p)
+            out.extend([(p, c) for c in chunks] if chunks else [(p, None)])
+        return out
+
+    def all_units(self) -> List[Tuple[str, Optional[Chunk]]]:
+        return [u for s in self.sensors for u in self.units(s)]
 
     def divisions_first_ns(self) -> Optional[List[int]]:
-        """Cheap divisions: each file's first segment time and the last file's latest,
-        when there is one sensor, every file has a segment and the files start in
-        strictly increasing time; else None (unknown divisions). Each partition checks
-        that its segments lie in its range."""
+        """Cheap divisions: each partition's first segment time (a chunk's earliest
+        record) and the last one's latest, when there is one sensor, every partition
+        has a segment and they start in strictly increasing time; else None (unknown
+        divisions). Each partition checks that its segments lie in its range."""
         if len(self.sensors) != 1 or not self.first_ns:
             return None
-        firsts = [self.first_ns.get(p) for p in self.files]
-        if any(t is None for t in firsts):
-            return None
-        starts = [int(t) for t in firsts if t is not None]
+        units = self.all_units()
+        starts: List[int] = []
+        for p, c in units:
+            t = self.first_ns.get(p) if c is None else c[3]
+            if t is None:
+                return None
+            starts.append(int(t))
         if any(b <= a for a, b in zip(starts, starts[1:])):
             return None
-        rng = time_range_ns(self.files[-1], self.filter)
-        if rng is None or rng[0] < starts[-1]:
+        last_file, last_chunk = units[-1]
+        rng = time_range_ns(last_file, self.filter) if last_chunk is None else (last_chunk[3], last_chunk[4])
+        if rng is None or rng[0] is None or rng[1] is None or rng[0] < starts[-1]:
             return None
-        return [*starts, rng[1]]
+        return [*starts, int(rng[1])]
 
     def divisions_scan_ns(self) -> Optional[List[int]]:
-        """Exact divisions from every file's earliest and latest segment time, read by
-        the workers (time stamps only, no TCP analysis): known when each file ends
-        before the next begins, in partition order."""
+        """Exact divisions from every partition's earliest and latest time, read by the
+        workers (segment time stamps without TCP analysis; a chunk's record headers):
+        known when each partition ends before the next begins."""
         from dask.delayed import delayed
 
         dask, _dd = _need_dask()
-        ranges = dask.compute(*[delayed(time_range_ns, pure=True)(p, self.filter) for p in self.files])
-        if any(r is None for r in ranges):
-            return None
-        spans = [r for r in ranges if r is not None]
+        units = self.all_units()
+        whole = [p for p, c in units if c is None]
+        scanned = dict(zip(whole, dask.compute(*[delayed(time_range_ns, pure=True)(p, self.filter)
+                                                 for p in whole])))
+        spans: List[Tuple[int, int]] = []
+        for p, c in units:
+            r = scanned[p] if c is None else (c[3], c[4])
+            if r is None or r[0] is None or r[1] is None:
+                return None
+            spans.append((int(r[0]), int(r[1])))
         if any(b[0] <= a[1] for a, b in zip(spans, spans[1:])):
             return None
         return [lo for lo, _hi in spans] + [spans[-1][1]]
@@ -130,14 +173,15 @@ def _categorical_unknown(meta: Any, columns: Sequence[str]) -> Any:
 def segments(paths_or_glob: Union[PathLike, Sequence[PathLike]], columns: Union[None, str, Sequence[str]] = None,
              filter: Optional[str] = None, *, carry_state: bool = False, sensor: SensorOf = None,
              index: Optional[str] = "time", divisions: Union[bool, str] = "scan", check_files: bool = True,
-             on_error: str = "raise") -> DaskDataFrame:
+             on_error: str = "raise", partition_bytes: Optional[int] = None) -> DaskDataFrame:
     """One row per TCP segment of many captures, as a lazy ``dask.dataframe``.
 
     ``paths_or_glob``: a glob pattern (``"/captures/*.pcap"``), a path, or a list of
     either. ``columns`` and ``filter`` are those of :func:`tcptrace.segments`. Every
     partition also has ``file`` and ``sensor`` (categoricals over all files and
-    sensors) and ``conn_key`` (a string naming the connection the same way in every
-    file). One partition per file, files in capture order within each sensor.
+    sensors) and ``conn_key`` (a categorical naming the connection the same way in
+    every file). One partition per file (or per chunk, ``partition_bytes``), files in
+    capture order within each sensor.
 
     ``index="time"`` (default) indexes each partition by segment time (the ``time``
     column becomes the index). The divisions are known when the files are ordered in
@@ -161,6 +205,12 @@ def segments(paths_or_glob: Union[PathLike, Sequence[PathLike]], columns: Union[
     reads each file's first segment for the divisions); pass False when only the
     workers see the files. ``on_error="skip"`` leaves unreadable files out with a
     warning that counts them instead of raising.
+
+    ``partition_bytes=N`` cuts uncompressed classic pcap files larger than N bytes
+    into partitions of about N bytes at record boundaries (the workers walk the record
+    headers first); each chunk is analysed on its own, like a file of its own, but
+    ``frame`` still counts from the file's first record. Ignored with
+    ``carry_state=True``.
     """
     _dask, dd = _need_dask()
     import pandas as pd
@@ -172,7 +222,8 @@ def segments(paths_or_glob: Union[PathLike, Sequence[PathLike]], columns: Union[
     if index not in ("time", None):
         raise ValueError("index must be 'time' or None")
     time_index = index == "time"
-    plan = _Plan(paths_or_glob, filter, sensor, check_files, on_error)
+    plan = _Plan(paths_or_glob, filter, sensor, check_files, on_error,
+                 None if carry_state else partition_bytes)
     if divisions not in (True, False, "scan", "first"):
         raise ValueError("divisions must be 'scan', 'first' or False")
     divs_ns = None
@@ -190,7 +241,7 @@ def segments(paths_or_glob: Union[PathLike, Sequence[PathLike]], columns: Union[
     def bounds(i: int) -> Optional[Tuple[int, int, bool]]:
         if divs_ns is None or not checked:
             return None
-        return divs_ns[i], divs_ns[i + 1], i + 1 == len(plan.files)
+        return divs_ns[i], divs_ns[i + 1], i + 2 == len(divs_ns)
 
     parts: List[Any] = []
     i = 0
@@ -205,8 +256,8 @@ def segments(paths_or_glob: Union[PathLike, Sequence[PathLike]], columns: Union[
                 i += 1
             continue
         state: Any = {}
-        for f in files:
-            r = delayed(_tasks.read_file, nout=3, pure=True)(f, cols, filter, False)
+        for f, chunk in plan.units(s):
+            r = delayed(_tasks.read_file, nout=3, pure=True)(f, cols, filter, False, chunk)
             keys, state = delayed(_tasks.resolve_keys, nout=2, pure=True)(state, r[1])
             parts.append(delayed(_tasks.segment_partition, pure=True)(
                 r[0], keys, cols, f, plan.files, s, plan.sensors, time_index, bounds(i)))
@@ -220,27 +271,31 @@ def segments(paths_or_glob: Union[PathLike, Sequence[PathLike]], columns: Union[
 
 def connections(paths_or_glob: Union[PathLike, Sequence[PathLike]], filter: Optional[str] = None, *,
                 carry_state: bool = False, sensor: SensorOf = None, check_files: bool = True,
-                on_error: str = "raise", split_every: int = SPLIT_EVERY) -> DaskDataFrame:
+                on_error: str = "raise", split_every: int = SPLIT_EVERY,
+                partition_bytes: Optional[int] = None) -> DaskDataFrame:
     """One row per TCP connection of many captures, as a lazy ``dask.dataframe`` (one
     partition).
 
     The columns of :func:`tcptrace.connections`, plus ``conn_key``, ``sensor``,
-    ``file`` (where the connection was first seen) and ``n_files`` (how many files it
-    spans). Each file's connections are computed where the file is; the parts of a
-    connection cut by file rotation (same sensor and ``conn_key``) are merged by a tree
-    reduction (``split_every`` parts at a time) following :data:`MERGE_RULES`: counts
+    ``file`` (where the connection was first seen) and ``n_parts`` (how many
+    partitions, files or chunks of a file, it spans). Each file's connections are
+    computed where the file is; the parts of a connection cut by file rotation
+    (same sensor and ``conn_key``) are merged by a tree reduction (``split_every``
+    parts at a time) following :data:`MERGE_RULES`: counts
     add up to those of the concatenated capture; what depends on the analysis state
     at a file boundary is listed there and in ``docs/dask.md``. With
     ``carry_state=True`` each sensor's files are read in order as one capture, and
     every column equals that of the concatenated capture. Other arguments as in
-    :func:`segments`.
+    :func:`segments` (``partition_bytes``: a large file's chunks are merged like
+    files).
     """
     _dask, dd = _need_dask()
     from dask.delayed import delayed
 
     if split_every < 2:
         raise ValueError("split_every must be at least 2")
-    plan = _Plan(paths_or_glob, filter, sensor, check_files, on_error)
+    plan = _Plan(paths_or_glob, filter, sensor, check_files, on_error,
+                 None if carry_state else partition_bytes)
     empty = _tasks.empty_read([], conns=True)
     meta = _tasks.connection_part(empty, {}, plan.files[0], plan.files, plan.sensors[0], plan.sensors)
 
@@ -254,8 +309,8 @@ def connections(paths_or_glob: Union[PathLike, Sequence[PathLike]], filter: Opti
                 read[2], read[3], keys, files, plan.files, s, plan.sensors))
             continue
         state: Any = {}
-        for f in files:
-            r = delayed(_tasks.read_file, pure=True)(f, [], filter, True)
+        for f, chunk in plan.units(s):
+            r = delayed(_tasks.read_file, pure=True)(f, [], filter, True, chunk)
             keys, state = delayed(_tasks.resolve_keys, nout=2, pure=True)(state, r[1])
             parts.append(delayed(_tasks.connection_part, pure=True)(r, keys, f, plan.files, s, plan.sensors))
     level = parts

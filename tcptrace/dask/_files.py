@@ -188,3 +188,80 @@ class PcapChain(io.RawIOBase):
                     else:
                         tail, nxt = b"", pos - len(data)
                 self.records[i] = count
+
+
+# (start offset, end offset, index of its first record, earliest and latest record time
+# in ns or None without records): a byte range of a classic pcap file, cut at records.
+Chunk = Tuple[int, int, int, Optional[int], Optional[int]]
+_BLOCK_BYTES = 1 << 20
+
+
+def pcap_chunks(path: str, chunk_bytes: int) -> Optional[List[Chunk]]:
+    """Byte ranges of about chunk_bytes, cut at record boundaries, of an uncompressed
+    classic pcap file larger than chunk_bytes; None for any other file (pcapng and
+    compressed files are read whole). Walks the 16-byte record headers only."""
+    if os.path.getsize(path) <= chunk_bytes:
+        return None
+    with open(path, "rb") as f:
+        hdr = f.read(24)
+        if len(hdr) < 24 or struct.unpack_from("<I", hdr)[0] not in _PCAP_MAGICS:
+            return None
+        magic = struct.unpack_from("<I", hdr)[0]
+        frac_ns = 1 if magic in (0xA1B23C4D, 0x4D3CB2A1) else 1000  # nanosecond or microsecond stamps
+        rec = struct.Struct(_PCAP_MAGICS[magic] + "III")
+        chunks: List[Chunk] = []
+        start, first_rec, n_rec, off = 24, 0, 0, 24
+        lo: Optional[int] = None
+        hi: Optional[int] = None
+        block, base = f.read(_BLOCK_BYTES), 24
+        while True:
+            rel = off - base
+            if rel + 16 > len(block):
+                f.seek(off)
+                block, base, rel = f.read(_BLOCK_BYTES), off, 0
+                if len(block) < 16:
+                    break
+            if off - start >= chunk_bytes:
+                chunks.append((start, off, first_rec, lo, hi))
+                start, first_rec, lo, hi = off, n_rec, None, None
+            sec, frac, caplen = rec.unpack_from(block, rel)
+            t = sec * 1_000_000_000 + frac * frac_ns
+            lo = t if lo is None or t < lo else lo
+            hi = t if hi is None or t > hi else hi
+            n_rec += 1
+            off += 16 + caplen
+    chunks.append((start, off, first_rec, lo, hi))
+    return chunks
+
+
+class PcapRange(io.RawIOBase):
+    """A classic pcap file's header followed by its bytes [start, end): one chunk of
+    records read as a capture of its own."""
+
+    def __init__(self, path: str, start: int, end: int) -> None:
+        super().__init__()
+        self._f = open(path, "rb")  # noqa: SIM115 - closed with this reader
+        self._head = self._f.read(24)
+        self._f.seek(start)
+        self._left = max(0, end - start)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        view = memoryview(b).cast("B")
+        if self._head:
+            n = min(len(view), len(self._head))
+            view[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        n = min(len(view), self._left)
+        if n == 0:
+            return 0
+        got = self._f.readinto(view[:n])
+        self._left -= got
+        return got
+
+    def close(self) -> None:
+        self._f.close()
+        super().close()

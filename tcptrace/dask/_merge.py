@@ -101,7 +101,7 @@ MERGE_RULES: Dict[str, Tuple[str, str, str]] = {
         "missed_bytes")},
     # added by the Dask path
     "file": ("first", "exact", "the file of the first part"),
-    "n_files": ("sum", "exact", "how many files the connection spans"),
+    "n_parts": ("sum", "exact", "how many partitions (files, or chunks of a file) the connection spans"),
 }
 
 assert set(MERGE_RULES) >= set(CONN_FIELDS) | set(DIR_FIELDS), "a connection column without a merge rule"

@@ -9,7 +9,7 @@ from typing import Any, BinaryIO, Dict, List, Optional, Sequence, Tuple, Union
 from .. import _core
 from ..connections import _frame_from_capture
 from ..frames import _frame
-from ._files import PcapChain
+from ._files import Chunk, PcapChain, PcapRange
 from ._keys import KEY_COLUMNS, KeyState, key_column, resolve, stream_table
 
 Source = Union[str, BinaryIO]
@@ -33,8 +33,23 @@ def _read(source: Source, name: str, columns: Sequence[str], filter: Optional[st
     return seg, stream_table(seg), con
 
 
-def read_file(path: str, columns: Sequence[str], filter: Optional[str], conns: bool) -> Read:
-    return _read(path, path, columns, filter, conns)
+def read_file(path: str, columns: Sequence[str], filter: Optional[str], conns: bool,
+              chunk: Optional[Chunk] = None) -> Read:
+    """A whole file, or one chunk of a large classic pcap file (its frame numbers then
+    count from the file's first record, as a read of the whole file would)."""
+    if chunk is None:
+        return _read(path, path, columns, filter, conns)
+    start, end, first_record = chunk[0], chunk[1], chunk[2]
+    with io.BufferedReader(PcapRange(path, start, end), buffer_size=1 << 20) as stream:
+        seg, table, con = _read(stream, f"{path} (bytes {start}-{end})", columns, filter, conns)
+    if first_record:
+        for c in ("frame", "dup_ack_frame", "acks_frame"):
+            if c in seg.columns:
+                seg[c] = seg[c] + first_record
+        if con is not None:
+            con["first_frame"] = con["first_frame"] + first_record
+            con["last_frame"] = con["last_frame"] + first_record
+    return seg, table, con
 
 
 def read_sensor(paths: Sequence[str], columns: Sequence[str], filter: Optional[str],
@@ -118,7 +133,7 @@ def _conn_frame(con: Any, keys: Dict[int, str], files: Sequence[str], file_index
         "sensor": _constant(sensor, sensors, n),
         "file": pd.Categorical.from_codes(file_index, categories=pd.Index(list(files))) if n
         else pd.Categorical([], categories=list(files)),
-        "n_files": pd.array([1] * n, dtype="int64"),
+        "n_parts": pd.array([1] * n, dtype="int64"),
     }, index=out.index)
     return pd.concat([out, extra], axis=1)
 
