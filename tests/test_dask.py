@@ -141,6 +141,27 @@ def test_a_large_file_in_chunks(client):
     assert td.segments(src, partition_bytes=60_000, carry_state=True).npartitions == 1
 
 
+def test_key_resolution_across_files():
+    from tcptrace.dask._keys import resolve
+
+    hour = 3600 * 10**9
+    ends = "10.0.0.1:40000-10.0.0.2:80"
+
+    def table(*rows):
+        return pd.DataFrame(rows, columns=["stream", "endpoints", "isn", "first_ns", "last_ns"])
+
+    keys, state = resolve({}, table((0, ends, 7.0, 0, hour)))
+    assert keys == {0: f"{ends}/isn=7"}
+    # the next file: no SYN on the same endpoints continues it; other endpoints start their own key
+    keys, state = resolve(state, table((0, ends, float("nan"), hour + 1, hour + 2),
+                                       (1, "10.0.0.1:1-10.0.0.2:2", float("nan"), hour + 5, hour + 6)))
+    assert keys == {0: f"{ends}/isn=7", 1: f"10.0.0.1:1-10.0.0.2:2/t={hour + 5}"}
+    # more than continue_within later: a key of its own, and the idle entries leave the state
+    keys, state = resolve(state, table((0, ends, float("nan"), 4 * hour, 4 * hour)), continue_within_s=7200)
+    assert keys == {0: f"{ends}/t={4 * hour}"}
+    assert set(state) == {ends}
+
+
 def test_merge_is_associative(client, splits):
     paths, _per = splits["bulk_loss1pct_snap96.pcap"]
     parts = [td.connections([p], sensor=lambda _p: "s").compute() for p in paths]

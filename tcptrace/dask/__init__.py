@@ -32,6 +32,7 @@ from ._files import (
     sensor_of,
     time_range_ns,
 )
+from ._keys import CONTINUE_WITHIN_S
 from ._merge import MERGE_RULES, merge_parts, rules_table
 
 # A dask.dataframe.DataFrame (its class moved between Dask versions: typed loosely).
@@ -173,7 +174,8 @@ def _categorical_unknown(meta: Any, columns: Sequence[str]) -> Any:
 def segments(paths_or_glob: Union[PathLike, Sequence[PathLike]], columns: Union[None, str, Sequence[str]] = None,
              filter: Optional[str] = None, *, carry_state: bool = False, sensor: SensorOf = None,
              index: Optional[str] = "time", divisions: Union[bool, str] = "scan", check_files: bool = True,
-             on_error: str = "raise", partition_bytes: Optional[int] = None) -> DaskDataFrame:
+             on_error: str = "raise", partition_bytes: Optional[int] = None,
+             continue_within: float = CONTINUE_WITHIN_S) -> DaskDataFrame:
     """One row per TCP segment of many captures, as a lazy ``dask.dataframe``.
 
     ``paths_or_glob``: a glob pattern (``"/captures/*.pcap"``), a path, or a list of
@@ -211,6 +213,10 @@ def segments(paths_or_glob: Union[PathLike, Sequence[PathLike]], columns: Union[
     headers first); each chunk is analysed on its own, like a file of its own, but
     ``frame`` still counts from the file's first record. Ignored with
     ``carry_state=True``.
+
+    ``continue_within`` (seconds, default 7200): a stream of a file that shows no SYN
+    takes the key of the latest earlier connection on the same endpoints if that one
+    was seen at most this long before; otherwise it starts a key of its own.
     """
     _dask, dd = _need_dask()
     import pandas as pd
@@ -234,8 +240,7 @@ def segments(paths_or_glob: Union[PathLike, Sequence[PathLike]], columns: Union[
     checked = divisions == "first"  # scanned divisions hold by construction
 
     empty_seg = _tasks.empty_read(cols, conns=False)[0]
-    meta = _tasks.segment_partition(empty_seg, {}, cols, plan.files[0], plan.files, plan.sensors[0], plan.sensors,
-                                    time_index, None)
+    meta = _tasks.segment_partition(empty_seg, {}, cols, 0, plan.files, 0, plan.sensors, time_index, None)
     meta = _categorical_unknown(meta, ["src", "dst", "conn_key"])
 
     def bounds(i: int) -> Optional[Tuple[int, int, bool]]:
@@ -243,24 +248,27 @@ def segments(paths_or_glob: Union[PathLike, Sequence[PathLike]], columns: Union[
             return None
         return divs_ns[i], divs_ns[i + 1], i + 2 == len(divs_ns)
 
+    # the lists of files and sensors enter the graph once, not once per partition
+    files_d, sensors_d = delayed(plan.files, traverse=False), delayed(plan.sensors, traverse=False)
+    file_no = {f: k for k, f in enumerate(plan.files)}
     parts: List[Any] = []
     i = 0
-    for s in plan.sensors:
+    for s_no, s in enumerate(plan.sensors):
         files = plan.by_sensor[s]
         if carry_state:
             read = delayed(_tasks.read_sensor, nout=4, pure=True)(files, cols, filter, False)
-            keys, _state = delayed(_tasks.resolve_keys, nout=2, pure=True)({}, read[1])
+            keys, _state = delayed(_tasks.resolve_keys, nout=2, pure=True)({}, read[1], continue_within)
             for j, f in enumerate(files):
                 parts.append(delayed(_tasks.segment_partition, pure=True)(
-                    read[0][j], keys, cols, f, plan.files, s, plan.sensors, time_index, bounds(i)))
+                    read[0][j], keys, cols, file_no[f], files_d, s_no, sensors_d, time_index, bounds(i)))
                 i += 1
             continue
         state: Any = {}
         for f, chunk in plan.units(s):
             r = delayed(_tasks.read_file, nout=3, pure=True)(f, cols, filter, False, chunk)
-            keys, state = delayed(_tasks.resolve_keys, nout=2, pure=True)(state, r[1])
+            keys, state = delayed(_tasks.resolve_keys, nout=2, pure=True)(state, r[1], continue_within)
             parts.append(delayed(_tasks.segment_partition, pure=True)(
-                r[0], keys, cols, f, plan.files, s, plan.sensors, time_index, bounds(i)))
+                r[0], keys, cols, file_no[f], files_d, s_no, sensors_d, time_index, bounds(i)))
             i += 1
     divs = None
     if divs_ns is not None:
@@ -272,7 +280,7 @@ def segments(paths_or_glob: Union[PathLike, Sequence[PathLike]], columns: Union[
 def connections(paths_or_glob: Union[PathLike, Sequence[PathLike]], filter: Optional[str] = None, *,
                 carry_state: bool = False, sensor: SensorOf = None, check_files: bool = True,
                 on_error: str = "raise", split_every: int = SPLIT_EVERY,
-                partition_bytes: Optional[int] = None) -> DaskDataFrame:
+                partition_bytes: Optional[int] = None, continue_within: float = CONTINUE_WITHIN_S) -> DaskDataFrame:
     """One row per TCP connection of many captures, as a lazy ``dask.dataframe`` (one
     partition).
 
@@ -297,22 +305,24 @@ def connections(paths_or_glob: Union[PathLike, Sequence[PathLike]], filter: Opti
     plan = _Plan(paths_or_glob, filter, sensor, check_files, on_error,
                  None if carry_state else partition_bytes)
     empty = _tasks.empty_read([], conns=True)
-    meta = _tasks.connection_part(empty, {}, plan.files[0], plan.files, plan.sensors[0], plan.sensors)
+    meta = _tasks.connection_part(empty, {}, 0, plan.files, 0, plan.sensors)
+    files_d, sensors_d = delayed(plan.files, traverse=False), delayed(plan.sensors, traverse=False)
+    file_no = {f: k for k, f in enumerate(plan.files)}
 
     parts: List[Any] = []
-    for s in plan.sensors:
+    for s_no, s in enumerate(plan.sensors):
         files = plan.by_sensor[s]
         if carry_state:
             read = delayed(_tasks.read_sensor, nout=4, pure=True)(files, [], filter, True)
-            keys, _state = delayed(_tasks.resolve_keys, nout=2, pure=True)({}, read[1])
+            keys, _state = delayed(_tasks.resolve_keys, nout=2, pure=True)({}, read[1], continue_within)
             parts.append(delayed(_tasks.connection_part_carried, pure=True)(
-                read[2], read[3], keys, files, plan.files, s, plan.sensors))
+                read[2], read[3], keys, file_no[files[0]], files_d, s_no, sensors_d))
             continue
         state: Any = {}
         for f, chunk in plan.units(s):
             r = delayed(_tasks.read_file, pure=True)(f, [], filter, True, chunk)
-            keys, state = delayed(_tasks.resolve_keys, nout=2, pure=True)(state, r[1])
-            parts.append(delayed(_tasks.connection_part, pure=True)(r, keys, f, plan.files, s, plan.sensors))
+            keys, state = delayed(_tasks.resolve_keys, nout=2, pure=True)(state, r[1], continue_within)
+            parts.append(delayed(_tasks.connection_part, pure=True)(r, keys, file_no[f], files_d, s_no, sensors_d))
     level = parts
     while len(level) > 1:
         level = [delayed(_merge_group, pure=True)(level[k:k + split_every])

@@ -19,8 +19,15 @@ from typing import Any, Dict, Tuple
 # Segment columns the key needs.
 KEY_COLUMNS = ["frame", "stream", "src", "dst", "sport", "dport", "seq_raw", "ack_raw", "flag_syn", "flag_ack", "time"]
 
-# Carried from one file to the next of a sensor: canonical endpoints -> latest key.
-KeyState = Dict[str, str]
+# Carried from one file to the next of a sensor: canonical endpoints -> (latest key,
+# time of its latest segment in ns).
+KeyState = Dict[str, Tuple[str, int]]
+
+#: A stream without SYN continues the latest earlier connection on its endpoints only
+#: if that one was seen at most this long before (Linux's default keep-alive time,
+#: tcp_keepalive_time, is 7200 s); older entries leave the carried state, which keeps
+#: it as small as the connections active within that time.
+CONTINUE_WITHIN_S = 7200.0
 
 
 def _endpoint(addr: Any, port: Any) -> Any:
@@ -41,7 +48,7 @@ def stream_table(seg: Any) -> Any:
     import numpy as np
     import pandas as pd
 
-    cols = ["stream", "endpoints", "isn", "first_ns"]
+    cols = ["stream", "endpoints", "isn", "first_ns", "last_ns"]
     stream = seg["stream"].to_numpy("int64", na_value=-1)
     rows = np.flatnonzero(stream >= 0)
     if len(rows) == 0:
@@ -57,6 +64,9 @@ def stream_table(seg: Any) -> Any:
     first = first_of(rows)
     present = np.flatnonzero(first >= 0)
     first = first[present]
+    last = np.full(n_streams, -1, dtype="int64")
+    last[stream[rows]] = rows  # a forward scatter: the latest row wins
+    last = last[present]
     syn, ack = seg["flag_syn"].to_numpy(bool), seg["flag_ack"].to_numpy(bool)
     seq_raw = seg["seq_raw"].to_numpy("float64", na_value=np.nan)
     ack_raw = seg["ack_raw"].to_numpy("float64", na_value=np.nan)
@@ -71,25 +81,34 @@ def stream_table(seg: Any) -> Any:
     a = _endpoint(src, pd.Series(seg["sport"].to_numpy("int64", na_value=0)[first]))
     b = _endpoint(dst, pd.Series(seg["dport"].to_numpy("int64", na_value=0)[first]))
     endpoints = a.where(a <= b, b) + "-" + b.where(a <= b, a)
-    times = pd.DatetimeIndex(seg["time"]).asi8[first]
-    return pd.DataFrame({"stream": present, "endpoints": endpoints.to_numpy(object), "isn": isn, "first_ns": times})
+    times = pd.DatetimeIndex(seg["time"]).asi8
+    return pd.DataFrame({"stream": present, "endpoints": endpoints.to_numpy(object), "isn": isn,
+                         "first_ns": times[first], "last_ns": times[last]})
 
 
-def resolve(state: KeyState, table: Any) -> Tuple[Dict[int, str], KeyState]:
+def resolve(state: KeyState, table: Any,
+            continue_within_s: float = CONTINUE_WITHIN_S) -> Tuple[Dict[int, str], KeyState]:
     """Keys of one file's streams given the state left by the sensor's earlier files;
-    returns (stream -> key, the state for the next file). The state is copied, so a
-    task can be re-run."""
+    returns (stream -> key, the state for the next file). The state is copied (a task
+    can be re-run) and pruned of endpoints idle for more than continue_within_s."""
     import pandas as pd
 
+    within_ns = int(continue_within_s * 1e9)
     state = dict(state)
     keys: Dict[int, str] = {}
-    for stream, ends, isn, first_ns in zip(table["stream"], table["endpoints"], table["isn"], table["first_ns"]):
+    latest = None
+    for stream, ends, isn, first_ns, last_ns in zip(table["stream"], table["endpoints"], table["isn"],
+                                                     table["first_ns"], table["last_ns"]):
         if not pd.isna(isn):
             key = f"{ends}/isn={int(isn)}"
         else:
-            key = state.get(ends) or f"{ends}/t={int(first_ns)}"
-        state[ends] = key
+            prev = state.get(ends)
+            key = prev[0] if prev is not None and first_ns - prev[1] <= within_ns else f"{ends}/t={int(first_ns)}"
+        state[ends] = (key, int(last_ns))
         keys[int(stream)] = key
+        latest = int(last_ns) if latest is None else max(latest, int(last_ns))
+    if latest is not None:
+        state = {e: v for e, v in state.items() if latest - v[1] <= within_ns}
     return keys, state
 
 

@@ -78,24 +78,26 @@ def read_sensor(paths: Sequence[str], columns: Sequence[str], filter: Optional[s
     return pieces, table, con, file_index
 
 
-def resolve_keys(state: KeyState, table: Any) -> Tuple[Dict[int, str], KeyState]:
-    return resolve(state, table)
+def resolve_keys(state: KeyState, table: Any, continue_within_s: float) -> Tuple[Dict[int, str], KeyState]:
+    return resolve(state, table, continue_within_s)
 
 
-def _constant(value: str, categories: Sequence[str], n: int) -> Any:
-    """A categorical column of n times value (from codes: no string per row)."""
+def _constant(code: int, categories: Sequence[str], n: int) -> Any:
+    """A categorical column of n times categories[code] (from codes: no string per row)."""
     import numpy as np
     import pandas as pd
 
-    codes = np.full(n, list(categories).index(value), dtype="int32")
+    codes = np.full(n, code, dtype="int32")
     return pd.Categorical.from_codes(codes, categories=pd.Index(list(categories)))
 
 
-def segment_partition(seg: Any, keys: Dict[int, str], columns: Sequence[str], file: str, files: Sequence[str],
-                      sensor: str, sensors: Sequence[str], time_index: bool,
+def segment_partition(seg: Any, keys: Dict[int, str], columns: Sequence[str], file: int, files: Sequence[str],
+                      sensor: int, sensors: Sequence[str], time_index: bool,
                       bounds_ns: Optional[Tuple[int, int, bool]]) -> Any:
     """The user's columns plus file, sensor and conn_key; indexed by time when asked.
-    bounds_ns = (low, high, high_inclusive): the partition's division range, checked."""
+    file and sensor are indexes into files and sensors (one list shared by every
+    task of the graph). bounds_ns = (low, high, high_inclusive): the partition's
+    division range, checked."""
     import pandas as pd
 
     out = seg[[c for c in columns if not (time_index and c == "time")]]
@@ -110,13 +112,13 @@ def segment_partition(seg: Any, keys: Dict[int, str], columns: Sequence[str], fi
             lo, hi, inclusive = bounds_ns
             bad = (t < lo) | ((t > hi) if inclusive else (t >= hi))
             if bad.any():
-                raise ValueError(f"{file}: {int(bad.sum())} segments lie outside the file's time range "
+                raise ValueError(f"{files[file]}: {int(bad.sum())} segments lie outside the file's time range "
                                  "(stamps go back across a rotation); use divisions='scan' or False")
     return out
 
 
 def _conn_frame(con: Any, keys: Dict[int, str], files: Sequence[str], file_index: Any,
-                sensor: str, sensors: Sequence[str]) -> Any:
+                sensor: int, sensors: Sequence[str]) -> Any:
     import numpy as np
     import pandas as pd
 
@@ -138,22 +140,20 @@ def _conn_frame(con: Any, keys: Dict[int, str], files: Sequence[str], file_index
     return pd.concat([out, extra], axis=1)
 
 
-def connection_part(read: Read, keys: Dict[int, str], file: str, files: Sequence[str], sensor: str,
+def connection_part(read: Read, keys: Dict[int, str], file: int, files: Sequence[str], sensor: int,
                     sensors: Sequence[str]) -> Any:
     import numpy as np
 
     con = read[2]
     assert con is not None  # read with conns=True
-    return _conn_frame(con, keys, files, np.full(len(con), list(files).index(file), dtype="int64"),
-                       sensor, sensors)
+    return _conn_frame(con, keys, files, np.full(len(con), file, dtype="int64"), sensor, sensors)
 
 
-def connection_part_carried(con: Any, local_index: Any, keys: Dict[int, str], sensor_files: Sequence[str],
-                            files: Sequence[str], sensor: str, sensors: Sequence[str]) -> Any:
-    import numpy as np
-
-    glob_index = np.array([list(files).index(f) for f in sensor_files], dtype="int64")
-    return _conn_frame(con, keys, files, glob_index[local_index], sensor, sensors)
+def connection_part_carried(con: Any, local_index: Any, keys: Dict[int, str], first_file: int,
+                            files: Sequence[str], sensor: int, sensors: Sequence[str]) -> Any:
+    """A sensor's connections read with carry_state; its files are files[first_file:]
+    in order, local_index says in which of them each connection began."""
+    return _conn_frame(con, keys, files, first_file + local_index, sensor, sensors)
 
 
 def empty_pcap() -> bytes:
