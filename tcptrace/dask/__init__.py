@@ -305,7 +305,7 @@ def connections(paths_or_glob: Union[PathLike, Sequence[PathLike]], filter: Opti
     plan = _Plan(paths_or_glob, filter, sensor, check_files, on_error,
                  None if carry_state else partition_bytes)
     empty = _tasks.empty_read([], conns=True)
-    meta = _tasks.connection_part(empty, {}, 0, plan.files, 0, plan.sensors)
+    meta = _tasks.connection_part(empty[2], {}, 0, plan.files, 0, plan.sensors)
     files_d, sensors_d = delayed(plan.files, traverse=False), delayed(plan.sensors, traverse=False)
     file_no = {f: k for k, f in enumerate(plan.files)}
 
@@ -320,9 +320,9 @@ def connections(paths_or_glob: Union[PathLike, Sequence[PathLike]], filter: Opti
             continue
         state: Any = {}
         for f, chunk in plan.units(s):
-            r = delayed(_tasks.read_file, pure=True)(f, [], filter, True, chunk)
-            keys, state = delayed(_tasks.resolve_keys, nout=2, pure=True)(state, r[1], continue_within)
-            parts.append(delayed(_tasks.connection_part, pure=True)(r, keys, file_no[f], files_d, s_no, sensors_d))
+            r = delayed(_tasks.read_connections, nout=2, pure=True)(f, filter, chunk)
+            keys, state = delayed(_tasks.resolve_keys, nout=2, pure=True)(state, r[0], continue_within)
+            parts.append(delayed(_tasks.connection_part, pure=True)(r[1], keys, file_no[f], files_d, s_no, sensors_d))
     level = parts
     while len(level) > 1:
         level = [delayed(_merge_group, pure=True)(level[k:k + split_every])

@@ -52,6 +52,13 @@ def read_file(path: str, columns: Sequence[str], filter: Optional[str], conns: b
     return seg, table, con
 
 
+def read_connections(path: str, filter: Optional[str], chunk: Optional[Chunk] = None) -> Tuple[Any, Any]:
+    """(stream table, connections) of a file or chunk: the segments are read only for
+    the key and not kept (nor shipped to the task that merges)."""
+    _seg, table, con = read_file(path, [], filter, True, chunk)
+    return table, con
+
+
 def read_sensor(paths: Sequence[str], columns: Sequence[str], filter: Optional[str],
                 conns: bool) -> Tuple[List[Any], Any, Optional[Any], Any]:
     """A sensor's files joined in order and read as one capture (the analysis carries
@@ -140,12 +147,10 @@ def _conn_frame(con: Any, keys: Dict[int, str], files: Sequence[str], file_index
     return pd.concat([out, extra], axis=1)
 
 
-def connection_part(read: Read, keys: Dict[int, str], file: int, files: Sequence[str], sensor: int,
+def connection_part(con: Any, keys: Dict[int, str], file: int, files: Sequence[str], sensor: int,
                     sensors: Sequence[str]) -> Any:
     import numpy as np
 
-    con = read[2]
-    assert con is not None  # read with conns=True
     return _conn_frame(con, keys, files, np.full(len(con), file, dtype="int64"), sensor, sensors)
 
 
