@@ -13,7 +13,9 @@ starts a LocalCluster of that many worker processes (one thread each) and times:
 
 The single-process figure (tcptrace.segments over the files, one after another) is the
 baseline. Each timing is the best of --repeat runs, after a warm-up run (the cluster
-started, the workers' imports done, the files in the page cache).
+started, the workers' imports done, the files in the page cache). "Task seconds" is
+the time the workers spent in tasks during one more run (Dask's task stream): the
+work to share out; task seconds / wall seconds is the parallelism reached.
 """
 from __future__ import annotations
 
@@ -58,6 +60,17 @@ def best(fn, repeat: int) -> float:
     return min(times)
 
 
+def busy_seconds(client, fn) -> float:
+    """Seconds the workers spent computing tasks during one run of fn (from Dask's task
+    stream): with the wall-clock time, how parallel the run was."""
+    import distributed
+
+    with distributed.get_task_stream(client) as ts:
+        fn()
+    return sum(stop - start for t in ts.data for (kind, start, stop) in
+               [(s["action"], s["start"], s["stop"]) for s in t.get("startstops", ())] if kind == "compute")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--packets", type=int, default=800_000)
@@ -82,10 +95,10 @@ def main() -> int:
 
     serial()  # warm-up: page cache, imports
     base = best(serial, a.repeat)
-    rows.append(("tcptrace.segments, one file after another", "-", base, None))
+    rows.append(("tcptrace.segments, one file after another", "-", base, None, None))
     for n in [int(x) for x in a.workers.split(",")]:
         with distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                      dashboard_address=None) as cluster, distributed.Client(cluster):
+                                      dashboard_address=None) as cluster, distributed.Client(cluster) as client:
             def seg() -> None:
                 ddf = td.segments(files)
                 ddf.groupby("conn_key")["len"].sum().compute()
@@ -94,16 +107,20 @@ def main() -> int:
                 td.connections(files).compute()
 
             seg()  # warm-up: each worker process imports pandas and tcptrace once
-            rows.append(("dask segments + groupby(conn_key).len.sum()", n, best(seg, a.repeat), "seg"))
-            rows.append(("dask connections (merged across files)", n, best(con, a.repeat), "con"))
+            rows.append(("dask segments + groupby(conn_key).len.sum()", n, best(seg, a.repeat), "seg",
+                         busy_seconds(client, seg)))
+            rows.append(("dask connections (merged across files)", n, best(con, a.repeat), "con",
+                         busy_seconds(client, con)))
 
-    one = {kind: t for _name, n, t, kind in rows if n == 1 and kind}
+    one = {kind: t for _name, n, t, kind, _busy in rows if n == 1 and kind}
     lines = [f"{a.packets:,} packets ({size_mb:.0f} MB) from bench/gen_pcap.py, split into {a.files} files; "
              f"LocalCluster of worker processes, one thread each; best of {a.repeat}; {os.cpu_count()} cores.", "",
-             "| run | workers | seconds | packets/s | speed-up vs 1 worker |", "| --- | --- | --- | --- | --- |"]
-    for name, n, t, kind in rows:
+             "| run | workers | seconds | packets/s | speed-up vs 1 worker | task seconds in workers |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for name, n, t, kind, busy in rows:
         up = f"{one[kind] / t:.2f}x" if kind in one else ""
-        lines.append(f"| {name} | {n} | {t:.2f} | {a.packets / t:,.0f} | {up} |")
+        lines.append(f"| {name} | {n} | {t:.2f} | {a.packets / t:,.0f} | {up} | "
+                     f"{'' if busy is None else f'{busy:.2f}'} |")
     text = "\n".join(lines)
     print(text)
     if a.out:
