@@ -9,7 +9,10 @@ starts a LocalCluster of that many worker processes (one thread each) and times:
 
   * segments: tcptrace.dask.segments(files) and a per-connection sum of payload bytes
     (every partition is read; only the small result comes back to the client);
-  * connections: tcptrace.dask.connections(files), merged across files.
+  * connections: tcptrace.dask.connections(files), merged across files;
+
+and, as the machine's ceiling without Dask, tcptrace.segments over the files in a
+pool of 1 and 2 processes.
 
 The single-process figure (tcptrace.segments over the files, one after another) is the
 baseline. Each timing is the best of --repeat runs, after a warm-up run (the cluster
@@ -49,6 +52,12 @@ def make_files(packets: int, files: int) -> list:
             os.unlink(os.path.join(out_dir, f))
         _split_module().split_pcap(big, out_dir, -(-packets // files))
     return sorted(os.path.join(out_dir, f) for f in os.listdir(out_dir))
+
+
+def _rows_of(path: str) -> int:
+    import tcptrace
+
+    return len(tcptrace.segments(path))
 
 
 def best(fn, repeat: int) -> float:
@@ -96,6 +105,14 @@ def main() -> int:
     serial()  # warm-up: page cache, imports
     base = best(serial, a.repeat)
     rows.append(("tcptrace.segments, one file after another", "-", base, None, None))
+    # The machine's own ceiling, without Dask: the same reads in a pool of processes.
+    import multiprocessing
+
+    for n in [int(x) for x in a.workers.split(",")]:
+        with multiprocessing.get_context("spawn").Pool(n) as pool:
+            pool.map(_rows_of, files)  # warm-up: imports in each process
+            rows.append(("tcptrace.segments in a process pool (no Dask)", n,
+                         best(lambda: pool.map(_rows_of, files, chunksize=1), a.repeat), "pool", None))
     for n in [int(x) for x in a.workers.split(",")]:
         with distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                       dashboard_address=None) as cluster, distributed.Client(cluster) as client:
