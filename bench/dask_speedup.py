@@ -120,12 +120,18 @@ def main() -> int:
                 ddf = td.segments(files)
                 ddf.groupby("conn_key")["len"].sum().compute()
 
+            def seg_nodiv() -> None:
+                ddf = td.segments(files, divisions=False)
+                ddf.groupby("conn_key")["len"].sum().compute()
+
             def con() -> None:
                 td.connections(files).compute()
 
             seg()  # warm-up: each worker process imports pandas and tcptrace once
             rows.append(("dask segments + groupby(conn_key).len.sum()", n, best(seg, a.repeat), "seg",
                          busy_seconds(client, seg)))
+            rows.append(("... with divisions=False (no time-stamp scan)", n, best(seg_nodiv, a.repeat), "nodiv",
+                         busy_seconds(client, seg_nodiv)))
             rows.append(("dask connections (merged across files)", n, best(con, a.repeat), "con",
                          busy_seconds(client, con)))
 
