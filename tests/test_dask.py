@@ -281,6 +281,8 @@ def test_bad_input_is_a_clear_error(client, splits, tmp_path):
 def test_rules_table_is_in_the_docs():
     doc = (ROOT / "docs" / "dask.md").read_text()
     assert td.rules_table() in doc
+    for c in td.FILE_STATE_COLUMNS:  # the columns a file boundary can change are named
+        assert f"`{c}`" in doc, c
     assert set(td.MERGE_RULES) >= set(c[:-4] if c.endswith(("_c2s", "_s2c")) else c for c in CONN_COLUMNS)
 
 
