@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Speed-up of tcptrace.dask from one to two workers on rotated capture files.
 
-    bench/dask_speedup.py [--packets 800000] [--files 8] [--workers 1,2] [--out bench/results.md]
+    bench/dask_speedup.py [--packets 800000] [--files 8] [--snaplen 0] [--workers 1,2] [--out bench/results.md]
 
 Generates one capture with bench/gen_pcap.py (cached in /tmp), splits it into --files
 files as `tcpdump -C` rotation would (tools/pcap_split.py), then for each worker count
@@ -41,11 +41,12 @@ def _split_module():
     return mod
 
 
-def make_files(packets: int, files: int) -> list:
-    big = f"/tmp/tcptrace_bench_dask_{packets}.pcap"
+def make_files(packets: int, files: int, snaplen: int) -> list:
+    big = f"/tmp/tcptrace_bench_dask_{packets}_s{snaplen}.pcap"
     if not os.path.exists(big):
-        subprocess.run([sys.executable, os.path.join(HERE, "gen_pcap.py"), "-o", big, "-n", str(packets)], check=True)
-    out_dir = f"/tmp/tcptrace_bench_dask_{packets}_{files}"
+        subprocess.run([sys.executable, os.path.join(HERE, "gen_pcap.py"), "-o", big, "-n", str(packets),
+                        "--snaplen", str(snaplen)], check=True)
+    out_dir = f"/tmp/tcptrace_bench_dask_{packets}_s{snaplen}_{files}"
     if not os.path.isdir(out_dir) or len(os.listdir(out_dir)) != files:
         os.makedirs(out_dir, exist_ok=True)
         for f in os.listdir(out_dir):
@@ -85,7 +86,9 @@ def main() -> int:
     ap.add_argument("--packets", type=int, default=800_000)
     ap.add_argument("--files", type=int, default=8)
     ap.add_argument("--workers", default="1,2")
-    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--snaplen", type=int, default=0,
+                    help="bytes kept per packet, as tcpdump -s (0: whole packets, 835 bytes on average)")
     ap.add_argument("--out", help="append a Markdown section to this file")
     a = ap.parse_args()
 
@@ -94,7 +97,7 @@ def main() -> int:
     import tcptrace
     import tcptrace.dask as td
 
-    files = make_files(a.packets, a.files)
+    files = make_files(a.packets, a.files, a.snaplen)
     size_mb = sum(os.path.getsize(f) for f in files) / 1e6
     rows = []
 
@@ -136,7 +139,8 @@ def main() -> int:
                          busy_seconds(client, con)))
 
     one = {kind: t for _name, n, t, kind, _busy in rows if n == 1 and kind}
-    lines = [f"{a.packets:,} packets ({size_mb:.0f} MB) from bench/gen_pcap.py, split into {a.files} files; "
+    snap = f"snaplen {a.snaplen}" if a.snaplen else "whole packets"
+    lines = [f"{a.packets:,} packets ({snap}, {size_mb:.0f} MB) from bench/gen_pcap.py, split into {a.files} files; "
              f"LocalCluster of worker processes, one thread each; best of {a.repeat}; {os.cpu_count()} cores.", "",
              "| run | workers | seconds | packets/s | speed-up vs 1 worker | task seconds in workers |",
              "| --- | --- | --- | --- | --- | --- |"]
