@@ -29,7 +29,8 @@ MERGE_RULES: Dict[str, Tuple[str, str, str]] = {
     "server": ("first", "exact", ""),
     "server_port": ("first", "exact", ""),
     "client_reason": ("first", "exact", ""),
-    "conn_state": ("first", "approx", "the first part's Zeek state"),
+    "conn_state": ("state_after", "approx", "an established first part: from the merged FIN and RST counts "
+                   "(SF, S2, S3, RSTO, RSTR, S1); otherwise the first part's"),
     "history": ("letters", "approx", "letters of all parts, each once, in order of first appearance"),
     "status": ("recompute", "exact", "from the merged SYN, FIN, RST and packet counts"),
     "completeness": ("bit_or", "exact", ""),
@@ -148,6 +149,23 @@ def _letters(history: Any) -> str:
     return "".join(seen)
 
 
+# Zeek states of a connection whose establishment was seen.
+_ESTABLISHED = ("S1", "S2", "S3", "SF", "RSTO", "RSTR")
+
+
+def _state_after(merged: Dict[str, Any], first_state: Any) -> Any:
+    """Zeek's conn_state of merged parts: for a connection established in its first
+    part, how it ended according to the merged counts; otherwise the first part's."""
+    import numpy as np
+    import pandas as pd
+
+    fin_c, fin_s = merged["fin_packets_c2s"] > 0, merged["fin_packets_s2c"] > 0
+    rst_c, rst_s = merged["rst_packets_c2s"] > 0, merged["rst_packets_s2c"] > 0
+    after = np.select([rst_c, rst_s, fin_c & fin_s, fin_c, fin_s], ["RSTO", "RSTR", "SF", "S2", "S3"], "S1")
+    established = pd.Series(first_state).isin(_ESTABLISHED).to_numpy(bool)
+    return pd.Series(np.where(established, after, first_state), index=merged["fin_packets_c2s"].index)
+
+
 def merge_parts(parts: Any) -> Any:
     """One row per (sensor, conn_key): parts of the same connection merged by
     :data:`MERGE_RULES`; a connection seen in one part only is returned unchanged.
@@ -223,6 +241,7 @@ def merge_parts(parts: Any) -> Any:
                 & (out["fin_packets_c2s"] > 0) & (out["fin_packets_s2c"] > 0))
     oneway = (out["packets_c2s"] == 0) | (out["packets_s2c"] == 0)
     out["status"] = pd.Series(np.select([rst, complete, oneway], ["reset", "complete", "unidirectional"], ""))
+    out["conn_state"] = _state_after(out, g["conn_state"].first().to_numpy(object))
 
     merged = pd.DataFrame({c: out[c] for c in columns}).astype(dtypes)
     both = pd.concat([single, merged], ignore_index=True)
