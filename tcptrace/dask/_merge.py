@@ -141,12 +141,14 @@ def _orient(parts: Any) -> Any:
     return parts
 
 
-def _letters(history: Any) -> str:
-    seen: Dict[str, None] = {}
-    for h in history.dropna():
-        for ch in h:
-            seen.setdefault(ch, None)
-    return "".join(seen)
+def _letters(groups: Any, history: Any, n_groups: int) -> List[str]:
+    """Per group, the history letters of its parts, each once, in order of first
+    appearance (a plain loop over the parts: faster than a pandas per-group apply)."""
+    joined = [""] * n_groups
+    for gid, h in zip(groups, history):
+        if isinstance(h, str):
+            joined[gid] += h
+    return ["".join(dict.fromkeys(h)) for h in joined]
 
 
 # Zeek states of a connection whose establishment was seen.
@@ -216,7 +218,8 @@ def merge_parts(parts: Any) -> Any:
     g = multi.groupby(GROUP, sort=False, observed=True)
     grouped = g.agg(agg).copy().reset_index()  # copy: one block, not 300 (a fast reset_index)
     out: Dict[str, Any] = {c: grouped[c] for c in grouped.columns}
-    out["history"] = pd.Series(g["history"].agg(_letters).to_numpy(), index=grouped.index)
+    out["history"] = pd.Series(_letters(g.ngroup().to_numpy(), multi["history"].to_numpy(object), len(grouped)),
+                               index=grouped.index)
 
     out["first_time"] = out["first_time_ns"].astype("float64") / 1e9
     dur_ns = out["last_time_ns"].astype("int64") - out["first_time_ns"].astype("int64")
