@@ -149,12 +149,12 @@ def segments(paths_or_glob: Union[PathLike, Sequence[PathLike]], columns: Union[
                     read[0][j], keys, cols, file_no[f], files_d, s_no, sensors_d, time_index, bounds(i)))
                 i += 1
             continue
-        state: Any = {}
+        resolved: Any = None
         for f, chunk in plan.units(s):
-            r = delayed(_tasks.read_file, nout=3, pure=True)(f, cols, filter, False, chunk)
-            keys, state = delayed(_tasks.resolve_keys, nout=2, pure=True)(state, r[1], continue_within)
-            parts.append(delayed(_tasks.segment_partition, pure=True)(
-                r[0], keys, cols, file_no[f], files_d, s_no, sensors_d, time_index, bounds(i)))
+            r = delayed(_tasks.read_file, pure=True)(f, cols, filter, False, chunk)
+            resolved = delayed(_tasks.resolve_after, pure=True)(resolved, r, continue_within)
+            parts.append(delayed(_tasks.segment_partition_of, pure=True)(
+                r, resolved, cols, file_no[f], files_d, s_no, sensors_d, time_index, bounds(i)))
             i += 1
     divs = None
     if divs_ns is not None:
@@ -204,11 +204,12 @@ def connections(paths_or_glob: Union[PathLike, Sequence[PathLike]], filter: Opti
             parts.append(delayed(_tasks.connection_part_carried, pure=True)(
                 read[2], read[3], keys, file_no[files[0]], files_d, s_no, sensors_d))
             continue
-        state: Any = {}
+        resolved: Any = None
         for f, chunk in plan.units(s):
-            r = delayed(_tasks.read_connections, nout=2, pure=True)(f, filter, chunk)
-            keys, state = delayed(_tasks.resolve_keys, nout=2, pure=True)(state, r[0], continue_within)
-            parts.append(delayed(_tasks.connection_part, pure=True)(r[1], keys, file_no[f], files_d, s_no, sensors_d))
+            r = delayed(_tasks.read_connections, pure=True)(f, filter, chunk)
+            resolved = delayed(_tasks.resolve_after, pure=True)(resolved, r, continue_within)
+            parts.append(delayed(_tasks.connection_part_of, pure=True)(r, resolved, file_no[f], files_d, s_no,
+                                                                       sensors_d))
     level = parts
     while len(level) > 1:
         level = [delayed(_merge_group, pure=True)(level[k:k + split_every])

@@ -52,11 +52,11 @@ def read_file(path: str, columns: Sequence[str], filter: Optional[str], conns: b
     return seg, table, con
 
 
-def read_connections(path: str, filter: Optional[str], chunk: Optional[Chunk] = None) -> Tuple[Any, Any]:
-    """(stream table, connections) of a file or chunk: the segments are read only for
-    the key and not kept (nor shipped to the task that merges)."""
+def read_connections(path: str, filter: Optional[str], chunk: Optional[Chunk] = None) -> Read:
+    """(None, stream table, connections) of a file or chunk: the segments are read
+    only for the key and not kept (nor shipped to the task that merges)."""
     _seg, table, con = read_file(path, [], filter, True, chunk)
-    return table, con
+    return None, table, con
 
 
 def read_sensor(paths: Sequence[str], columns: Sequence[str], filter: Optional[str],
@@ -87,6 +87,28 @@ def read_sensor(paths: Sequence[str], columns: Sequence[str], filter: Optional[s
 
 def resolve_keys(state: KeyState, table: Any, continue_within_s: float) -> Tuple[Dict[int, str], KeyState]:
     return resolve(state, table, continue_within_s)
+
+
+# (stream -> key of one file, the state for the sensor's next file)
+Resolved = Tuple[Dict[int, str], KeyState]
+
+
+def resolve_after(prev: Optional[Resolved], read: Read, continue_within_s: float) -> Resolved:
+    """The keys of a file's streams after the sensor's previous file. Takes the whole
+    read (not its table) so that Dask runs it where the read is, without a getitem
+    task and a scheduler round trip per file in the chain."""
+    return resolve(prev[1] if prev is not None else {}, read[1], continue_within_s)
+
+
+def segment_partition_of(read: Read, resolved: Resolved, columns: Sequence[str], file: int, files: Sequence[str],
+                         sensor: int, sensors: Sequence[str], time_index: bool,
+                         bounds_ns: Optional[Tuple[int, int, bool]]) -> Any:
+    return segment_partition(read[0], resolved[0], columns, file, files, sensor, sensors, time_index, bounds_ns)
+
+
+def connection_part_of(read: Read, resolved: Resolved, file: int, files: Sequence[str], sensor: int,
+                       sensors: Sequence[str]) -> Any:
+    return connection_part(read[2], resolved[0], file, files, sensor, sensors)
 
 
 def _constant(code: int, categories: Sequence[str], n: int) -> Any:
