@@ -136,6 +136,11 @@ bench-chunked: install
 	$(VPY) bench/chunked_memory.py --packets 10000000 --chunksize 250000
 	$(VPY) bench/chunked_memory.py --packets 10000000 --chunksize 1000000
 
+# tcptrace.dask from one to two workers on rotated files (bench/results.md, "Dask").
+.PHONY: bench-dask
+bench-dask: install
+	$(VPY) bench/dask_speedup.py
+
 # A manylinux wheel with libpcap (and what it links) bundled by auditwheel.
 .PHONY: wheel
 wheel: install

@@ -61,11 +61,12 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    # tcptrace.plot is imported on first use (it needs matplotlib only when drawing).
-    if name == "plot":
+    # tcptrace.plot and tcptrace.dask are imported on first use (they need matplotlib,
+    # Dask, only when used; importing tcptrace imports neither).
+    if name in ("plot", "dask"):
         import importlib
 
-        return importlib.import_module(".plot", __name__)
+        return importlib.import_module("." + name, __name__)
     raise AttributeError(f"module 'tcptrace' has no attribute {name!r}")
 
 

@@ -3,6 +3,7 @@
     tcptrace CAPTURE                                   one line per TCP segment
     tcptrace fields [-E header=y] -e FIELD... CAPTURE  tshark -T fields compatible output
     tcptrace export CAPTURE -o OUT.parquet             the segments table as Parquet
+    tcptrace export 'DIR/*.pcap' -o OUT/ --parquet     many captures: a partitioned Parquet dataset
     tcptrace expert CAPTURE [--json] [--split]         Wireshark's TCP expert information
     tcptrace CAPTURE --explain [-s N] [--frame F]      the listing, with why each flag was set
     tcptrace conns [-l] [--json|--csv] CAPTURE         per-connection statistics
@@ -151,22 +152,50 @@ def cmd_list(argv: Sequence[str]) -> int:
     return 0
 
 
+def _is_dataset(captures: List[str], output: str) -> bool:
+    """Several captures, a glob, or a directory as output: a partitioned dataset."""
+    import glob
+
+    many = len(captures) > 1 or any(glob.has_magic(c) for c in captures)
+    to_dir = output.endswith(os.sep) or os.path.isdir(output)
+    return many or to_dir
+
+
 def cmd_export(argv: Sequence[str]) -> int:
-    ap = argparse.ArgumentParser(prog="tcptrace export",
-                                 description="Write the segments table to a Parquet file, in row groups.")
-    ap.add_argument("-o", "--output", required=True, help="the Parquet file to write")
+    ap = argparse.ArgumentParser(
+        prog="tcptrace export",
+        description="Write the segments table to a Parquet file, in row groups; with several captures "
+                    "(or a glob, or a directory as output) a Hive-partitioned Parquet dataset "
+                    "OUT/file=<capture>/hour=<YYYY-MM-DDTHH>/part-0.parquet.")
+    ap.add_argument("-o", "--output", required=True, help="the Parquet file (or dataset directory) to write")
     ap.add_argument("-c", "--columns", help="comma-separated columns (default: the default set; 'all')")
     ap.add_argument("-f", "--filter", help="BPF filter, as libpcap compiles it")
     ap.add_argument("--row-group-size", type=int, default=1_000_000)
-    ap.add_argument("capture")
+    ap.add_argument("--parquet", action="store_true", help="Parquet output (the default and only format)")
+    ap.add_argument("--skip-bad", action="store_true",
+                    help="dataset: leave out captures that cannot be read (counted and named) instead of failing")
+    ap.add_argument("capture", nargs="+", help="capture files or glob patterns ('captures/*.pcap')")
     a = ap.parse_args(argv)
-    from .export import to_parquet
+    from .export import to_parquet, to_parquet_dataset
 
     cols = None
     if a.columns:
         cols = "all" if a.columns == "all" else [c for c in a.columns.split(",") if c]
-    rows = to_parquet(a.capture, a.output, columns=cols, filter=a.filter, row_group_size=a.row_group_size)
-    sys.stderr.write(f"tcptrace: {rows} segments written to {a.output}\n")
+    if not _is_dataset(a.capture, a.output):
+        rows = to_parquet(a.capture[0], a.output, columns=cols, filter=a.filter, row_group_size=a.row_group_size)
+        sys.stderr.write(f"tcptrace: {rows} segments written to {a.output}\n")
+        return 0
+    if cols is not None and cols != "all" and "time" not in cols:
+        cols = ["time", *cols]  # the dataset is partitioned by hour
+    done = to_parquet_dataset(a.capture, a.output, columns=cols, filter=a.filter,
+                              row_group_size=a.row_group_size, on_error="skip" if a.skip_bad else "raise")
+    sys.stderr.write(f"tcptrace: {done.rows} segments of {done.captures - len(done.skipped)} captures written "
+                     f"to {a.output} ({done.files_written} files)\n")
+    for why in done.skipped:
+        sys.stderr.write(f"tcptrace: skipped {why}\n")
+    if done.skipped:
+        sys.stderr.write(f"tcptrace: {len(done.skipped)} of {done.captures} captures skipped\n")
+        return 1
     return 0
 
 

@@ -35,13 +35,19 @@ def connections(path: PathLike, filter: Optional[str] = None, linger: Optional[f
     Optional values (``mss_c2s``, ``rtt_min_c2s`` ...) are missing (NA / NaN) when
     absent.
     """
+    with _core.Capture(path, filter=filter, linger=linger, max_conns=max_conns) as cap:
+        df = _frame_from_capture(cap)
+    return df
+
+
+def _frame_from_capture(cap: _core.Capture) -> pd.DataFrame:
+    """The connections of a capture opened with connections on, read to its end."""
     try:
         import numpy as np
         import pandas as pd
     except ImportError as e:  # pragma: no cover - depends on the environment
         raise ImportError("tcptrace.connections needs pandas: pip install 'tcptrace[pandas]'") from e
-    with _core.Capture(path, filter=filter, linger=linger, max_conns=max_conns) as cap:
-        rows, cols, strs = cap._connection_columns()
+    rows, cols, strs = cap._connection_columns()
     out: Dict[str, Any] = {}
     for name in COLUMNS:
         if name in strs:
