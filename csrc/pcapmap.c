@@ -15,7 +15,8 @@
 /* The helper thread fills page tables this far ahead of the reader, a step at a time. */
 #define TT_PCAPMAP_AHEAD_BYTES ((size_t)8 << 20)
 #define TT_PCAPMAP_STEP_BYTES ((size_t)2 << 20)
-#define TT_PCAPMAP_POLL_NS 100000 /* the helper's nap when it is ahead: 0.1 ms */
+#define TT_PCAPMAP_POLL_NS 100000       /* the helper's nap when it is ahead: 0.1 ms, */
+#define TT_PCAPMAP_POLL_MAX_NS 20000000 /* doubling while the reader stands still */
 
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22 /* Linux 5.14; older kernels say EINVAL: the reader faults */
@@ -45,6 +46,7 @@ static void *helper_main(void *arg)
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     size_t populated = 0, dropped = 0;
     int populate_ok = 1;
+    long nap_ns = TT_PCAPMAP_POLL_NS;
     while (!atomic_load_explicit(&m->stop, memory_order_relaxed)) {
         size_t off = atomic_load_explicit(&m->reader_off, memory_order_relaxed);
         if (populate_ok && populated < m->len && populated < off + TT_PCAPMAP_AHEAD_BYTES) {
@@ -53,18 +55,24 @@ static void *helper_main(void *arg)
             if (madvise((void *)(m->base + populated), to - populated, MADV_POPULATE_READ) != 0)
                 populate_ok = 0; /* not offered here: the reader faults pages in itself */
             populated = to;
+            nap_ns = TT_PCAPMAP_POLL_NS;
             continue;
         }
         if (off >= dropped + 2 * TT_PCAPMAP_KEEP_BYTES) {
             size_t upto = (off - TT_PCAPMAP_KEEP_BYTES) & ~(page - 1);
             (void)madvise((void *)(m->base + dropped), upto - dropped, MADV_DONTNEED);
             dropped = upto;
+            nap_ns = TT_PCAPMAP_POLL_NS;
             continue;
         }
         if (off >= m->len)
             break;
-        struct timespec nap = {0, TT_PCAPMAP_POLL_NS};
+        /* Nothing to do: the reader is not moving (a capture left open in a notebook,
+         * a caller busy between chunks), so wake less and less often. */
+        struct timespec nap = {0, nap_ns};
         nanosleep(&nap, NULL);
+        if (nap_ns < TT_PCAPMAP_POLL_MAX_NS)
+            nap_ns *= 2;
     }
     return NULL;
 }
