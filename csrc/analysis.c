@@ -49,23 +49,28 @@ void tt_an_conn_init(tt_an_conn *c)
     dir_init(&c->dir[1]);
 }
 
+/* Free a direction's list and give its capacity back to the budget. */
+static void ua_release(tt_an_budget *b, tt_an_dir *d)
+{
+    if (b)
+        b->used_entries -= d->ua_cap;
+    free(d->ua);
+    d->ua = NULL;
+    d->ua_len = d->ua_cap = 0;
+}
+
 void tt_an_conn_clear(tt_an_conn *c)
 {
-    free(c->dir[0].ua);
-    free(c->dir[1].ua);
-    c->dir[0].ua = c->dir[1].ua = NULL;
-    c->dir[0].ua_len = c->dir[1].ua_len = 0;
+    ua_release(c->budget, &c->dir[0]);
+    ua_release(c->budget, &c->dir[1]);
 }
 
 void tt_an_conn_compact(tt_an_conn *c)
 {
     for (int i = 0; i < 2; i++) {
         tt_an_dir *d = &c->dir[i];
-        if (d->ua_len == 0 && d->ua) {
-            free(d->ua);
-            d->ua = NULL;
-            d->ua_cap = 0;
-        }
+        if (d->ua_len == 0 && d->ua)
+            ua_release(c->budget, d);
     }
 }
 
@@ -95,13 +100,21 @@ static void ta_flag(ta_rec *ta, uint32_t f)
     ta->flags |= f;
 }
 
-static bool ua_push(tt_an_dir *d, const tt_unacked *u)
+/* Remember a sent segment: 1 done, 0 refused by the engine's budget (counted there),
+ * -1 out of memory. */
+static int ua_push(tt_an_budget *b, tt_an_dir *d, const tt_unacked *u)
 {
     if (d->ua_len == d->ua_cap) {
         size_t ncap = d->ua_cap ? d->ua_cap * 2 : 16;
+        if (b && b->max_entries && b->used_entries + (ncap - d->ua_cap) > b->max_entries) {
+            b->refused++;
+            return 0;
+        }
         tt_unacked *n = realloc(d->ua, ncap * sizeof *n);
         if (!n)
-            return false;
+            return -1;
+        if (b)
+            b->used_entries += ncap - d->ua_cap;
         d->ua = n;
         d->ua_cap = ncap;
     }
@@ -113,7 +126,7 @@ static bool ua_push(tt_an_dir *d, const tt_unacked *u)
         if (s < d->ua_first)
             d->ua_first = s;
     }
-    return true;
+    return 1;
 }
 
 /* Forward checks 1-9 of the reference (zero window probe ... duplicate ACK).
@@ -370,7 +383,7 @@ static bool analyze(tt_an_conn *c, tt_an_dir *fwd, tt_an_dir *rev, const tt_pack
         if (fl & (SYN | FIN))
             nextseq += 1;
         tt_unacked u = {.seq = seq, .nextseq = nextseq, .frame = p->frame, .ts_ns = p->ts_ns};
-        ok = ua_push(fwd, &u);
+        ok = ua_push(c->budget, fwd, &u) >= 0;
     }
     bool zwp = (ta->flags & TT_AF_ZERO_WINDOW_PROBE) != 0;
     /* Highest next seq, to spot holes; a zero window probe does not advance it. */

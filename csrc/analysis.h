@@ -165,8 +165,20 @@ typedef struct tt_an_dir {
     uint32_t ua_first, ua_last;
 } tt_an_dir;
 
+/* The unacked-segment entries the connections of one engine may hold at once (24
+ * bytes each), beyond Wireshark's per-direction TT_MAX_UNACKED: many connections each
+ * with thousands of segments in flight must not grow memory without bound. A segment
+ * that would need more is not remembered, as beyond TT_MAX_UNACKED (no RTT or bytes
+ * in flight from it), and is counted. */
+typedef struct tt_an_budget {
+    size_t max_entries;  /* 0: no limit */
+    size_t used_entries; /* capacity of every list, as allocated */
+    uint64_t refused;    /* segments not remembered for want of budget */
+} tt_an_budget;
+
 typedef struct tt_an_conn {
     tt_an_dir dir[2];        /* indexed by key side (flow.h) */
+    tt_an_budget *budget;    /* borrowed: the engine's, which outlives its conns; NULL: none */
     bool started;
     bool mptcp;              /* an MPTCP option was seen on the connection */
     uint8_t mp_ops;          /* MPTCP subtypes seen so far, bit = 1 << subtype (0..7) */

@@ -15,6 +15,7 @@ struct tt_engine {
     tt_flow_table *flows; /* owned: TCP conversations */
     tt_expect_table expect; /* announced data connections (FTP) */
     tt_streams *streams; /* owned: stream reassembly and framing, NULL when off */
+    tt_an_budget an_budget; /* unacked-segment entries of every conn's analysis */
     tt_segment *feeding; /* borrowed: the caller's segment during tt_engine_feed, whose
                           * addr_codes must not outlive a connection freed in the feed */
     int have_first;
@@ -115,6 +116,9 @@ tt_engine *tt_engine_new(const tt_engine_config *cfg, tt_error *err)
         e->cfg.conn_linger_ns = TT_CONN_LINGER_DEFAULT_NS;
     if (!e->cfg.conn_linger_frames)
         e->cfg.conn_linger_frames = TT_CONN_LINGER_DEFAULT_FRAMES;
+    if (!e->cfg.max_unacked_entries)
+        e->cfg.max_unacked_entries = TT_MAX_UNACKED_ENTRIES_DEFAULT;
+    e->an_budget.max_entries = e->cfg.max_unacked_entries;
     if (!e->cfg.max_conns)
         e->cfg.max_conns = TT_MAX_CONNS_DEFAULT;
     if (!e->cfg.max_pending_records)
@@ -369,6 +373,7 @@ static tt_conn *analyze_segment(tt_engine *e, const tt_packet *p, tt_seg_context
             e->counters.analysis_nomem++;
             return NULL;
         }
+        conn->an.budget = &e->an_budget;
         if (e->cfg.conn_records) {
             conn->st = malloc(sizeof *conn->st);
             if (conn->st)
@@ -386,6 +391,7 @@ static tt_conn *analyze_segment(tt_engine *e, const tt_packet *p, tt_seg_context
     }
     if (!tt_analysis_run(&conn->an, side, origin, ctx, p, an))
         e->counters.analysis_nomem++;
+    e->counters.unacked_refused = e->an_budget.refused;
     an->stream = conn->stream;
     if (origin == TT_CONN_REUSED) {
         an->ev.old_isn = old_isn;

@@ -43,6 +43,9 @@ typedef struct tt_engine_config {
      * oldest waiting record is dropped and counted in conn_records_dropped.
      * 0: TT_MAX_PENDING_RECORDS_DEFAULT. */
     size_t max_pending_records;
+    /* Unacked-segment entries all connections may hold at once (analysis.h
+     * tt_an_budget; 24 bytes each). 0: TT_MAX_UNACKED_ENTRIES_DEFAULT. */
+    size_t max_unacked_entries;
 } tt_engine_config;
 
 #define TT_IPFRAG_MEM_CAP_DEFAULT (64u * 1024 * 1024)
@@ -50,6 +53,7 @@ typedef struct tt_engine_config {
 #define TT_CONN_LINGER_DEFAULT_FRAMES 10000u
 #define TT_MAX_CONNS_DEFAULT 1000000u /* ~4.4 KB of state each: ~4.4 GB at most */
 #define TT_MAX_PENDING_RECORDS_DEFAULT 1000000u /* ~1.2 KB each */
+#define TT_MAX_UNACKED_ENTRIES_DEFAULT (16u * 1024 * 1024) /* 384 MiB of 24-byte entries */
 
 typedef struct tt_counters {
     uint64_t frames;          /* records fed */
@@ -72,6 +76,7 @@ typedef struct tt_counters {
     uint64_t conns_limit_evicted; /* conversations evicted to stay under max_conns */
     uint64_t conns_peak;      /* most conversations held at once */
     uint64_t conn_records_dropped; /* records dropped, never taken, over max_pending_records */
+    uint64_t unacked_refused; /* segments the analysis did not remember: over max_unacked_entries */
     tt_streams_stats streams; /* stream reassembly and framing (tt_engine_streams): every
                                  byte a cap dropped is counted here; per-connection numbers
                                  are added when the connection's streams end */

@@ -622,7 +622,7 @@ static PyObject *counters_dict(const tt_counters *c)
                          (unsigned long long)c->ip_reassembled, "ip_fragments_dropped",
                          (unsigned long long)c->ip_frag_dropped, "anomalies", anom);
     /* Connections: created, held in memory now, freed after their linger time. */
-    PyObject *more = d ? Py_BuildValue("{sKsKsKsKsKsKsK}", "connections", (unsigned long long)c->conns,
+    PyObject *more = d ? Py_BuildValue("{sKsKsKsKsKsKsKsK}", "connections", (unsigned long long)c->conns,
                                        "connections_live", (unsigned long long)c->conns_live,
                                        "connections_evicted", (unsigned long long)c->conns_evicted,
                                        "connections_late", (unsigned long long)c->conns_late,
@@ -632,7 +632,10 @@ static PyObject *counters_dict(const tt_counters *c)
                                        "connections_peak", (unsigned long long)c->conns_peak,
                                        /* records never taken, over the queue bound */
                                        "connection_records_dropped",
-                                       (unsigned long long)c->conn_records_dropped)
+                                       (unsigned long long)c->conn_records_dropped,
+                                       /* segments not remembered: engine-wide unacked bound */
+                                       "unacked_not_remembered",
+                                       (unsigned long long)c->unacked_refused)
                        : NULL;
     if (!more || PyDict_Update(d, more) < 0) {
         Py_XDECREF(more);

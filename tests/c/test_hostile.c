@@ -313,6 +313,50 @@ static void test_engine_syn_flood_bounded(void)
     tt_engine_free(e);
 }
 
+/* A data segment (ACK|PSH, paylen zero bytes) of a connection whose SYN is never seen. */
+static size_t make_data(uint8_t *b, uint32_t src, uint16_t sport, uint32_t seq, uint16_t paylen)
+{
+    size_t n = make_syn(b, src, sport, seq);
+    b[14 + 2] = (uint8_t)((40 + paylen) >> 8);
+    b[14 + 3] = (uint8_t)(40 + paylen);
+    b[34 + 13] = 0x18; /* ACK|PSH */
+    memset(b + n, 0, paylen);
+    return n + paylen;
+}
+
+/* Many connections each with many segments in flight: the analysis' unacked lists
+ * stay within the engine's budget; the segments beyond it are counted, not lost. */
+static void test_engine_unacked_budget_bounded(void)
+{
+    tt_engine_config cfg = {.max_unacked_entries = 256};
+    tt_error err;
+    tt_engine *e = tt_engine_new(&cfg, &err);
+    CHECK(e != NULL);
+    if (!e)
+        return;
+    uint8_t frame[128];
+    uint64_t n = 0;
+    for (uint32_t conn = 0; conn < 20; conn++) {
+        for (uint32_t k = 0; k < 200; k++) {
+            size_t len = make_data(frame, 0x0a000001u, (uint16_t)(2000 + conn), 1000 + k * 10, 10);
+            tt_frame f = {.data = frame, .caplen = (uint32_t)len, .wirelen = (uint32_t)len,
+                          .ts_ns = (int64_t)++n * 1000, .linktype = TT_LINKTYPE_ETHERNET,
+                          .number = n};
+            tt_segment seg;
+            CHECK_EQ(tt_engine_feed(e, &f, &seg), 1);
+            CHECK(seg.an.have_seglen);
+        }
+    }
+    const tt_counters *c = tt_engine_counters(e);
+    /* The first connection's 200 segments fit (its list grows to 256 entries, the whole
+     * budget); none of the 19 others' can be remembered. */
+    CHECK_EQ(c->unacked_refused, 19 * 200);
+    CHECK_EQ(c->analysis_nomem, 0);
+    CHECK_EQ(c->tcp_segments, 4000);
+    tt_engine_finish(e);
+    tt_engine_free(e);
+}
+
 /* Closed connections still lingering go before open ones. */
 static void test_engine_eviction_prefers_closed(void)
 {
@@ -393,5 +437,6 @@ TT_TESTS(tt_hostile_tests) = {
     {"hostile/reasm_bomb_absurd_offsets", test_reasm_bomb_absurd_offsets},
     {"hostile/engine_syn_flood_bounded", test_engine_syn_flood_bounded},
     {"hostile/engine_eviction_prefers_closed", test_engine_eviction_prefers_closed},
+    {"hostile/engine_unacked_budget_bounded", test_engine_unacked_budget_bounded},
     {NULL, NULL},
 };
