@@ -74,6 +74,7 @@ def __getattr__(name: str) -> object:
 def open(  # noqa: A001
     path: Union[str, os.PathLike[str], BinaryIO], filter: Optional[str] = None,
     linger: Optional[float] = None, max_conns: Optional[int] = None,
+    max_pending: Optional[int] = None,
 ) -> Capture:
     """Open a pcap or pcapng capture file.
 
@@ -95,5 +96,8 @@ def open(  # noqa: A001
     ``max_conns`` bounds the connections held in memory (None: 1,000,000): beyond it
     the least recently active one is handed over early (``end_reason == "evicted"``),
     counted in ``counters["connections_limit_evicted"]`` (see docs/robustness.md).
+    ``max_pending`` bounds the finished connection records kept for a later
+    ``cap.connections()`` (None: 1,000,000); beyond it the oldest waiting record is
+    dropped, counted in ``counters["connection_records_dropped"]``.
     """
-    return Capture(path, filter=filter, linger=linger, max_conns=max_conns)
+    return Capture(path, filter=filter, linger=linger, max_conns=max_conns, max_pending=max_pending)

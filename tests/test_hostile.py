@@ -144,6 +144,25 @@ def test_max_conns_must_be_a_positive_count(seed_capture, bad):
         tcptrace.open(seed_capture, max_conns=bad)
 
 
+@pytest.mark.parametrize("bad", [0, -1, "many", 2**70])
+def test_max_pending_must_be_a_positive_count(seed_capture, bad):
+    with pytest.raises((ValueError, TypeError, OverflowError)):
+        tcptrace.open(seed_capture, max_pending=bad)
+
+
+def test_records_nobody_reads_are_bounded_by_max_pending(syn_flood):
+    """Segments read, connections never asked for: the waiting records stay within
+    max_pending, the oldest dropped and counted; the newest can still be read."""
+    with tcptrace.open(syn_flood, max_conns=1000, max_pending=100) as cap:
+        n_segments = sum(1 for _ in cap)
+        c = cap.counters
+        waiting = [conn.stream for conn in cap.connections()]
+    assert n_segments == c["connections"]  # one SYN each
+    assert c["connection_records_dropped"] > 0
+    assert len(waiting) <= 100 + 1000  # the bound, plus those still open at the end
+    assert c["connection_records_dropped"] + len(waiting) == c["connections"]
+
+
 # Peak RSS of the child itself: VmHWM (ru_maxrss would carry the parent's over exec).
 MEASURE = textwrap.dedent(r"""
     import sys, tcptrace

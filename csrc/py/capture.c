@@ -64,11 +64,12 @@ static int capture_init_stream(CaptureObject *self, PyObject *obj, PyObject *fil
 static int capture_init(CaptureObject *self, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"path", "filter", "analysis", "linger", "connections", "max_conns",
-                             NULL};
+                             "max_pending", NULL};
     PyObject *path_obj, *filter = Py_None, *linger = Py_None, *max_conns = Py_None;
+    PyObject *max_pending = Py_None;
     int analysis = 1, want_conns = 1;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OpOpO:Capture", kwlist, &path_obj, &filter,
-                                     &analysis, &linger, &want_conns, &max_conns))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OpOpOO:Capture", kwlist, &path_obj, &filter,
+                                     &analysis, &linger, &want_conns, &max_conns, &max_pending))
         return -1;
     tt_engine_config cfg = {0};
     cfg.decode_only = !analysis;
@@ -87,6 +88,18 @@ static int capture_init(CaptureObject *self, PyObject *args, PyObject *kwds)
             return -1;
         }
         cfg.max_conns = (size_t)n;
+    }
+    if (max_pending != Py_None) {
+        /* None: TT_MAX_PENDING_RECORDS_DEFAULT; else a positive count. */
+        Py_ssize_t n = PyNumber_AsSsize_t(max_pending, PyExc_OverflowError);
+        if (n == -1 && PyErr_Occurred())
+            return -1;
+        if (n < 1) {
+            PyErr_SetString(PyExc_ValueError,
+                            "max_pending must be a positive number of connection records");
+            return -1;
+        }
+        cfg.max_pending_records = (size_t)n;
     }
     if (self->src) {
         PyErr_SetString(PyExc_RuntimeError, "Capture is already initialized");
@@ -950,7 +963,7 @@ PyTypeObject tt_py_CaptureType = {
     .tp_dealloc = (destructor)capture_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
     .tp_doc = "Capture(path, filter=None, analysis=True, linger=None, connections=True, "
-              "max_conns=None)\n\nAn open "
+              "max_conns=None, max_pending=None)\n\nAn open "
               "pcap or pcapng file (compressed or not); path may also be '-' (standard input) or a "
               "binary file object. Iterating it yields one tcptrace.Segment per TCP segment, in frame "
               "order. connections() yields a tcptrace.Connection as each connection ends; linger "
@@ -958,7 +971,10 @@ PyTypeObject tt_py_CaptureType = {
               "a negative number: never freed, every answer as Wireshark's). analysis=False skips "
               "conversations and the TCP analysis (their attributes are then None). max_conns bounds "
               "the connections held in memory (None: 1,000,000); beyond it the least recently "
-              "active is handed over early (end_reason 'evicted', counted in counters).",
+              "active is handed over early (end_reason 'evicted', counted in counters). "
+              "max_pending bounds the finished connection records waiting for connections() "
+              "(None: 1,000,000); beyond it the oldest is dropped (counters "
+              "'connection_records_dropped').",
     .tp_iter = capture_iter,
     .tp_iternext = (iternextfunc)capture_next,
     .tp_methods = capture_methods,
