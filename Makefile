@@ -107,6 +107,7 @@ fuzz: deps fuzz-deps build/fuzz_decode build/fuzz_engine build/fuzz_instream bui
 	$(PYTHON) fuzz/make_corpus.py build/corpus $(wildcard tests/data/*.pcap tests/data/malformed/*.pcap)
 	@# regression inputs of the reassembly harness (none found yet) seed its corpus
 	cp tests/data/fuzz/reasm/* build/corpus/reasm/ 2>/dev/null || true
+	cp tests/data/fuzz/engine/* build/corpus/engine/ 2>/dev/null || true
 	./build/fuzz_decode -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz-artifacts/ -print_final_stats=1 build/corpus/decode
 	./build/fuzz_engine -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz-artifacts/ -print_final_stats=1 build/corpus/engine
 	./build/fuzz_reasm -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz-artifacts/ -print_final_stats=1 build/corpus/reasm
