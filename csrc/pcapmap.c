@@ -36,6 +36,7 @@ struct tt_pcapmap {
     uint32_t max_caplen;
     pthread_t helper;    /* owned: joined by tt_pcapmap_free when have_helper */
     int have_helper;
+    pid_t helper_pid;    /* the process the helper runs in: a forked child has none */
     _Atomic size_t reader_off; /* the reader's position, for the helper */
     atomic_int stop;           /* set by tt_pcapmap_free */
 };
@@ -106,6 +107,7 @@ tt_pcapmap *tt_pcapmap_open(const char *path, int nsec, uint32_t max_caplen)
     m->max_caplen = max_caplen;
     atomic_init(&m->reader_off, m->off);
     atomic_init(&m->stop, 0);
+    m->helper_pid = getpid();
     m->have_helper = pthread_create(&m->helper, NULL, helper_main, m) == 0;
     close(fd); /* the mapping keeps the file */
     return m;
@@ -205,7 +207,9 @@ void tt_pcapmap_free(tt_pcapmap *m)
 {
     if (!m)
         return;
-    if (m->have_helper) {
+    /* In a child forked while the file was open the helper does not exist: joining
+     * its parent's thread would wait for ever. */
+    if (m->have_helper && getpid() == m->helper_pid) {
         atomic_store(&m->stop, 1);
         pthread_join(m->helper, NULL);
     }

@@ -441,3 +441,31 @@ def test_shared_malformed_capture_reads_or_raises_clearly(name):
     c = got["counters"]
     assert c["tcp_segments"] == got["segments"] and c["frames"] >= got["segments"]
     assert all(w[0] == "CaptureTruncatedWarning" for w in got["warnings"]), got["warnings"]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_capture_open_across_fork_closes_in_the_child(tmp_path):
+    """A capture read in place (a mapping with a helper thread) open when the process
+    forks: the child, which has no helper thread, reads on and closes without waiting
+    for the parent's thread; the parent reads on too."""
+    code = textwrap.dedent(r"""
+        import os, sys, tcptrace
+        cap = tcptrace.open(sys.argv[1])
+        it = iter(cap)
+        first = next(it).frame
+        pid = os.fork()
+        if pid == 0:
+            n = 1 + sum(1 for _ in it)
+            cap.close()
+            os._exit(0 if n == int(sys.argv[2]) else 3)
+        n = 1 + sum(1 for _ in it)
+        cap.close()
+        _, status = os.waitpid(pid, 0)
+        print(first, n, os.waitstatus_to_exitcode(status))
+    """)
+    path = write_syn_flood(tmp_path / "flood.pcap", 3000)
+    n = sum(1 for _ in tcptrace.open(path))
+    out = subprocess.run([sys.executable, "-c", code, str(path), str(n)], capture_output=True,
+                         text=True, timeout=CHILD_TIMEOUT)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["1", str(n), "0"]
