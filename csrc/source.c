@@ -603,6 +603,7 @@ const char *tt_source_linktype_name(int linktype)
 #include <stdatomic.h>
 
 #define TT_LIVE_TIMEOUT_MS 20 /* how often a blocked read wakes to look at the stop flag */
+#define TT_LIVE_BUFFER_BYTES (32 << 20) /* kernel ring of a live capture */
 
 struct tt_live {
     pcap_t *pcap;          /* owned: closed with pcap_close */
@@ -662,6 +663,9 @@ tt_live *tt_source_live_open(const char *iface, const char *filter, int snaplen,
     pcap_set_promisc(lv->pcap, 0);
     pcap_set_timeout(lv->pcap, TT_LIVE_TIMEOUT_MS);
     pcap_set_immediate_mode(lv->pcap, 1);
+    /* Immediate mode rings hold whole-snaplen slots (on loopback 64 KiB each): libpcap's
+     * 2 MiB default is some 30 frames, dropped as soon as the writer waits for a core. */
+    (void)pcap_set_buffer_size(lv->pcap, TT_LIVE_BUFFER_BYTES);
     (void)pcap_set_tstamp_precision(lv->pcap, PCAP_TSTAMP_PRECISION_NANO); /* micro if refused */
     int rc = pcap_activate(lv->pcap);
     if (rc < 0) {
