@@ -38,7 +38,7 @@ if os.environ.get("TCPTRACE_SANITIZE") == "1":
     extra_compile += san + ["-O1", "-g"]
     extra_link += san
 else:
-    extra_compile.append("-O2")
+    extra_compile.append("-O3")  # measured ~2% faster than -O2 on make bench's segments()
 
 sources = sorted(glob.glob("csrc/*.c")) + sorted(glob.glob("csrc/py/*.c"))
 

@@ -50,19 +50,23 @@ static void *helper_main(void *arg)
     long nap_ns = TT_PCAPMAP_POLL_NS;
     while (!atomic_load_explicit(&m->stop, memory_order_relaxed)) {
         size_t off = atomic_load_explicit(&m->reader_off, memory_order_relaxed);
+        /* A reader that got ahead (pages coming from a slow disk) has faulted in what
+         * lies behind it: populate from where it is, and never starve the release. */
+        if (populated < off)
+            populated = off & ~(page - 1);
+        if (off >= dropped + 2 * TT_PCAPMAP_KEEP_BYTES) {
+            size_t upto = (off - TT_PCAPMAP_KEEP_BYTES) & ~(page - 1);
+            (void)madvise((void *)(m->base + dropped), upto - dropped, MADV_DONTNEED);
+            dropped = upto;
+            nap_ns = TT_PCAPMAP_POLL_NS;
+            continue;
+        }
         if (populate_ok && populated < m->len && populated < off + TT_PCAPMAP_AHEAD_BYTES) {
             size_t to = populated + TT_PCAPMAP_STEP_BYTES < m->len ? populated + TT_PCAPMAP_STEP_BYTES
                                                                    : m->len;
             if (madvise((void *)(m->base + populated), to - populated, MADV_POPULATE_READ) != 0)
                 populate_ok = 0; /* not offered here: the reader faults pages in itself */
             populated = to;
-            nap_ns = TT_PCAPMAP_POLL_NS;
-            continue;
-        }
-        if (off >= dropped + 2 * TT_PCAPMAP_KEEP_BYTES) {
-            size_t upto = (off - TT_PCAPMAP_KEEP_BYTES) & ~(page - 1);
-            (void)madvise((void *)(m->base + dropped), upto - dropped, MADV_DONTNEED);
-            dropped = upto;
             nap_ns = TT_PCAPMAP_POLL_NS;
             continue;
         }
