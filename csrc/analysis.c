@@ -107,7 +107,8 @@ static int ua_push(tt_an_budget *b, tt_an_dir *d, const tt_unacked *u)
     if (d->ua_len == d->ua_cap) {
         size_t ncap = d->ua_cap ? d->ua_cap * 2 : 16;
         if (b && b->max_entries && b->used_entries + (ncap - d->ua_cap) > b->max_entries) {
-            b->refused++;
+            if (b->refused)
+                (*b->refused)++;
             return 0;
         }
         tt_unacked *n = realloc(d->ua, ncap * sizeof *n);

@@ -173,7 +173,8 @@ typedef struct tt_an_dir {
 typedef struct tt_an_budget {
     size_t max_entries;  /* 0: no limit */
     size_t used_entries; /* capacity of every list, as allocated */
-    uint64_t refused;    /* segments not remembered for want of budget */
+    uint64_t *refused;   /* borrowed: counts the segments not remembered for want of
+                          * budget (the engine's counter); NULL: not counted */
 } tt_an_budget;
 
 typedef struct tt_an_conn {

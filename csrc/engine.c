@@ -119,6 +119,7 @@ tt_engine *tt_engine_new(const tt_engine_config *cfg, tt_error *err)
     if (!e->cfg.max_unacked_entries)
         e->cfg.max_unacked_entries = TT_MAX_UNACKED_ENTRIES_DEFAULT;
     e->an_budget.max_entries = e->cfg.max_unacked_entries;
+    e->an_budget.refused = &e->counters.unacked_refused;
     if (!e->cfg.max_conns)
         e->cfg.max_conns = TT_MAX_CONNS_DEFAULT;
     if (!e->cfg.max_pending_records)
@@ -391,7 +392,6 @@ static tt_conn *analyze_segment(tt_engine *e, const tt_packet *p, tt_seg_context
     }
     if (!tt_analysis_run(&conn->an, side, origin, ctx, p, an))
         e->counters.analysis_nomem++;
-    e->counters.unacked_refused = e->an_budget.refused;
     an->stream = conn->stream;
     if (origin == TT_CONN_REUSED) {
         an->ev.old_isn = old_isn;
@@ -408,7 +408,7 @@ static tt_conn *analyze_segment(tt_engine *e, const tt_packet *p, tt_seg_context
     /* Statistics only for reads that hand over connection records; the closing
      * (which frees a connection after its linger) is tracked either way. */
     if (ctx == TT_SEG_NORMAL && conn->st)
-        (void)tt_stats_update(conn->st, an->dir, p, an);
+        tt_stats_update(conn->st, an->dir, p, an);
     if (ctx == TT_SEG_NORMAL && tt_close_track_update(&conn->close, an->dir, p, an)) {
         tt_an_conn_compact(&conn->an); /* it lingers: keep it small */
         list_unlink(&e->open_head, &e->open_tail, conn);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -41,6 +42,19 @@ struct tt_pcapmap {
     atomic_int stop;           /* set by tt_pcapmap_free */
 };
 
+/* Give back the pages more than TT_PCAPMAP_KEEP_BYTES behind the reader at `off`,
+ * once a second such stretch has built up (*dropped: released below it so far). */
+static bool release_behind(const tt_pcapmap *m, size_t off, size_t *dropped)
+{
+    if (off < *dropped + 2 * TT_PCAPMAP_KEEP_BYTES)
+        return false;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t upto = (off - TT_PCAPMAP_KEEP_BYTES) & ~(page - 1);
+    (void)madvise((void *)(m->base + *dropped), upto - *dropped, MADV_DONTNEED);
+    *dropped = upto;
+    return true;
+}
+
 static void *helper_main(void *arg)
 {
     tt_pcapmap *m = arg;
@@ -54,10 +68,7 @@ static void *helper_main(void *arg)
          * lies behind it: populate from where it is, and never starve the release. */
         if (populated < off)
             populated = off & ~(page - 1);
-        if (off >= dropped + 2 * TT_PCAPMAP_KEEP_BYTES) {
-            size_t upto = (off - TT_PCAPMAP_KEEP_BYTES) & ~(page - 1);
-            (void)madvise((void *)(m->base + dropped), upto - dropped, MADV_DONTNEED);
-            dropped = upto;
+        if (release_behind(m, off, &dropped)) {
             nap_ns = TT_PCAPMAP_POLL_NS;
             continue;
         }
@@ -186,14 +197,7 @@ static void drop_behind(tt_pcapmap *m)
         atomic_store_explicit(&m->reader_off, m->off, memory_order_relaxed);
         return;
     }
-    if (m->off - m->dropped < 2 * TT_PCAPMAP_KEEP_BYTES)
-        return;
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    size_t upto = (m->off - TT_PCAPMAP_KEEP_BYTES) & ~(page - 1);
-    if (upto > m->dropped) {
-        (void)madvise((void *)(m->base + m->dropped), upto - m->dropped, MADV_DONTNEED);
-        m->dropped = upto;
-    }
+    (void)release_behind(m, m->off, &m->dropped);
 }
 
 int tt_pcapmap_next(tt_pcapmap *m, tt_frame *out, tt_error *err)

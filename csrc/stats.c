@@ -383,27 +383,7 @@ static void window_sample(tt_stats_conn *s, int dir, const tt_packet *p, const t
     win_add(d, w, 1, (double)w);
 }
 
-/* The peer's FIN is acknowledged once an ACK reaches past it. */
-static void note_fin_acked(tt_stats_track *pt, uint32_t ack_raw)
-{
-    if (pt->fin_seen && tt_seq_ge(ack_raw, pt->fin_end))
-        pt->fin_acked = true;
-}
-
-/* A connection closes with a RST, or when both FINs are acknowledged. Returns true
- * for the segment that closed it. */
-static bool note_closed(tt_stats_conn *s, bool was_closed, uint16_t fl)
-{
-    if (!was_closed) {
-        if (fl & RST)
-            s->closed = 1 + TT_END_RST;
-        else if (s->t[0].fin_acked && s->t[1].fin_acked)
-            s->closed = 1 + TT_END_FIN;
-    }
-    return !was_closed && s->closed;
-}
-
-bool tt_stats_update(tt_stats_conn *s, int dir, const tt_packet *p, const tt_analysis *an)
+void tt_stats_update(tt_stats_conn *s, int dir, const tt_packet *p, const tt_analysis *an)
 {
     tt_stats_dir *d = &s->d[dir], *pd = &s->d[!dir];
     tt_stats_track *t = &s->t[dir], *pt = &s->t[!dir];
@@ -411,7 +391,6 @@ bool tt_stats_update(tt_stats_conn *s, int dir, const tt_packet *p, const tt_ana
     int64_t now = p->ts_ns;
     const tt_ip_layer *ip = tt_packet_ip(p);
     uint32_t len = an->have_seglen ? p->payload_len : 0;
-    bool was_closed = s->closed != 0;
 
     if (!s->started) {
         s->started = true;
@@ -594,11 +573,9 @@ bool tt_stats_update(tt_stats_conn *s, int dir, const tt_packet *p, const tt_ana
     t->zero_adv = an->hdr_ok && p->window_raw == 0 && !(fl & RST);
 
     /* This segment as an ACK of the peer's data. */
-    if ((fl & ACK) && an->hdr_ok) {
-        if (pt->have_ref && !pt->init_win_done && off_of(pt, p->ack_raw) > 0)
-            pt->init_win_done = true;
-        note_fin_acked(pt, p->ack_raw);
-    }
+    if ((fl & ACK) && an->hdr_ok && pt->have_ref && !pt->init_win_done &&
+        off_of(pt, p->ack_raw) > 0)
+        pt->init_win_done = true;
     if (an->have_ta && an->have_ack_rtt && an->ack_rtt_ns > 0) {
         int64_t sent = now - an->ack_rtt_ns;
         /* Karn: no sample from a segment sent before the last retransmission
@@ -619,16 +596,13 @@ bool tt_stats_update(tt_stats_conn *s, int dir, const tt_packet *p, const tt_ana
 
     window_sample(s, dir, p, an);
     ep_update(s, dir, fl);
-
-    return note_closed(s, was_closed, fl);
 }
 
 bool tt_close_track_update(tt_close_track *ct, int dir, const tt_packet *p, const tt_analysis *an)
 {
     uint16_t fl = p->flags;
     bool was_closed = ct->closed != 0;
-    /* As tt_stats_update: the first FIN of a direction sets where its ACK must reach
-     * (a FIN always has a sequence reference there: it sets one when missing). */
+    /* The first FIN of a direction sets where its ACK must reach. */
     if (an->have_seglen && !(fl & RST) && (fl & FIN) && !ct->fin_seen[dir]) {
         ct->fin_seen[dir] = true;
         ct->fin_end[dir] = p->seq_raw + ((fl & SYN) ? 1u : 0u) + p->payload_len + 1u;

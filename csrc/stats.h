@@ -139,7 +139,7 @@ typedef struct tt_stats_ts {
 typedef struct tt_stats_track {
     bool have_ref;          /* seq_ref / off_ref set */
     bool syn_seen;
-    bool fin_seen, fin_acked;
+    bool fin_seen;
     bool init_win_done;     /* the peer has acknowledged data */
     bool zero_adv;          /* last advertised window was zero */
     int8_t ep_state;        /* Zeek-style endpoint state */
@@ -168,7 +168,6 @@ typedef struct tt_stats_track {
 typedef struct tt_stats_conn {
     bool started;
     uint8_t client_reason;      /* tt_client_reason */
-    uint8_t closed;             /* 0 open, else a tt_end_reason (RST or FIN) */
     uint64_t first_frame, last_frame;
     int64_t first_ns, last_ns;
     int64_t handshake_rtt_ns;   /* Wireshark's tcp.analysis.initial_rtt, -1 none */
@@ -199,14 +198,14 @@ typedef struct tt_conn_record {
 void tt_stats_init(tt_stats_conn *s);
 
 /* Account one segment of the connection, sent in direction dir, after its analysis.
- * Returns true when this segment closed the connection (a RST, or the second of the
- * two FINs acknowledged); s->closed tells which. */
-bool tt_stats_update(tt_stats_conn *s, int dir, const tt_packet *p, const tt_analysis *an);
+ * When it closes is tt_close_track's to say. */
+void tt_stats_update(tt_stats_conn *s, int dir, const tt_packet *p, const tt_analysis *an);
 
-/* What tells when a connection closes, kept apart from the statistics (which only
- * reads that hand over connection records allocate): the first FIN of each direction,
- * whether the peer has acknowledged it, and a RST. Decides the same segment as
- * tt_stats_update's `closed`. Zeroed storage is a fresh tracker. */
+/* When a connection closes: a RST, or both FINs acknowledged (the first FIN of each
+ * direction, and whether the peer's ACK has reached past it). Kept apart from the
+ * statistics, which only reads that hand over connection records allocate, so that
+ * every read ends a connection at the same segment. Zeroed storage is a fresh
+ * tracker. */
 typedef struct tt_close_track {
     uint32_t fin_end[2];   /* by dir: sequence number just past the first FIN */
     bool fin_seen[2];
