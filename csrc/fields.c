@@ -69,15 +69,42 @@ static void put_i64(tt_textbuf *b, int64_t v)
     }
 }
 
-/* A relative time as tshark prints it: seconds with 9 decimals, the sign in front. */
-static void put_time(tt_textbuf *b, __int128 ns)
+/* A time of sec + nsec (nsec may lie outside 0..1e9-1) as tshark prints it: seconds
+ * with 9 decimals, the sign in front. Exact over the whole int64 range, with no
+ * 128-bit arithmetic: normalise, then take the magnitude in unsigned 64 bits. */
+static void put_time(tt_textbuf *b, int64_t sec_in, int64_t nsec_in)
 {
-    if (ns < 0) {
-        tt_textbuf_append(b, "-", 1);
-        ns = -ns;
+    int64_t carry = nsec_in / 1000000000, rem = nsec_in % 1000000000;
+    if (rem < 0) {
+        rem += 1000000000;
+        carry -= 1;
     }
-    unsigned __int128 sec = (unsigned __int128)ns / 1000000000u;
-    uint32_t frac = (uint32_t)((unsigned __int128)ns % 1000000000u);
+    /* whole = sec_in + carry in sign and magnitude (|carry| is small: no overflow). */
+    uint64_t ms = sec_in < 0 ? (uint64_t)0 - (uint64_t)sec_in : (uint64_t)sec_in;
+    uint64_t mc = carry < 0 ? (uint64_t)0 - (uint64_t)carry : (uint64_t)carry;
+    int neg_s = sec_in < 0, neg_c = carry < 0, negative;
+    uint64_t whole;
+    if (neg_s == neg_c) {
+        whole = ms + mc;
+        negative = neg_s;
+    } else if (ms >= mc) {
+        whole = ms - mc;
+        negative = neg_s;
+    } else {
+        whole = mc - ms;
+        negative = neg_c;
+    }
+    negative = negative && whole != 0;
+    uint64_t sec = whole;
+    uint32_t frac = (uint32_t)rem;
+    if (negative) {
+        /* -(whole) + rem/1e9 = -((whole - 1) + (1e9 - rem)/1e9) when rem > 0 */
+        tt_textbuf_append(b, "-", 1);
+        if (frac) {
+            sec -= 1;
+            frac = 1000000000u - frac;
+        }
+    }
     char tmp[48];
     size_t i = sizeof tmp;
     do {
@@ -281,7 +308,7 @@ static void put_ip_layers(const tt_segment *s, int version, int dst, const tt_fi
     do {                                        \
         int64_t v_;                             \
         if (getter(s, &v_))                     \
-            put_time(b, v_);                    \
+            put_time(b, 0, v_);                 \
     } while (0)
 
 void tt_field_format(const tt_segment *s, int id, const tt_field_opts *o, tt_textbuf *b)
@@ -296,9 +323,9 @@ void tt_field_format(const tt_segment *s, int id, const tt_field_opts *o, tt_tex
     switch ((field_id)id) {
     case F_FRAME_NUMBER: put_u64(b, p->frame); break;
     case F_FRAME_TIME_RELATIVE:
-        put_time(b, (__int128)s->time_rel_sec * 1000000000 + s->time_rel_nsec);
+        put_time(b, (int64_t)s->time_rel_sec, (int64_t)s->time_rel_nsec);
         break;
-    case F_FRAME_TIME_EPOCH: put_time(b, (__int128)p->ts_sec * 1000000000 + p->ts_nsec); break;
+    case F_FRAME_TIME_EPOCH: put_time(b, (int64_t)p->ts_sec, (int64_t)p->ts_nsec); break;
     case F_FRAME_LEN: put_u64(b, p->wirelen); break;
     case F_FRAME_CAP_LEN: put_u64(b, p->caplen); break;
     case F_IP_SRC: put_ip_layers(s, 4, 0, o, b); break;

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "platform.h"
+
 #define TT_FLOW_MIN_CAP 1024u
 #define TT_FLOW_DEFAULT_SEED 0x9e3779b97f4a7c15ull
 
@@ -106,32 +108,24 @@ static uint64_t mix64(uint64_t x)
     return x;
 }
 
-#ifdef __SIZEOF_INT128__
 static uint64_t fold_mul(uint64_t a, uint64_t b)
 {
-    unsigned __int128 m = (unsigned __int128)a * b;
-    return (uint64_t)m ^ (uint64_t)(m >> 64);
+    uint64_t hi, lo;
+    tt_mul_u64(a, b, &hi, &lo);
+    return lo ^ hi;
 }
-#endif
 
 static uint64_t key_hash(const tt_flow_key *k, uint64_t seed)
 {
     uint64_t w[4];
     memcpy(w, k->addr, sizeof w);
     uint64_t ports = (uint64_t)k->port[0] << 16 | k->port[1] | (uint64_t)k->version << 32;
-#ifdef __SIZEOF_INT128__
     /* A different seed word per factor: two products cancel only where the key's
      * words and the (unknown) seed words line up. */
     uint64_t s1 = seed ^ 0xa0761d6478bd642full, s2 = seed ^ 0xe7037ed1a0b428dbull;
     uint64_t s3 = mix64(seed) ^ 0x8ebc6af09c88c6e3ull, s4 = mix64(seed) ^ 0x589965cc75374cc3ull;
     uint64_t h = fold_mul(w[0] ^ s1, w[1] ^ s2) ^ fold_mul(w[2] ^ s3, w[3] ^ s4);
     return mix64(h ^ fold_mul(ports ^ s1, s4));
-#else
-    uint64_t h = seed;
-    for (int i = 0; i < 4; i++)
-        h = mix64(h ^ w[i]);
-    return mix64(h ^ ports);
-#endif
 }
 
 static bool key_eq(const tt_flow_key *a, const tt_flow_key *b)

@@ -2,15 +2,14 @@
 #include "instream.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <lz4frame.h>
 #include <lzma.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
+
+#include "platform.h"
 
 #define TT_STREAM_BUF (128 * 1024) /* input buffer, and decoded-output buffer */
 #define TT_STREAM_BUF_FIRST 4096   /* the input buffer until the first bytes are looked at:
@@ -65,25 +64,24 @@ typedef struct tt_fd_ctx {
 static ptrdiff_t fd_read(void *ctx, uint8_t *buf, size_t n, tt_error *err)
 {
     tt_fd_ctx *f = ctx;
-    for (;;) {
-        ssize_t r = f->off >= 0 ? pread(f->fd, buf, n, (off_t)f->off) : read(f->fd, buf, n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            tt_error_set(err, TT_ERR_IO, "read error: %s", strerror(errno));
-            return -1;
-        }
-        if (f->off >= 0)
-            f->off += r;
-        return (ptrdiff_t)r;
+    ptrdiff_t r;
+    do
+        r = f->off >= 0 ? tt_plat_pread(f->fd, buf, n, f->off) : tt_plat_read(f->fd, buf, n);
+    while (r < 0 && errno == EINTR);
+    if (r < 0) {
+        tt_error_set(err, TT_ERR_IO, "read error: %s", strerror(errno));
+        return -1;
     }
+    if (f->off >= 0)
+        f->off += r;
+    return r;
 }
 
 static void fd_close(void *ctx)
 {
     tt_fd_ctx *f = ctx;
     if (f->own)
-        close(f->fd);
+        tt_plat_close(f->fd);
     free(f);
 }
 
@@ -111,7 +109,7 @@ tt_instream *tt_instream_from_fd(int fd, int64_t offset, int own, tt_error *err)
     tt_fd_ctx *f = malloc(sizeof *f);
     if (!f) {
         if (own)
-            close(fd);
+            tt_plat_close(fd);
         tt_error_set(err, TT_ERR_NOMEM, "out of memory");
         return NULL;
     }
@@ -121,26 +119,23 @@ tt_instream *tt_instream_from_fd(int fd, int64_t offset, int own, tt_error *err)
     tt_instream *s = tt_instream_from_fn(fd_read, f, fd_close, err);
     if (!s)
         return NULL;
-    struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    tt_plat_stat st;
+    if (tt_plat_fstat(fd, &st) == 0 && st.is_regular) {
         uint64_t start = offset > 0 ? (uint64_t)offset : 0;
         if (offset < 0) {
-            off_t cur = lseek(fd, 0, SEEK_CUR);
+            int64_t cur = tt_plat_tell(fd);
             start = cur > 0 ? (uint64_t)cur : 0;
         }
-        s->size = (uint64_t)st.st_size > start ? (uint64_t)st.st_size - start : 0;
+        s->size = st.size > start ? st.size - start : 0;
     }
     return s;
 }
 
 tt_instream *tt_instream_open_path(const char *path, tt_error *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        tt_error_set(err, errno == ENOENT ? TT_ERR_NOT_FOUND : TT_ERR_IO, "%s: %s", path,
-                     strerror(errno));
+    int fd = tt_plat_open_read(path, err);
+    if (fd < 0)
         return NULL;
-    }
     return tt_instream_from_fd(fd, -1, 1, err);
 }
 

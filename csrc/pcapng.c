@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cursor.h"
+#include "platform.h"
 
 #define TT_PCAPNG_PRESCAN_BLOCKS 256 /* blocks looked at, at open, for the first IDB */
 #define TT_PCAPNG_PRESCAN_BYTES (16u * 1024 * 1024) /* and bytes kept to replay them */
@@ -179,11 +179,7 @@ static void to_time(const tt_pcapng_iface *ifc, uint64_t ts, tt_pcapng_record *o
         unsigned n = ifc->tsresol_exp;
         secs = n ? ts >> n : ts;
         uint64_t frac = n ? ts & ((n == 64 ? 0 : (uint64_t)1 << n) - 1) : 0;
-#if defined(__SIZEOF_INT128__)
-        frac_ns = n ? (uint64_t)(((unsigned __int128)frac * 1000000000u) >> n) : 0;
-#else
-        frac_ns = n ? (uint64_t)((long double)frac * 1e9L / (long double)((uint64_t)1 << n)) : 0;
-#endif
+        frac_ns = n ? tt_mul_u64_shr(frac, 1000000000u, n) : 0;
     } else {
         uint64_t units = 1;
         for (unsigned i = 0; i < ifc->tsresol_exp; i++)

@@ -1,93 +1,35 @@
-/* source: capture files in (classic pcap through libpcap, pcapng through the native
- * reader in pcapng.c), with per-link-type BPF filtering. */
-#define _GNU_SOURCE /* fopencookie */
+/* source: capture files in (classic pcap by pcapfile.c, in place by pcapmap.c where
+ * the file can be mapped; pcapng by pcapng.c), with per-link-type BPF filtering
+ * (pcaplib.c). No libpcap here: reading files needs none. */
 #include "source.h"
 
 #include <errno.h>
-#include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#include "pcapng.h"
-#include "pcapmap.h"
 #include "instream.h"
+#include "pcapfile.h"
+#include "pcaplib.h"
+#include "pcapmap.h"
+#include "pcapng.h"
+#include "platform.h"
 
-#define TT_SOURCE_STDIO_BUF (128 * 1024) /* measured best for libpcap's fread pattern */
-#define TT_SOURCE_PEEK 24                /* a pcap file header; enough for pcapng's magic */
-
-/* Classic pcap records longer than the file header's snaplen: libpcap keeps only
- * snaplen bytes of them, Wireshark keeps them whole (frame.cap_len is the record's
- * caplen). So libpcap reads the file through a stream that shows it a header snaplen
- * of 0, which it takes as "the largest for this link type"; the real snaplen is
- * still reported by tt_source_snaplen. The same stdio stream (glibc's fopencookie)
- * carries the decompressed bytes of a compressed file, a pipe or a caller's callback
- * to libpcap. */
-#define TT_PCAP_SNAPLEN_OFF 16 /* offset of the snaplen field in the file header */
-
-typedef struct tt_cookie {
-    tt_instream *in; /* owned: freed when libpcap closes the FILE */
-    uint64_t pos;  /* bytes read so far */
-} tt_cookie;
-
-static ssize_t cookie_read(void *cookie, char *buf, size_t n)
-{
-    tt_cookie *f = cookie;
-    /* Whatever is available (tt_instream_read blocks only for the first byte): stdio
-     * loops until libpcap's request is whole, so a live record is not held back. */
-    ptrdiff_t got = tt_instream_read(f->in, buf, n, NULL);
-    if (got < 0) {
-        errno = EIO; /* the stream keeps the real error for tt_source_next */
-        return -1;
-    }
-    for (uint64_t i = TT_PCAP_SNAPLEN_OFF; i < TT_PCAP_SNAPLEN_OFF + 4; i++)
-        if (i >= f->pos && i < f->pos + (uint64_t)got)
-            buf[i - f->pos] = 0;
-    f->pos += (uint64_t)got;
-    return (ssize_t)got;
-}
-
-static int cookie_close(void *cookie)
-{
-    tt_cookie *f = cookie;
-    tt_instream_free(f->in);
-    free(f);
-    return 0;
-}
-
-/* The stream as a stdio stream whose header snaplen reads 0. Takes ownership of `in`
- * (freed here on failure). NULL on failure. */
-static FILE *cookie_open(tt_instream *in)
-{
-    tt_cookie *f = calloc(1, sizeof *f);
-    if (!f) {
-        tt_instream_free(in);
-        return NULL;
-    }
-    f->in = in;
-    cookie_io_functions_t io = {.read = cookie_read, .close = cookie_close};
-    FILE *out = fopencookie(f, "rb", io);
-    if (!out)
-        cookie_close(f);
-    return out;
-}
+#define TT_SOURCE_PEEK 24 /* a pcap file header; enough for pcapng's magic */
 
 typedef struct tt_bpf_slot {
     int linktype;
-    int compiled;             /* 1: prog holds a program; -1: compile failed */
-    struct bpf_program prog;  /* owned: freed with pcap_freecode */
+    tt_bpf *prog;             /* owned: NULL when compiling failed */
 } tt_bpf_slot;
 
 struct tt_source {
-    pcap_t *pcap;             /* owned: closed with pcap_close (closes fp too); NULL for pcapng */
-    tt_pcapng *ng;            /* owned: the native pcapng reader; NULL for classic pcap */
-    tt_pcapmap *map;          /* owned: records read in place (pcapmap.h); NULL: by libpcap */
+    tt_pcapng *ng;            /* owned: the pcapng reader (owns its stream); NULL for pcap */
+    tt_pcapfile *pf;          /* owned: classic pcap records from `in`; NULL for pcapng */
+    tt_pcapmap *map;          /* owned: classic pcap records in place; NULL: from `in` */
+    tt_instream *in;          /* owned for classic pcap; borrowed from ng for pcapng */
     uint32_t ng_ifaces_seen;  /* pcapng interfaces whose link types were noted */
-    FILE *fp;                 /* borrowed from pcap after pcap_fopen_offline */
-    tt_instream *in;            /* borrowed: owned by fp's cookie or by the pcapng reader */
-    char *iobuf;              /* owned: stdio buffer for fp; outlives pcap */
     tt_compression comp;
+    tt_pcap_layout layout;    /* classic pcap: how its records are laid out */
     char *filter;             /* owned: filter expression, NULL for none */
     tt_bpf_slot bpf[TT_SOURCE_MAX_LINKTYPES];
     int n_bpf;
@@ -109,7 +51,7 @@ static void note_linktype(tt_source *s, int lt)
         s->linktypes[s->n_linktypes++] = lt;
 }
 
-/* Compile the filter for one link type (once). Returns the slot or NULL. */
+/* The filter compiled for one link type (once). Returns the slot or NULL. */
 static tt_bpf_slot *bpf_for(tt_source *s, int linktype, uint32_t snaplen, tt_error *err)
 {
     for (int i = 0; i < s->n_bpf; i++)
@@ -119,24 +61,24 @@ static tt_bpf_slot *bpf_for(tt_source *s, int linktype, uint32_t snaplen, tt_err
         tt_error_set(err, TT_ERR_FILTER, "too many link types for one filter");
         return NULL;
     }
+    tt_bpf *prog = tt_bpf_compile(s->filter, linktype, snaplen, err);
+    if (!prog)
+        return NULL;
     tt_bpf_slot *slot = &s->bpf[s->n_bpf++];
     slot->linktype = linktype;
-    pcap_t *dead = pcap_open_dead(linktype, snaplen ? (int)snaplen : 262144);
-    if (!dead) {
-        slot->compiled = -1;
-        tt_error_set(err, TT_ERR_NOMEM, "pcap_open_dead failed");
-        return NULL;
-    }
-    if (pcap_compile(dead, &slot->prog, s->filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
-        tt_error_set(err, TT_ERR_FILTER, "bad filter expression '%s': %s", s->filter,
-                     pcap_geterr(dead));
-        slot->compiled = -1;
-        pcap_close(dead);
-        return NULL;
-    }
-    slot->compiled = 1;
-    pcap_close(dead);
+    slot->prog = prog;
     return slot;
+}
+
+/* 1 when the frame passes the filter (or there is none), 0 when not, -1 on error. */
+static int filter_pass(tt_source *s, const tt_frame *f, uint32_t snaplen, tt_error *err)
+{
+    if (!s->filter)
+        return 1;
+    tt_bpf_slot *slot = bpf_for(s, f->linktype, snaplen, err);
+    if (!slot)
+        return -1;
+    return tt_bpf_match(slot->prog, f->data, f->caplen, f->wirelen);
 }
 
 static void prefix_error(tt_error *err, const char *name)
@@ -148,126 +90,159 @@ static void prefix_error(tt_error *err, const char *name)
     }
 }
 
+/* Other capture formats, recognised by their first bytes only to say what they are. */
+static const struct {
+    const char *magic;
+    size_t len;
+    const char *what;
+} other_formats[] = {
+    {"snoop\0\0\0", 8, "a Sun snoop capture"},
+    {"GMBU", 4, "a Microsoft Network Monitor 2.x capture"},
+    {"RTSS", 4, "a Microsoft Network Monitor 1.x capture"},
+    {"TRSNIFF data    \x1a", 17, "a Sniffer capture"},
+    {"XCP\0", 4, "a NetXray / Sniffer for Windows capture"},
+};
+
+/* A file whose first bytes are no capture format this project reads. */
+static void unknown_format(const unsigned char *hdr, size_t got, const char *name, tt_error *err)
+{
+    if (got == 0) {
+        tt_error_set(err, TT_ERR_FORMAT,
+                     "%s: the file is empty (truncated dump file; tried to read 4 file header "
+                     "bytes, only got 0)", name);
+        return;
+    }
+    for (size_t i = 0; i < sizeof other_formats / sizeof other_formats[0]; i++)
+        if (got >= other_formats[i].len && memcmp(hdr, other_formats[i].magic, other_formats[i].len) == 0) {
+            tt_error_set(err, TT_ERR_FORMAT,
+                         "%s: %s, not pcap or pcapng: convert it first (editcap -F pcapng %s out.pcapng)",
+                         name, other_formats[i].what, name);
+            return;
+        }
+    char shown[4 * 3 + 1] = "", text[5] = "";
+    size_t n = got < 4 ? got : 4;
+    for (size_t i = 0; i < n; i++) {
+        snprintf(shown + 3 * i, sizeof shown - 3 * i, "%s%02x", i ? " " : "", hdr[i]);
+        text[i] = hdr[i] >= 0x20 && hdr[i] < 0x7f ? (char)hdr[i] : '.';
+    }
+    tt_error_set(err, TT_ERR_FORMAT,
+                 "%s: not a capture file (unknown file format; it starts with %s \"%s\"): tcptrace "
+                 "reads pcap and pcapng files, plain or compressed with gzip, zstd, xz or lz4",
+                 name, shown, text);
+}
+
+/* Read the first bytes without consuming them; the stream may be a pipe. */
+static int peek_header(tt_source *s, tt_instream *in, const char *name, unsigned char *hdr,
+                       size_t *got, tt_error *err)
+{
+    tt_instream_mark(in, TT_SOURCE_PEEK);
+    int rc = tt_instream_read_full(in, hdr, TT_SOURCE_PEEK, got, err);
+    tt_instream_rewind(in);
+    if (rc < 0 && tt_instream_error(in, err)) {
+        /* A read failure stays one; a decompressor's is a damaged file. */
+        if (err && err->code != TT_ERR_IO && err->code != TT_ERR_NOMEM)
+            err->code = TT_ERR_FORMAT;
+        prefix_error(err, name);
+        return -1;
+    }
+    tt_error_clear(err);
+    if (*got < TT_SOURCE_PEEK && tt_instream_truncated(in)) {
+        tt_error_set(err, TT_ERR_FORMAT,
+                     "%s: the %s stream appears to have been cut short before the end of "
+                     "the capture's file header", name, tt_instream_compression_name(s->comp));
+        return -1;
+    }
+    return 0;
+}
+
+static int open_pcapng(tt_source *s, tt_instream *in, const char *name, tt_error *err)
+{
+    s->format = TT_FORMAT_PCAPNG;
+    s->in = in;
+    s->ng = tt_pcapng_open_stream(in, name, err); /* owns the stream from here */
+    if (!s->ng) {
+        s->in = NULL;
+        if (err && err->code == TT_ERR_FORMAT)
+            prefix_error(err, name);
+        return -1;
+    }
+    int32_t lt = 1;
+    uint32_t snap = 0;
+    if (!tt_pcapng_first_interface(s->ng, &lt, &snap)) {
+        lt = 1; /* no interface described: nothing to decode; Ethernet as libpcap's default */
+        snap = 0;
+    }
+    s->linktype = lt;
+    s->snaplen = snap;
+    tt_pcapng_version(s->ng, &s->major, &s->minor);
+    return 0;
+}
+
+static int open_pcap(tt_source *s, tt_instream *in, const unsigned char *hdr, size_t got,
+                     const char *name, tt_error *err)
+{
+    s->in = in; /* owned from here */
+    tt_pcap_header h;
+    if (tt_pcap_header_parse(hdr, got, &h, err) != 0) {
+        if (err)
+            err->code = TT_ERR_FORMAT; /* a cut file header: no capture to read */
+        prefix_error(err, name);
+        return -1;
+    }
+    unsigned char skip[TT_PCAP_FILE_HDR];
+    size_t n = 0;
+    if (tt_instream_read_full(in, skip, sizeof skip, &n, err) != 1) {
+        prefix_error(err, name);
+        return -1;
+    }
+    s->format = h.layout.nsec ? TT_FORMAT_PCAP_NSEC : TT_FORMAT_PCAP;
+    s->layout = h.layout;
+    s->linktype = h.linktype;
+    /* A header snaplen of 0 stands for the largest (libpcap's reading). */
+    s->snaplen = h.snaplen ? h.snaplen : h.layout.max_caplen;
+    s->major = h.major;
+    s->minor = h.minor;
+    s->pf = tt_pcapfile_open(in, &h.layout);
+    if (!s->pf) {
+        tt_error_set(err, TT_ERR_NOMEM, "%s: out of memory", name);
+        return -1;
+    }
+    return 0;
+}
+
 /* Open a capture on a stream (owned from here: freed on failure too). */
 static tt_source *open_on_stream(tt_instream *in, const char *name, const char *filter,
                                  tt_error *err)
 {
-    char errbuf[PCAP_ERRBUF_SIZE] = "";
-    tt_instream *own = in; /* owned until handed to the pcapng reader or the cookie */
     tt_source *s = calloc(1, sizeof *s);
     if (!s) {
+        tt_instream_free(in);
         tt_error_set(err, TT_ERR_NOMEM, "out of memory");
-        goto fail;
+        return NULL;
     }
+    unsigned char hdr[TT_SOURCE_PEEK] = {0};
+    size_t got = 0;
     if (tt_instream_detect(in, err) != 0) {
         prefix_error(err, name);
+        tt_instream_free(in);
         goto fail;
     }
     s->comp = tt_instream_compression(in);
-    uint32_t file_snaplen = 0; /* the pcap header's, before the cookie hides it */
-    {
-        /* The magic tells pcapng (read natively: libpcap refuses interfaces with
-         * different link types or snaplens) from classic pcap (read by libpcap). The
-         * header is read ahead and replayed: the stream may be a pipe. */
-        unsigned char hdr[TT_SOURCE_PEEK] = {0};
-        size_t got = 0;
-        tt_instream_mark(in, TT_SOURCE_PEEK);
-        int rc = tt_instream_read_full(in, hdr, sizeof hdr, &got, err);
-        tt_instream_rewind(in);
-        if (rc < 0 && tt_instream_error(in, err)) {
-            /* A read failure stays one; a decompressor's is a damaged file. */
-            if (err && err->code != TT_ERR_IO && err->code != TT_ERR_NOMEM)
-                err->code = TT_ERR_FORMAT;
-            prefix_error(err, name);
-            goto fail;
-        }
-        tt_error_clear(err);
-        if (got < sizeof hdr && tt_instream_truncated(in)) {
-            tt_error_set(err, TT_ERR_FORMAT,
-                         "%s: the %s stream appears to have been cut short before the end of "
-                         "the capture's file header", name, tt_instream_compression_name(s->comp));
-            goto fail;
-        }
-        uint32_t le = got >= 4 ? (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 |
-                                     (uint32_t)hdr[2] << 16 | (uint32_t)hdr[3] << 24
-                               : 0;
-        int swapped = le == 0xD4C3B2A1 || le == 0x4D3CB2A1 || le == 0x34CDB2A1;
-        if (le == 0x0A0D0D0A)
-            s->format = TT_FORMAT_PCAPNG;
-        else if (le == 0xA1B23C4D || le == 0x4D3CB2A1)
-            s->format = TT_FORMAT_PCAP_NSEC;
-        else
-            s->format = TT_FORMAT_PCAP;
-        if (s->format != TT_FORMAT_PCAPNG && got == sizeof hdr) {
-            const unsigned char *f = hdr + 20, *sl = hdr + TT_PCAP_SNAPLEN_OFF;
-            uint32_t network = swapped ? (uint32_t)f[0] << 24 | (uint32_t)f[1] << 16 |
-                                             (uint32_t)f[2] << 8 | f[3]
-                                       : (uint32_t)f[3] << 24 | (uint32_t)f[2] << 16 |
-                                             (uint32_t)f[1] << 8 | f[0];
-            file_snaplen = swapped ? (uint32_t)sl[0] << 24 | (uint32_t)sl[1] << 16 |
-                                         (uint32_t)sl[2] << 8 | sl[3]
-                                   : (uint32_t)sl[3] << 24 | (uint32_t)sl[2] << 16 |
-                                         (uint32_t)sl[1] << 8 | sl[0];
-            /* Wireshark refuses a link-type field with its reserved bits (16-25) set;
-             * libpcap ignores them. Bits 26-31 carry the FCS length. */
-            if (network & 0x03FF0000u) {
-                tt_error_set(err, TT_ERR_FORMAT,
-                             "%s: pcap: network type reserved field not zero (0x%08x)", name,
-                             network & 0x03FF0000u);
-                goto fail;
-            }
-        }
+    if (peek_header(s, in, name, hdr, &got, err) != 0) {
+        tt_instream_free(in);
+        goto fail;
     }
-    s->in = in;
-    if (s->format == TT_FORMAT_PCAPNG) {
-        own = NULL;
-        s->ng = tt_pcapng_open_stream(in, name, err);
-        if (!s->ng) {
-            if (err && err->code == TT_ERR_FORMAT)
-                prefix_error(err, name);
+    /* The magic tells pcapng from classic pcap: byte-order independent for both. */
+    if (got >= 4 && hdr[0] == 0x0A && hdr[1] == 0x0D && hdr[2] == 0x0D && hdr[3] == 0x0A) {
+        if (open_pcapng(s, in, name, err) != 0)
             goto fail;
-        }
-        int32_t lt = 1;
-        uint32_t snap = 0;
-        if (!tt_pcapng_first_interface(s->ng, &lt, &snap)) {
-            lt = 1; /* no interface described: nothing to decode; Ethernet as libpcap's default */
-            snap = 0;
-        }
-        s->linktype = lt;
-        s->snaplen = snap;
-        tt_pcapng_version(s->ng, &s->major, &s->minor);
+    } else if (got >= 4 && tt_pcap_magic_ok(hdr)) {
+        if (open_pcap(s, in, hdr, got, name, err) != 0)
+            goto fail;
     } else {
-        own = NULL;
-        s->fp = cookie_open(in);
-        if (!s->fp) {
-            s->in = NULL;
-            tt_error_set(err, TT_ERR_NOMEM, "%s: out of memory", name);
-            goto fail;
-        }
-        /* stdio asks the stream for whole buffers, which skip the stream's own buffer
-         * (glibc reads an unbuffered cookie stream in tiny pieces: far slower). */
-        s->iobuf = malloc(TT_SOURCE_STDIO_BUF);
-        if (s->iobuf)
-            setvbuf(s->fp, s->iobuf, _IOFBF, TT_SOURCE_STDIO_BUF);
-        s->pcap = pcap_fopen_offline_with_tstamp_precision(s->fp, PCAP_TSTAMP_PRECISION_NANO,
-                                                           errbuf);
-        if (!s->pcap) {
-            tt_error e;
-            if (tt_instream_error(in, &e) && e.code != TT_ERR_TRUNCATED)
-                tt_error_set(err, e.code == TT_ERR_IO ? TT_ERR_IO : TT_ERR_FORMAT, "%s: %s",
-                             name, e.msg);
-            else
-                tt_error_set(err, TT_ERR_FORMAT, "%s: %s", name,
-                             errbuf[0] ? errbuf : "not a capture file");
-            fclose(s->fp); /* frees the stream */
-            s->fp = NULL;
-            s->in = NULL;
-            goto fail;
-        }
-        s->linktype = pcap_datalink(s->pcap);
-        s->snaplen = file_snaplen ? file_snaplen : (uint32_t)pcap_snapshot(s->pcap);
-        s->major = pcap_major_version(s->pcap);
-        s->minor = pcap_minor_version(s->pcap);
+        unknown_format(hdr, got, name, err);
+        tt_instream_free(in);
+        goto fail;
     }
     note_linktype(s, s->linktype);
     if (filter && *filter) {
@@ -282,63 +257,35 @@ static tt_source *open_on_stream(tt_instream *in, const char *name, const char *
     return s;
 
 fail:
-    tt_instream_free(own);
     tt_source_free(s);
     return NULL;
 }
 
-static tt_source *open_path_stdio(const char *path, const char *filter, tt_error *err);
-
-/* libpcap's record limit for a link type whose file header hides its snaplen
- * (max_snaplen_for_dlt): 262144 but for a few link types, which stay with libpcap. */
-#define TT_PCAP_MAX_CAPLEN 262144u
-#define TT_DLT_USB_LINUX 189         /* libpcap fixes up its header lengths */
-#define TT_DLT_USB_LINUX_MMAPPED 220 /* likewise */
-#define TT_DLT_DBUS 231              /* larger record limit */
-#define TT_DLT_USBPCAP 249           /* larger record limit */
-#define TT_DLT_EBHSCR 279            /* larger record limit */
-
-/* Read the records of a classic pcap file in place when libpcap would deliver them
- * untouched (pcapmap.h says which files those are). */
-static void try_map(tt_source *s, const char *path)
-{
-    int lt = s->linktype;
-    if (!s->pcap || s->comp != TT_COMP_NONE || pcap_is_swapped(s->pcap) || s->major != 2 ||
-        s->minor != 4 || lt == TT_DLT_USB_LINUX || lt == TT_DLT_USB_LINUX_MMAPPED ||
-        lt == TT_DLT_DBUS || lt == TT_DLT_USBPCAP || lt == TT_DLT_EBHSCR)
-        return;
-    s->map = tt_pcapmap_open(path, s->format == TT_FORMAT_PCAP_NSEC, TT_PCAP_MAX_CAPLEN);
-}
-
 tt_source *tt_source_open_path(const char *path, const char *filter, int flags, tt_error *err)
 {
-    tt_source *s = open_path_stdio(path, filter, err);
-    if (s && !(flags & TT_SOURCE_NO_MAP))
-        try_map(s, path);
-    return s;
-}
-
-tt_source *tt_source_open_offline(const char *path, const char *filter, tt_error *err)
-{
-    return tt_source_open_path(path, filter, 0, err);
-}
-
-static tt_source *open_path_stdio(const char *path, const char *filter, tt_error *err)
-{
-    struct stat st;
-    if (stat(path, &st) != 0) {
+    tt_plat_stat st;
+    if (tt_plat_stat_path(path, &st) != 0) {
         tt_error_set(err, errno == ENOENT ? TT_ERR_NOT_FOUND : TT_ERR_IO, "%s: %s", path,
                      strerror(errno));
         return NULL;
     }
-    if (S_ISDIR(st.st_mode)) {
+    if (st.is_dir) {
         tt_error_set(err, TT_ERR_IO, "%s: is a directory, not a capture file", path);
         return NULL;
     }
     tt_instream *in = tt_instream_open_path(path, err);
     if (!in)
         return NULL;
-    return open_on_stream(in, path, filter, err);
+    tt_source *s = open_on_stream(in, path, filter, err);
+    /* An uncompressed classic pcap file is read in place where it can be mapped. */
+    if (s && s->pf && s->comp == TT_COMP_NONE && !(flags & TT_SOURCE_NO_MAP))
+        s->map = tt_pcapmap_open(path, &s->layout);
+    return s;
+}
+
+tt_source *tt_source_open_offline(const char *path, const char *filter, tt_error *err)
+{
+    return tt_source_open_path(path, filter, 0, err);
 }
 
 tt_source *tt_source_open_fd(int fd, int64_t offset, int own, const char *name,
@@ -435,113 +382,54 @@ static int next_pcapng(tt_source *s, tt_frame *out, tt_error *err)
         out->linktype = rec.linktype;
         out->iface = rec.iface;
         out->number = s->records;
-        if (s->filter) {
-            tt_bpf_slot *slot = bpf_for(s, rec.linktype, rec.snaplen, err);
-            if (!slot)
-                return -1;
-            struct pcap_pkthdr h;
-            memset(&h, 0, sizeof h);
-            h.caplen = rec.caplen;
-            h.len = rec.wirelen;
-            if (!pcap_offline_filter(&slot->prog, &h, rec.data))
-                continue;
-        }
-        return 1;
+        int pass = filter_pass(s, out, rec.snaplen, err);
+        if (pass != 0)
+            return pass;
     }
 }
 
-/* The records of a mapped file; errors as tt_source_next words libpcap's. */
-static int next_mapped(tt_source *s, tt_frame *out, tt_error *err)
+/* A classic pcap record's failure, worded as libpcap's reader worded it. */
+static int pcap_record_error(tt_source *s, const tt_error *e, tt_error *err)
+{
+    if (e->code == TT_ERR_TRUNCATED) {
+        tt_error_set(err, TT_ERR_TRUNCATED,
+                     "the file appears to have been cut short in the middle of a record (after "
+                     "%llu whole records): %s", (unsigned long long)s->records, e->msg);
+        note_compressed_cut(s, err);
+    } else if (e->code == TT_ERR_NOMEM) {
+        tt_error_set(err, TT_ERR_NOMEM, "%s", e->msg);
+    } else {
+        tt_error_set(err, TT_ERR_FORMAT, "damaged capture after record %llu: %s",
+                     (unsigned long long)s->records, e->msg);
+    }
+    return -1;
+}
+
+static int next_pcap(tt_source *s, tt_frame *out, tt_error *err)
 {
     for (;;) {
         tt_error e;
         tt_error_clear(&e);
-        int rc = tt_pcapmap_next(s->map, out, &e);
+        int rc = s->map ? tt_pcapmap_next(s->map, out, &e) : tt_pcapfile_next(s->pf, out, &e);
         if (rc == 0)
-            return 0;
+            return s->map ? 0 : stream_end(s, 0, err);
         if (rc < 0) {
-            if (e.code == TT_ERR_TRUNCATED)
-                tt_error_set(err, TT_ERR_TRUNCATED,
-                             "the file appears to have been cut short in the middle of a "
-                             "record (after %llu whole records): %s",
-                             (unsigned long long)s->records, e.msg);
-            else
-                tt_error_set(err, TT_ERR_FORMAT, "damaged capture after record %llu: %s",
-                             (unsigned long long)s->records, e.msg);
-            return -1;
+            if (!s->map && tt_instream_error(s->in, NULL))
+                return stream_end(s, -1, err);
+            return pcap_record_error(s, &e, err);
         }
         s->records++;
         out->linktype = s->linktype;
         out->number = s->records;
-        if (s->filter) {
-            tt_bpf_slot *slot = bpf_for(s, out->linktype, s->snaplen, err);
-            if (!slot)
-                return -1;
-            struct pcap_pkthdr h;
-            memset(&h, 0, sizeof h);
-            h.caplen = out->caplen;
-            h.len = out->wirelen;
-            if (!pcap_offline_filter(&slot->prog, &h, out->data))
-                continue;
-        }
-        return 1;
+        int pass = filter_pass(s, out, s->snaplen, err);
+        if (pass != 0)
+            return pass;
     }
 }
 
 int tt_source_next(tt_source *s, tt_frame *out, tt_error *err)
 {
-    if (s->ng)
-        return next_pcapng(s, out, err);
-    if (s->map)
-        return next_mapped(s, out, err);
-    for (;;) {
-        struct pcap_pkthdr *h;
-        const u_char *data;
-        int rc = pcap_next_ex(s->pcap, &h, &data);
-        if (rc == PCAP_ERROR_BREAK)
-            return stream_end(s, 0, err);
-        if (rc != 1) {
-            if (tt_instream_error(s->in, NULL))
-                return stream_end(s, -1, err);
-            const char *msg = pcap_geterr(s->pcap);
-            /* libpcap words a record cut by the end of file as "truncated dump file". */
-            if (msg && strstr(msg, "truncated"))
-                tt_error_set(err, TT_ERR_TRUNCATED,
-                             "the file appears to have been cut short in the middle of a "
-                             "record (after %llu whole records): %s",
-                             (unsigned long long)s->records, msg);
-            else
-                tt_error_set(err, TT_ERR_FORMAT, "damaged capture after record %llu: %s",
-                             (unsigned long long)s->records, msg ? msg : "read error");
-            note_compressed_cut(s, err);
-            return -1;
-        }
-        s->records++;
-        out->data = data;
-        out->caplen = h->caplen;
-        out->wirelen = h->len;
-        /* Wireshark reads the record's seconds as unsigned 32 bits and, for microsecond
-         * files, the nanoseconds as (uint32)(usec * 1000): an invalid usec wraps
-         * rather than carrying into the seconds. libpcap sign-extends both fields and
-         * scales in 64 bits, so take the file's 32-bit values back out of it. */
-        out->ts_sec = (int64_t)(uint32_t)h->ts.tv_sec;
-        if (s->format == TT_FORMAT_PCAP_NSEC)
-            out->ts_nsec = (int32_t)(uint32_t)h->ts.tv_usec;
-        else
-            out->ts_nsec = (int32_t)((uint32_t)(h->ts.tv_usec / 1000) * 1000u);
-        out->ts_ns = (int64_t)((uint64_t)out->ts_sec * 1000000000u + (uint64_t)(int64_t)out->ts_nsec);
-        out->linktype = s->linktype;
-        out->iface = 0;
-        out->number = s->records;
-        if (s->filter) {
-            tt_bpf_slot *slot = bpf_for(s, out->linktype, s->snaplen, err);
-            if (!slot)
-                return -1;
-            if (!pcap_offline_filter(&slot->prog, h, data))
-                continue;
-        }
-        return 1;
-    }
+    return s->ng ? next_pcapng(s, out, err) : next_pcap(s, out, err);
 }
 
 void tt_source_free(tt_source *s)
@@ -549,13 +437,13 @@ void tt_source_free(tt_source *s)
     if (!s)
         return;
     for (int i = 0; i < s->n_bpf; i++)
-        if (s->bpf[i].compiled == 1)
-            pcap_freecode(&s->bpf[i].prog);
-    if (s->pcap)
-        pcap_close(s->pcap);
-    tt_pcapng_free(s->ng);
+        tt_bpf_free(s->bpf[i].prog);
     tt_pcapmap_free(s->map);
-    free(s->iobuf);
+    tt_pcapfile_free(s->pf);
+    if (s->ng)
+        tt_pcapng_free(s->ng); /* frees its stream */
+    else
+        tt_instream_free(s->in);
     free(s->filter);
     free(s);
 }
@@ -565,8 +453,6 @@ const char *tt_source_compression(const tt_source *s) { return tt_instream_compr
 int tt_source_linktype(const tt_source *s) { return s->linktype; }
 uint32_t tt_source_snaplen(const tt_source *s) { return s->snaplen; }
 uint64_t tt_source_records(const tt_source *s) { return s->records; }
-
-const char *tt_source_lib_version(void) { return pcap_lib_version(); }
 
 void tt_source_progress(const tt_source *s, uint64_t *done, uint64_t *total)
 {
@@ -591,176 +477,4 @@ void tt_source_version(const tt_source *s, int *major, int *minor)
 {
     *major = s->major;
     *minor = s->minor;
-}
-
-const char *tt_source_linktype_name(int linktype)
-{
-    return pcap_datalink_val_to_name(linktype);
-}
-
-/* ---- live capture to a file ------------------------------------------------------ */
-
-#include <stdatomic.h>
-
-#define TT_LIVE_TIMEOUT_MS 20 /* how often a blocked read wakes to look at the stop flag */
-#define TT_LIVE_BUFFER_BYTES (32 << 20) /* kernel ring of a live capture */
-
-struct tt_live {
-    pcap_t *pcap;          /* owned: closed with pcap_close */
-    pcap_dumper_t *dumper; /* owned: closed with pcap_dump_close */
-    atomic_int stop;       /* set by tt_source_live_stop */
-    atomic_ullong frames;  /* frames written */
-};
-
-static void live_write(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
-{
-    tt_live *lv = (tt_live *)(void *)user;
-    pcap_dump((u_char *)lv->dumper, h, bytes);
-    atomic_fetch_add(&lv->frames, 1);
-}
-
-static void live_activate_error(tt_live *lv, const char *iface, int rc, tt_error *err)
-{
-    const char *why = pcap_geterr(lv->pcap);
-    if (rc == PCAP_ERROR_PERM_DENIED) {
-        tt_error_set(err, TT_ERR_IO,
-                     TT_LIVE_PERM_PREFIX " capturing on %s: %s (needs root, or the CAP_NET_RAW "
-                     "and CAP_NET_ADMIN capabilities: setcap cap_net_raw,cap_net_admin=eip on the "
-                     "Python interpreter)",
-                     iface, why && *why ? why : pcap_statustostr(rc));
-    } else if (rc == PCAP_ERROR_NO_SUCH_DEVICE) {
-        tt_error_set(err, TT_ERR_NOT_FOUND, "no such interface %s: %s", iface,
-                     why && *why ? why : pcap_statustostr(rc));
-    } else {
-        tt_error_set(err, TT_ERR_IO, "cannot capture on %s: %s", iface,
-                     rc == PCAP_ERROR && why && *why ? why : pcap_statustostr(rc));
-    }
-}
-
-tt_live *tt_source_live_open(const char *iface, const char *filter, int snaplen, const char *path,
-                             tt_error *err)
-{
-    char errbuf[PCAP_ERRBUF_SIZE] = "";
-    struct bpf_program prog;
-    int have_prog = 0;
-    if (!iface || !*iface || !path || !*path) {
-        tt_error_set(err, TT_ERR_ARG, "an interface and an output path are needed");
-        return NULL;
-    }
-    tt_live *lv = calloc(1, sizeof *lv);
-    if (!lv) {
-        tt_error_set(err, TT_ERR_NOMEM, "out of memory");
-        return NULL;
-    }
-    atomic_init(&lv->stop, 0);
-    atomic_init(&lv->frames, 0);
-    lv->pcap = pcap_create(iface, errbuf);
-    if (!lv->pcap) {
-        tt_error_set(err, TT_ERR_IO, "cannot capture on %s: %s", iface, errbuf);
-        goto fail;
-    }
-    pcap_set_snaplen(lv->pcap, snaplen > 0 ? snaplen : 262144);
-    pcap_set_promisc(lv->pcap, 0);
-    pcap_set_timeout(lv->pcap, TT_LIVE_TIMEOUT_MS);
-    pcap_set_immediate_mode(lv->pcap, 1);
-    /* Immediate mode rings hold whole-snaplen slots (on loopback 64 KiB each): libpcap's
-     * 2 MiB default is some 30 frames, dropped as soon as the writer waits for a core. */
-    (void)pcap_set_buffer_size(lv->pcap, TT_LIVE_BUFFER_BYTES);
-    (void)pcap_set_tstamp_precision(lv->pcap, PCAP_TSTAMP_PRECISION_NANO); /* micro if refused */
-    int rc = pcap_activate(lv->pcap);
-    if (rc < 0) {
-        live_activate_error(lv, iface, rc, err);
-        goto fail;
-    }
-    if (filter && *filter) {
-        if (pcap_compile(lv->pcap, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
-            tt_error_set(err, TT_ERR_FILTER, "invalid filter %s: %s", filter, pcap_geterr(lv->pcap));
-            goto fail;
-        }
-        have_prog = 1;
-        if (pcap_setfilter(lv->pcap, &prog) != 0) {
-            tt_error_set(err, TT_ERR_FILTER, "cannot set filter %s: %s", filter, pcap_geterr(lv->pcap));
-            goto fail;
-        }
-        pcap_freecode(&prog);
-        have_prog = 0;
-    }
-    lv->dumper = pcap_dump_open(lv->pcap, path);
-    if (!lv->dumper) {
-        tt_error_set(err, TT_ERR_IO, "cannot write %s: %s", path, pcap_geterr(lv->pcap));
-        goto fail;
-    }
-    return lv;
-fail:
-    if (have_prog)
-        pcap_freecode(&prog);
-    tt_source_live_free(lv);
-    return NULL;
-}
-
-int tt_source_live_run(tt_live *lv, tt_error *err)
-{
-    int result = 0;
-    while (!atomic_load(&lv->stop)) {
-        int n = pcap_dispatch(lv->pcap, -1, live_write, (u_char *)(void *)lv);
-        if (n == PCAP_ERROR) {
-            tt_error_set(err, TT_ERR_IO, "live capture failed: %s", pcap_geterr(lv->pcap));
-            result = -1;
-            break;
-        }
-        /* 0: the read timed out; PCAP_ERROR_BREAK: tt_source_live_stop woke us. */
-    }
-    if (result == 0) {
-        /* Drain what the kernel already holds: frames sent just before the stop. */
-        char errbuf[PCAP_ERRBUF_SIZE];
-        if (pcap_setnonblock(lv->pcap, 1, errbuf) == 0) {
-            for (int i = 0; i < 1000; i++) {
-                int n = pcap_dispatch(lv->pcap, -1, live_write, (u_char *)(void *)lv);
-                if (n == PCAP_ERROR_BREAK)
-                    continue;
-                if (n <= 0)
-                    break;
-            }
-        }
-    }
-    if (pcap_dump_flush(lv->dumper) != 0 && result == 0) {
-        tt_error_set(err, TT_ERR_IO, "cannot write the capture file: %s", strerror(errno));
-        result = -1;
-    }
-    return result;
-}
-
-void tt_source_live_stop(tt_live *lv)
-{
-    if (!lv)
-        return;
-    atomic_store(&lv->stop, 1);
-    if (lv->pcap)
-        pcap_breakloop(lv->pcap);
-}
-
-uint64_t tt_source_live_frames(const tt_live *lv)
-{
-    return atomic_load(&((tt_live *)(uintptr_t)lv)->frames);
-}
-
-int tt_source_live_stats(tt_live *lv, uint64_t *received, uint64_t *dropped)
-{
-    struct pcap_stat st;
-    if (!lv->pcap || pcap_stats(lv->pcap, &st) != 0)
-        return -1;
-    *received = st.ps_recv;
-    *dropped = st.ps_drop;
-    return 0;
-}
-
-void tt_source_live_free(tt_live *lv)
-{
-    if (!lv)
-        return;
-    if (lv->dumper)
-        pcap_dump_close(lv->dumper);
-    if (lv->pcap)
-        pcap_close(lv->pcap);
-    free(lv);
 }

@@ -1,10 +1,10 @@
-/* source: capture files in, frames out. The only module that includes pcap.h.
+/* source: capture files in, frames out, on every platform and with no libpcap.
  *
- * Classic pcap (micro- and nanosecond) is read by libpcap (its records in place from a
- * memory mapping where libpcap would not touch them: pcapmap.h); pcapng by the native
- * reader (pcapng.c), because libpcap refuses files whose interfaces have different
- * link types or snapshot lengths. BPF filters are compiled by libpcap once
- * per link type and applied with pcap_offline_filter. */
+ * Classic pcap (micro- and nanosecond, either byte order) is read by the native
+ * reader (pcapfile.h), its records in place from a memory mapping where the file can
+ * be mapped (pcapmap.h); pcapng by the native reader (pcapng.c), which also takes
+ * files whose interfaces have different link types or snapshot lengths. BPF filters
+ * are compiled by libpcap (pcaplib.h) once per link type. */
 #ifndef TT_SOURCE_H
 #define TT_SOURCE_H
 
@@ -20,7 +20,7 @@ typedef struct tt_frame {
     int64_t ts_ns;       /* nanoseconds since the Unix epoch (ts_sec*1e9+ts_nsec, wrapping) */
     int64_t ts_sec;      /* seconds as Wireshark reads them (pcap: unsigned 32-bit) */
     int32_t ts_nsec;     /* nanoseconds as the file says: may lie outside 0..1e9-1 */
-    int32_t linktype;    /* LINKTYPE_* of the frame's interface */
+    int32_t linktype;    /* LINKTYPE_* of the frame's interface, as the file says */
     uint32_t iface;      /* interface index (pcapng), 0 for pcap */
     uint64_t number;     /* 1-based record number in the file, counted before the filter */
 } tt_frame;
@@ -41,8 +41,8 @@ typedef struct tt_source tt_source;
 tt_source *tt_source_open_offline(const char *path, const char *filter, tt_error *err);
 
 /* tt_source_open_offline with flags: TT_SOURCE_NO_MAP reads an uncompressed classic
- * pcap file through libpcap's stdio reader instead of in place (pcapmap.h); the
- * frames are the same either way. */
+ * pcap file through the stream reader instead of in place (pcapmap.h); the frames are
+ * the same either way. */
 #define TT_SOURCE_NO_MAP 1
 tt_source *tt_source_open_path(const char *path, const char *filter, int flags, tt_error *err);
 
@@ -82,39 +82,4 @@ uint64_t tt_source_records(const tt_source *src);
 /* Progress: decoded bytes of the file read so far, and the file's size (0: unknown, as
  * for a pipe or a compressed file). */
 void tt_source_progress(const tt_source *src, uint64_t *done, uint64_t *total);
-/* libpcap's version string ("libpcap version 1.10.3 (with TPACKET_V3)"). */
-const char *tt_source_lib_version(void);
-/* Name of a link type ("EN10MB"), or NULL. */
-const char *tt_source_linktype_name(int linktype);
-
-/* Live capture to a file (tcptrace.capture): libpcap opens an interface, compiles
- * the BPF filter, and every frame is written to a pcap file with pcap_dump. The
- * caller runs tt_source_live_run on a thread of its own (it blocks until stopped);
- * tt_source_live_stop may be called from any thread. */
-typedef struct tt_live tt_live;
-
-/* Prefix of the error message when the interface cannot be opened for lack of
- * privilege (CAP_NET_RAW and CAP_NET_ADMIN on Linux). */
-#define TT_LIVE_PERM_PREFIX "permission denied"
-
-/* Open `iface` (e.g. "lo"), not promiscuous, snapshot length `snaplen` (0: 262144),
- * with `filter` (may be NULL), writing to the pcap file `path` (nanosecond time
- * stamps when libpcap offers them). Capture starts here: frames arriving before
- * tt_source_live_run is called are buffered by the kernel. NULL and err on failure. */
-tt_live *tt_source_live_open(const char *iface, const char *filter, int snaplen, const char *path,
-                             tt_error *err);
-/* Capture until tt_source_live_stop, then drain what the kernel still holds and
- * flush the file. Returns 0, or -1 with err filled. Call once. */
-int tt_source_live_run(tt_live *lv, tt_error *err);
-/* Ask tt_source_live_run to return (thread-safe, idempotent). */
-void tt_source_live_stop(tt_live *lv);
-/* Frames written so far. */
-uint64_t tt_source_live_frames(const tt_live *lv);
-/* libpcap's counters: frames received by the filter and dropped by the kernel;
- * -1 on failure. */
-int tt_source_live_stats(tt_live *lv, uint64_t *received, uint64_t *dropped);
-/* Close the interface and the file (after tt_source_live_run returned, or if it was
- * never called). */
-void tt_source_live_free(tt_live *lv);
-
 #endif

@@ -1,10 +1,13 @@
-/* libFuzzer harness: classic pcap records parsed in place (pcapmap.c) from the input
+/* libFuzzer harness: classic pcap records parsed in place (pcapfile.c, as pcapmap.c reads them) from the input
  * taken as a mapped file's bytes after its header. Byte 0 picks microseconds or
  * nanoseconds and a record limit; every record's bytes are read, to the last. */
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../csrc/pcapmap.h"
+#include "../csrc/pcapfile.h"
+
+/* The input read as a little-endian file's records. */
+#define LE_LAYOUT(nsec, max) (&(tt_pcap_layout){0, (nsec), 16, TT_PCAP_LENGTHS_NORMAL, (max)})
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -18,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint64_t n = 0;
     for (;;) {
         size_t before = off;
-        int rc = tt_pcapmap_parse(data, size, &off, nsec, max_caplen, &f, &err);
+        int rc = tt_pcap_parse(LE_LAYOUT(nsec, max_caplen), data, size, &off, &f, &err);
         if (rc != 1)
             break;
         if (off <= before || off > size || f.caplen > max_caplen)

@@ -2,11 +2,11 @@
 #include "core.h"
 
 #include <errno.h>
-#include <unistd.h>
 
 #include "../anomaly.h"
 #include "../columns.h"
 #include "../fields.h"
+#include "../pcaplib.h"
 #include "../source.h"
 #include "../stream.h"
 
@@ -778,14 +778,14 @@ static PyObject *get_closed(CaptureObject *self, void *c)
 
 typedef struct {
     tt_live *lv; /* owned: freed by _live_close or the capsule destructor */
-    int running; /* _live_run is inside tt_source_live_run (changed with the GIL held) */
+    int running; /* _live_run is inside tt_live_run (changed with the GIL held) */
 } tt_py_live;
 
 static void live_capsule_free(PyObject *capsule)
 {
     tt_py_live *h = PyCapsule_GetPointer(capsule, TT_LIVE_CAPSULE);
     if (h) {
-        tt_source_live_free(h->lv); /* a running thread holds a reference: not reached then */
+        tt_live_free(h->lv); /* a running thread holds a reference: not reached then */
         PyMem_Free(h);
     }
 }
@@ -811,7 +811,7 @@ static PyObject *capture_live_open(PyObject *cls, PyObject *args)
     tt_error_clear(&err);
     tt_live *lv;
     Py_BEGIN_ALLOW_THREADS
-    lv = tt_source_live_open(iface, filter, snaplen, path, &err);
+    lv = tt_live_open(iface, filter, snaplen, path, &err);
     Py_END_ALLOW_THREADS
     if (!lv) {
         if (strncmp(err.msg, TT_LIVE_PERM_PREFIX, sizeof TT_LIVE_PERM_PREFIX - 1) == 0) {
@@ -822,14 +822,14 @@ static PyObject *capture_live_open(PyObject *cls, PyObject *args)
     }
     tt_py_live *h = PyMem_Malloc(sizeof *h);
     if (!h) {
-        tt_source_live_free(lv);
+        tt_live_free(lv);
         return PyErr_NoMemory();
     }
     h->lv = lv;
     h->running = 0;
     PyObject *cap = PyCapsule_New(h, TT_LIVE_CAPSULE, live_capsule_free);
     if (!cap) {
-        tt_source_live_free(lv);
+        tt_live_free(lv);
         PyMem_Free(h);
     }
     return cap;
@@ -850,7 +850,7 @@ static PyObject *capture_live_run(PyObject *cls, PyObject *capsule)
     int rc;
     h->running = 1;
     Py_BEGIN_ALLOW_THREADS
-    rc = tt_source_live_run(h->lv, &err);
+    rc = tt_live_run(h->lv, &err);
     Py_END_ALLOW_THREADS
     h->running = 0;
     if (rc != 0)
@@ -864,7 +864,7 @@ static PyObject *capture_live_stop(PyObject *cls, PyObject *capsule)
     tt_py_live *h = live_of(capsule);
     if (!h)
         return NULL;
-    tt_source_live_stop(h->lv);
+    tt_live_stop(h->lv);
     Py_RETURN_NONE;
 }
 
@@ -875,9 +875,9 @@ static PyObject *capture_live_stats(PyObject *cls, PyObject *capsule)
     if (!h)
         return NULL;
     uint64_t recv = 0, drop = 0;
-    if (tt_source_live_stats(h->lv, &recv, &drop) != 0)
-        return Py_BuildValue("(KOO)", (unsigned long long)tt_source_live_frames(h->lv), Py_None, Py_None);
-    return Py_BuildValue("(KKK)", (unsigned long long)tt_source_live_frames(h->lv),
+    if (tt_live_stats(h->lv, &recv, &drop) != 0)
+        return Py_BuildValue("(KOO)", (unsigned long long)tt_live_frames(h->lv), Py_None, Py_None);
+    return Py_BuildValue("(KKK)", (unsigned long long)tt_live_frames(h->lv),
                          (unsigned long long)recv, (unsigned long long)drop);
 }
 
@@ -891,7 +891,7 @@ static PyObject *capture_live_close(PyObject *cls, PyObject *capsule)
         PyErr_SetString(PyExc_RuntimeError, "stop the live capture and join its thread first");
         return NULL;
     }
-    tt_source_live_free(h->lv);
+    tt_live_free(h->lv);
     h->lv = NULL;
     Py_RETURN_NONE;
 }

@@ -1,12 +1,17 @@
 /* tcptrace._core: module definition, exceptions, shared helpers. */
 #include "core.h"
 
+#ifdef _WIN32
+#include <ws2tcpip.h> /* inet_ntop (ws2_32) */
+#else
 #include <arpa/inet.h>
+#endif
 #include <errno.h>
 
 #include "../anomaly.h"
 #include "../analysis.h"
 #include "../columns.h"
+#include "../pcaplib.h"
 #include "../source.h"
 
 PyObject *tt_py_CaptureError;
@@ -61,7 +66,7 @@ static PyObject *py_linktype_name(PyObject *self, PyObject *arg)
     long lt = PyLong_AsLong(arg);
     if (lt == -1 && PyErr_Occurred())
         return NULL;
-    const char *name = tt_source_linktype_name((int)lt);
+    const char *name = tt_pcaplib_linktype_name((int)lt);
     if (!name)
         Py_RETURN_NONE;
     return PyUnicode_FromString(name);
@@ -110,7 +115,7 @@ static PyObject *py_libpcap_version(PyObject *self, PyObject *noargs)
 {
     (void)self;
     (void)noargs;
-    return PyUnicode_FromString(tt_source_lib_version());
+    return PyUnicode_FromString(tt_pcaplib_version());
 }
 
 static PyMethodDef module_methods[] = {

@@ -6,13 +6,13 @@
  * exception in an error slot owned by the Capture, to be raised where the core's read
  * error surfaces. A real file with a descriptor is read with pread from its position,
  * without Python. */
+#include "core.h" /* Python.h first, as the C API asks */
+
 #include <errno.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "../platform.h"
 #include "../source.h"
-#include "core.h"
 
 struct tt_py_errslot {
 #if PY_VERSION_HEX >= 0x030C0000
@@ -97,7 +97,7 @@ static ptrdiff_t stdin_read(void *ctx, uint8_t *buf, size_t n, tt_error *err)
 {
     stdin_ctx *c = ctx;
     for (;;) {
-        ssize_t r = read(c->fd, buf, n);
+        ptrdiff_t r = tt_plat_read(c->fd, buf, n);
         if (r >= 0)
             return (ptrdiff_t)r;
         if (errno != EINTR) {
@@ -250,8 +250,8 @@ static int regular_fd(PyObject *obj, PyObject *io, int *fd_out, int64_t *pos_out
         PyErr_Clear();
         return 0;
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+    tt_plat_stat st;
+    if (tt_plat_fstat(fd, &st) != 0 || !st.is_regular)
         return 0;
     PyObject *t = PyObject_CallMethod(obj, "tell", NULL);
     if (!t) {
@@ -264,7 +264,7 @@ static int regular_fd(PyObject *obj, PyObject *io, int *fd_out, int64_t *pos_out
         PyErr_Clear();
         return 0;
     }
-    int dupfd = dup(fd);
+    int dupfd = tt_plat_dup(fd);
     if (dupfd < 0) {
         PyErr_SetFromErrno(PyExc_OSError);
         return -1;
@@ -326,6 +326,7 @@ tt_source *tt_py_source_open(PyObject *obj, const char *filter, tt_py_errslot *e
             return NULL;
         }
         c->fd = 0;
+        tt_plat_set_binary(c->fd);
         c->errs = errs;
         Py_BEGIN_ALLOW_THREADS
         src = tt_source_open_stream(stdin_read, c, stdin_close, cname, filter, &err);

@@ -10,7 +10,12 @@
 #include "../../csrc/source.h"
 #include "tt_test.h"
 
-static void put_u32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); } /* host order */
+/* Records written little-endian, read with the layout of a little-endian file. */
+static void put_u32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
+}
+#define LE_LAYOUT(nsec, max) (&(tt_pcap_layout){0, (nsec), 16, TT_PCAP_LENGTHS_NORMAL, (max)})
 
 static void test_pcapmap_parses_a_record_and_stops_at_the_end(void)
 {
@@ -24,7 +29,7 @@ static void test_pcapmap_parses_a_record_and_stops_at_the_end(void)
     tt_frame f;
     tt_error err;
     tt_error_clear(&err);
-    CHECK_EQ(tt_pcapmap_parse(buf, sizeof buf, &off, 0, 262144, &f, &err), 1);
+    CHECK_EQ(tt_pcap_parse(LE_LAYOUT(0, 262144), buf, sizeof buf, &off, &f, &err), 1);
     CHECK_EQ(f.caplen, 3);
     CHECK_EQ(f.wirelen, 60);
     CHECK(f.data == buf + 16);
@@ -32,7 +37,7 @@ static void test_pcapmap_parses_a_record_and_stops_at_the_end(void)
     CHECK_EQ(f.ts_nsec, 123456000);
     CHECK_EQ(f.ts_ns, 1700000000123456000LL);
     CHECK_EQ(off, sizeof buf);
-    CHECK_EQ(tt_pcapmap_parse(buf, sizeof buf, &off, 0, 262144, &f, &err), 0);
+    CHECK_EQ(tt_pcap_parse(LE_LAYOUT(0, 262144), buf, sizeof buf, &off, &f, &err), 0);
 }
 
 /* Wireshark reads a microsecond field of 10^6 or more as (uint32)(usec * 1000):
@@ -47,11 +52,11 @@ static void test_pcapmap_usec_out_of_range_wraps_like_wireshark(void)
     size_t off = 0;
     tt_frame f;
     tt_error err;
-    CHECK_EQ(tt_pcapmap_parse(buf, sizeof buf, &off, 0, 262144, &f, &err), 1);
+    CHECK_EQ(tt_pcap_parse(LE_LAYOUT(0, 262144), buf, sizeof buf, &off, &f, &err), 1);
     CHECK_EQ(f.ts_nsec, (int32_t)(uint32_t)(4294968u * 1000u));
     put_u32(buf + 4, 999999999u);
     off = 0;
-    CHECK_EQ(tt_pcapmap_parse(buf, sizeof buf, &off, 1, 262144, &f, &err), 1);
+    CHECK_EQ(tt_pcap_parse(LE_LAYOUT(1, 262144), buf, sizeof buf, &off, &f, &err), 1);
     CHECK_EQ(f.ts_nsec, 999999999);
 }
 
@@ -64,14 +69,14 @@ static void test_pcapmap_faults_are_worded_as_libpcap_words_them(void)
     tt_frame f;
     tt_error err;
     tt_error_clear(&err);
-    CHECK_EQ(tt_pcapmap_parse(buf, 5, &off, 0, 262144, &f, &err), -1);
+    CHECK_EQ(tt_pcap_parse(LE_LAYOUT(0, 262144), buf, 5, &off, &f, &err), -1);
     CHECK_EQ(err.code, TT_ERR_TRUNCATED);
     CHECK(strstr(err.msg, "tried to read 16 header bytes, only got 5") != NULL);
-    CHECK_EQ(tt_pcapmap_parse(buf, sizeof buf, &off, 0, 262144, &f, &err), -1);
+    CHECK_EQ(tt_pcap_parse(LE_LAYOUT(0, 262144), buf, sizeof buf, &off, &f, &err), -1);
     CHECK_EQ(err.code, TT_ERR_TRUNCATED);
     CHECK(strstr(err.msg, "tried to read 10 captured bytes, only got 8") != NULL);
     put_u32(buf + 8, 262145);
-    CHECK_EQ(tt_pcapmap_parse(buf, sizeof buf, &off, 0, 262144, &f, &err), -1);
+    CHECK_EQ(tt_pcap_parse(LE_LAYOUT(0, 262144), buf, sizeof buf, &off, &f, &err), -1);
     CHECK_EQ(err.code, TT_ERR_FORMAT);
     CHECK(strstr(err.msg, "invalid packet capture length 262145, bigger than snaplen of 262144"));
     CHECK_EQ(off, 0);
