@@ -6,7 +6,7 @@ VPY := $(VENV)/bin/python
 CC ?= cc
 CFLAGS_DEV := -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g -O1
 PCAP_CFLAGS = $(shell pkg-config --cflags libpcap 2>/dev/null)
-PCAP_LIBS = $(shell pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
+PCAP_LIBS = $(shell pkg-config --libs libpcap 2>/dev/null || echo -lpcap) -ldl
 COMP_PKGS := zlib libzstd liblzma liblz4
 COMP_CFLAGS = $(shell pkg-config --cflags $(COMP_PKGS) 2>/dev/null)
 COMP_LIBS = $(shell pkg-config --libs $(COMP_PKGS) 2>/dev/null || echo -lz -lzstd -llzma -llz4)
@@ -52,8 +52,16 @@ build/ctest: $(CORE_SRC) $(CTEST_SRC) $(wildcard csrc/*.h) $(wildcard tests/c/*.
 # access or undefined behaviour fails the run (whatever ASAN_OPTIONS the caller has).
 CTEST_SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1 \
 	LSAN_OPTIONS=exitcode=23 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-ctest: deps build/ctest
+ctest: deps build/ctest build/ctest-runtime
 	$(CTEST_SAN_ENV) ./build/ctest
+	@# libpcap loaded at run time (as on Windows): found, then missing (filters say so)
+	$(CTEST_SAN_ENV) ./build/ctest-runtime
+	$(CTEST_SAN_ENV) TCPTRACE_LIBPCAP=/nonexistent/libpcap.so ./build/ctest-runtime
+
+build/ctest-runtime: $(CORE_SRC) $(CTEST_SRC) $(wildcard csrc/*.h) $(wildcard tests/c/*.h)
+	@mkdir -p build
+	$(CC) $(CFLAGS_DEV) -DTT_PCAP_RUNTIME $(COMP_CFLAGS) -fsanitize=address,undefined -fno-omit-frame-pointer \
+	  -fno-sanitize-recover=undefined -o $@ $(CTEST_SRC) $(CORE_SRC) -ldl $(COMP_LIBS)
 
 pytest: install
 	$(VENV)/bin/pytest -q tests

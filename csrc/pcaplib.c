@@ -93,8 +93,10 @@ static int candidates(char out[][512], int max)
 {
     int n = 0;
     const char *env = getenv("TCPTRACE_LIBPCAP");
-    if (env && *env && n < max)
-        snprintf(out[n++], 512, "%s", env);
+    if (env && *env && max > 0) {
+        snprintf(out[n++], 512, "%s", env); /* the user's choice, and only it */
+        return n;
+    }
 #ifdef _WIN32
     char sys[400];
     if (tt_plat_system_dir(sys, sizeof sys) > 0 && n < max)

@@ -5,7 +5,7 @@
  *
  * libpcap is linked at build time (Linux, macOS), or, built with TT_PCAP_RUNTIME (the
  * default on Windows), loaded when first needed: Npcap's wpcap.dll on Windows,
- * libpcap.so.1 or libpcap.A.dylib elsewhere, or the file TCPTRACE_LIBPCAP names. Where
+ * libpcap.so.1 or libpcap.A.dylib elsewhere, or only the file TCPTRACE_LIBPCAP names. Where
  * it cannot be loaded, filters and live capture fail with a message that says so and
  * what to install; everything else works. */
 #ifndef TT_PCAPLIB_H

@@ -78,6 +78,12 @@ ptrdiff_t tt_plat_pread(int fd, void *buf, size_t n, int64_t off)
     return (ptrdiff_t)got;
 }
 
+ptrdiff_t tt_plat_write(int fd, const void *buf, size_t n)
+{
+    unsigned chunk = n > 0x40000000u ? 0x40000000u : (unsigned)n;
+    return (ptrdiff_t)_write(fd, buf, chunk);
+}
+
 int64_t tt_plat_tell(int fd) { return (int64_t)_lseeki64(fd, 0, SEEK_CUR); }
 int tt_plat_dup(int fd) { return _dup(fd); } /* CRT descriptors are not inherited by default */
 void tt_plat_set_binary(int fd) { (void)_setmode(fd, _O_BINARY); }
@@ -276,6 +282,8 @@ ptrdiff_t tt_plat_pread(int fd, void *buf, size_t n, int64_t off)
 
 int tt_plat_dup(int fd) { return fcntl(fd, F_DUPFD_CLOEXEC, 0); }
 void tt_plat_set_binary(int fd) { (void)fd; }
+
+ptrdiff_t tt_plat_write(int fd, const void *buf, size_t n) { return (ptrdiff_t)write(fd, buf, n); }
 
 int64_t tt_plat_tell(int fd) { return (int64_t)lseek(fd, 0, SEEK_CUR); }
 void tt_plat_close(int fd) { (void)close(fd); }

@@ -50,6 +50,8 @@ int tt_plat_dup(int fd);
 /* Read `fd` as bytes: the Windows CRT opens standard input in text mode (CR LF
  * translated, ^Z an end); a no-op elsewhere. */
 void tt_plat_set_binary(int fd);
+/* Up to n bytes written: the count, or -1 with errno set (EINTR the caller's). */
+ptrdiff_t tt_plat_write(int fd, const void *buf, size_t n);
 /* The descriptor's position, or -1. */
 int64_t tt_plat_tell(int fd);
 void tt_plat_close(int fd);

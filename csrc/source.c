@@ -120,9 +120,9 @@ static void unknown_format(const unsigned char *hdr, size_t got, const char *nam
             return;
         }
     char shown[4 * 3 + 1] = "", text[5] = "";
-    size_t n = got < 4 ? got : 4;
+    size_t n = got < 4 ? got : 4, at = 0;
     for (size_t i = 0; i < n; i++) {
-        snprintf(shown + 3 * i, sizeof shown - 3 * i, "%s%02x", i ? " " : "", hdr[i]);
+        at += (size_t)snprintf(shown + at, sizeof shown - at, "%s%02x", i ? " " : "", hdr[i]);
         text[i] = hdr[i] >= 0x20 && hdr[i] < 0x7f ? (char)hdr[i] : '.';
     }
     tt_error_set(err, TT_ERR_FORMAT,

@@ -7,6 +7,7 @@
 #include "../columns.h"
 #include "../fields.h"
 #include "../pcaplib.h"
+#include "../platform.h"
 #include "../source.h"
 #include "../stream.h"
 
@@ -348,7 +349,7 @@ done:
 static int write_all(int fd, const char *p, size_t n)
 {
     while (n) {
-        ssize_t w = write(fd, p, n);
+        ptrdiff_t w = tt_plat_write(fd, p, n);
         if (w < 0) {
             if (errno == EINTR)
                 continue;

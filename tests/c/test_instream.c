@@ -5,12 +5,12 @@
 #include <lzma.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
 
 #include "../../csrc/source.h"
 #include "../../csrc/instream.h"
+#include "tt_port.h"
 #include "tt_test.h"
 
 #define N_RECORDS 3000 /* ~200 KB of capture: more than one 128 KiB buffer */
@@ -189,12 +189,9 @@ static dbuf compress_with(int codec, const dbuf *in)
 
 static char *write_tmp(const void *data, size_t n)
 {
-    char *path = malloc(64);
-    strcpy(path, "/tmp/tt_instream_XXXXXX");
-    int fd = mkstemp(path);
-    if (fd < 0 || write(fd, data, n) != (ssize_t)n)
+    char *path = tt_tmp_write("instream", data, n);
+    if (!path)
         abort();
-    close(fd);
     return path;
 }
 
@@ -234,7 +231,7 @@ static uint32_t read_file(const dbuf *file, const char *want_comp, int *rc, tt_e
     } else {
         *rc = -2;
     }
-    unlink(path);
+    tt_tmp_remove(path);
     free(path);
     return count;
 }
@@ -348,7 +345,7 @@ static void test_corrupt_streams_name_the_codec(void)
         CHECK(strstr(err.msg, path) != NULL);
     }
     tt_source_free(src);
-    unlink(path);
+    tt_tmp_remove(path);
     free(path);
     free(z.b);
     free(plain.b);
@@ -476,11 +473,11 @@ static void test_fd_source_reads_a_pipe(void)
     dbuf plain = make_pcap(200);
     dbuf z = compress_zstd(&plain);
     int fds[2];
-    CHECK(pipe(fds) == 0);
+    CHECK(tt_pipe(fds) == 0);
     /* The compressed capture fits in the pipe's buffer: write it all, then read. */
     CHECK(z.n < 60000);
-    CHECK(write(fds[1], z.b, z.n) == (ssize_t)z.n);
-    close(fds[1]);
+    CHECK(tt_fd_write(fds[1], z.b, z.n) == (long)z.n);
+    tt_fd_close(fds[1]);
     tt_error err;
     tt_source *src = tt_source_open_fd(fds[0], -1, 1, "-", NULL, &err);
     CHECK(src != NULL);

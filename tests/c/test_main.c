@@ -1,10 +1,13 @@
-/* The C unit test runner: runs every table, prints one line per failing test and
- * "N passed, N failed" last. Exit status 1 when any test failed. */
+/* The C unit test runner: runs every table, prints one line per failing (or skipped)
+ * test and "N passed, N failed" last (", N skipped" after it when a test was skipped:
+ * one that needs what this build lacks, e.g. libpcap loaded at run time). Exit status 1
+ * when any test failed. */
 #include <string.h>
 
 #include "tt_test.h"
 
 int tt_test_failures;
+int tt_test_skipped;
 
 extern const tt_test_case tt_decode_tests[];
 extern const tt_test_case tt_ipfrag_tests[];
@@ -19,6 +22,7 @@ extern const tt_test_case tt_instream_tests[];
 extern const tt_test_case tt_follow_tests[];
 extern const tt_test_case tt_hostile_tests[];
 extern const tt_test_case tt_pcapmap_tests[];
+extern const tt_test_case tt_pcapfile_tests[];
 
 static const tt_test_case *const tables[] = {
     tt_decode_tests,
@@ -34,25 +38,33 @@ static const tt_test_case *const tables[] = {
     tt_follow_tests,
     tt_hostile_tests,
     tt_pcapmap_tests,
+    tt_pcapfile_tests,
 };
 
 int main(int argc, char **argv)
 {
-    int passed = 0, failed = 0;
+    int passed = 0, failed = 0, skipped = 0;
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
         for (const tt_test_case *c = tables[t]; c->name; c++) {
             if (argc > 1 && !strstr(c->name, argv[1]))
                 continue;
             tt_test_failures = 0;
+            tt_test_skipped = 0;
             c->fn();
             if (tt_test_failures) {
                 printf("FAIL %s\n", c->name);
                 failed++;
+            } else if (tt_test_skipped) {
+                printf("SKIP %s\n", c->name);
+                skipped++;
             } else {
                 passed++;
             }
         }
     }
-    printf("%d passed, %d failed\n", passed, failed);
+    if (skipped)
+        printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
+    else
+        printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

@@ -4,10 +4,10 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../../csrc/pcapmap.h"
 #include "../../csrc/source.h"
+#include "tt_port.h"
 #include "tt_test.h"
 
 /* Records written little-endian, read with the layout of a little-endian file. */
@@ -148,7 +148,8 @@ static void compare_dir(const char *dir, int *files)
         char path[1024];
         snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
         compare_readers(path, NULL);
-        compare_readers(path, "tcp port 80");
+        if (tt_have_libpcap("pcapmap: the filtered half"))
+            compare_readers(path, "tcp port 80");
         (*files)++;
     }
     closedir(d);
@@ -173,19 +174,18 @@ static void test_pcapmap_cut_files_fail_as_libpcap_does(void)
     uint8_t buf[4096];
     size_t n = fread(buf, 1, sizeof buf, in);
     fclose(in);
-    char path[] = "/tmp/tt_pcapmap_XXXXXX";
-    int fd = mkstemp(path);
-    CHECK(fd >= 0);
-    if (fd < 0)
+    char *path = tt_tmp_create("pcapmap");
+    CHECK(path != NULL);
+    if (!path)
         return;
-    close(fd);
     for (size_t cut = 24; cut <= n && cut < 400; cut += 7) {
         FILE *out = fopen(path, "wb");
         fwrite(buf, 1, cut, out);
         fclose(out);
         compare_readers(path, NULL);
     }
-    unlink(path);
+    tt_tmp_remove(path);
+    free(path);
 }
 
 TT_TESTS(tt_pcapmap_tests) = {

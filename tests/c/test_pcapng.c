@@ -3,11 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../../csrc/pcapng.h"
 #include "../../csrc/source.h"
 #include "tt_build.h"
+#include "tt_port.h"
 #include "tt_test.h"
 
 /* The writer appends little- or big-endian values as the section says. */
@@ -122,21 +122,7 @@ static void other_block(ng *n, uint32_t type, uint32_t body)
 
 static char *write_tmp(const void *data, size_t n)
 {
-    char *path = malloc(64);
-    strcpy(path, "/tmp/tt_pcapng_XXXXXX");
-    int fd = mkstemp(path);
-    if (fd < 0) {
-        free(path);
-        return NULL;
-    }
-    if (write(fd, data, n) != (ssize_t)n) {
-        close(fd);
-        unlink(path);
-        free(path);
-        return NULL;
-    }
-    close(fd);
-    return path;
+    return tt_tmp_write("pcapng", data, n);
 }
 
 /* Read every record of the file; returns the number read and the final rc/err. */
@@ -159,7 +145,7 @@ static int read_all(const ng *n, tt_pcapng_record *recs, int max, int *rc_out, t
         }
         tt_pcapng_free(r);
     }
-    unlink(path);
+    tt_tmp_remove(path);
     free(path);
     *rc_out = r ? rc : -2;
     return count;
@@ -409,7 +395,7 @@ static void test_not_pcapng_and_empty(void)
     char *path = write_tmp("abc", 3);
     CHECK(tt_pcapng_open(path, &err) == NULL);
     CHECK_EQ(err.code, TT_ERR_FORMAT);
-    unlink(path);
+    tt_tmp_remove(path);
     free(path);
     CHECK(tt_pcapng_open("/nonexistent/x.pcapng", &err) == NULL);
     CHECK_EQ(err.code, TT_ERR_NOT_FOUND);
@@ -418,6 +404,7 @@ static void test_not_pcapng_and_empty(void)
 static void test_source_reads_pcapng_with_filter(void)
 {
     /* Through tt_source: a BPF filter compiled per link type (Ethernet, SLL). */
+    TT_REQUIRE_LIBPCAP();
     tt_buf e = {0}, s = {0};
     b_eth(&e, 0x0800);
     b_ipv4(&e, 6, 20, 1, 0, 1, 2);
@@ -451,7 +438,7 @@ static void test_source_reads_pcapng_with_filter(void)
         CHECK_EQ(tt_source_linktypes(src, lts, 4), 2);
         tt_source_free(src);
     }
-    unlink(path);
+    tt_tmp_remove(path);
     free(path);
 }
 

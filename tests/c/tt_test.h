@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 extern int tt_test_failures; /* failures in the running test */
+extern int tt_test_skipped;  /* set by a test that cannot run in this build */
 
 #define CHECK(cond)                                                                  \
     do {                                                                             \
