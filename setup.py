@@ -91,10 +91,9 @@ else:
     extra_compile = ["-std=c11", "-D_DEFAULT_SOURCE", "-Wall", "-Wextra", "-fvisibility=hidden"]
     if sys.platform.startswith("linux"):
         libraries.append("dl")  # dlopen before glibc 2.34 (run-time libpcap)
-        if extra_objects:
-            # The static libraries' symbols stay inside the extension: another module
-            # that loads its own libpcap or zlib must not bind to ours.
-            extra_link.append("-Wl,--exclude-libs,ALL")
+        # Only PyInit__core is exported: the static libraries' symbols stay inside,
+        # so another module that loads its own libpcap or zlib never binds to ours.
+        extra_link.append("-Wl,--version-script=csrc/py/exports.map")
     if os.environ.get("TCPTRACE_DEV") == "1":
         extra_compile.append("-Werror")
     if os.environ.get("TCPTRACE_SANITIZE") == "1":
