@@ -30,7 +30,8 @@ fi
 
 OUT=${WHEEL_OUT:-dist}
 rm -rf "$OUT/raw" "$OUT/wheelhouse"
-export CC="$ROOT/tools/deps/zigcc" LDSHARED="$ROOT/tools/deps/zigcc -shared"
+# -s: no symbol table or debug sections in the release (the dynamic symbols stay).
+export CC="$ROOT/tools/deps/zigcc" LDSHARED="$ROOT/tools/deps/zigcc -shared -s"
 export TCPTRACE_DEPS=$prefix
 plat=linux_$ARCH
 if [ "$ARCH" != "$(uname -m)" ]; then
@@ -44,7 +45,7 @@ fi
 "$PY" -m build --no-isolation -o "$OUT/raw" -C--build-option=--plat-name="$plat" . >build/wheel-build.log 2>&1 ||
   { tail -30 build/wheel-build.log >&2; exit 1; }
 whl=$(ls "$OUT"/raw/*.whl)
-PATH="$(dirname "$PY"):$PATH" "$(dirname "$PY")/auditwheel" repair --strip --plat "manylinux_2_17_$ARCH" \
+PATH="$(dirname "$PY"):$PATH" "$(dirname "$PY")/auditwheel" repair --plat "$([ "$ARCH" = "$(uname -m)" ] && echo "manylinux_2_17_$ARCH" || echo auto)" \
   -w "$OUT/wheelhouse" "$whl" >build/wheel-repair.log 2>&1 || { cat build/wheel-repair.log >&2; exit 1; }
 out=$(ls "$OUT"/wheelhouse/*.whl)
 "$(dirname "$PY")/auditwheel" show "$out" | tr '\n' ' ' | sed 's/  */ /g'
