@@ -5,8 +5,9 @@ import re
 
 from ._core import libpcap_version
 
-# The oldest libpcap whose API tcptrace uses (nanosecond offline reading, pcap_fopen_offline
-# with precision, pcap_offline_filter with per-link-type programs): 1.5.
+# The oldest libpcap whose API tcptrace uses (for BPF filters and live capture only:
+# pcap_set_immediate_mode, pcap_set_tstamp_precision): 1.5. Reading files needs none;
+# a build that loads libpcap at run time (Windows) reports "not loaded" when it is absent.
 MIN_LIBPCAP = (1, 5)
 
 
