@@ -147,3 +147,39 @@ def test_iterating_twice_gives_nothing_more(seed_capture):
     with tcptrace.open(seed_capture) as cap:
         assert len(list(cap)) == 13
         assert list(cap) == []
+
+
+def _pcapng_from_pcap(pcap: bytes, linktype: int) -> bytes:
+    """The records of a little-endian classic pcap file as one pcapng section."""
+    import struct
+
+    def block(btype: int, body: bytes) -> bytes:
+        body += b"\0" * (-len(body) % 4)
+        n = 12 + len(body)
+        return struct.pack("<II", btype, n) + body + struct.pack("<I", n)
+
+    out = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    out += block(1, struct.pack("<HHI", linktype, 0, 262144))
+    off = 24
+    while off + 16 <= len(pcap):
+        sec, usec, caplen, wirelen = struct.unpack_from("<IIII", pcap, off)
+        ts = sec * 1_000_000 + usec
+        data = pcap[off + 16:off + 16 + caplen]
+        out += block(6, struct.pack("<IIIII", 0, ts >> 32, ts & 0xFFFFFFFF, caplen, wirelen) + data)
+        off += 16 + caplen
+    return out
+
+
+def test_bpf_filter_on_raw_ip_pcapng_maps_linktype_to_dlt(tmp_path):
+    """pcapng carries LINKTYPE_RAW (101); libpcap compiles filters for DLT_RAW (12)."""
+    src = DATA / "rawip_tcp_empty_sack.pcap"
+    ng = tmp_path / "raw.pcapng"
+    ng.write_bytes(_pcapng_from_pcap(src.read_bytes(), 101))
+    with tcptrace.open(str(ng), filter="tcp") as cap:
+        assert cap.linktype == 101
+        n_ng = sum(1 for _ in cap)
+    with tcptrace.open(str(src), filter="tcp") as cap:
+        assert cap.linktype == 101  # the file's LINKTYPE, for classic pcap too
+        n_pcap = sum(1 for _ in cap)
+    assert n_ng == n_pcap > 0
+    assert tcptrace.linktype_name(101) == "RAW"
