@@ -22,7 +22,38 @@ typedef struct {
     int64_t records;    /* records read, before the filter */
     PyObject *conn_cache; /* owned: dict stream -> Connection, filled by connection(n), or NULL */
     tt_py_errslot *rderr; /* owned: a read callback's exception (stdin, file objects) */
+    int busy;           /* a read runs (the GIL may be released inside it): set and
+                         * cleared with the GIL held; close() and other reads refuse */
 } CaptureObject;
+
+/* One reader at a time: the source and the engine are used with the GIL released, so
+ * a second thread, or a file object's read() calling back into its own Capture, must
+ * not touch them meanwhile. 0, or -1 with RuntimeError set. */
+static int busy_enter(CaptureObject *self)
+{
+    if (self->busy) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "this Capture is being read already (by another thread, or from inside "
+                        "its own file object's read()); use one Capture per thread");
+        return -1;
+    }
+    self->busy = 1;
+    return 0;
+}
+
+static void busy_leave(CaptureObject *self) { self->busy = 0; }
+
+/* close() while a read runs would free the source under it. */
+static int refuse_while_busy(CaptureObject *self, const char *what)
+{
+    if (!self->busy)
+        return 0;
+    PyErr_Format(PyExc_RuntimeError,
+                 "%s while this Capture is being read (by another thread, or from inside its "
+                 "own file object's read()); use one Capture per thread", what);
+    return -1;
+}
+
 
 PyObject **tt_py_capture_conn_cache(PyObject *cap) { return &((CaptureObject *)cap)->conn_cache; }
 
@@ -226,7 +257,7 @@ static int capture_check_open(CaptureObject *self)
     return 0;
 }
 
-static PyObject *capture_next(CaptureObject *self)
+static PyObject *capture_next_impl(CaptureObject *self)
 {
     if (capture_check_open(self) < 0 || self->finished)
         return NULL;
@@ -250,10 +281,19 @@ static PyObject *capture_next(CaptureObject *self)
     return capture_end(self, rc, &err);
 }
 
+static PyObject *capture_next(CaptureObject *self)
+{
+    if (busy_enter(self) < 0)
+        return NULL;
+    PyObject *r = capture_next_impl(self);
+    busy_leave(self);
+    return r;
+}
+
 #define TT_PY_COLUMN_BATCH 65536 /* segments per GIL release when building columns */
 
 /* _read_columns(ids, max_rows) -> (rows, [(data, valid or None), ...]) or None at the end */
-static PyObject *capture_read_columns(CaptureObject *self, PyObject *args)
+static PyObject *capture_read_columns_impl(CaptureObject *self, PyObject *args)
 {
     PyObject *ids_obj;
     Py_ssize_t max_rows;
@@ -345,6 +385,15 @@ done:
     return result;
 }
 
+static PyObject *capture_read_columns(CaptureObject *self, PyObject *args)
+{
+    if (busy_enter(self) < 0)
+        return NULL;
+    PyObject *r = capture_read_columns_impl(self, args);
+    busy_leave(self);
+    return r;
+}
+
 /* Write all of b to fd; returns 0, or errno. */
 static int write_all(int fd, const char *p, size_t n)
 {
@@ -365,7 +414,7 @@ static int write_all(int fd, const char *p, size_t n)
 
 /* _write_fields(fd, ids, separator, occurrence, aggregator, line_flush) -> rows
  * Formats every further segment's fields in C and writes them to the descriptor. */
-static PyObject *capture_write_fields(CaptureObject *self, PyObject *args)
+static PyObject *capture_write_fields_impl(CaptureObject *self, PyObject *args)
 {
     int fd, occurrence, line_flush;
     PyObject *ids_obj;
@@ -438,11 +487,31 @@ done:
     return result;
 }
 
+static PyObject *capture_write_fields(CaptureObject *self, PyObject *args)
+{
+    if (busy_enter(self) < 0)
+        return NULL;
+    PyObject *r = capture_write_fields_impl(self, args);
+    busy_leave(self);
+    return r;
+}
+
 /* The next finished connection record, reading further when none is waiting. Returns
  * 1 with *out filled, 0 at the end of the capture, -1 with an exception set. */
+static int capture_next_conn_impl(CaptureObject *self, tt_conn_record *out);
+
 int tt_py_capture_next_conn(PyObject *obj, tt_conn_record *out)
 {
     CaptureObject *self = (CaptureObject *)obj;
+    if (busy_enter(self) < 0)
+        return -1;
+    int rc = capture_next_conn_impl(self, out);
+    busy_leave(self);
+    return rc;
+}
+
+static int capture_next_conn_impl(CaptureObject *self, tt_conn_record *out)
+{
     if (!self->eng) {
         PyErr_SetString(PyExc_ValueError, "Capture is not initialized");
         return -1;
@@ -486,6 +555,8 @@ static PyObject *capture_enable_streams(CaptureObject *self, PyObject *args, PyO
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "|pLpnn:_enable_streams", kwlist, &messages,
                                      &collect, &follow, &budget, &max_held))
         return NULL;
+    if (refuse_while_busy(self, "enabling streams") < 0)
+        return NULL;
     if (!self->eng || self->finished) {
         PyErr_SetString(PyExc_ValueError, "streams must be enabled before the first read");
         return NULL;
@@ -510,7 +581,7 @@ static PyObject *capture_enable_streams(CaptureObject *self, PyObject *args, PyO
 /* _read_streams(max_frames) -> (messages, chunks, follow, nodes) or None at the end:
  * reads up to max_frames further frames (0: to the end) and returns what the streams
  * produced meanwhile (everything, flushed, once the end is reached). */
-static PyObject *capture_read_streams(CaptureObject *self, PyObject *args)
+static PyObject *capture_read_streams_impl(CaptureObject *self, PyObject *args)
 {
     Py_ssize_t max_frames = 0;
     if (!PyArg_ParseTuple(args, "|n:_read_streams", &max_frames))
@@ -562,6 +633,15 @@ static PyObject *capture_read_streams(CaptureObject *self, PyObject *args)
     return tt_py_streams_drain(out);
 }
 
+static PyObject *capture_read_streams(CaptureObject *self, PyObject *args)
+{
+    if (busy_enter(self) < 0)
+        return NULL;
+    PyObject *r = capture_read_streams_impl(self, args);
+    busy_leave(self);
+    return r;
+}
+
 static PyObject *get_stream_counters(CaptureObject *self, void *c)
 {
     (void)c;
@@ -594,6 +674,8 @@ static PyObject *capture_addresses(CaptureObject *self, PyObject *noargs)
 static PyObject *capture_close(CaptureObject *self, PyObject *noargs)
 {
     (void)noargs;
+    if (refuse_while_busy(self, "close()") < 0)
+        return NULL;
     capture_close_source(self);
     Py_RETURN_NONE;
 }
@@ -608,6 +690,8 @@ static PyObject *capture_enter(PyObject *self, PyObject *noargs)
 static PyObject *capture_exit(CaptureObject *self, PyObject *args)
 {
     (void)args;
+    if (refuse_while_busy(self, "leaving the with block") < 0)
+        return NULL;
     capture_close_source(self);
     Py_RETURN_FALSE;
 }
