@@ -129,3 +129,83 @@ def test_separate_captures_are_independent():
     for t in threads:
         t.join()
     assert len(set(results)) == 1 and results[0] > 0
+
+
+class _Raises(io.RawIOBase):
+    def __init__(self, data: bytes, exc: BaseException, after: int = 2):
+        self.buf = io.BytesIO(data)
+        self.exc = exc
+        self.after = after
+        self.calls = 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, b):
+        self.calls += 1
+        if self.calls > self.after:
+            raise self.exc
+        return self.buf.readinto(b)
+
+
+def test_stop_iteration_from_read_is_an_error_not_the_end():
+    """PEP 479's rule: a StopIteration leaking from read() must not end the capture."""
+    with pytest.raises(RuntimeError, match="raised StopIteration") as info:
+        for _ in tcptrace.open(_Raises(BULK.read_bytes(), StopIteration())):
+            pass
+    assert isinstance(info.value.__cause__, StopIteration)
+
+
+def test_keyboard_interrupt_from_read_propagates_as_itself():
+    with pytest.raises(KeyboardInterrupt):
+        for _ in tcptrace.open(_Raises(BULK.read_bytes(), KeyboardInterrupt())):
+            pass
+    with pytest.raises(KeyboardInterrupt):
+        list(tcptrace.open(_Raises(BULK.read_bytes(), KeyboardInterrupt())).connections())
+
+
+def test_file_object_referring_to_its_capture_is_collected():
+    import gc
+    import weakref
+
+    class Cyclic(io.RawIOBase):
+        def __init__(self, data):
+            self.buf = io.BytesIO(data)
+            self.cap = None
+
+        def readable(self):
+            return True
+
+        def readinto(self, b):
+            return self.buf.readinto(b)
+
+    data = BULK.read_bytes()
+    refs = []
+    for _ in range(50):
+        f = Cyclic(data)
+        cap = tcptrace.open(f)
+        f.cap = cap
+        next(cap)
+        refs.append(weakref.ref(cap))
+        del f, cap
+    gc.collect()
+    assert sum(r() is not None for r in refs) == 0
+    it = tcptrace.open(str(BULK)).connections()
+    next(it)
+    del it  # the iterator takes part in collection too (holds its Capture)
+    gc.collect()
+
+
+def test_missing_file_errors_do_not_leak():
+    import resource
+
+    def open_missing(n):
+        for _ in range(n):
+            with pytest.raises(FileNotFoundError):
+                tcptrace.open("/nonexistent/capture.pcap")
+
+    open_missing(5_000)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    open_missing(100_000)
+    grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert grown_kib < 4096, f"{grown_kib} KiB more after 100,000 failed opens"

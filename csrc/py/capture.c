@@ -22,6 +22,9 @@ typedef struct {
     int64_t records;    /* records read, before the filter */
     PyObject *conn_cache; /* owned: dict stream -> Connection, filled by connection(n), or NULL */
     tt_py_errslot *rderr; /* owned: a read callback's exception (stdin, file objects) */
+    PyObject *reader;   /* borrowed from the source (its read context owns it): the file
+                         * object's read method, visited by tp_traverse; NULL without */
+    PyObject *weakrefs; /* owned: the weak reference list */
     int busy;           /* a read runs (the GIL may be released inside it): set and
                          * cleared with the GIL held; close() and other reads refuse */
 } CaptureObject;
@@ -73,7 +76,8 @@ static int capture_init_stream(CaptureObject *self, PyObject *obj, PyObject *fil
     if (!self->rderr && !(self->rderr = tt_py_errslot_new()))
         return -1;
     PyObject *name = NULL;
-    tt_source *src = tt_py_source_open(obj, filt, self->rderr, &name);
+    PyObject *reader = NULL;
+    tt_source *src = tt_py_source_open(obj, filt, self->rderr, &name, &reader);
     if (!src)
         return -1;
     tt_error err;
@@ -86,6 +90,7 @@ static int capture_init_stream(CaptureObject *self, PyObject *obj, PyObject *fil
         return -1;
     }
     self->src = src;
+    self->reader = reader;
     self->eng = eng;
     Py_XSETREF(self->path, name);
     Py_INCREF(filter);
@@ -191,13 +196,35 @@ fail:
 static void capture_close_source(CaptureObject *self)
 {
     if (self->src) {
+        self->reader = NULL; /* released with the source's read context */
         tt_source_free(self->src);
         self->src = NULL;
     }
 }
 
+/* A file object that refers back to its Capture makes a cycle through the source's
+ * read context: the collector sees it through `reader`. */
+static int capture_traverse(CaptureObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->reader);
+    Py_VISIT(self->conn_cache);
+    return tt_py_errslot_traverse(self->rderr, visit, arg);
+}
+
+static int capture_clear(CaptureObject *self)
+{
+    if (!self->busy) /* a running read keeps its source (it holds a reference) */
+        capture_close_source(self);
+    Py_CLEAR(self->conn_cache);
+    tt_py_errslot_clear(self->rderr);
+    return 0;
+}
+
 static void capture_dealloc(CaptureObject *self)
 {
+    PyObject_GC_UnTrack(self);
+    if (self->weakrefs)
+        PyObject_ClearWeakRefs((PyObject *)self);
     capture_close_source(self);
     tt_engine_free(self->eng);
     tt_addrdict_free(self->addrs);
@@ -1046,7 +1073,10 @@ PyTypeObject tt_py_CaptureType = {
     .tp_name = "tcptrace._core.Capture",
     .tp_basicsize = sizeof(CaptureObject),
     .tp_dealloc = (destructor)capture_dealloc,
-    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+    .tp_traverse = (traverseproc)capture_traverse,
+    .tp_clear = (inquiry)capture_clear,
+    .tp_weaklistoffset = offsetof(CaptureObject, weakrefs),
     .tp_doc = "Capture(path, filter=None, analysis=True, linger=None, connections=True, "
               "max_conns=None, max_pending=None)\n\nAn open "
               "pcap or pcapng file (compressed or not); path may also be '-' (standard input) or a "

@@ -576,18 +576,36 @@ typedef struct {
                                               * records queued before it are handed out */
 } ConnIterObject;
 
+static int conniter_traverse(ConnIterObject *it, visitproc visit, void *arg)
+{
+    Py_VISIT(it->cap);
+    Py_VISIT(it->exc_type);
+    Py_VISIT(it->exc_value);
+    Py_VISIT(it->exc_tb);
+    return 0;
+}
+
+static int conniter_clear(ConnIterObject *it)
+{
+    Py_CLEAR(it->cap);
+    Py_CLEAR(it->exc_type);
+    Py_CLEAR(it->exc_value);
+    Py_CLEAR(it->exc_tb);
+    return 0;
+}
+
 static void conniter_dealloc(ConnIterObject *it)
 {
-    Py_XDECREF(it->cap);
-    Py_XDECREF(it->exc_type);
-    Py_XDECREF(it->exc_value);
-    Py_XDECREF(it->exc_tb);
-    PyObject_Free(it);
+    PyObject_GC_UnTrack(it);
+    conniter_clear(it);
+    PyObject_GC_Del(it);
 }
 
 static PyObject *conniter_next(ConnIterObject *it)
 {
     tt_conn_record r;
+    if (!it->cap)
+        return NULL; /* cleared by the collector */
     int rc = tt_py_capture_next_conn(it->cap, &r);
     if (rc < 0 && !it->exc_type) {
         /* A damaged capture: the connections read so far still come first. */
@@ -608,7 +626,9 @@ PyTypeObject tt_py_ConnIterType = {
     .tp_name = "tcptrace._core._ConnectionIterator",
     .tp_basicsize = sizeof(ConnIterObject),
     .tp_dealloc = (destructor)conniter_dealloc,
-    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_traverse = (traverseproc)conniter_traverse,
+    .tp_clear = (inquiry)conniter_clear,
     .tp_iter = PyObject_SelfIter,
     .tp_iternext = (iternextfunc)conniter_next,
 };
@@ -616,12 +636,13 @@ PyTypeObject tt_py_ConnIterType = {
 PyObject *tt_py_capture_connections(PyObject *cap, PyObject *noargs)
 {
     (void)noargs;
-    ConnIterObject *it = PyObject_New(ConnIterObject, &tt_py_ConnIterType);
+    ConnIterObject *it = PyObject_GC_New(ConnIterObject, &tt_py_ConnIterType);
     if (!it)
         return NULL;
     Py_INCREF(cap);
     it->cap = cap;
     it->exc_type = it->exc_value = it->exc_tb = NULL;
+    PyObject_GC_Track(it);
     return (PyObject *)it;
 }
 

@@ -84,9 +84,14 @@ int tt_py_errslot_raise(tt_py_errslot *e);
 void tt_py_errslot_free(tt_py_errslot *e);
 /* 1 for "-" and for objects with read/readinto (not str paths, bytes, PathLike). */
 int tt_py_is_stream_arg(PyObject *obj);
+/* The slot's objects, for a garbage-collected owner's tp_traverse and tp_clear. */
+int tt_py_errslot_traverse(tt_py_errslot *e, visitproc visit, void *arg);
+void tt_py_errslot_clear(tt_py_errslot *e);
 /* A source over "-" (standard input) or a binary file object; errs must outlive it.
- * NULL with an exception set; else *name is a new str naming the input. */
+ * NULL with an exception set; else *name is a new str naming the input, and *reader
+ * the file object's read method the source holds (borrowed: owned by the source until
+ * it is freed; NULL for standard input and descriptors), for the owner's tp_traverse. */
 struct tt_source *tt_py_source_open(PyObject *obj, const char *filter, tt_py_errslot *errs,
-                                    PyObject **name);
+                                    PyObject **name, PyObject **reader);
 
 #endif

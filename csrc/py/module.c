@@ -21,10 +21,14 @@ PyObject *tt_py_CaptureTruncatedWarning;
 PyObject *tt_py_raise_error(const tt_error *err)
 {
     switch (err->code) {
-    case TT_ERR_NOT_FOUND:
-        PyErr_SetObject(PyExc_FileNotFoundError,
-                        Py_BuildValue("(is)", ENOENT, err->msg));
+    case TT_ERR_NOT_FOUND: {
+        PyObject *args = Py_BuildValue("(is)", ENOENT, err->msg);
+        if (args) { /* PyErr_SetObject does not take the reference */
+            PyErr_SetObject(PyExc_FileNotFoundError, args);
+            Py_DECREF(args);
+        }
         break;
+    }
     case TT_ERR_FILTER: PyErr_SetString(PyExc_ValueError, err->msg); break;
     case TT_ERR_NOMEM: PyErr_NoMemory(); break;
     case TT_ERR_ARG: PyErr_SetString(PyExc_ValueError, err->msg); break;

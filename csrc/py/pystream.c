@@ -30,9 +30,28 @@ tt_py_errslot *tt_py_errslot_new(void)
     return e;
 }
 
-/* With the GIL: move the current exception into the slot (the first one kept). */
+/* With the GIL: move the current exception into the slot (the first one kept). A
+ * StopIteration from read() would end the capture silently where it escapes (PEP 479):
+ * it is kept as the RuntimeError it stands for. */
 static void errslot_store(tt_py_errslot *e)
 {
+    if (PyErr_ExceptionMatches(PyExc_StopIteration)) {
+        PyObject *t, *v, *tb;
+        PyErr_Fetch(&t, &v, &tb);
+        PyErr_NormalizeException(&t, &v, &tb);
+        PyErr_SetString(PyExc_RuntimeError, "the file object's read raised StopIteration");
+        PyObject *t2, *v2, *tb2;
+        PyErr_Fetch(&t2, &v2, &tb2);
+        PyErr_NormalizeException(&t2, &v2, &tb2);
+        if (v) {
+            PyException_SetCause(v2, Py_NewRef(v));
+            PyException_SetContext(v2, Py_NewRef(v));
+        }
+        Py_XDECREF(t);
+        Py_XDECREF(v);
+        Py_XDECREF(tb);
+        PyErr_Restore(t2, v2, tb2);
+    }
 #if PY_VERSION_HEX >= 0x030C0000
     PyObject *exc = PyErr_GetRaisedException();
     if (e->exc)
@@ -70,6 +89,33 @@ int tt_py_errslot_raise(tt_py_errslot *e)
     e->type = e->value = e->tb = NULL;
 #endif
     return 1;
+}
+
+int tt_py_errslot_traverse(tt_py_errslot *e, visitproc visit, void *arg)
+{
+    if (!e)
+        return 0;
+#if PY_VERSION_HEX >= 0x030C0000
+    Py_VISIT(e->exc);
+#else
+    Py_VISIT(e->type);
+    Py_VISIT(e->value);
+    Py_VISIT(e->tb);
+#endif
+    return 0;
+}
+
+void tt_py_errslot_clear(tt_py_errslot *e)
+{
+    if (!e)
+        return;
+#if PY_VERSION_HEX >= 0x030C0000
+    Py_CLEAR(e->exc);
+#else
+    Py_CLEAR(e->type);
+    Py_CLEAR(e->value);
+    Py_CLEAR(e->tb);
+#endif
 }
 
 void tt_py_errslot_free(tt_py_errslot *e)
@@ -287,8 +333,9 @@ static PyObject *name_of(PyObject *obj)
 }
 
 tt_source *tt_py_source_open(PyObject *obj, const char *filter, tt_py_errslot *errs,
-                             PyObject **name_out)
+                             PyObject **name_out, PyObject **reader_out)
 {
+    *reader_out = NULL;
     PyObject *name = name_of(obj);
     if (!name)
         return NULL;
@@ -356,9 +403,12 @@ tt_source *tt_py_source_open(PyObject *obj, const char *filter, tt_py_errslot *e
             return NULL;
         }
         c->errs = errs;
+        PyObject *meth = c->meth; /* the context (so the source) owns it from here */
         Py_BEGIN_ALLOW_THREADS
         src = tt_source_open_stream(fileobj_read, c, fileobj_close, cname, filter, &err);
         Py_END_ALLOW_THREADS
+        if (src)
+            *reader_out = meth;
     }
     if (!src) {
         if (!tt_py_errslot_raise(errs))
