@@ -29,7 +29,9 @@ static inline void tt_error_clear(tt_error *e)
     }
 }
 
-#if defined(__GNUC__)
+#if defined(__MINGW32__)
+__attribute__((format(gnu_printf, 3, 4))) /* C99 formats (%zu), not msvcrt's */
+#elif defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
 static inline void tt_error_set(tt_error *e, tt_error_code code, const char *fmt, ...)

@@ -10,7 +10,9 @@ typedef struct sbuf {
     size_t len;
 } sbuf;
 
-#if defined(__GNUC__)
+#if defined(__MINGW32__)
+__attribute__((format(gnu_printf, 2, 3))) /* C99 formats (%zu), not msvcrt's */
+#elif defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
 static void put(sbuf *b, const char *fmt, ...)

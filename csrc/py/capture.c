@@ -284,28 +284,99 @@ static int capture_check_open(CaptureObject *self)
     return 0;
 }
 
+/* ---- the one read loop ---- */
+
+/* What a read does with each pull, with the GIL released: seg is the next segment, or
+ * NULL for a pull of TT_PY_BATCH_FRAMES frames that gave none. 0: go on; 1: enough for
+ * now; -1: failed (the sink keeps why, and the caller raises it). */
+typedef int (*drive_sink)(void *ctx, const tt_segment *seg);
+/* Before each pull, with the GIL released: nonzero when the read has what it wants. */
+typedef int (*drive_enough)(void *ctx);
+/* At the end of each batch, still without the GIL (the fields writer flushes): 0 or -1. */
+typedef int (*drive_flush)(void *ctx);
+
+typedef struct drive_ops {
+    drive_sink sink;
+    drive_enough enough; /* may be NULL */
+    drive_flush flush;   /* may be NULL */
+    int batch;           /* pulls per GIL release */
+} drive_ops;
+
+enum { DRIVE_ENOUGH = 1, DRIVE_END = 0, DRIVE_SINK_FAILED = -1, DRIVE_RAISED = -2 };
+
+/* Pull segments from the source with the GIL released, a batch at a time, handing each
+ * to the sink; between batches, take the GIL back and let signal handlers run (Ctrl-C
+ * raises at once). At the end of the capture (or a read error) the engine is finished
+ * and a cut file warns (capture_end). Returns DRIVE_ENOUGH, DRIVE_END, DRIVE_SINK_FAILED
+ * (no exception set) or DRIVE_RAISED (an exception set; *at_end says whether it is the
+ * capture's own end, a damaged file or a read callback's exception, rather than a
+ * signal's). The caller holds the busy flag. */
+static int capture_drive(CaptureObject *self, const drive_ops *ops, void *ctx, int *at_end)
+{
+    if (at_end)
+        *at_end = 0;
+    tt_error err;
+    tt_error_clear(&err);
+    for (;;) {
+        int rc = 2, verdict = 0;
+        Py_BEGIN_ALLOW_THREADS
+        for (int i = 0; i < ops->batch && verdict == 0; i++) {
+            if (ops->enough && ops->enough(ctx)) {
+                verdict = DRIVE_ENOUGH;
+                break;
+            }
+            tt_segment seg;
+            rc = capture_pull(self, &seg, &err, TT_PY_BATCH_FRAMES);
+            if (rc != 1 && rc != 2)
+                break;
+            verdict = ops->sink(ctx, rc == 1 ? &seg : NULL);
+        }
+        if (verdict == 0 && ops->flush && ops->flush(ctx) < 0)
+            verdict = -1;
+        Py_END_ALLOW_THREADS
+        if (verdict == 1)
+            return DRIVE_ENOUGH;
+        if (verdict < 0)
+            return DRIVE_SINK_FAILED;
+        if (rc == 0 || rc == -1) {
+            if (at_end)
+                *at_end = 1;
+            capture_end(self, rc, &err);
+            return PyErr_Occurred() ? DRIVE_RAISED : DRIVE_END;
+        }
+        if (PyErr_CheckSignals() < 0)
+            return DRIVE_RAISED;
+    }
+}
+
+/* next(): the first segment is enough. */
+typedef struct next_ctx {
+    tt_segment seg;
+    int have;
+} next_ctx;
+
+static int next_sink(void *ctx, const tt_segment *seg)
+{
+    next_ctx *c = ctx;
+    if (!seg)
+        return 0;
+    c->seg = *seg;
+    c->have = 1;
+    return 1;
+}
+
 static PyObject *capture_next_impl(CaptureObject *self)
 {
     if (capture_check_open(self) < 0 || self->finished)
         return NULL;
-    tt_segment seg;
-    tt_error err;
-    tt_error_clear(&err);
-    int rc;
-    for (;;) {
-        /* Release the GIL for a batch of frames; come back between batches so a long
-         * run of non-TCP frames still lets other threads and signals in. */
-        Py_BEGIN_ALLOW_THREADS
-        rc = capture_pull(self, &seg, &err, TT_PY_BATCH_FRAMES);
-        Py_END_ALLOW_THREADS
-        if (rc != 2)
-            break;
-        if (PyErr_CheckSignals() < 0)
-            return NULL;
-    }
-    if (rc == 1)
-        return tt_py_segment_new(&seg);
-    return capture_end(self, rc, &err);
+    /* One pull per GIL release: a long run of non-TCP frames still lets other threads
+     * and signals in every TT_PY_BATCH_FRAMES frames. */
+    static const drive_ops ops = {.sink = next_sink, .batch = 1};
+    next_ctx c;
+    c.have = 0;
+    if (capture_drive(self, &ops, &c, NULL) == DRIVE_ENOUGH)
+        return tt_py_segment_new(&c.seg);
+    return NULL; /* the end (StopIteration) or an exception */
 }
 
 static PyObject *capture_next(CaptureObject *self)
@@ -318,6 +389,26 @@ static PyObject *capture_next(CaptureObject *self)
 }
 
 #define TT_PY_COLUMN_BATCH 65536 /* segments per GIL release when building columns */
+
+/* _read_columns: every segment appended to the columns, up to max_rows. */
+typedef struct columns_ctx {
+    tt_columns *cols;
+    size_t limit;
+} columns_ctx;
+
+static int columns_sink(void *ctx, const tt_segment *seg)
+{
+    columns_ctx *c = ctx;
+    if (!seg)
+        return 0;
+    return tt_columns_append(c->cols, seg) < 0 ? -1 : 0;
+}
+
+static int columns_enough(void *ctx)
+{
+    const columns_ctx *c = ctx;
+    return c->cols->rows >= c->limit;
+}
 
 /* _read_columns(ids, max_rows) -> (rows, [(data, valid or None), ...]) or None at the end */
 static PyObject *capture_read_columns_impl(CaptureObject *self, PyObject *args)
@@ -351,40 +442,15 @@ static PyObject *capture_read_columns_impl(CaptureObject *self, PyObject *args)
     }
     tt_columns cols;
     tt_columns_init(&cols, want, self->addrs);
-    tt_error err;
-    tt_error_clear(&err);
-    int rc = 2, nomem = 0;
-    size_t limit = max_rows > 0 ? (size_t)max_rows : SIZE_MAX;
-    while (cols.rows < limit) {
-        Py_BEGIN_ALLOW_THREADS
-        tt_segment seg;
-        for (int i = 0; i < TT_PY_COLUMN_BATCH && cols.rows < limit; i++) {
-            rc = capture_pull(self, &seg, &err, TT_PY_BATCH_FRAMES);
-            if (rc == 2)
-                continue;
-            if (rc != 1)
-                break;
-            if (tt_columns_append(&cols, &seg) < 0) {
-                nomem = 1;
-                break;
-            }
-        }
-        Py_END_ALLOW_THREADS
-        if (nomem || (rc != 1 && rc != 2) || PyErr_CheckSignals() < 0)
-            break;
-    }
+    columns_ctx c = {&cols, max_rows > 0 ? (size_t)max_rows : SIZE_MAX};
+    static const drive_ops ops = {.sink = columns_sink, .enough = columns_enough,
+                                  .batch = TT_PY_COLUMN_BATCH};
     PyObject *result = NULL, *list = NULL;
-    if (nomem) {
+    int how = capture_drive(self, &ops, &c, NULL);
+    if (how == DRIVE_SINK_FAILED)
         PyErr_NoMemory();
+    if (how < 0)
         goto done;
-    }
-    if (PyErr_Occurred())
-        goto done;
-    if (rc == 0 || rc == -1) {
-        capture_end(self, rc, &err);
-        if (PyErr_Occurred())
-            goto done;
-    }
     list = PyList_New(n);
     if (!list)
         goto done;
@@ -439,6 +505,43 @@ static int write_all(int fd, const char *p, size_t n)
 
 #define TT_PY_FIELDS_FLUSH (64 * 1024) /* bytes of rows written at once */
 
+/* _write_fields: each segment's fields formatted in C, written in 64 KiB pieces (or
+ * line by line) without the GIL. */
+typedef struct fields_ctx {
+    const int *ids;
+    size_t n_ids;
+    tt_field_opts o;
+    tt_textbuf b;
+    int fd;
+    int line_flush;
+    int werr;                /* errno of a failed write */
+    unsigned long long rows;
+} fields_ctx;
+
+static int fields_flush(void *ctx)
+{
+    fields_ctx *c = ctx;
+    if (c->b.len) {
+        c->werr = write_all(c->fd, c->b.data, c->b.len);
+        tt_textbuf_reset(&c->b);
+    }
+    return c->werr ? -1 : 0;
+}
+
+static int fields_sink(void *ctx, const tt_segment *seg)
+{
+    fields_ctx *c = ctx;
+    if (!seg)
+        return 0;
+    tt_fields_format_row(seg, c->ids, c->n_ids, &c->o, &c->b);
+    c->rows++;
+    if (c->b.failed)
+        return -1;
+    if (c->line_flush || c->b.len >= TT_PY_FIELDS_FLUSH)
+        return fields_flush(c);
+    return 0;
+}
+
 /* _write_fields(fd, ids, separator, occurrence, aggregator, line_flush) -> rows
  * Formats every further segment's fields in C and writes them to the descriptor. */
 static PyObject *capture_write_fields_impl(CaptureObject *self, PyObject *args)
@@ -454,62 +557,25 @@ static PyObject *capture_write_fields_impl(CaptureObject *self, PyObject *args)
     int *ids = tt_py_field_ids(ids_obj, &n);
     if (!ids)
         return NULL;
-    tt_field_opts o = {occurrence, agg, sep};
-    tt_textbuf b;
-    tt_textbuf_init(&b);
-    tt_error err;
-    tt_error_clear(&err);
-    int rc = 2, werr = 0;
-    unsigned long long rows = 0;
-    while (!self->finished) {
-        Py_BEGIN_ALLOW_THREADS
-        tt_segment seg;
-        for (int i = 0; i < TT_PY_COLUMN_BATCH; i++) {
-            rc = capture_pull(self, &seg, &err, TT_PY_BATCH_FRAMES);
-            if (rc == 2)
-                continue;
-            if (rc != 1)
-                break;
-            tt_fields_format_row(&seg, ids, (size_t)n, &o, &b);
-            rows++;
-            if (b.failed)
-                break;
-            if (line_flush || b.len >= TT_PY_FIELDS_FLUSH) {
-                werr = write_all(fd, b.data, b.len);
-                tt_textbuf_reset(&b);
-                if (werr)
-                    break;
-            }
-        }
-        if (!werr && !b.failed && b.len) {
-            werr = write_all(fd, b.data, b.len);
-            tt_textbuf_reset(&b);
-        }
-        Py_END_ALLOW_THREADS
-        if (b.failed || werr || (rc != 1 && rc != 2) || PyErr_CheckSignals() < 0)
-            break;
-    }
+    fields_ctx c = {.ids = ids, .n_ids = (size_t)n, .o = {occurrence, agg, sep}, .fd = fd,
+                    .line_flush = line_flush};
+    tt_textbuf_init(&c.b);
+    static const drive_ops ops = {.sink = fields_sink, .flush = fields_flush,
+                                  .batch = TT_PY_COLUMN_BATCH};
     PyObject *result = NULL;
-    if (PyErr_Occurred())
-        goto done;
-    if (b.failed) {
+    int how = self->finished ? DRIVE_END : capture_drive(self, &ops, &c, NULL);
+    if (how == DRIVE_SINK_FAILED && c.b.failed)
         PyErr_NoMemory();
+    else if (how == DRIVE_SINK_FAILED) {
+        errno = c.werr;
+        PyErr_SetFromErrno(c.werr == EPIPE ? PyExc_BrokenPipeError : PyExc_OSError);
+    }
+    if (how < 0)
         goto done;
-    }
-    if (werr) {
-        errno = werr;
-        PyErr_SetFromErrno(werr == EPIPE ? PyExc_BrokenPipeError : PyExc_OSError);
-        goto done;
-    }
-    if (rc == 0 || rc == -1) {
-        capture_end(self, rc, &err);
-        if (PyErr_Occurred())
-            goto done;
-    }
-    result = PyLong_FromUnsignedLongLong(rows);
+    result = PyLong_FromUnsignedLongLong(c.rows);
 
 done:
-    tt_textbuf_clear(&b);
+    tt_textbuf_clear(&c.b);
     free(ids);
     return result;
 }
@@ -537,12 +603,23 @@ int tt_py_capture_next_conn(PyObject *obj, tt_conn_record *out)
     return rc;
 }
 
+static int conns_sink(void *ctx, const tt_segment *seg)
+{
+    (void)ctx;
+    (void)seg;
+    return 0;
+}
+
+static int conns_enough(void *ctx) { return tt_engine_conns_pending((tt_engine *)ctx); }
+
 static int capture_next_conn_impl(CaptureObject *self, tt_conn_record *out)
 {
     if (!self->eng) {
         PyErr_SetString(PyExc_ValueError, "Capture is not initialized");
         return -1;
     }
+    static const drive_ops ops = {.sink = conns_sink, .enough = conns_enough,
+                                  .batch = TT_PY_COLUMN_BATCH};
     for (;;) {
         if (tt_engine_next_conn(self->eng, out))
             return 1;
@@ -550,23 +627,7 @@ static int capture_next_conn_impl(CaptureObject *self, tt_conn_record *out)
             return 0;
         if (capture_check_open(self) < 0)
             return -1;
-        tt_error err;
-        tt_error_clear(&err);
-        int rc = 2;
-        Py_BEGIN_ALLOW_THREADS
-        tt_segment seg;
-        for (int i = 0; i < TT_PY_COLUMN_BATCH && !tt_engine_conns_pending(self->eng); i++) {
-            rc = capture_pull(self, &seg, &err, TT_PY_BATCH_FRAMES);
-            if (rc != 1 && rc != 2)
-                break;
-        }
-        Py_END_ALLOW_THREADS
-        if (rc == 0 || rc == -1) {
-            capture_end(self, rc, &err);
-            if (PyErr_Occurred())
-                return -1;
-        }
-        if (PyErr_CheckSignals() < 0)
+        if (capture_drive(self, &ops, self->eng, NULL) == DRIVE_RAISED)
             return -1;
     }
 }
@@ -608,6 +669,25 @@ static PyObject *capture_enable_streams(CaptureObject *self, PyObject *args, PyO
 /* _read_streams(max_frames) -> (messages, chunks, follow, nodes) or None at the end:
  * reads up to max_frames further frames (0: to the end) and returns what the streams
  * produced meanwhile (everything, flushed, once the end is reached). */
+/* _read_streams: frames read until max_frames (a pull without a segment counts as
+ * TT_PY_BATCH_FRAMES), the streams' messages then handed out. */
+typedef struct streams_ctx {
+    int64_t done, limit;
+} streams_ctx;
+
+static int streams_sink(void *ctx, const tt_segment *seg)
+{
+    streams_ctx *c = ctx;
+    c->done += seg ? 1 : TT_PY_BATCH_FRAMES;
+    return 0;
+}
+
+static int streams_enough(void *ctx)
+{
+    const streams_ctx *c = ctx;
+    return c->done >= c->limit;
+}
+
 static PyObject *capture_read_streams_impl(CaptureObject *self, PyObject *args)
 {
     Py_ssize_t max_frames = 0;
@@ -622,28 +702,12 @@ static PyObject *capture_read_streams_impl(CaptureObject *self, PyObject *args)
     }
     if (self->finished)
         Py_RETURN_NONE;
-    tt_error err;
-    tt_error_clear(&err);
-    int rc = 2;
-    int64_t done = 0, limit = max_frames > 0 ? (int64_t)max_frames : INT64_MAX;
-    while (done < limit) {
-        tt_segment seg;
-        Py_BEGIN_ALLOW_THREADS
-        for (int i = 0; i < TT_PY_STREAM_BATCH / TT_PY_BATCH_FRAMES && done < limit; i++) {
-            rc = capture_pull(self, &seg, &err, TT_PY_BATCH_FRAMES);
-            done += rc == 2 ? TT_PY_BATCH_FRAMES : 1;
-            if (rc != 1 && rc != 2)
-                break;
-        }
-        Py_END_ALLOW_THREADS
-        if ((rc != 1 && rc != 2) || PyErr_CheckSignals() < 0)
-            break;
-    }
-    if (PyErr_Occurred())
-        return NULL;
-    if (rc == 0 || rc == -1) {
-        capture_end(self, rc, &err);
-        if (PyErr_Occurred()) {
+    streams_ctx c = {0, max_frames > 0 ? (int64_t)max_frames : INT64_MAX};
+    static const drive_ops ops = {.sink = streams_sink, .enough = streams_enough,
+                                  .batch = TT_PY_STREAM_BATCH / TT_PY_BATCH_FRAMES};
+    int at_end = 0;
+    if (capture_drive(self, &ops, &c, &at_end) == DRIVE_RAISED) {
+        if (at_end) {
             /* a damaged file: what was read before the damage (the streams are flushed)
              * rides on the exception as .partial, as tshark shows what it could read */
             PyObject *type, *value, *tb;
@@ -654,8 +718,8 @@ static PyObject *capture_read_streams_impl(CaptureObject *self, PyObject *args)
                 PyErr_Clear();
             Py_XDECREF(partial);
             PyErr_Restore(type, value, tb);
-            return NULL;
         }
+        return NULL;
     }
     return tt_py_streams_drain(out);
 }

@@ -339,8 +339,9 @@ static void test_engine_unacked_budget_bounded(void)
     for (uint32_t conn = 0; conn < 20; conn++) {
         for (uint32_t k = 0; k < 200; k++) {
             size_t len = make_data(frame, 0x0a000001u, (uint16_t)(2000 + conn), 1000 + k * 10, 10);
+            n++; /* (an initializer list's expressions are not sequenced: not in it) */
             tt_frame f = {.data = frame, .caplen = (uint32_t)len, .wirelen = (uint32_t)len,
-                          .ts_ns = (int64_t)++n * 1000, .linktype = TT_LINKTYPE_ETHERNET,
+                          .ts_ns = (int64_t)n * 1000, .linktype = TT_LINKTYPE_ETHERNET,
                           .number = n};
             tt_segment seg;
             CHECK_EQ(tt_engine_feed(e, &f, &seg), 1);

@@ -121,10 +121,12 @@ static inline void tt_fd_close(int fd)
 static inline int tt_have_libpcap(const char *what)
 {
 #ifdef TT_PCAP_RUNTIME
+    static int said; /* the reason once per test file */
     tt_error err;
     tt_error_clear(&err);
     if (!tt_pcaplib_available(&err)) {
-        fprintf(stderr, "skipped: %s: no libpcap: %s\n", what, err.msg);
+        if (!said++)
+            fprintf(stderr, "skipped: %s: %s\n", what, err.msg);
         return 0;
     }
 #endif
