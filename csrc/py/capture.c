@@ -241,15 +241,19 @@ static PyObject *capture_iter(PyObject *self)
     return self;
 }
 
-#define TT_PY_BATCH_FRAMES 256 /* frames decoded per GIL release at most */
+#define TT_PY_BATCH_FRAMES 256 /* frames decoded per pull at most */
+#define TT_PY_RELEASE_FRAMES (1 << 18) /* frames per GIL release at most: Ctrl-C and other
+                                        * threads wait some 0.1 s at worst */
 
 /* The next TCP segment from the source, without the GIL. Returns 1 with *seg set, 0 at
  * the end, -1 on error (err set), 2 when `budget` frames gave no segment (come back). */
-static int capture_pull(CaptureObject *self, tt_segment *seg, tt_error *err, int budget)
+static int capture_pull(CaptureObject *self, tt_segment *seg, tt_error *err, int budget,
+                        int *frames)
 {
     for (int i = 0; i < budget; i++) {
         tt_frame f;
         int rc = tt_source_next(self->src, &f, err);
+        *frames += rc == 1;
         if (rc != 1)
             return rc;
         if (tt_engine_feed(self->eng, &f, seg))
@@ -318,7 +322,7 @@ static int capture_drive(CaptureObject *self, const drive_ops *ops, void *ctx, i
     tt_error err;
     tt_error_clear(&err);
     for (;;) {
-        int rc = 2, verdict = 0;
+        int rc = 2, verdict = 0, frames = 0;
         Py_BEGIN_ALLOW_THREADS
         for (int i = 0; i < ops->batch && verdict == 0; i++) {
             if (ops->enough && ops->enough(ctx)) {
@@ -326,10 +330,12 @@ static int capture_drive(CaptureObject *self, const drive_ops *ops, void *ctx, i
                 break;
             }
             tt_segment seg;
-            rc = capture_pull(self, &seg, &err, TT_PY_BATCH_FRAMES);
+            rc = capture_pull(self, &seg, &err, TT_PY_BATCH_FRAMES, &frames);
             if (rc != 1 && rc != 2)
                 break;
             verdict = ops->sink(ctx, rc == 1 ? &seg : NULL);
+            if (frames >= TT_PY_RELEASE_FRAMES)
+                break; /* a long run of frames without segments: look at signals */
         }
         if (verdict == 0 && ops->flush && ops->flush(ctx) < 0)
             verdict = -1;
