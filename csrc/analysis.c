@@ -211,7 +211,10 @@ static void check_retransmission(tt_an_conn *c, tt_an_dir *fwd, const tt_an_dir 
     int64_t now = p->ts_ns;
     /* Unsigned, as in Wireshark: a time going backwards never counts as "within". */
     uint64_t since_ack = (uint64_t)(now - rev->lastack_ts_ns);
-    if (not_advanced && rev->dupacknum >= 2 && rev->lastack == seq && since_ack < TT_FAST_RETRANS_NS) {
+    /* dupacknum is unsigned in Wireshark: the -1 an ACKed unseen segment leaves counts
+     * as ">= 2" duplicate ACKs. */
+    if (not_advanced && (uint32_t)rev->dupacknum >= 2 && rev->lastack == seq &&
+        since_ack < TT_FAST_RETRANS_NS) {
         ta_flag(ta, TT_AF_FAST_RETRANSMISSION | TT_AF_RETRANSMISSION);
         return;
     }
@@ -365,16 +368,21 @@ static bool analyze(tt_an_conn *c, tt_an_dir *fwd, tt_an_dir *rev, const tt_pack
         fwd->dupacknum = 0;
     }
 
-    /* ACKED UNSEEN SEGMENT: acks beyond what rev was seen sending. Reported once
-     * per stall of rev: again only after rev has sent something. */
-    if (!(ta->flags & TT_AF_DUPLICATE_ACK))
-        fwd->al_reported = false;
+    /* ACKED UNSEEN SEGMENT (tcp.analysis.ack_lost_segment): acks beyond the highest
+     * contiguous seq rev was seen sending (tshark 4.0's rule). A hole in rev's data:
+     * reported, and the bound jumps to rev's highest seq. Rev stalled (nothing seen
+     * beyond the bound): reported while rev's duplicate-ACK count is 0, which -1 then
+     * marks (rev's next duplicate ACK counts as #1). */
     if (rev->maxseqtobeacked && tt_seq_gt(ack, rev->maxseqtobeacked) && (fl & ACK)) {
         ta->exists = true;
-        if (!rev->al_reported)
+        if (tt_seq_lt(rev->maxseqtobeacked, rev->nextseq)) {
+            rev->maxseqtobeacked = rev->nextseq;
             ta->flags |= TT_AF_ACK_LOST_SEGMENT;
-        rev->al_reported = true;
-        rev->maxseqtobeacked = rev->nextseq;
+        } else {
+            if (rev->dupacknum == 0)
+                ta->flags |= TT_AF_ACK_LOST_SEGMENT;
+            rev->dupacknum = -1;
+        }
     }
 
     check_retransmission(c, fwd, rev, p, seglen, ta);

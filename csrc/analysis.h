@@ -141,7 +141,6 @@ typedef struct tt_an_dir {
     bool is_first_ack;       /* sent a SYN, no pure ACK yet: window not scaled (issue 14690) */
     bool valid_bif;
     bool push_set_last;
-    bool al_reported;        /* an ACKed unseen segment of this side was reported */
     int16_t win_scale;       /* shift, or TT_WS_UNKNOWN / TT_WS_NOT_USED */
     uint32_t base_seq;
     uint32_t nextseq;        /* highest next sequence number seen */
@@ -151,7 +150,8 @@ typedef struct tt_an_dir {
     uint32_t lastack;
     int64_t lastack_ts_ns;
     uint32_t window;         /* last raw window (UINT32_MAX before any) */
-    int32_t dupacknum;       /* -1 after an ACKed-unseen */
+    int32_t dupacknum;       /* -1: an ACKed unseen segment of this side's peer was
+                              * reported while it stalled (Wireshark's unsigned -1) */
     uint64_t lastnondupack;  /* frame of the last ACK that moved */
     uint32_t lastsegmentflags;
     uint64_t last_frame;     /* this side's last analysed segment (evidence only) */

@@ -109,10 +109,15 @@ def _s_retransmission(c: _Ctx) -> str:
 
 def _s_fast_retransmission(c: _Ctx) -> str:
     ev = c.ev
+    if int(ev["rev_dupacks"]) < 0:
+        # Wireshark's counter is unsigned: the -1 an ACKed unseen segment leaves is ">= 2".
+        repeated = (f"that {c.rev} last sent, whose duplicate-ACK count an ACKed unseen segment had set "
+                    f"to -1, which Wireshark (counting without a sign) takes as 2 or more")
+    else:
+        repeated = f"that {c.rev} had repeated in {ev['rev_dupacks']} duplicate ACKs (2 or more needed)"
     return (f"Fast retransmission: seq {c.seq} is below the next expected seq {ev['nextseq']} of {c.fwd} "
-            f"and equals the ack {ev['rev_lastack']} that {c.rev} had repeated in {ev['rev_dupacks']} "
-            f"duplicate ACKs (2 or more needed), and it came {_ms(int(ev['since_rev_ack_ns']))} after "
-            f"that ACK (within {_ms(int(ev['fast_threshold_ns']))}).")
+            f"and equals the ack {ev['rev_lastack']} {repeated}, and it came "
+            f"{_ms(int(ev['since_rev_ack_ns']))} after that ACK (within {_ms(int(ev['fast_threshold_ns']))}).")
 
 
 def _s_spurious_retransmission(c: _Ctx) -> str:

@@ -258,6 +258,51 @@ static void test_acked_unseen_segment(void) /* tcp.analysis.ack_lost_segment */
     tt_an_conn_clear(&v.c);
 }
 
+/* tshark 4.0's rule: a hole in B's data is reported and moves B's bound to its
+ * highest seq; B stalled, the report repeats only while B's duplicate-ACK count is 0,
+ * which -1 then marks; B's next duplicate ACK counts as #1. */
+static void test_acked_unseen_segment_hole_then_stall(void) /* tcp.analysis.ack_lost_segment */
+{
+    convo v;
+    convo_init(&v);
+    handshake(&v, 1000, 5000);
+    feed(&v, mk(B, 5001, 1001, ACK, 100, 300, 200000));
+    tt_analysis lost = feed(&v, mk(B, 5201, 1001, ACK, 100, 300, 200010)); /* 5101..5201 missing */
+    CHECK(lost.flags & TT_AF_LOST_SEGMENT);
+    tt_analysis hole = feed(&v, mk(A, 1001, 5301, ACK, 0, 4000, 200100));
+    CHECK(hole.flags & TT_AF_ACK_LOST_SEGMENT);
+    tt_analysis stall1 = feed(&v, mk(A, 1001, 5401, ACK, 0, 4000, 200200)); /* B sent nothing more */
+    CHECK(stall1.flags & TT_AF_ACK_LOST_SEGMENT);
+    tt_analysis stall2 = feed(&v, mk(A, 1001, 5501, ACK, 0, 4000, 200300));
+    CHECK(!(stall2.flags & TT_AF_ACK_LOST_SEGMENT)); /* B's count is -1: reported already */
+    /* B's next pure ACK repeats its last: a duplicate counted from -1 as #1. */
+    tt_analysis dup = feed(&v, mk(B, 5301, 1001, ACK, 0, 300, 200400));
+    CHECK(dup.flags & TT_AF_DUPLICATE_ACK);
+    CHECK_EQ(dup.dup_ack_num, 1);
+    tt_analysis dup2 = feed(&v, mk(B, 5301, 1001, ACK, 0, 300, 200500));
+    CHECK_EQ(dup2.dup_ack_num, 2);
+    tt_an_conn_clear(&v.c);
+}
+
+/* Wireshark's dupacknum is unsigned: the -1 left by an ACKed unseen segment passes
+ * the fast-retransmission test (">= 2 duplicate ACKs") with no duplicate ACK at all. */
+static void test_fast_retransmission_after_acked_unseen(void) /* tcp.analysis.fast_retransmission */
+{
+    convo v;
+    convo_init(&v);
+    handshake(&v, 1000, 5000);
+    feed(&v, mk(A, 1001, 5001, ACK, 100, 4000, 200000));          /* A: 1001..1101 */
+    feed(&v, mk(B, 5001, 1001, ACK, 100, 300, 200100));           /* B: 5001..5101, acks 1001 */
+    tt_analysis au = feed(&v, mk(A, 1101, 5201, ACK, 0, 4000, 200102)); /* B stalled: -1 */
+    CHECK(au.flags & TT_AF_ACK_LOST_SEGMENT);
+    tt_analysis au2 = feed(&v, mk(A, 1101, 5301, ACK, 0, 4000, 200104));
+    CHECK(!(au2.flags & TT_AF_ACK_LOST_SEGMENT));
+    /* A resends 1001, the seq B last acked, 13 ms after B's ACK: a fast retransmission. */
+    tt_analysis fr = feed(&v, mk(A, 1001, 5301, ACK, 100, 4000, 213100));
+    CHECK(fr.flags & TT_AF_FAST_RETRANSMISSION);
+    tt_an_conn_clear(&v.c);
+}
+
 static void test_sequence_wrap_mid_transfer(void) /* tt_seq_* in every comparison */
 {
     convo v;
@@ -446,6 +491,8 @@ TT_TESTS(tt_analysis_tests) = {
     {"analysis/zero_window_probe", test_zero_window_probe_and_ack},
     {"analysis/keep_alive", test_keep_alive_and_ack},
     {"analysis/window_full", test_window_full},
+    {"analysis/acked_unseen_segment_hole_then_stall", test_acked_unseen_segment_hole_then_stall},
+    {"analysis/fast_retransmission_after_acked_unseen", test_fast_retransmission_after_acked_unseen},
     {"analysis/acked_unseen_segment", test_acked_unseen_segment},
     {"analysis/sequence_wrap_mid_transfer", test_sequence_wrap_mid_transfer},
     {"analysis/window_update", test_window_update},
