@@ -9,16 +9,21 @@
 
 #include "seq.h"
 
-static const char *const flag_names[TT_AF_COUNT] = {
-    "retransmission", "fast_retransmission", "spurious_retransmission", "out_of_order",
-    "lost_segment", "ack_lost_segment", "duplicate_ack", "zero_window", "zero_window_probe",
-    "zero_window_probe_ack", "keep_alive", "keep_alive_ack", "window_update", "window_full",
-    "reused_ports",
+static const tt_analysis_flag_info flag_table[TT_AF_COUNT] = {
+#define TT_AF_INFO_ROW(e, name, label, sev, summary, title) \
+    {name, "tcp.analysis." name, label, sev, summary, title},
+    TT_ANALYSIS_FLAGS(TT_AF_INFO_ROW)
+#undef TT_AF_INFO_ROW
 };
+
+const tt_analysis_flag_info *tt_analysis_flag(int i)
+{
+    return (i >= 0 && i < TT_AF_COUNT) ? &flag_table[i] : NULL;
+}
 
 const char *tt_analysis_flag_name(int i)
 {
-    return (i >= 0 && i < TT_AF_COUNT) ? flag_names[i] : NULL;
+    return (i >= 0 && i < TT_AF_COUNT) ? flag_table[i].name : NULL;
 }
 
 #define SYN TT_TCP_SYN

@@ -12,30 +12,36 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "analysis_flags.h"
 #include "packet.h"
 
-/* tcp.analysis.* flags, one bit each, in the order of ../shared/oracle/FIELDS. */
+/* tcp.analysis.* flags, one bit each, generated from analysis_flags.h: TT_AF_BIT_<X> is
+ * the bit number, TT_AF_<X> the mask. */
 enum {
-    TT_AF_RETRANSMISSION = 1u << 0,         /* tcp.analysis.retransmission */
-    TT_AF_FAST_RETRANSMISSION = 1u << 1,    /* tcp.analysis.fast_retransmission */
-    TT_AF_SPURIOUS_RETRANSMISSION = 1u << 2,/* tcp.analysis.spurious_retransmission */
-    TT_AF_OUT_OF_ORDER = 1u << 3,           /* tcp.analysis.out_of_order */
-    TT_AF_LOST_SEGMENT = 1u << 4,           /* tcp.analysis.lost_segment */
-    TT_AF_ACK_LOST_SEGMENT = 1u << 5,       /* tcp.analysis.ack_lost_segment */
-    TT_AF_DUPLICATE_ACK = 1u << 6,          /* tcp.analysis.duplicate_ack */
-    TT_AF_ZERO_WINDOW = 1u << 7,            /* tcp.analysis.zero_window */
-    TT_AF_ZERO_WINDOW_PROBE = 1u << 8,      /* tcp.analysis.zero_window_probe */
-    TT_AF_ZERO_WINDOW_PROBE_ACK = 1u << 9,  /* tcp.analysis.zero_window_probe_ack */
-    TT_AF_KEEP_ALIVE = 1u << 10,            /* tcp.analysis.keep_alive */
-    TT_AF_KEEP_ALIVE_ACK = 1u << 11,        /* tcp.analysis.keep_alive_ack */
-    TT_AF_WINDOW_UPDATE = 1u << 12,         /* tcp.analysis.window_update */
-    TT_AF_WINDOW_FULL = 1u << 13,           /* tcp.analysis.window_full */
-    TT_AF_REUSED_PORTS = 1u << 14,          /* tcp.analysis.reused_ports */
+#define TT_AF_BIT_ROW(e, ...) TT_AF_BIT_##e,
+    TT_ANALYSIS_FLAGS(TT_AF_BIT_ROW)
+#undef TT_AF_BIT_ROW
+    TT_AF_COUNT
 };
-#define TT_AF_COUNT 15
+enum {
+#define TT_AF_MASK_ROW(e, ...) TT_AF_##e = 1u << TT_AF_BIT_##e,
+    TT_ANALYSIS_FLAGS(TT_AF_MASK_ROW)
+#undef TT_AF_MASK_ROW
+};
 
 /* Stable name of flag bit i ("retransmission", "duplicate_ack", ...), or NULL. */
 const char *tt_analysis_flag_name(int i);
+
+/* Everything the table says of flag bit i, or NULL. */
+typedef struct tt_analysis_flag_info {
+    const char *name;            /* "retransmission" */
+    const char *field;           /* "tcp.analysis.retransmission" */
+    const char *info_label;      /* "[TCP Retransmission] " (a format for the dup ACK) */
+    const char *expert_severity; /* "note", "warning", "chat" */
+    const char *expert_summary;  /* Wireshark's expert text */
+    const char *title;           /* how an explanation begins */
+} tt_analysis_flag_info;
+const tt_analysis_flag_info *tt_analysis_flag(int i);
 
 /* How tshark's option dissection ended when it threw: the analysis is then not
  * shown and the Info line gets the exception's text. */

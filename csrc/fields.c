@@ -229,25 +229,13 @@ static const char *const field_names[F_COUNT] = {
     [F_TCP_COMPLETENESS] = "tcp.completeness", [F_INFO] = "_ws.col.Info",
 };
 
-/* "tcp.analysis.<flag name>" for the analysis flags, built on first use is not allowed
- * (no globals): these names are spelled out here, checked against the flag names by
- * a unit test. */
-static const char *const af_field_names[TT_AF_COUNT] = {
-    "tcp.analysis.retransmission", "tcp.analysis.fast_retransmission",
-    "tcp.analysis.spurious_retransmission", "tcp.analysis.out_of_order",
-    "tcp.analysis.lost_segment", "tcp.analysis.ack_lost_segment", "tcp.analysis.duplicate_ack",
-    "tcp.analysis.zero_window", "tcp.analysis.zero_window_probe",
-    "tcp.analysis.zero_window_probe_ack", "tcp.analysis.keep_alive",
-    "tcp.analysis.keep_alive_ack", "tcp.analysis.window_update", "tcp.analysis.window_full",
-    "tcp.analysis.reused_ports",
-};
 
 const char *tt_field_name(int id)
 {
     if (id < 0 || id >= F_COUNT)
         return NULL;
     if (id >= F_AF_FIRST && id < F_AF_FIRST + TT_AF_COUNT)
-        return af_field_names[id - F_AF_FIRST];
+        return tt_analysis_flag(id - F_AF_FIRST)->field; /* analysis_flags.h */
     return field_names[id];
 }
 

@@ -27,42 +27,36 @@ static void put(sbuf *b, const char *fmt, ...)
         b->len = b->len + (size_t)n < b->size ? b->len + (size_t)n : b->size - 1;
 }
 
-/* Analysis labels in the order tshark shows them: it prepends each one, so the
- * last one printed comes first (tcp_print_sequence_number_analysis). */
+/* The order tshark shows the analysis labels in (it prepends each one, so the last one
+ * printed comes first: tcp_print_sequence_number_analysis). The labels themselves are
+ * analysis_flags.h's. */
+static const int label_order[TT_AF_COUNT] = {
+    TT_AF_BIT_ZERO_WINDOW_PROBE_ACK, TT_AF_BIT_ZERO_WINDOW, TT_AF_BIT_ZERO_WINDOW_PROBE,
+    TT_AF_BIT_DUPLICATE_ACK, TT_AF_BIT_KEEP_ALIVE_ACK, TT_AF_BIT_KEEP_ALIVE,
+    TT_AF_BIT_WINDOW_FULL, TT_AF_BIT_WINDOW_UPDATE, TT_AF_BIT_ACK_LOST_SEGMENT,
+    TT_AF_BIT_LOST_SEGMENT, TT_AF_BIT_OUT_OF_ORDER, TT_AF_BIT_SPURIOUS_RETRANSMISSION,
+    TT_AF_BIT_FAST_RETRANSMISSION, TT_AF_BIT_RETRANSMISSION, TT_AF_BIT_REUSED_PORTS,
+};
+
 static void put_labels(sbuf *b, const tt_analysis *an)
 {
     uint32_t f = an->flags;
-    if (f & TT_AF_ZERO_WINDOW_PROBE_ACK)
-        put(b, "[TCP ZeroWindowProbeAck] ");
-    if (f & TT_AF_ZERO_WINDOW)
-        put(b, "[TCP ZeroWindow] ");
-    if (f & TT_AF_ZERO_WINDOW_PROBE)
-        put(b, "[TCP ZeroWindowProbe] ");
-    if ((f & TT_AF_DUPLICATE_ACK) && an->dup_ack_num)
-        put(b, "[TCP Dup ACK %llu#%u] ", (unsigned long long)an->dup_ack_frame, an->dup_ack_num);
-    if (f & TT_AF_KEEP_ALIVE_ACK)
-        put(b, "[TCP Keep-Alive ACK] ");
-    if (f & TT_AF_KEEP_ALIVE)
-        put(b, "[TCP Keep-Alive] ");
-    if (f & TT_AF_WINDOW_FULL)
-        put(b, "[TCP Window Full] ");
-    if (f & TT_AF_WINDOW_UPDATE)
-        put(b, "[TCP Window Update] ");
-    if (f & TT_AF_ACK_LOST_SEGMENT)
-        put(b, "[TCP ACKed unseen segment] ");
-    if (f & TT_AF_LOST_SEGMENT)
-        put(b, "[TCP Previous segment not captured] ");
-    if (f & TT_AF_OUT_OF_ORDER)
-        put(b, "[TCP Out-Of-Order] ");
-    if (f & TT_AF_SPURIOUS_RETRANSMISSION)
-        put(b, "[TCP Spurious Retransmission] ");
-    if (f & TT_AF_FAST_RETRANSMISSION)
-        put(b, "[TCP Fast Retransmission] ");
-    /* Fast and spurious ones also carry the retransmission field, not its label. */
-    if ((f & TT_AF_RETRANSMISSION) && !(f & (TT_AF_FAST_RETRANSMISSION | TT_AF_SPURIOUS_RETRANSMISSION)))
-        put(b, "[TCP Retransmission] ");
-    if (f & TT_AF_REUSED_PORTS)
-        put(b, "[TCP Port numbers reused] ");
+    for (int k = 0; k < TT_AF_COUNT; k++) {
+        int bit = label_order[k];
+        if (!(f & (1u << bit)))
+            continue;
+        const char *label = tt_analysis_flag(bit)->info_label;
+        if (bit == TT_AF_BIT_DUPLICATE_ACK) {
+            /* The label shows the frame repeated and the count: absent without a count. */
+            if (an->dup_ack_num)
+                put(b, label, (unsigned long long)an->dup_ack_frame, an->dup_ack_num);
+        } else if (bit == TT_AF_BIT_RETRANSMISSION &&
+                   (f & (TT_AF_FAST_RETRANSMISSION | TT_AF_SPURIOUS_RETRANSMISSION))) {
+            /* Fast and spurious ones also carry the retransmission field, not its label. */
+        } else {
+            put(b, "%s", label);
+        }
+    }
 }
 
 /* Flags as tshark 4.0 names them (tcp_flags_to_str): 0x100 is "AE" (RFC 9768). */

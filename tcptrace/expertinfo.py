@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Set, Tuple, Union
 
+from . import _core
 from .frames import ANALYSIS_FLAGS, segments
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -42,35 +43,20 @@ class ExpertItem:
     flag: Optional[str] = None  # the analysis flag (tcptrace.ANALYSIS_FLAGS) it counts, if any
 
 
+# The analysis flags' expert items in the order Wireshark registers them; their text
+# and severity are csrc/analysis_flags.h's (a test checks every flag is here once).
+EXPERT_FLAG_ORDER = (
+    "retransmission", "fast_retransmission", "spurious_retransmission", "out_of_order", "reused_ports",
+    "lost_segment", "ack_lost_segment", "window_update", "window_full", "keep_alive", "keep_alive_ack",
+    "duplicate_ack", "zero_window_probe", "zero_window", "zero_window_probe_ack",
+)
+_FLAG_TABLE = {row[0]: row for row in _core.analysis_flags()}
+
 # The TCP expert items tcptrace reports, in the order Wireshark registers them.
-ITEMS: Tuple[ExpertItem, ...] = (
-    ExpertItem("tcp.analysis.retransmission", "note", "Sequence",
-               "This frame is a (suspected) retransmission", "retransmission"),
-    ExpertItem("tcp.analysis.fast_retransmission", "note", "Sequence",
-               "This frame is a (suspected) fast retransmission", "fast_retransmission"),
-    ExpertItem("tcp.analysis.spurious_retransmission", "note", "Sequence",
-               "This frame is a (suspected) spurious retransmission", "spurious_retransmission"),
-    ExpertItem("tcp.analysis.out_of_order", "warning", "Sequence",
-               "This frame is a (suspected) out-of-order segment", "out_of_order"),
-    ExpertItem("tcp.analysis.reused_ports", "note", "Sequence",
-               "A new tcp session is started with the same ports as an earlier session in this trace",
-               "reused_ports"),
-    ExpertItem("tcp.analysis.lost_segment", "warning", "Sequence",
-               "Previous segment(s) not captured (common at capture start)", "lost_segment"),
-    ExpertItem("tcp.analysis.ack_lost_segment", "warning", "Sequence",
-               "ACKed segment that wasn't captured (common at capture start)", "ack_lost_segment"),
-    ExpertItem("tcp.analysis.window_update", "chat", "Sequence", "TCP window update", "window_update"),
-    ExpertItem("tcp.analysis.window_full", "warning", "Sequence",
-               "TCP window specified by the receiver is now completely full", "window_full"),
-    ExpertItem("tcp.analysis.keep_alive", "note", "Sequence", "TCP keep-alive segment", "keep_alive"),
-    ExpertItem("tcp.analysis.keep_alive_ack", "note", "Sequence", "ACK to a TCP keep-alive segment",
-               "keep_alive_ack"),
-    ExpertItem("tcp.analysis.duplicate_ack", "note", "Sequence", "Duplicate ACK", "duplicate_ack"),
-    ExpertItem("tcp.analysis.zero_window_probe", "note", "Sequence", "TCP Zero Window Probe",
-               "zero_window_probe"),
-    ExpertItem("tcp.analysis.zero_window", "warning", "Sequence", "TCP Zero Window segment", "zero_window"),
-    ExpertItem("tcp.analysis.zero_window_probe_ack", "note", "Sequence", "ACK to a TCP Zero Window Probe",
-               "zero_window_probe_ack"),
+ITEMS: Tuple[ExpertItem, ...] = tuple(
+    ExpertItem(_FLAG_TABLE[n][1], _FLAG_TABLE[n][3], "Sequence", _FLAG_TABLE[n][4], n)
+    for n in EXPERT_FLAG_ORDER
+) + (
     ExpertItem("tcp.connection.synack", "chat", "Sequence", "Connection establish acknowledge (SYN+ACK)"),
     ExpertItem("tcp.connection.syn", "chat", "Sequence", "Connection establish request (SYN)"),
     ExpertItem("tcp.connection.fin", "chat", "Sequence", "Connection finish (FIN)"),

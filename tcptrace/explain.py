@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
+from . import _core
 from ._core import Segment
 
 # The order sentences come in: the order of the Info column's labels.
@@ -21,24 +22,8 @@ ORDER = (
     "retransmission",
 )
 
-# A short title per flag, as the sentences begin.
-TITLES = {
-    "retransmission": "Retransmission",
-    "fast_retransmission": "Fast retransmission",
-    "spurious_retransmission": "Spurious retransmission",
-    "out_of_order": "Out-of-order",
-    "lost_segment": "Previous segment not captured",
-    "ack_lost_segment": "ACKed unseen segment",
-    "duplicate_ack": "Duplicate ACK",
-    "zero_window": "Zero window",
-    "zero_window_probe": "Zero-window probe",
-    "zero_window_probe_ack": "Zero-window probe ACK",
-    "keep_alive": "Keep-alive",
-    "keep_alive_ack": "Keep-alive ACK",
-    "window_update": "Window update",
-    "window_full": "Window full",
-    "reused_ports": "Port numbers reused",
-}
+# A short title per flag, as the sentences begin (csrc/analysis_flags.h).
+TITLES = {name: title for name, _field, _label, _sev, _summary, title in _core.analysis_flags()}
 
 _ARROW = "\u2192"
 _SYN, _FIN, _RST = 0x002, 0x001, 0x004

@@ -97,6 +97,28 @@ static PyObject *py_column_specs(PyObject *self, PyObject *noargs)
     return list;
 }
 
+/* analysis_flags() -> ((name, field, info_label, expert_severity, expert_summary, title), ...)
+ * in bit order: csrc/analysis_flags.h, for the Python side's lists. */
+static PyObject *py_analysis_flags(PyObject *self, PyObject *noargs)
+{
+    (void)self;
+    (void)noargs;
+    PyObject *t = PyTuple_New(TT_AF_COUNT);
+    if (!t)
+        return NULL;
+    for (int i = 0; i < TT_AF_COUNT; i++) {
+        const tt_analysis_flag_info *f = tt_analysis_flag(i);
+        PyObject *row = Py_BuildValue("(ssssss)", f->name, f->field, f->info_label,
+                                      f->expert_severity, f->expert_summary, f->title);
+        if (!row) {
+            Py_DECREF(t);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(t, i, row);
+    }
+    return t;
+}
+
 static PyObject *py_analysis_flag_names(PyObject *self, PyObject *noargs)
 {
     (void)self;
@@ -131,6 +153,9 @@ static PyMethodDef module_methods[] = {
     {"_segment_fields", tt_py_segment_fields, METH_VARARGS,
      "_segment_fields(segment, ids, occurrence=0, aggregator=',') -> list[str]\n\n"
      "The cells of one segment, as tshark -T fields prints them."},
+    {"analysis_flags", py_analysis_flags, METH_NOARGS,
+     "analysis_flags() -> tuple of (name, field, info_label, expert_severity, expert_summary, "
+     "title), one per tcp.analysis flag in bit order (csrc/analysis_flags.h)."},
     {"analysis_flag_names", py_analysis_flag_names, METH_NOARGS,
      "analysis_flag_names() -> tuple[str, ...]\n\nThe tcp.analysis flag names, in bit order."},
     {"_column_specs", py_column_specs, METH_NOARGS,
