@@ -88,18 +88,9 @@ static bool tomb_take(tt_engine *e, const tt_flow_key *key, tt_tomb *out)
     return true;
 }
 
-/* Anomalies that mean "the capture cut it" and "the header lies". */
-static const uint64_t TT_ANOM_TRUNCATED_MASK =
-    TT_ANOM_BIT(TT_ANOM_LINK_TRUNCATED) | TT_ANOM_BIT(TT_ANOM_IP_TRUNCATED) |
-    TT_ANOM_BIT(TT_ANOM_IPV6_EXT_TRUNCATED) | TT_ANOM_BIT(TT_ANOM_TUNNEL_TRUNCATED) |
-    TT_ANOM_BIT(TT_ANOM_TCP_TRUNCATED) | TT_ANOM_BIT(TT_ANOM_TCP_OPT_TRUNCATED) |
-    TT_ANOM_BIT(TT_ANOM_TCP_PAYLOAD_TRUNCATED);
-static const uint64_t TT_ANOM_INVALID_MASK =
-    TT_ANOM_BIT(TT_ANOM_IP_VERSION_INVALID) | TT_ANOM_BIT(TT_ANOM_IP_HDR_LEN_INVALID) |
-    TT_ANOM_BIT(TT_ANOM_IP_TOTAL_LEN_INVALID) | TT_ANOM_BIT(TT_ANOM_IPV6_PAYLOAD_LEN_INVALID) |
-    TT_ANOM_BIT(TT_ANOM_IPV6_EXT_INVALID) | TT_ANOM_BIT(TT_ANOM_TUNNEL_INVALID) |
-    TT_ANOM_BIT(TT_ANOM_TCP_HDR_LEN_INVALID) | TT_ANOM_BIT(TT_ANOM_TCP_OPT_LEN_INVALID) |
-    TT_ANOM_BIT(TT_ANOM_IP_OPT_LEN_INVALID);
+/* Anomalies that mean "the capture cut it" and "the header lies": anomaly.h's classes. */
+static const uint64_t truncated_mask = TT_ANOM_TRUNCATED_MASK;
+static const uint64_t invalid_mask = TT_ANOM_INVALID_MASK;
 
 tt_engine *tt_engine_new(const tt_engine_config *cfg, tt_error *err)
 {
@@ -142,9 +133,9 @@ static void count_anomalies(tt_counters *c, uint64_t anomalies)
 {
     if (!anomalies)
         return;
-    if (anomalies & TT_ANOM_TRUNCATED_MASK)
+    if (anomalies & truncated_mask)
         c->truncated++;
-    if (anomalies & TT_ANOM_INVALID_MASK)
+    if (anomalies & invalid_mask)
         c->invalid++;
     for (int i = 0; i < TT_ANOM_COUNT; i++)
         if (anomalies & TT_ANOM_BIT(i))

@@ -23,6 +23,7 @@ extern const tt_test_case tt_follow_tests[];
 extern const tt_test_case tt_hostile_tests[];
 extern const tt_test_case tt_pcapmap_tests[];
 extern const tt_test_case tt_pcapfile_tests[];
+extern const tt_test_case tt_tables_tests[];
 
 static const tt_test_case *const tables[] = {
     tt_decode_tests,
@@ -39,6 +40,7 @@ static const tt_test_case *const tables[] = {
     tt_hostile_tests,
     tt_pcapmap_tests,
     tt_pcapfile_tests,
+    tt_tables_tests,
 };
 
 int main(int argc, char **argv)
