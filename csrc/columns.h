@@ -16,51 +16,63 @@ typedef enum tt_col_type {
     TT_COL_U8, TT_COL_U16, TT_COL_U32, TT_COL_U64, TT_COL_I64, TT_COL_F64, TT_COL_BOOL, TT_COL_I32,
 } tt_col_type;
 
-/* Column ids. Append only: the Python side refers to columns by name. */
+/* Every column of segments(): one row each, the only place a column is listed. The id
+ * enum, the specs (csrc/columns.c) and, through _core._column_specs(), the Python side's
+ * column lists are generated from it; columns.c holds how each one is filled.
+ *
+ *   X(ENUM, name, type, nullable, needs analysis)
+ *
+ * Append only: the Python side refers to columns by name, files by id. nullable: a
+ * validity array rides along (absent where tshark leaves the field out). needs analysis:
+ * reading it runs the TCP analysis (analysis.h); a read without any such column skips it. */
+#define TT_COLUMNS(X)                                                                                                   \
+    X(FRAME, "frame", U64, 0, 0) /* frame.number */                                                                     \
+    X(TIME_NS, "time_ns", I64, 0, 0) /* capture time, ns since the epoch */                                             \
+    X(TIME_REL_NS, "time_rel_ns", I64, 0, 0) /* ns since the first frame */                                             \
+    X(CAPLEN, "caplen", U32, 0, 0)                                                                                      \
+    X(WIRELEN, "wirelen", U32, 0, 0)                                                                                    \
+    X(IP_VERSION, "ip_version", U8, 0, 0)                                                                               \
+    X(SRC, "src", U32, 0, 0) /* address dictionary code */                                                              \
+    X(DST, "dst", U32, 0, 0)                                                                                            \
+    X(SPORT, "sport", U16, 1, 0)                                                                                        \
+    X(DPORT, "dport", U16, 1, 0)                                                                                        \
+    X(SEQ_RAW, "seq_raw", U32, 1, 0)                                                                                    \
+    X(ACK_RAW, "ack_raw", U32, 1, 0)                                                                                    \
+    X(FLAGS, "flags", U16, 1, 0)                                                                                        \
+    X(WINDOW_RAW, "window_raw", U16, 1, 0)                                                                              \
+    X(HDR_LEN, "hdr_len", U8, 1, 0)                                                                                     \
+    X(LEN, "len", U32, 1, 0)                                                                                            \
+    X(URGENT_PTR, "urgent_ptr", U16, 1, 0)                                                                              \
+    X(MSS, "mss", U16, 1, 0)                                                                                            \
+    X(WS, "ws", U8, 1, 0)                                                                                               \
+    X(TSVAL, "tsval", U32, 1, 0)                                                                                        \
+    X(TSECR, "tsecr", U32, 1, 0)                                                                                        \
+    X(SACK_PERM, "sack_perm", BOOL, 0, 0)                                                                               \
+    X(N_SACK, "n_sack", U8, 0, 0)                                                                                       \
+    X(ANOMALIES, "anomalies", U64, 0, 0) /* bitmask of TT_ANOM_* */                                                     \
+    X(STREAM, "stream", U32, 1, 1) /* tcp.stream */                                                                     \
+    X(DIR, "dir", U8, 1, 1) /* 0 client -> server */                                                                    \
+    X(SEQ, "seq", U32, 1, 1) /* tcp.seq (relative) */                                                                   \
+    X(ACK, "ack", U32, 1, 1) /* tcp.ack (relative) */                                                                   \
+    X(NEXT_SEQ, "next_seq", U32, 1, 1) /* tcp.nxtseq */                                                                 \
+    X(WINDOW, "window", U32, 1, 1) /* tcp.window_size (scaled) */                                                       \
+    X(WS_MULTIPLIER, "ws_multiplier", I32, 1, 1) /* tcp.window_size_scalefactor: multiplier, -1 unknown, -2 not used */ \
+    X(ANALYSIS_FLAGS, "analysis_flags", U32, 0, 1) /* TT_AF_* bitmask */                                                \
+    X(DUP_ACK_NUM, "dup_ack_num", U32, 1, 1) /* tcp.analysis.duplicate_ack_num */                                       \
+    X(DUP_ACK_FRAME, "dup_ack_frame", U64, 1, 1) /* tcp.analysis.duplicate_ack_frame */                                 \
+    X(ACKS_FRAME, "acks_frame", U64, 1, 1) /* tcp.analysis.acks_frame */                                                \
+    X(ACK_RTT_NS, "ack_rtt_ns", I64, 1, 1) /* tcp.analysis.ack_rtt */                                                   \
+    X(INITIAL_RTT_NS, "initial_rtt_ns", I64, 1, 1) /* tcp.analysis.initial_rtt */                                       \
+    X(BYTES_IN_FLIGHT, "bytes_in_flight", U32, 1, 1) /* tcp.analysis.bytes_in_flight */                                 \
+    X(PUSH_BYTES_SENT, "push_bytes_sent", U32, 1, 1) /* tcp.analysis.push_bytes_sent */                                 \
+    X(TIME_SINCE_FIRST_NS, "time_since_first_ns", I64, 1, 1) /* tcp.time_relative */                                    \
+    X(TIME_SINCE_PREV_NS, "time_since_prev_ns", I64, 1, 1) /* tcp.time_delta */                                         \
+    X(COMPLETENESS, "completeness", U8, 1, 1) /* tcp.completeness, as it stood before this segment */
+
 typedef enum tt_col_id {
-    TT_COL_FRAME = 0,     /* frame.number */
-    TT_COL_TIME_NS,       /* capture time, ns since the epoch */
-    TT_COL_TIME_REL_NS,   /* ns since the first frame */
-    TT_COL_CAPLEN,
-    TT_COL_WIRELEN,
-    TT_COL_IP_VERSION,
-    TT_COL_SRC,           /* address dictionary code */
-    TT_COL_DST,
-    TT_COL_SPORT,
-    TT_COL_DPORT,
-    TT_COL_SEQ_RAW,
-    TT_COL_ACK_RAW,
-    TT_COL_FLAGS,
-    TT_COL_WINDOW_RAW,
-    TT_COL_HDR_LEN,
-    TT_COL_LEN,
-    TT_COL_URGENT_PTR,
-    TT_COL_MSS,
-    TT_COL_WS,
-    TT_COL_TSVAL,
-    TT_COL_TSECR,
-    TT_COL_SACK_PERM,
-    TT_COL_N_SACK,
-    TT_COL_ANOMALIES,     /* bitmask of TT_ANOM_* */
-    /* The analysis (analysis.h): absent where tshark leaves the field out. */
-    TT_COL_STREAM,        /* tcp.stream */
-    TT_COL_DIR,           /* 0 client -> server */
-    TT_COL_SEQ,           /* tcp.seq (relative) */
-    TT_COL_ACK,           /* tcp.ack (relative) */
-    TT_COL_NEXT_SEQ,      /* tcp.nxtseq */
-    TT_COL_WINDOW,        /* tcp.window_size (scaled) */
-    TT_COL_WS_MULTIPLIER, /* tcp.window_size_scalefactor: multiplier, -1 unknown, -2 not used */
-    TT_COL_ANALYSIS_FLAGS,/* TT_AF_* bitmask */
-    TT_COL_DUP_ACK_NUM,   /* tcp.analysis.duplicate_ack_num */
-    TT_COL_DUP_ACK_FRAME, /* tcp.analysis.duplicate_ack_frame */
-    TT_COL_ACKS_FRAME,    /* tcp.analysis.acks_frame */
-    TT_COL_ACK_RTT_NS,    /* tcp.analysis.ack_rtt */
-    TT_COL_INITIAL_RTT_NS,/* tcp.analysis.initial_rtt */
-    TT_COL_BYTES_IN_FLIGHT, /* tcp.analysis.bytes_in_flight */
-    TT_COL_PUSH_BYTES_SENT, /* tcp.analysis.push_bytes_sent */
-    TT_COL_TIME_SINCE_FIRST_NS, /* tcp.time_relative */
-    TT_COL_TIME_SINCE_PREV_NS,  /* tcp.time_delta */
-    TT_COL_COMPLETENESS,  /* tcp.completeness, as it stood before this segment */
+#define TT_COL_ENUM_ROW(e, name, type, nullable, analysis) TT_COL_##e,
+    TT_COLUMNS(TT_COL_ENUM_ROW)
+#undef TT_COL_ENUM_ROW
     TT_COL_COUNT
 } tt_col_id;
 
@@ -68,6 +80,7 @@ typedef struct tt_col_spec {
     const char *name;
     tt_col_type type;
     int nullable;
+    int needs_analysis;
 } tt_col_spec;
 
 /* The spec of a column id, or NULL. */

@@ -21,7 +21,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 _Raw = Tuple[int, Dict[str, Any], Dict[str, Any]]
 
 _SPECS = _core._column_specs()
-_ID = {name: i for i, (name, _t, _n) in enumerate(_SPECS)}
+_ID = {name: i for i, (name, _t, _n, _a) in enumerate(_SPECS)}
 
 # TCP flag booleans derived from the flags column (RFC 9293, RFC 3168).
 FLAG_BITS = {"fin": 0x001, "syn": 0x002, "rst": 0x004, "psh": 0x008, "ack": 0x010,
@@ -60,11 +60,8 @@ ALL_COLUMNS: List[str] = [
     "completeness", "time_ns", "time_rel_ns", "anomalies", "analysis_flags", *_SECONDS.values(),
 ]
 
-# C columns that need the TCP analysis: reading without them skips it.
-_ANALYSIS_BASE = {"stream", "dir", "seq", "ack", "next_seq", "window", "ws_multiplier", "analysis_flags",
-                  "dup_ack_num", "dup_ack_frame", "acks_frame", "ack_rtt_ns", "initial_rtt_ns",
-                  "bytes_in_flight", "push_bytes_sent", "time_since_first_ns", "time_since_prev_ns",
-                  "completeness"}
+# C columns that need the TCP analysis: reading without them skips it (csrc/columns.h).
+_ANALYSIS_BASE = {name for name, _t, _n, needs_analysis in _SPECS if needs_analysis}
 
 
 def _base_columns(columns: Sequence[str]) -> List[str]:

@@ -42,3 +42,12 @@ def test_every_flag_is_a_field_and_a_column():
     assert {f"tcp.analysis.{name}" for name in NAMES} <= known
     df = tcptrace.segments(str(DATA / "http_get_clean.pcap"))
     assert set(NAMES) <= set(df.columns)
+
+
+def test_columns_table_drives_the_python_column_lists():
+    specs = _core._column_specs()
+    names = [s[0] for s in specs]
+    assert len(set(names)) == len(names)
+    assert frames._ANALYSIS_BASE == {s[0] for s in specs if s[3]}
+    # every C column is reachable by name from segments(columns=...)
+    assert set(names) <= set(frames.ALL_COLUMNS) | set(frames._SECONDS.values())

@@ -86,8 +86,9 @@ static PyObject *py_column_specs(PyObject *self, PyObject *noargs)
         return NULL;
     for (int i = 0; i < TT_COL_COUNT; i++) {
         const tt_col_spec *sp = tt_col_spec_of(i);
-        PyObject *t = Py_BuildValue("(ssO)", sp->name, type_names[sp->type],
-                                    sp->nullable ? Py_True : Py_False);
+        PyObject *t = Py_BuildValue("(ssOO)", sp->name, type_names[sp->type],
+                                    sp->nullable ? Py_True : Py_False,
+                                    sp->needs_analysis ? Py_True : Py_False);
         if (!t) {
             Py_DECREF(list);
             return NULL;
@@ -159,7 +160,8 @@ static PyMethodDef module_methods[] = {
     {"analysis_flag_names", py_analysis_flag_names, METH_NOARGS,
      "analysis_flag_names() -> tuple[str, ...]\n\nThe tcp.analysis flag names, in bit order."},
     {"_column_specs", py_column_specs, METH_NOARGS,
-     "_column_specs() -> list[(name, numpy type code, nullable)], indexed by column id."},
+     "_column_specs() -> list[(name, numpy type code, nullable, needs_analysis)], indexed by "
+     "column id (csrc/columns.h's table)."},
     {"anomaly_names", py_anomaly_names, METH_NOARGS,
      "anomaly_names() -> tuple[str, ...]\n\nEvery stable anomaly name, in code order."},
     {"linktype_name", py_linktype_name, METH_O,
