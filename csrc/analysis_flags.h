@@ -6,7 +6,8 @@
  *
  *   X(ENUM, name, info label, expert severity, expert summary, explanation title)
  *
- * Rows are in bit order, the order of ../shared/oracle/FIELDS. The label is what tshark
+ * Rows are in bit order, the order of tshark's tcp.analysis fields in the reference
+ * tables (tests/data/golden). The label is what tshark
  * prints in the Info column (packet-tcp.c, tcp_print_sequence_number_analysis; the
  * duplicate ACK's label carries numbers and is formatted in info.c); the severity and
  * summary are Wireshark 4.0's expert info (ei_tcp_analysis_*). A new flag is one row

@@ -52,7 +52,7 @@ tt_source *tt_source_open_path(const char *path, const char *filter, int flags, 
 tt_source *tt_source_open_fd(int fd, int64_t offset, int own, const char *name,
                              const char *filter, tt_error *err);
 
-/* Open a capture read through a callback (see stream.h: it returns what is available,
+/* Open a capture read through a callback (see instream.h: it returns what is available,
  * 0 at the end, -1 with err filled). Owns ctx from the call: close(ctx) runs in
  * tt_source_free, or before returning NULL. A callback failure ends the records with
  * that error (its code kept, TT_ERR_IO for a plain read failure). */

@@ -1,4 +1,4 @@
-"""The layering rules of DESIGN.md: only csrc/py/ may include Python.h, only
+"""The layering rules of docs/architecture.md: only csrc/py/ may include Python.h, only
 pcaplib.c may include pcap.h, and only platform.c the headers that differ by
 operating system (POSIX's and Windows')."""
 import re
