@@ -383,15 +383,13 @@ static void window_sample(tt_stats_conn *s, int dir, const tt_packet *p, const t
     win_add(d, w, 1, (double)w);
 }
 
-void tt_stats_update(tt_stats_conn *s, int dir, const tt_packet *p, const tt_analysis *an)
+/* The connection's first segment: who the client is (Zeek's '^' when the SYN/ACK came
+ * first), and the earliest and latest time stamps (as tshark's conversation table,
+ * whatever the frame order). */
+static void stats_times(tt_stats_conn *s, const tt_packet *p)
 {
-    tt_stats_dir *d = &s->d[dir], *pd = &s->d[!dir];
-    tt_stats_track *t = &s->t[dir], *pt = &s->t[!dir];
     uint16_t fl = p->flags;
     int64_t now = p->ts_ns;
-    const tt_ip_layer *ip = tt_packet_ip(p);
-    uint32_t len = an->have_seglen ? p->payload_len : 0;
-
     if (!s->started) {
         s->started = true;
         s->first_frame = p->frame;
@@ -406,14 +404,18 @@ void tt_stats_update(tt_stats_conn *s, int dir, const tt_packet *p, const tt_ana
             hist_once(s, 1, H_FLIP, '^');
     }
     s->last_frame = p->frame;
-    /* First and last time: the earliest and latest time stamps (as tshark's
-     * conversation table, whatever the frame order). */
     if (now < s->first_ns)
         s->first_ns = now;
     if (now > s->last_ns)
         s->last_ns = now;
+}
 
-    /* On the wire. */
+/* On the wire: packets, bytes, idle time, flag and payload counters of one direction. */
+static void stats_wire(tt_stats_dir *d, const tt_packet *p, const tt_analysis *an, uint32_t len)
+{
+    uint16_t fl = p->flags;
+    int64_t now = p->ts_ns;
+    const tt_ip_layer *ip = tt_packet_ip(p);
     if (d->packets + d->malformed_packets) {
         int64_t gap = now - d->last_ns;
         if (gap > d->idle_max_ns)
@@ -452,8 +454,11 @@ void tt_stats_update(tt_stats_conn *s, int dir, const tt_packet *p, const tt_ana
     d->syn_packets += !!(fl & SYN);
     d->fin_packets += !!(fl & FIN);
     d->rst_packets += !!(fl & RST);
-    bool pure_ack = (fl & ACK) && !(fl & (SYN | FIN | RST)) && len == 0;
-    d->pure_acks += pure_ack;
+}
+
+/* SACK blocks (RFC 2018, D-SACK per RFC 2883) and what a SYN offers. */
+static void stats_options(tt_stats_dir *d, const tt_packet *p)
+{
     const tt_tcp_options *o = &p->opts;
     if (o->sack_count) {
         d->sack_packets++;
@@ -466,7 +471,7 @@ void tt_stats_update(tt_stats_conn *s, int dir, const tt_packet *p, const tt_ana
              tt_seq_le(o->sack_re[0], o->sack_re[1])))
             d->dsack_packets++;
     }
-    if (fl & SYN) {
+    if (p->flags & SYN) {
         if (o->present & TT_OPT_MSS)
             d->mss = o->mss;
         if (o->present & TT_OPT_WSCALE)
@@ -474,9 +479,13 @@ void tt_stats_update(tt_stats_conn *s, int dir, const tt_packet *p, const tt_ana
         d->sack_permitted = d->sack_permitted || (o->present & TT_OPT_SACK_PERM);
         d->timestamps = d->timestamps || (o->present & TT_OPT_TIMESTAMP);
     }
-    count_flags(d, p, an);
+}
 
-    /* Zeek history. */
+/* Zeek's history letters of this segment (the sequence-space ones come later). */
+static void stats_history(tt_stats_conn *s, int dir, const tt_packet *p, const tt_analysis *an,
+                          uint32_t len, bool pure_ack)
+{
+    uint16_t fl = p->flags;
     if ((fl & (SYN | ACK)) == SYN)
         hist_once(s, dir, H_S, 's');
     if ((fl & (SYN | ACK)) == (SYN | ACK))
@@ -492,87 +501,123 @@ void tt_stats_update(tt_stats_conn *s, int dir, const tt_packet *p, const tt_ana
     if (fl & RST)
         hist_once(s, dir, H_R, 'r');
     if (an->hdr_ok && p->window_raw == 0 && !(fl & (SYN | RST)))
-        hist_repeat(s, dir, ++t->n_zero_hist, 'w');
+        hist_repeat(s, dir, ++s->t[dir].n_zero_hist, 'w');
+}
 
-    /* Sequence space (tcptrace's unique / rexmt / outoforder / zwnd probes). */
+/* A retransmission seen in sequence space: counted, and remembered for Karn's rule. */
+static void note_rexmt(tt_stats_conn *s, int dir, int64_t now, uint64_t bytes, bool history)
+{
+    tt_stats_dir *d = &s->d[dir];
+    tt_stats_track *t = &s->t[dir];
+    d->rexmt_packets++;
+    d->rexmt_bytes += bytes;
+    t->last_rexmt_ns = now;
+    t->have_rexmt = true;
+    if (history)
+        hist_repeat(s, dir, ++t->n_rexmt_hist, 't');
+}
+
+/* Where the direction's sequence space starts: its SYN, else its first data or FIN. */
+static void seq_set_ref(tt_stats_track *t, uint32_t seq)
+{
+    t->have_ref = true;
+    t->seq_ref = seq;
+    t->off_ref = 0;
+    t->lo = t->hi = 0;
+}
+
+static void seq_syn(tt_stats_conn *s, int dir, const tt_packet *p, uint32_t len)
+{
+    tt_stats_track *t = &s->t[dir];
+    uint32_t seq = p->seq_raw;
+    t->syn_count++;
+    if (!t->syn_seen) {
+        t->syn_seen = true;
+        t->isn = seq;
+        t->syn_frame = p->frame;
+        if (!t->have_ref)
+            seq_set_ref(t, seq + 1u);
+    } else if (seq == t->isn && len == 0) {
+        note_rexmt(s, dir, p->ts_ns, 1, true);
+    }
+}
+
+/* The payload [start, start+len): new bytes, retransmitted bytes, out of order, the
+ * initial window (tcptrace's unique / rexmt / outoforder / initial window). */
+static void seq_data(tt_stats_conn *s, int dir, int64_t now, uint32_t start, uint32_t len)
+{
+    tt_stats_dir *d = &s->d[dir];
+    tt_stats_track *t = &s->t[dir];
+    int64_t so = off_of(t, start), eo = so + len, nb, sb;
+    bool below;
+    seq_account(s, dir, so, eo, &nb, &sb, &below);
+    d->unique_bytes += (uint64_t)nb;
+    if (sb > 0)
+        note_rexmt(s, dir, now, (uint64_t)sb, true);
+    else if (below)
+        d->outoforder_packets++;
+    if (!t->init_win_done && sb == 0) {
+        d->init_win_bytes += len;
+        d->init_win_packets++;
+    }
+    if (eo > t->off_ref) { /* move the reference forward: offsets stay in range */
+        t->seq_ref = start + len;
+        t->off_ref = eo;
+    }
+}
+
+static void seq_fin(tt_stats_conn *s, int dir, int64_t now, uint32_t fin_seq, uint32_t len)
+{
+    tt_stats_track *t = &s->t[dir];
+    if (t->fin_seen && fin_seq + 1u == t->fin_end && len == 0)
+        note_rexmt(s, dir, now, 1, false);
+    if (!t->fin_seen) {
+        t->fin_seen = true;
+        t->fin_end = fin_seq + 1u;
+        t->fin_off = off_of(t, fin_seq);
+    }
+}
+
+/* Sequence space (tcptrace's unique / rexmt / outoforder / zwnd probes). */
+static void stats_sequence(tt_stats_conn *s, int dir, const tt_packet *p, const tt_analysis *an,
+                           uint32_t len)
+{
+    tt_stats_dir *d = &s->d[dir];
+    tt_stats_track *t = &s->t[dir], *pt = &s->t[!dir];
+    uint16_t fl = p->flags;
+    int64_t now = p->ts_ns;
     if (an->have_seglen && !(fl & RST)) {
-        uint32_t seq = p->seq_raw;
-        if (fl & SYN) {
-            t->syn_count++;
-            if (!t->syn_seen) {
-                t->syn_seen = true;
-                t->isn = seq;
-                t->syn_frame = p->frame;
-                if (!t->have_ref) {
-                    t->have_ref = true;
-                    t->seq_ref = seq + 1u;
-                    t->off_ref = 0;
-                    t->lo = t->hi = 0;
-                }
-            } else if (seq == t->isn && len == 0) {
-                d->rexmt_packets++;
-                d->rexmt_bytes++;
-                t->last_rexmt_ns = now;
-                t->have_rexmt = true;
-                hist_repeat(s, dir, ++t->n_rexmt_hist, 't');
-            }
-        }
-        uint32_t start = seq + ((fl & SYN) ? 1u : 0u);
-        if (!t->have_ref && (len || (fl & FIN))) {
-            t->have_ref = true;
-            t->seq_ref = start;
-            t->off_ref = 0;
-            t->lo = t->hi = 0;
-        }
+        if (fl & SYN)
+            seq_syn(s, dir, p, len);
+        uint32_t start = p->seq_raw + ((fl & SYN) ? 1u : 0u);
+        if (!t->have_ref && (len || (fl & FIN)))
+            seq_set_ref(t, start);
         bool probe = pt->zero_adv && !(fl & SYN) && (len || (fl & FIN));
         if (probe) {
             d->zwnd_probe_packets++;
             d->zwnd_probe_bytes += len;
         } else if (len) {
-            int64_t so = off_of(t, start), eo = so + len, nb, sb;
-            bool below;
-            seq_account(s, dir, so, eo, &nb, &sb, &below);
-            d->unique_bytes += (uint64_t)nb;
-            if (sb > 0) {
-                d->rexmt_packets++;
-                d->rexmt_bytes += (uint64_t)sb;
-                t->last_rexmt_ns = now;
-                t->have_rexmt = true;
-                hist_repeat(s, dir, ++t->n_rexmt_hist, 't');
-            } else if (below) {
-                d->outoforder_packets++;
-            }
-            if (!t->init_win_done && sb == 0) {
-                d->init_win_bytes += len;
-                d->init_win_packets++;
-            }
-            if (eo > t->off_ref) { /* move the reference forward: offsets stay in range */
-                t->seq_ref = start + len;
-                t->off_ref = eo;
-            }
+            seq_data(s, dir, now, start, len);
         }
-        if ((fl & FIN) && t->have_ref) {
-            uint32_t fin_seq = start + len;
-            if (t->fin_seen && fin_seq + 1u == t->fin_end && len == 0) {
-                d->rexmt_packets++;
-                d->rexmt_bytes++;
-                t->last_rexmt_ns = now;
-                t->have_rexmt = true;
-            }
-            if (!t->fin_seen) {
-                t->fin_seen = true;
-                t->fin_end = fin_seq + 1u;
-                t->fin_off = off_of(t, fin_seq);
-            }
-        }
+        if ((fl & FIN) && t->have_ref)
+            seq_fin(s, dir, now, start + len, len);
         if (an->have_ta && (an->flags & TT_AF_RETRANSMISSION)) {
             t->last_rexmt_ns = now;
             t->have_rexmt = true;
         }
     }
     t->zero_adv = an->hdr_ok && p->window_raw == 0 && !(fl & RST);
+}
 
-    /* This segment as an ACK of the peer's data. */
+/* This segment as an ACK of the peer's data: the end of the peer's initial window, and
+ * the RTT samples (Karn's rule; timestamps, RFC 7323). */
+static void stats_as_ack(tt_stats_conn *s, int dir, const tt_packet *p, const tt_analysis *an)
+{
+    tt_stats_dir *pd = &s->d[!dir];
+    tt_stats_track *t = &s->t[dir], *pt = &s->t[!dir];
+    uint16_t fl = p->flags;
+    int64_t now = p->ts_ns;
+    const tt_tcp_options *o = &p->opts;
     if ((fl & ACK) && an->hdr_ok && pt->have_ref && !pt->init_win_done &&
         off_of(pt, p->ack_raw) > 0)
         pt->init_win_done = true;
@@ -593,7 +638,23 @@ void tt_stats_update(tt_stats_conn *s, int dir, const tt_packet *p, const tt_ana
             rtt_add(&pd->rtt_ts, rtt);
         ts_remember(t, o->tsval, now);
     }
+}
 
+void tt_stats_update(tt_stats_conn *s, int dir, const tt_packet *p, const tt_analysis *an)
+{
+    tt_stats_dir *d = &s->d[dir];
+    uint16_t fl = p->flags;
+    uint32_t len = an->have_seglen ? p->payload_len : 0;
+    bool pure_ack = (fl & ACK) && !(fl & (SYN | FIN | RST)) && len == 0;
+
+    stats_times(s, p);
+    stats_wire(d, p, an, len);
+    d->pure_acks += pure_ack;
+    stats_options(d, p);
+    count_flags(d, p, an);
+    stats_history(s, dir, p, an, len, pure_ack);
+    stats_sequence(s, dir, p, an, len);
+    stats_as_ack(s, dir, p, an);
     window_sample(s, dir, p, an);
     ep_update(s, dir, fl);
 }
