@@ -299,9 +299,76 @@ static void put_ip_layers(const tt_segment *s, int version, int dst, const tt_fi
             put_time(b, 0, v_);                 \
     } while (0)
 
-void tt_field_format(const tt_segment *s, int id, const tt_field_opts *o, tt_textbuf *b)
+/* The frame's and the IP layers' fields: 1 when `id` is one of them. */
+static int format_frame_field(const tt_segment *s, int id, const tt_field_opts *o, tt_textbuf *b)
 {
     const tt_packet *p = &s->pkt;
+    switch ((field_id)id) {
+    case F_FRAME_NUMBER: put_u64(b, p->frame); return 1;
+    case F_FRAME_TIME_RELATIVE:
+        put_time(b, (int64_t)s->time_rel_sec, (int64_t)s->time_rel_nsec);
+        return 1;
+    case F_FRAME_TIME_EPOCH: put_time(b, (int64_t)p->ts_sec, (int64_t)p->ts_nsec); return 1;
+    case F_FRAME_LEN: put_u64(b, p->wirelen); return 1;
+    case F_FRAME_CAP_LEN: put_u64(b, p->caplen); return 1;
+    case F_IP_SRC: put_ip_layers(s, 4, 0, o, b); return 1;
+    case F_IP_DST: put_ip_layers(s, 4, 1, o, b); return 1;
+    case F_IPV6_SRC: put_ip_layers(s, 6, 0, o, b); return 1;
+    case F_IPV6_DST: put_ip_layers(s, 6, 1, o, b); return 1;
+    case F_INFO: {
+        char buf[TT_INFO_MAX];
+        size_t n = tt_info_format(s, buf, sizeof buf);
+        tt_textbuf_append(b, buf, n);
+        return 1;
+    }
+    default: return 0;
+    }
+}
+
+/* The TCP header's fields and its options': 1 when `id` is one of them. */
+static int format_header_field(const tt_segment *s, int id, const tt_field_opts *o, tt_textbuf *b)
+{
+    switch ((field_id)id) {
+    case F_TCP_SRCPORT: U32(tt_sv_sport); return 1;
+    case F_TCP_DSTPORT: U32(tt_sv_dport); return 1;
+    case F_TCP_SEQ_RAW: U32(tt_sv_seq_raw); return 1;
+    case F_TCP_ACK_RAW: U32(tt_sv_ack_raw); return 1;
+    case F_TCP_LEN: U32(tt_sv_len); return 1;
+    case F_TCP_HDR_LEN: U32(tt_sv_hdr_len); return 1;
+    case F_TCP_FLAGS: {
+        uint32_t v;
+        if (tt_sv_flags(s, &v))
+            put_hex4(b, v);
+        return 1;
+    }
+    case F_TCP_URGENT_POINTER: U32(tt_sv_urgent_ptr); return 1;
+    case F_TCP_WINDOW_SIZE_VALUE: U32(tt_sv_window_raw); return 1;
+    case F_MSS_VAL: U32(tt_sv_mss); return 1;
+    case F_WSCALE_SHIFT: U32(tt_sv_ws); return 1;
+    case F_WSCALE_MULTIPLIER: {
+        uint32_t v;
+        /* Wireshark caps the shift at 14 (RFC 7323 2.3) for the multiplier. */
+        if (tt_sv_ws(s, &v))
+            put_u64(b, (uint64_t)1 << (v > 14 ? 14 : v));
+        return 1;
+    }
+    case F_TSVAL: U32(tt_sv_tsval); return 1;
+    case F_TSECR: U32(tt_sv_tsecr); return 1;
+    case F_SACK_LE:
+    case F_SACK_RE: {
+        occ c = {o, b, 0, tt_sv_sack_count(s)};
+        for (int i = 0; i < c.total; i++)
+            if (occ_take(&c))
+                put_u64(b, id == F_SACK_LE ? s->an.sack_le[i] : s->an.sack_re[i]);
+        return 1;
+    }
+    default: return 0;
+    }
+}
+
+/* The fields of Wireshark's analysis (conversation, relative numbers, tcp.analysis). */
+static void format_analysis_field(const tt_segment *s, int id, tt_textbuf *b)
+{
     if (id >= F_AF_FIRST && id < F_AF_FIRST + TT_AF_COUNT) {
         /* tshark prints an expert-info flag that is present as 1 */
         if (tt_sv_analysis_flags(s) & (1u << (id - F_AF_FIRST)))
@@ -309,59 +376,15 @@ void tt_field_format(const tt_segment *s, int id, const tt_field_opts *o, tt_tex
         return;
     }
     switch ((field_id)id) {
-    case F_FRAME_NUMBER: put_u64(b, p->frame); break;
-    case F_FRAME_TIME_RELATIVE:
-        put_time(b, (int64_t)s->time_rel_sec, (int64_t)s->time_rel_nsec);
-        break;
-    case F_FRAME_TIME_EPOCH: put_time(b, (int64_t)p->ts_sec, (int64_t)p->ts_nsec); break;
-    case F_FRAME_LEN: put_u64(b, p->wirelen); break;
-    case F_FRAME_CAP_LEN: put_u64(b, p->caplen); break;
-    case F_IP_SRC: put_ip_layers(s, 4, 0, o, b); break;
-    case F_IP_DST: put_ip_layers(s, 4, 1, o, b); break;
-    case F_IPV6_SRC: put_ip_layers(s, 6, 0, o, b); break;
-    case F_IPV6_DST: put_ip_layers(s, 6, 1, o, b); break;
     case F_TCP_STREAM: U32(tt_sv_stream); break;
-    case F_TCP_SRCPORT: U32(tt_sv_sport); break;
-    case F_TCP_DSTPORT: U32(tt_sv_dport); break;
     case F_TCP_SEQ: U32(tt_sv_seq); break;
     case F_TCP_ACK: U32(tt_sv_ack); break;
     case F_TCP_NXTSEQ: U32(tt_sv_next_seq); break;
-    case F_TCP_SEQ_RAW: U32(tt_sv_seq_raw); break;
-    case F_TCP_ACK_RAW: U32(tt_sv_ack_raw); break;
-    case F_TCP_LEN: U32(tt_sv_len); break;
-    case F_TCP_HDR_LEN: U32(tt_sv_hdr_len); break;
-    case F_TCP_FLAGS: {
-        uint32_t v;
-        if (tt_sv_flags(s, &v))
-            put_hex4(b, v);
-        break;
-    }
-    case F_TCP_URGENT_POINTER: U32(tt_sv_urgent_ptr); break;
-    case F_TCP_WINDOW_SIZE_VALUE: U32(tt_sv_window_raw); break;
     case F_TCP_WINDOW_SIZE: U32(tt_sv_window); break;
     case F_TCP_WINDOW_SIZE_SCALEFACTOR: {
         int32_t v;
         if (tt_sv_ws_multiplier(s, &v))
             put_i64(b, v);
-        break;
-    }
-    case F_MSS_VAL: U32(tt_sv_mss); break;
-    case F_WSCALE_SHIFT: U32(tt_sv_ws); break;
-    case F_WSCALE_MULTIPLIER: {
-        uint32_t v;
-        /* Wireshark caps the shift at 14 (RFC 7323 2.3) for the multiplier. */
-        if (tt_sv_ws(s, &v))
-            put_u64(b, (uint64_t)1 << (v > 14 ? 14 : v));
-        break;
-    }
-    case F_TSVAL: U32(tt_sv_tsval); break;
-    case F_TSECR: U32(tt_sv_tsecr); break;
-    case F_SACK_LE:
-    case F_SACK_RE: {
-        occ c = {o, b, 0, tt_sv_sack_count(s)};
-        for (int i = 0; i < c.total; i++)
-            if (occ_take(&c))
-                put_u64(b, id == F_SACK_LE ? s->an.sack_le[i] : s->an.sack_re[i]);
         break;
     }
     case F_DUP_ACK_NUM: U32(tt_sv_dup_ack_num); break;
@@ -374,15 +397,15 @@ void tt_field_format(const tt_segment *s, int id, const tt_field_opts *o, tt_tex
     case F_TCP_TIME_RELATIVE: TIME(tt_sv_time_since_first_ns); break;
     case F_TCP_TIME_DELTA: TIME(tt_sv_time_since_prev_ns); break;
     case F_TCP_COMPLETENESS: U32(tt_sv_completeness); break;
-    case F_INFO: {
-        char buf[TT_INFO_MAX];
-        size_t n = tt_info_format(s, buf, sizeof buf);
-        tt_textbuf_append(b, buf, n);
-        break;
+    default: break;
     }
-    case F_AF_FIRST: /* handled above */
-    case F_COUNT: break;
-    }
+}
+
+void tt_field_format(const tt_segment *s, int id, const tt_field_opts *o, tt_textbuf *b)
+{
+    if (format_frame_field(s, id, o, b) || format_header_field(s, id, o, b))
+        return;
+    format_analysis_field(s, id, b);
 }
 
 void tt_fields_format_row(const tt_segment *s, const int *ids, size_t n, const tt_field_opts *o,
