@@ -701,109 +701,146 @@ int tt_py_linger_ns(PyObject *linger, int64_t *out)
 
 /* ---- Columns for tcptrace.connections() ---- */
 
+/* Every remaining connection record of the capture, into *recs (owned by the caller,
+ * free()). 0, or -1 with an exception set. */
+static int read_all_records(PyObject *cap, tt_conn_record **recs, size_t *n)
+{
+    size_t cap_n = 0;
+    *recs = NULL;
+    *n = 0;
+    for (;;) {
+        if (*n == cap_n) {
+            size_t nc = cap_n ? cap_n * 2 : 256;
+            tt_conn_record *nr = realloc(*recs, nc * sizeof *nr);
+            if (!nr) {
+                PyErr_NoMemory();
+                return -1;
+            }
+            *recs = nr;
+            cap_n = nc;
+        }
+        int rc = tt_py_capture_next_conn(cap, &(*recs)[*n]);
+        if (rc < 0)
+            return -1;
+        if (rc == 0)
+            return 0;
+        (*n)++;
+    }
+}
+
+/* Column k of the table: its field, direction (-1: the connection's) and name. */
+static const field_def *column_of(size_t k, int *dir, char *name, size_t name_len)
+{
+    if (k < N_CONN_FIELDS) {
+        *dir = -1;
+        snprintf(name, name_len, "%s", conn_fields[k].name);
+        return &conn_fields[k];
+    }
+    size_t j = k - N_CONN_FIELDS;
+    const field_def *f = &dir_fields[j / 2];
+    *dir = (int)(j % 2);
+    snprintf(name, name_len, "%s%s", f->name, dir_suffix[*dir]);
+    return f;
+}
+
+/* A string column: a list of str. */
+static PyObject *string_column(const tt_conn_record *recs, size_t n, const field_def *f)
+{
+    PyObject *list = PyList_New((Py_ssize_t)n);
+    if (!list)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        PyObject *v = field_str(&recs[i], f);
+        if (!v) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)i, v);
+    }
+    return list;
+}
+
+static bool field_nullable(const field_def *f)
+{
+    return f->kind == K_U16_OPT || f->kind == K_I8_OPT || f->kind == K_I64_OPT;
+}
+
+/* numpy's dtype of a numeric column of type t ('b', 'f' or 'i'). */
+static const char *column_dtype(const field_def *f, char t)
+{
+    if (t == 'b')
+        return "?";
+    if (t == 'f')
+        return "<f8";
+    if (!field_nullable(f) && (f->kind == K_U64 || f->kind == K_U32 || f->kind == K_RTT_N ||
+                               f->kind == K_TOT_PACKETS || f->kind == K_TOT_BYTES ||
+                               f->kind == K_U8 || f->kind == K_U16))
+        return "<u8";
+    return "<i8";
+}
+
+/* A numeric column: (data buffer, dtype, validity buffer or None). */
+static PyObject *numeric_column(const tt_conn_record *recs, size_t n, const field_def *f, int dir,
+                                char t)
+{
+    bool nullable = field_nullable(f);
+    size_t w = t == 'b' ? 1 : 8;
+    void *data = malloc(n ? n * w : 1);
+    uint8_t *ok = nullable ? malloc(n ? n : 1) : NULL;
+    if (!data || (nullable && !ok)) {
+        free(data);
+        free(ok);
+        return PyErr_NoMemory();
+    }
+    for (size_t i = 0; i < n; i++) {
+        int64_t iv;
+        double dv;
+        bool valid;
+        field_num(&recs[i], f, dir, &iv, &dv, &valid);
+        if (t == 'b')
+            ((uint8_t *)data)[i] = (uint8_t)iv;
+        else if (t == 'f')
+            ((double *)data)[i] = valid ? dv : NAN;
+        else
+            ((int64_t *)data)[i] = valid ? iv : 0;
+        if (ok)
+            ok[i] = valid;
+    }
+    PyObject *d = tt_py_buffer_take(data, (Py_ssize_t)(n * w));
+    PyObject *v = ok ? tt_py_buffer_take(ok, (Py_ssize_t)n) : Py_NewRef(Py_None);
+    PyObject *entry = (d && v) ? Py_BuildValue("(OsO)", d, column_dtype(f, t), v) : NULL;
+    Py_XDECREF(d);
+    Py_XDECREF(v);
+    return entry;
+}
+
 PyObject *tt_py_capture_connection_columns(PyObject *cap, PyObject *noargs)
 {
     (void)noargs;
     tt_conn_record *recs = NULL;
-    size_t n = 0, cap_n = 0;
+    size_t n = 0;
     PyObject *cols = NULL, *strs = NULL, *result = NULL;
-    for (;;) {
-        if (n == cap_n) {
-            size_t nc = cap_n ? cap_n * 2 : 256;
-            tt_conn_record *nr = realloc(recs, nc * sizeof *nr);
-            if (!nr) {
-                PyErr_NoMemory();
-                goto done;
-            }
-            recs = nr;
-            cap_n = nc;
-        }
-        int rc = tt_py_capture_next_conn(cap, &recs[n]);
-        if (rc < 0)
-            goto done;
-        if (rc == 0)
-            break;
-        n++;
-    }
+    if (read_all_records(cap, &recs, &n) < 0)
+        goto done;
     cols = PyDict_New();
     strs = PyDict_New();
     if (!cols || !strs)
         goto done;
-    size_t total = N_CONN_FIELDS + 2 * N_DIR_FIELDS;
     tt_conn_record empty; /* only to learn each field's type when there is no row */
     memset(&empty, 0, sizeof empty);
-    for (size_t k = 0; k < total; k++) {
-        const field_def *f;
+    for (size_t k = 0; k < N_CONN_FIELDS + 2 * N_DIR_FIELDS; k++) {
         int dir;
         char name[64];
-        if (k < N_CONN_FIELDS) {
-            f = &conn_fields[k];
-            dir = -1;
-            snprintf(name, sizeof name, "%s", f->name);
-        } else {
-            size_t j = k - N_CONN_FIELDS;
-            f = &dir_fields[j / 2];
-            dir = (int)(j % 2);
-            snprintf(name, sizeof name, "%s%s", f->name, dir_suffix[dir]);
-        }
+        const field_def *f = column_of(k, &dir, name, sizeof name);
         int64_t iv;
         double dv;
         bool valid;
         char t = field_num(n ? &recs[0] : &empty, f, dir, &iv, &dv, &valid);
-        if (t == 's') {
-            PyObject *list = PyList_New((Py_ssize_t)n);
-            if (!list)
-                goto done;
-            for (size_t i = 0; i < n; i++) {
-                PyObject *v = field_str(&recs[i], f);
-                if (!v) {
-                    Py_DECREF(list);
-                    goto done;
-                }
-                PyList_SET_ITEM(list, (Py_ssize_t)i, v);
-            }
-            int bad = PyDict_SetItemString(strs, name, list);
-            Py_DECREF(list);
-            if (bad < 0)
-                goto done;
-            continue;
-        }
-        bool nullable = f->kind == K_U16_OPT || f->kind == K_I8_OPT || f->kind == K_I64_OPT;
-        size_t w = t == 'b' ? 1 : 8;
-        void *data = malloc(n ? n * w : 1);
-        uint8_t *ok = nullable ? malloc(n ? n : 1) : NULL;
-        if (!data || (nullable && !ok)) {
-            free(data);
-            free(ok);
-            PyErr_NoMemory();
+        PyObject *col = t == 's' ? string_column(recs, n, f) : numeric_column(recs, n, f, dir, t);
+        int bad = !col || PyDict_SetItemString(t == 's' ? strs : cols, name, col) < 0;
+        Py_XDECREF(col);
+        if (bad)
             goto done;
-        }
-        for (size_t i = 0; i < n; i++) {
-            field_num(&recs[i], f, dir, &iv, &dv, &valid);
-            if (t == 'b')
-                ((uint8_t *)data)[i] = (uint8_t)iv;
-            else if (t == 'f')
-                ((double *)data)[i] = valid ? dv : NAN;
-            else
-                ((int64_t *)data)[i] = valid ? iv : 0;
-            if (ok)
-                ok[i] = valid;
-        }
-        const char *dtype = t == 'b' ? "?" : t == 'f' ? "<f8" : "<i8";
-        if (t == 'i' && !nullable && (f->kind == K_U64 || f->kind == K_U32 || f->kind == K_RTT_N ||
-                                      f->kind == K_TOT_PACKETS || f->kind == K_TOT_BYTES ||
-                                      f->kind == K_U8 || f->kind == K_U16))
-            dtype = "<u8";
-        PyObject *d = tt_py_buffer_take(data, (Py_ssize_t)(n * w));
-        PyObject *v = ok ? tt_py_buffer_take(ok, (Py_ssize_t)n) : Py_NewRef(Py_None);
-        PyObject *entry = (d && v) ? Py_BuildValue("(OsO)", d, dtype, v) : NULL;
-        Py_XDECREF(d);
-        Py_XDECREF(v);
-        if (!entry || PyDict_SetItemString(cols, name, entry) < 0) {
-            Py_XDECREF(entry);
-            goto done;
-        }
-        Py_DECREF(entry);
     }
     result = Py_BuildValue("(nOO)", (Py_ssize_t)n, cols, strs);
 done:
