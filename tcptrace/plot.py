@@ -360,10 +360,6 @@ def time_sequence(source: Source, stream: Optional[int] = None, *, direction: Di
     are drawn when it has a ``sack_rel`` column or was made by :func:`load`.
     ``time=(t0, t1)`` zooms to a time window. Returns the Axes.
     """
-    import numpy as np
-    from matplotlib.collections import LineCollection
-    from matplotlib.lines import Line2D
-
     if style not in ("tcptrace", "stevens"):
         raise ValueError("style must be 'tcptrace' or 'stevens'")
     acks = (style == "tcptrace") if acks is None else acks
@@ -377,87 +373,147 @@ def time_sequence(source: Source, stream: Optional[int] = None, *, direction: Di
     ax = _new_ax(ax, (11, 6.2))
     _style_axes(ax)
 
-    t = _times(df)
-    dirs = _num(df["dir"], -1)
-    fwd = dirs == d
-    rev = dirs == 1 - d
-    seq = _num(df["seq"])
-    ln = _num(df["len"], 0)
-    syn, fin, rst = _bool(df, "flag_syn"), _bool(df, "flag_fin"), _bool(df, "flag_rst")
-    retx = np.zeros(len(df), dtype=bool)
-    for f in _RETX_FLAGS:
-        retx |= _bool(df, f)
-    ooo = _bool(df, "out_of_order")
-    handles: List[Any] = []
-    ys: List[Any] = []
-    rwin_clip: Optional[float] = None
+    g = _Tsg(df, d)
+    _tsg_data(ax, g, style)
+    if acks or rwin:
+        _tsg_ack_and_window(ax, g, acks, rwin)
+    if sack and len(df):
+        _tsg_sack(ax, g, stream)
+    _tsg_marks(ax, g)
+    _tsg_limits(ax, g)
+    ax.set_xlabel("time since the capture began (s)")
+    ax.set_ylabel("relative sequence number (bytes)")
+    head = title or f"Time-sequence graph ({style}) — stream {stream}"
+    _title(ax, head, f"data {_dir_label(client, server, d)}")
+    if legend and g.handles:
+        ax.legend(handles=g.handles, loc="upper left", fontsize=8, framealpha=0.92)
+    return ax
 
-    data = fwd & (ln > 0) & ~np.isnan(seq)
-    top = seq + ln
-    small = int(data.sum()) <= 400
-    if data.any():  # caps only where a bar is tall enough to show them (a few pixels)
-        span_est = float(np.nanmax(top[data]) - np.nanmin(seq[data])) or 1.0
-        caps = small and float(np.median(ln[data])) / span_est > 0.006
-    else:
-        caps = False
+
+class _Tsg:
+    """What the time-sequence graph's layers are drawn from: one direction's segments
+    (fwd) and the other side's (rev) as arrays, and what the layers add to the legend
+    and to the y extent."""
+
+    def __init__(self, df: pd.DataFrame, d: int):
+        import numpy as np
+
+        self.df = df
+        self.t = _times(df)
+        dirs = _num(df["dir"], -1)
+        self.fwd = dirs == d
+        self.rev = dirs == 1 - d
+        self.d = d
+        self.seq = _num(df["seq"])
+        self.ln = _num(df["len"], 0)
+        self.retx = np.zeros(len(df), dtype=bool)
+        for f in _RETX_FLAGS:
+            self.retx |= _bool(df, f)
+        self.data = self.fwd & (self.ln > 0) & ~np.isnan(self.seq)
+        self.top = self.seq + self.ln
+        self.small = int(self.data.sum()) <= 400
+        self.ackv = _num(df["ack"]) if "ack" in df.columns else np.full(len(df), np.nan)
+        self.handles: List[Any] = []
+        self.ys: List[Any] = []
+        self.rwin_clip: Optional[float] = None
+
+    def caps(self) -> bool:
+        """tcptrace's little caps, only where a bar is tall enough to show them."""
+        import numpy as np
+
+        if not self.data.any() or not self.small:
+            return False
+        span_est = float(np.nanmax(self.top[self.data]) - np.nanmin(self.seq[self.data])) or 1.0
+        return float(np.median(self.ln[self.data])) / span_est > 0.006
+
+
+def _bars(t: Any, lo: Any, hi: Any) -> Any:
+    """(n, 2, 2) line ends of vertical bars; matplotlib's stubs want a Sequence, which an
+    ndarray is at run time."""
+    import numpy as np
+
+    return np.stack([np.column_stack([t, lo]), np.column_stack([t, hi])], 1)
+
+
+def _tsg_data(ax: Axes, g: _Tsg, style: str) -> None:
+    """The data segments: bars from seq to seq+len (tcptrace) or dots at seq (Stevens)."""
+    import numpy as np
+    from matplotlib.collections import LineCollection
+    from matplotlib.lines import Line2D
+
+    t, seq, top, data, retx = g.t, g.seq, g.top, g.data, g.retx
     if style == "tcptrace":
         normal = data & ~retx
-        # (n, 2, 2) line ends; matplotlib's stubs want a Sequence, which an ndarray is at run time
-        segs: Any = np.stack([np.column_stack([t[normal], seq[normal]]), np.column_stack([t[normal], top[normal]])],
-                             1)
-        lc = LineCollection(segs, colors=C_DATA, linewidths=1.3 if small else 0.9, gid="tsg-data", zorder=3)
-        ax.add_collection(lc)
-        if caps and normal.any():  # tcptrace's little caps at both ends of a segment
+        ax.add_collection(LineCollection(_bars(t[normal], seq[normal], top[normal]), colors=C_DATA,
+                                         linewidths=1.3 if g.small else 0.9, gid="tsg-data", zorder=3))
+        if g.caps() and normal.any():  # tcptrace's little caps at both ends of a segment
             ax.plot(np.r_[t[normal], t[normal]], np.r_[seq[normal], top[normal]], ls="none", marker="_",
                     ms=6, mew=1.1, color=C_DATA, gid="tsg-data-caps", zorder=3)
-        handles.append(Line2D([], [], color=C_DATA, lw=1.6, label="data segment (seq … seq+len)"))
+        g.handles.append(Line2D([], [], color=C_DATA, lw=1.6, label="data segment (seq … seq+len)"))
         rd = data & retx
         if rd.any():
-            segs = np.stack([np.column_stack([t[rd], seq[rd]]), np.column_stack([t[rd], top[rd]])], 1)
-            ax.add_collection(LineCollection(segs, colors=C_RETX, linewidths=2.2, gid="tsg-retransmitted-data",
-                                             zorder=4))
+            ax.add_collection(LineCollection(_bars(t[rd], seq[rd], top[rd]), colors=C_RETX, linewidths=2.2,
+                                             gid="tsg-retransmitted-data", zorder=4))
     else:
-        ax.plot(t[data & ~retx], seq[data & ~retx], ls="none", marker=".", ms=4 if small else 2.5,
+        ax.plot(t[data & ~retx], seq[data & ~retx], ls="none", marker=".", ms=4 if g.small else 2.5,
                 color=C_DATA, gid="tsg-data")
-        handles.append(Line2D([], [], ls="none", marker=".", ms=6, color=C_DATA, label="data segment (seq)"))
-    ys += [seq[data], top[data]]
+        g.handles.append(Line2D([], [], ls="none", marker=".", ms=6, color=C_DATA, label="data segment (seq)"))
+    g.ys += [seq[data], top[data]]
 
-    if acks or rwin:
-        ackv = _num(df["ack"]) if "ack" in df.columns else np.full(len(df), np.nan)
-        is_ack = rev & _bool(df, "flag_ack") & ~np.isnan(ackv)
-        if acks and is_ack.any():
-            (line,) = ax.step(t[is_ack], ackv[is_ack], where="post", color=C_ACK, lw=1.1, gid="tsg-ack", zorder=2)
-            line.set_label("ACK (other side)")
-            handles.append(line)
-            ys.append(ackv[is_ack])
-        if rwin and "window" in df.columns:
-            w = _num(df["window"])
-            ok = is_ack & ~np.isnan(w)
-            if ok.any():
-                (line,) = ax.step(t[ok], ackv[ok] + w[ok], where="post", color=C_WIN, lw=1.1, gid="tsg-rwin",
-                                  zorder=2)
-                handles.append(line)
-                edge = ackv[ok] + w[ok]
-                data_top = float(np.nanmax(top[data])) if data.any() else 0.0
-                if data_top and np.nanmax(edge) > 1.3 * data_top:
-                    rwin_clip = float(np.nanmax(edge))
-                    line.set_label("receive window (ACK + window), clipped")
-                else:
-                    line.set_label("receive window (ACK + window)")
-                    ys.append(edge)
 
-    if sack and len(df):
-        blocks = sack_blocks(df, stream)
-        if len(blocks):
-            blocks = blocks[blocks["dir"] == 1 - d]
-        if len(blocks):
-            bt = blocks["time_rel"].to_numpy(dtype=float)
-            segs = np.stack([np.column_stack([bt, blocks["left"].to_numpy(float)]),
-                             np.column_stack([bt, blocks["right"].to_numpy(float)])], 1)
-            ax.add_collection(LineCollection(segs, colors=C_SACK, linewidths=2.6, alpha=0.75, gid="tsg-sack"))
-            handles.append(Line2D([], [], color=C_SACK, lw=2.6, alpha=0.75, label="SACK block"))
+def _tsg_ack_and_window(ax: Axes, g: _Tsg, acks: bool, rwin: bool) -> None:
+    """The other side's ACK line and its receive window line (ACK + advertised window),
+    clipped when it would flatten the data."""
+    import numpy as np
 
+    df, t, ackv = g.df, g.t, g.ackv
+    is_ack = g.rev & _bool(df, "flag_ack") & ~np.isnan(ackv)
+    if acks and is_ack.any():
+        (line,) = ax.step(t[is_ack], ackv[is_ack], where="post", color=C_ACK, lw=1.1, gid="tsg-ack", zorder=2)
+        line.set_label("ACK (other side)")
+        g.handles.append(line)
+        g.ys.append(ackv[is_ack])
+    if not (rwin and "window" in df.columns):
+        return
+    w = _num(df["window"])
+    ok = is_ack & ~np.isnan(w)
+    if not ok.any():
+        return
+    edge = ackv[ok] + w[ok]
+    (line,) = ax.step(t[ok], edge, where="post", color=C_WIN, lw=1.1, gid="tsg-rwin", zorder=2)
+    g.handles.append(line)
+    data_top = float(np.nanmax(g.top[g.data])) if g.data.any() else 0.0
+    if data_top and np.nanmax(edge) > 1.3 * data_top:
+        g.rwin_clip = float(np.nanmax(edge))
+        line.set_label("receive window (ACK + window), clipped")
+    else:
+        line.set_label("receive window (ACK + window)")
+        g.ys.append(edge)
+
+
+def _tsg_sack(ax: Axes, g: _Tsg, stream: Optional[int]) -> None:
+    """The other side's SACK blocks, as bars at the time they were sent."""
+    from matplotlib.collections import LineCollection
+    from matplotlib.lines import Line2D
+
+    blocks = sack_blocks(g.df, stream)
+    if len(blocks):
+        blocks = blocks[blocks["dir"] == 1 - g.d]
+    if not len(blocks):
+        return
+    bt = blocks["time_rel"].to_numpy(dtype=float)
+    segs = _bars(bt, blocks["left"].to_numpy(float), blocks["right"].to_numpy(float))
+    ax.add_collection(LineCollection(segs, colors=C_SACK, linewidths=2.6, alpha=0.75, gid="tsg-sack"))
+    g.handles.append(Line2D([], [], color=C_SACK, lw=2.6, alpha=0.75, label="SACK block"))
+
+
+def _tsg_marks(ax: Axes, g: _Tsg) -> None:
+    """R, O, Z and 3 marks, and SYN / FIN / RST (at seq for the plotted direction, on the
+    ACK line for the other side)."""
+    import numpy as np
     from matplotlib.transforms import ScaledTranslation
+
+    df, t, fwd, rev, seq, ackv = g.df, g.t, g.fwd, g.rev, g.seq, g.ackv
 
     def mark(mask: Any, y: Any, marker: str, color: str, label: str, gid: str, size: float = 9,
              dx: float = 0.0) -> None:
@@ -466,27 +522,22 @@ def time_sequence(source: Source, stream: Optional[int] = None, *, direction: Di
         tr = ax.transData + ScaledTranslation(dx / 72, 0, ax.figure.dpi_scale_trans) if dx else ax.transData
         (line,) = ax.plot(t[mask], y[mask], ls="none", marker=marker, ms=size, color=color, gid=gid,
                           label=f"{label} ({int(mask.sum())})", zorder=5, transform=tr)
-        handles.append(line)
+        g.handles.append(line)
 
-    mark_y = np.where(ln > 0, top, seq)
-    fwd_retx = fwd & retx
-    mark(fwd_retx, mark_y, r"$\mathrm{R}$", C_RETX, "retransmission", "tsg-retransmission", dx=6)
-    mark(fwd & ooo & ~retx, mark_y, r"$\mathrm{O}$", C_OOO, "out-of-order", "tsg-out-of-order", dx=6)
+    mark_y = np.where(g.ln > 0, g.top, seq)
+    mark(fwd & g.retx, mark_y, r"$\mathrm{R}$", C_RETX, "retransmission", "tsg-retransmission", dx=6)
+    mark(fwd & _bool(df, "out_of_order") & ~g.retx, mark_y, r"$\mathrm{O}$", C_OOO, "out-of-order",
+         "tsg-out-of-order", dx=6)
     if "ack" in df.columns:
-        ackv = _num(df["ack"])
         mark(rev & _bool(df, "zero_window"), ackv, r"$\mathrm{Z}$", C_ZWIN, "zero window", "tsg-zero-window")
         dup3 = rev & _bool(df, "duplicate_ack")
-        if "dup_ack_num" in df.columns:
-            dup3 &= _num(df["dup_ack_num"], 0) == 3
-        else:
-            dup3 &= False
+        dup3 &= (_num(df["dup_ack_num"], 0) == 3) if "dup_ack_num" in df.columns else False
         mark(dup3, ackv, r"$\mathrm{3}$", C_DUP, "triple dup ACK", "tsg-dup-ack-3", dx=-6)
-    else:
-        ackv = np.full(len(df), np.nan)
-    # SYN/FIN/RST: at seq for the plotted direction, on the ACK line for the other side.
     start = float(np.nanmin(seq[fwd])) if (fwd & ~np.isnan(seq)).any() else 0.0
     flag_y = np.where(fwd, seq, np.where(_bool(df, "flag_ack"), ackv, start))
-    for m, marker, color, name in ((syn, ">", C_SYN, "SYN"), (fin, "s", C_FIN, "FIN"), (rst, "X", C_RST, "RST")):
+    flags = ((_bool(df, "flag_syn"), ">", C_SYN, "SYN"), (_bool(df, "flag_fin"), "s", C_FIN, "FIN"),
+             (_bool(df, "flag_rst"), "X", C_RST, "RST"))
+    for m, marker, color, name in flags:
         sel = m & (fwd | rev) & ~np.isnan(flag_y)
         mark(sel, flag_y, marker, color, name, f"tsg-{name.lower()}", size=7)
         if 0 < sel.sum() <= 8:
@@ -494,25 +545,24 @@ def time_sequence(source: Source, stream: Optional[int] = None, *, direction: Di
                 ax.annotate(name if f else f"{name} (other side)", (x, y), xytext=(6, 5 if f else -11),
                             textcoords="offset points", fontsize=7, color=color)
 
-    yy = np.concatenate([a[~np.isnan(a)] for a in ys]) if ys else np.array([])
+
+def _tsg_limits(ax: Axes, g: _Tsg) -> None:
+    """Axis limits from what the layers drew, the byte formatter, the clipping note."""
+    import numpy as np
+
+    yy = np.concatenate([a[~np.isnan(a)] for a in g.ys]) if g.ys else np.array([])
     span = float(yy.max() - yy.min()) if yy.size else 1.0
     if yy.size:
         pad = max(span * 0.04, 1.0)
         ax.set_ylim(yy.min() - pad, yy.max() + pad)
+    t = g.t
     if len(t):
         tspan = float(t.max() - t.min()) or 1e-3
         ax.set_xlim(t.min() - tspan * 0.02, t.max() + tspan * 0.05)
     ax.yaxis.set_major_formatter(_bytes_formatter(span))
-    if rwin_clip is not None:
-        ax.text(0.99, 0.01, f"receive window line clipped: it reaches {_fmt_bytes(rwin_clip)}", ha="right",
+    if g.rwin_clip is not None:
+        ax.text(0.99, 0.01, f"receive window line clipped: it reaches {_fmt_bytes(g.rwin_clip)}", ha="right",
                 va="bottom", transform=ax.transAxes, fontsize=7.5, color="#8a6d00", style="italic")
-    ax.set_xlabel("time since the capture began (s)")
-    ax.set_ylabel("relative sequence number (bytes)")
-    head = title or f"Time-sequence graph ({style}) — stream {stream}"
-    _title(ax, head, f"data {_dir_label(client, server, d)}")
-    if legend and handles:
-        ax.legend(handles=handles, loc="upper left", fontsize=8, framealpha=0.92)
-    return ax
 
 
 # --------------------------------------------------------------------------- ladder
