@@ -69,10 +69,12 @@ pytest: install
 
 test: deps install ctest lint pytest asan
 
-# mypy --strict on the package and a user script (tests/typing/), ruff on everything.
+# mypy --strict on the package and a user script (tests/typing/), ruff on everything, and
+# lizard: no function over 120 lines or cyclomatic complexity 40.
 lint: install
 	$(VENV)/bin/mypy
 	$(VENV)/bin/ruff check tcptrace tests tools bench fuzz
+	$(VENV)/bin/lizard csrc tcptrace -C 40 -L 120 -w
 
 # The extension built with AddressSanitizer + UndefinedBehaviorSanitizer, and the
 # whole pytest suite run against it (leak checks are off: CPython itself "leaks").
