@@ -254,6 +254,21 @@ struct tt_bpf {
     struct bpf_program prog; /* owned: freed with pcap_freecode */
 };
 
+/* A Wireshark display filter given where a BPF capture filter is wanted ("tcp.port ==
+ * 80", "ip.addr==10.0.0.1 && tcp"): == or && or ||, or a dotted field name. */
+static int looks_like_display_filter(const char *expr)
+{
+    if (strstr(expr, "==") || strstr(expr, "&&") || strstr(expr, "||") || strstr(expr, "!="))
+        return 1;
+    static const char *const prefixes[] = {"tcp.", "ip.", "ipv6.", "frame.", "eth.", "udp.", "http."};
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+        const char *p = strstr(expr, prefixes[i]);
+        if (p && (p == expr || p[-1] == ' ' || p[-1] == '(' || p[-1] == '!'))
+            return 1;
+    }
+    return 0;
+}
+
 tt_bpf *tt_bpf_compile(const char *expr, int linktype, uint32_t snaplen, tt_error *err)
 {
     if (!tt_pcaplib_available(err))
@@ -271,8 +286,13 @@ tt_bpf *tt_bpf_compile(const char *expr, int linktype, uint32_t snaplen, tt_erro
         return NULL;
     }
     if (PCAP(pcap_compile)(dead, &f->prog, expr, 1, PCAP_NETMASK_UNKNOWN) != 0) {
-        tt_error_set(err, TT_ERR_FILTER, "bad filter expression '%s': %s", expr,
-                     PCAP(pcap_geterr)(dead));
+        const char *hint = looks_like_display_filter(expr)
+                               ? " (this is a BPF capture filter, as tcpdump's: 'tcp port 80', 'host "
+                                 "10.0.0.1 and tcp'; Wireshark display filters such as 'tcp.port == 80' "
+                                 "are another language)"
+                               : "";
+        tt_error_set(err, TT_ERR_FILTER, "bad filter expression '%s': %s%s", expr,
+                     PCAP(pcap_geterr)(dead), hint);
         PCAP(pcap_close)(dead);
         free(f);
         return NULL;

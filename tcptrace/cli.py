@@ -33,6 +33,60 @@ from . import open as open_capture
 from .listing import listing
 
 SUBCOMMANDS = ("fields", "list", "export", "expert", "conns", "follow", "messages", "plot", "check", "diff")
+# What users of other tools type for a subcommand.
+ALIASES = {"conn": "conns", "connections": "conns", "message": "messages", "exports": "export"}
+
+# tshark options that change nothing here (name resolution is off, one pass always).
+_TSHARK_NOOPS = ("-n", "-2", "-q", "-l")
+
+
+def _help_text() -> str:
+    """The module docstring as plain text: no reST markup."""
+    text = (__doc__ or "").strip().replace("``", "")
+    return (text + "\n\ntshark's habits work too: tcptrace -r CAPTURE [-f BPF] [-T fields -e FIELD ... [-E OPT=VAL]].\n"
+            "Each subcommand's own options: tcptrace SUBCOMMAND --help.")
+
+
+def _from_tshark(argv: List[str]) -> Optional[List[str]]:
+    """A tshark command line (-r CAPTURE, -T fields|text, -e, -E, -f) as tcptrace's own
+    arguments, or None when argv is not one."""
+    if not any(a == "-r" or (a.startswith("-r") and len(a) > 2 and not a.startswith("--")) for a in argv):
+        return None
+    rest: List[str] = []
+    capture: Optional[str] = None
+    out_format = "text"
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a in ("-r", "-T") or (a in ("-Y", "-R") and i + 1 < len(argv)):
+            if i + 1 >= len(argv):
+                raise ValueError(f"option {a} needs a value")
+            value = argv[i + 1]
+            i += 2
+            if a == "-r":
+                capture = value
+            elif a == "-T":
+                out_format = value
+            else:
+                raise ValueError(f"display filters ({a} {value!r}) are not supported yet; select with a BPF "
+                                 "capture filter instead (-f 'tcp port 80'), or in pandas: "
+                                 "tcptrace.segments(CAPTURE).query(...)")
+            continue
+        if a.startswith("-r") and len(a) > 2:
+            capture = a[2:]
+        elif a not in _TSHARK_NOOPS:
+            rest.append(a)
+        i += 1
+    if capture is None:
+        raise ValueError("-r needs a capture file")
+    if out_format == "fields":
+        return ["fields", *rest, capture]
+    if out_format in ("text", "tabs"):
+        if any(a in ("-e", "-E") for a in rest):
+            raise ValueError("-e and -E need -T fields, as in tshark")
+        return [*rest, capture]
+    raise ValueError(f"-T {out_format}: tcptrace writes text (the listing) and -T fields; for other "
+                     "formats use the Python API (segments() as a DataFrame, export to Parquet)")
 
 
 def _warn_to_stderr(message: Warning | str, category: type[Warning], filename: str, lineno: int,
@@ -359,9 +413,25 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
         print(f"tcptrace {__version__} ({libpcap_version()})")
         return 0
-    if not argv or argv[0] in ("-h", "--help"):
-        print(__doc__.strip())
-        return 0
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        if len(argv) > 1 and argv[0] == "help":  # tcptrace help SUBCOMMAND
+            argv = [argv[1], "--help"]
+        else:
+            try:
+                print(_help_text())
+                sys.stdout.flush()
+            except BrokenPipeError:  # tcptrace -h | head
+                sys.stderr.close()
+            return 0
+    try:
+        tshark = _from_tshark(argv)
+    except ValueError as e:
+        sys.stderr.write(f"tcptrace: {e}\n")
+        return 2
+    if tshark is not None:
+        argv = tshark
+    if argv[0] in ALIASES:
+        argv[0] = ALIASES[argv[0]]
     cmd = cmd_list
     if argv[0] in SUBCOMMANDS:
         cmd = {"fields": cmd_fields, "list": cmd_list, "export": cmd_export, "expert": cmd_expert,
@@ -370,7 +440,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         return cmd(argv)
     except BrokenPipeError:
-        sys.stderr.close()
+        try:
+            sys.stdout = None  # type: ignore[assignment]  # no flush at exit into the closed pipe
+        finally:
+            sys.stderr.close()
         return 0
     except FileNotFoundError as e:
         sys.stderr.write(f"tcptrace: {e.strerror or e}\n")

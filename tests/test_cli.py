@@ -74,3 +74,42 @@ def test_version_names_tcptrace_and_libpcap():
 
     out = run("--version").stdout
     assert out.startswith(f"tcptrace {tcptrace.__version__} (libpcap version ")
+
+
+def test_tshark_command_line_works_unchanged(seed_capture):
+    """tshark -r FILE -T fields -e ... -E header=y: the line in every tshark user's history."""
+    ours = run("-r", seed_capture, "-T", "fields", "-e", "frame.number", "-e", "tcp.seq",
+               "-E", "header=y").stdout
+    native = run("fields", "-E", "header=y", "-e", "frame.number", "-e", "tcp.seq", seed_capture).stdout
+    assert ours == native and ours.startswith("frame.number\ttcp.seq\n")
+    assert run("-n", "-r", seed_capture).stdout == run(seed_capture).stdout
+    assert run(f"-r{seed_capture}", "-f", "tcp port 80").stdout == run("-f", "tcp port 80", seed_capture).stdout
+
+
+def test_tshark_options_this_tool_does_not_take_say_so(seed_capture):
+    r = run("-r", seed_capture, "-Y", "tcp.analysis.retransmission", check=False)
+    assert r.returncode == 2 and "display filters" in r.stderr and "-f 'tcp port 80'" in r.stderr
+    r = run("-r", seed_capture, "-T", "pdml", check=False)
+    assert r.returncode == 2 and "-T fields" in r.stderr
+    r = run("-r", seed_capture, "-e", "frame.number", check=False)
+    assert r.returncode == 2 and "need -T fields" in r.stderr
+
+
+def test_display_filter_given_as_bpf_gets_a_hint(seed_capture):
+    r = run("-f", "tcp.port == 80", seed_capture, check=False)
+    assert r.returncode == 2 and "BPF capture filter" in r.stderr and "'tcp port 80'" in r.stderr
+    r = run("-f", "tcp port banana", seed_capture, check=False)
+    assert "display filters" not in r.stderr
+
+
+def test_help_forms_and_aliases(seed_capture):
+    out = run("--help").stdout
+    assert "``" not in out and "tcptrace conns" in out and "-T fields" in out
+    assert run("help").stdout == out
+    assert "usage: tcptrace conns" in run("help", "conns").stdout
+    assert run("conn", seed_capture).stdout == run("conns", seed_capture).stdout
+
+
+def test_help_into_a_closed_pipe_is_quiet():
+    p = subprocess.run(f"{sys.executable} -m tcptrace -h | head -1", shell=True, capture_output=True, text=True)
+    assert p.returncode == 0 and "Traceback" not in p.stderr and "BrokenPipe" not in p.stderr
