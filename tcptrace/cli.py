@@ -43,7 +43,8 @@ _TSHARK_NOOPS = ("-n", "-2", "-q", "-l")
 def _help_text() -> str:
     """The module docstring as plain text: no reST markup."""
     text = (__doc__ or "").strip().replace("``", "")
-    return (text + "\n\ntshark's habits work too: tcptrace -r CAPTURE [-f BPF] [-T fields -e FIELD ... [-E OPT=VAL]].\n"
+    return (text + "\n\ntshark's habits work too: tcptrace -r CAPTURE [-f BPF] [-Y DFILTER] "
+            "[-T fields -e FIELD ... [-E OPT=VAL]].\n"
             "Each subcommand's own options: tcptrace SUBCOMMAND --help.")
 
 
@@ -58,20 +59,17 @@ def _from_tshark(argv: List[str]) -> Optional[List[str]]:
     i = 0
     while i < len(argv):
         a = argv[i]
-        if a in ("-r", "-T") or (a in ("-Y", "-R") and i + 1 < len(argv)):
+        if a in ("-r", "-T"):
             if i + 1 >= len(argv):
                 raise ValueError(f"option {a} needs a value")
-            value = argv[i + 1]
-            i += 2
             if a == "-r":
-                capture = value
-            elif a == "-T":
-                out_format = value
+                capture = argv[i + 1]
             else:
-                raise ValueError(f"display filters ({a} {value!r}) are not supported yet; select with a BPF "
-                                 "capture filter instead (-f 'tcp port 80'), or in pandas: "
-                                 "tcptrace.segments(CAPTURE).query(...)")
+                out_format = argv[i + 1]
+            i += 2
             continue
+        if a == "-R":  # tshark's read filter (with -2): a display filter here too
+            a = "-Y"
         if a.startswith("-r") and len(a) > 2:
             capture = a[2:]
         elif a not in _TSHARK_NOOPS:
@@ -126,6 +124,15 @@ def _parse_E(opts: List[str]) -> Dict[str, Any]:
     return conf
 
 
+def _display_filter(text: Optional[str]) -> Any:
+    """The -Y predicate, or None (a bad filter is a ValueError: exit status 2)."""
+    if not text:
+        return None
+    from . import dfilter
+
+    return dfilter.compile(text)
+
+
 def cmd_fields(argv: Sequence[str]) -> int:
     ap = argparse.ArgumentParser(prog="tcptrace fields",
                                  description="Print fields of every TCP segment, as tshark -T fields does.")
@@ -134,6 +141,8 @@ def cmd_fields(argv: Sequence[str]) -> int:
     ap.add_argument("-E", dest="eopts", action="append", default=[], metavar="OPT=VAL",
                     help="header=y, separator=/t|/s|C, occurrence=a|f|l, aggregator=C")
     ap.add_argument("-f", "--filter", help="BPF filter, as libpcap compiles it")
+    ap.add_argument("-Y", dest="display_filter", metavar="DFILTER",
+                    help="Wireshark display filter (e.g. 'tcp.analysis.retransmission || tcp.port == 443')")
     ap.add_argument("capture", help="a capture file (compressed or not), or - for standard input")
     a = ap.parse_args(argv)
     if not a.fields:
@@ -144,12 +153,19 @@ def cmd_fields(argv: Sequence[str]) -> int:
     except ValueError as e:
         ap.error(str(e))
     ids = fieldmod.field_ids(a.fields)
+    pred = _display_filter(a.display_filter)
     _stream_output(a.capture)
     out = sys.stdout
     sep = conf["separator"]
     if conf["header"]:
         out.write(sep.join(a.fields) + "\n")
     out.flush()
+    if pred is not None:  # rows of the segments the display filter keeps, formatted per row
+        with Capture(a.capture, filter=a.filter, connections=False) as cap:
+            for seg in cap:
+                if pred(seg):
+                    out.write(sep.join(fieldmod.row(seg, a.fields, conf["occurrence"], conf["aggregator"])) + "\n")
+        return 0
     with Capture(a.capture, filter=a.filter, analysis=fieldmod.needs_analysis(a.fields),
                  connections=False) as cap:
         # Rows are formatted and written in C, straight to the descriptor; a pipe or a
@@ -174,6 +190,8 @@ def cmd_list(argv: Sequence[str]) -> int:
     ap = argparse.ArgumentParser(prog="tcptrace",
                                  description="One line per TCP segment, as Wireshark's packet list shows it.")
     ap.add_argument("-f", "--filter", help="BPF filter, as libpcap compiles it")
+    ap.add_argument("-Y", dest="display_filter", metavar="DFILTER",
+                    help="Wireshark display filter (e.g. 'tcp.analysis.retransmission')")
     ap.add_argument("-s", "--stream", type=int, metavar="N", help="only conversation N (tcp.stream)")
     ap.add_argument("--explain", action="store_true",
                     help="under each flagged segment, say why each analysis flag was set")
@@ -190,9 +208,10 @@ def cmd_list(argv: Sequence[str]) -> int:
         from .listing import AppListing
 
         app = AppListing.read(a.capture, filter=a.filter)
+    pred = _display_filter(a.display_filter)
     with open_capture(a.capture, filter=a.filter) as cap:
         segs = (s for s in cap if (a.stream is None or s.stream == a.stream)
-                and (frames is None or s.frame in frames))
+                and (frames is None or s.frame in frames) and (pred is None or pred(s)))
         if a.explain:
             from .listing import listing_line
 
@@ -441,7 +460,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return cmd(argv)
     except BrokenPipeError:
         try:
-            sys.stdout = None  # type: ignore[assignment]  # no flush at exit into the closed pipe
+            sys.stdout = None  # no flush at exit into the closed pipe
         finally:
             sys.stderr.close()
         return 0
