@@ -26,6 +26,7 @@ from xml.etree import ElementTree as ET
 import numpy as np
 
 from . import expr as exprmod
+from ._extras import needs_extras
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -354,6 +355,7 @@ def load_rules(path: PathLike) -> List[Rule]:
     return out
 
 
+@needs_extras("tcptrace.check.run()")
 def run(path: PathLike, rules: Sequence[Rule], filter: Optional[str] = None) -> List[Result]:
     """Evaluate rules over a capture. ``filter`` (BPF) applies to every rule; a rule's
     own filter reads the capture again through both. Raises ExprError for a bad or

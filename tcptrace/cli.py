@@ -352,9 +352,17 @@ def cmd_follow(argv: Sequence[str]) -> int:
     if a.stream < 0:
         ap.error("the stream number must not be negative")
     if a.output is None:
-        streams.follow_write(a.capture, a.stream, sys.stdout, a.format)
-        return 0
-    conv = streams.follow(a.capture, a.stream)
+        if streams.follow_write(a.capture, a.stream, sys.stdout, a.format):
+            return 0
+        sys.stdout.flush()
+        sys.stderr.write(f"tcptrace: no TCP stream {a.stream} in this capture (tshark prints the same "
+                         "empty block)\n")
+        return 1
+    # records: also learns the stream's endpoints, which say whether it exists at all
+    conv = streams._collect(a.capture, streams._check_stream(a.stream), messages=False, records=True)
+    if not conv.nodes:
+        sys.stderr.write(f"tcptrace: no TCP stream {a.stream} in this capture: nothing written\n")
+        return 1
     for d, name in ((0, "c2s"), (1, "s2c")):
         pl = conv.payload(d)
         path = f"{a.output}.{name}"
@@ -452,12 +460,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if argv[0] in ALIASES:
         argv[0] = ALIASES[argv[0]]
     cmd = cmd_list
+    argv_cmd = argv[0] if argv[0] in SUBCOMMANDS else ""
     if argv[0] in SUBCOMMANDS:
         cmd = {"fields": cmd_fields, "list": cmd_list, "export": cmd_export, "expert": cmd_expert,
                "conns": cmd_conns, "follow": cmd_follow, "messages": cmd_messages, "plot": cmd_plot,
                "check": cmd_check, "diff": cmd_diff}[argv.pop(0)]
     try:
         return cmd(argv)
+    except ImportError as e:  # a missing extra: one line that says which, not a traceback
+        from ._extras import hint
+
+        sentence = hint(e, f"tcptrace {argv_cmd or 'listing'}") or (str(e) if "pip install" in str(e) else None)
+        if sentence is None:
+            raise
+        sys.stderr.write(f"tcptrace: {sentence}\n")
+        return 2
     except BrokenPipeError:
         try:
             sys.stdout = None  # no flush at exit into the closed pipe

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 from . import _core
+from ._extras import needs_extras
 from .frames import ANALYSIS_FLAGS, segments
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -209,6 +210,7 @@ def _read_partial(path: PathLike, filter: Optional[str]) -> Tuple[pd.DataFrame, 
     return df, err
 
 
+@needs_extras("tcptrace.expert()")
 def expert(path: PathLike, filter: Optional[str] = None, split: bool = False) -> pd.DataFrame:
     """Wireshark's Expert Information for the TCP segments of a capture, as a DataFrame.
 

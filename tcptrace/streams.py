@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union, overload
 
 from . import _core
+from ._extras import needs_extras
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -400,6 +401,7 @@ def message_row(m: Message) -> Tuple[Any, ...]:
             m.reassembly, m.complete, m.start_off, m.end_off, m.missing_bytes)
 
 
+@needs_extras("tcptrace.messages()")
 def messages(path: Source, stream: Optional[int] = None) -> pd.DataFrame:
     """One row per HTTP/1.x message, TLS record and TLS handshake message of a capture,
     as a pandas DataFrame: ``frame`` (the frame that completed it), ``stream``, ``dir``,
@@ -445,8 +447,10 @@ def _node_text(version: int, addr: str, port: int) -> str:
     return f"[{addr}]:{port}" if version == 6 else f"{addr}:{port}"
 
 
-def follow_write(src: Source, stream: int, out: IO[str], fmt: str = "raw") -> None:
-    """Write what ``tshark -q -z follow,tcp,FMT,stream`` prints (FMT 'raw' or 'ascii')."""
+def follow_write(src: Source, stream: int, out: IO[str], fmt: str = "raw") -> bool:
+    """Write what ``tshark -q -z follow,tcp,FMT,stream`` prints (FMT 'raw' or 'ascii').
+    Returns whether the capture has that stream (tshark prints an empty block for one it
+    does not have; so does this, and the caller can say so)."""
     if fmt not in ("raw", "ascii"):
         raise ValueError(f"format must be 'raw' or 'ascii', not {fmt!r}")
     error = None
@@ -464,6 +468,7 @@ def follow_write(src: Source, stream: int, out: IO[str], fmt: str = "raw") -> No
     out.write(_SEP)
     if error is not None:
         raise error
+    return bool(conv.nodes)
 
 
 def follow_header(conv: Conversation, fmt: str) -> str:

@@ -120,3 +120,12 @@ def test_help_forms_and_aliases(seed_capture):
 def test_help_into_a_closed_pipe_is_quiet():
     p = subprocess.run(f"{sys.executable} -m tcptrace -h | head -1", shell=True, capture_output=True, text=True)
     assert p.returncode == 0 and "Traceback" not in p.stderr and "BrokenPipe" not in p.stderr
+
+
+def test_follow_of_a_stream_the_capture_lacks_says_so(seed_capture, tmp_path):
+    r = run("follow", "-s", "5", seed_capture, check=False)
+    assert r.returncode == 1 and "no TCP stream 5" in r.stderr
+    assert "Filter: tcp.stream eq 5" in r.stdout  # tshark's empty block, as tshark prints it
+    r = run("follow", "-s", "5", "--output", tmp_path / "out", seed_capture, check=False)
+    assert r.returncode == 1 and not list(tmp_path.iterdir())
+    assert run("follow", "-s", "0", seed_capture).returncode == 0
