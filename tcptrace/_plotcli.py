@@ -52,8 +52,14 @@ def cmd_plot(argv: Sequence[str]) -> int:
     import matplotlib.pyplot as plt
 
     from . import plot as tp
+    from ._input import rereadable
 
-    df = tp.load(a.capture, filter=a.filter)
+    with rereadable(a.capture) as path:  # the ladder reads the capture twice
+        return _draw(a, ap, tp, plt, path)
+
+
+def _draw(a: argparse.Namespace, ap: argparse.ArgumentParser, tp: Any, plt: Any, path: str) -> int:
+    df = tp.load(path, filter=a.filter)
     _sub, stream = tp._pick_stream(df, a.stream)
     kw: Dict[str, Any] = {}
     if a.time is not None:

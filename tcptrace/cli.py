@@ -25,7 +25,7 @@ import os
 import stat
 import sys
 import warnings
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Set
 
 from . import Capture, CaptureError, CaptureTruncatedWarning
 from . import fields as fieldmod
@@ -201,15 +201,20 @@ def cmd_list(argv: Sequence[str]) -> int:
     ap.add_argument("capture", help="a capture file (compressed or not), or - for standard input")
     a = ap.parse_args(argv)
     _stream_output(a.capture)
-    out = sys.stdout
     frames = set(a.frame) if a.frame else None
-    app = None
-    if a.app:
-        from .listing import AppListing
+    if not a.app:
+        return _list_segments(a, frames, None, a.capture)
+    from ._input import rereadable
+    from .listing import AppListing
 
-        app = AppListing.read(a.capture, filter=a.filter)
+    with rereadable(a.capture) as path:  # two passes: the messages, then the listing
+        return _list_segments(a, frames, AppListing.read(path, filter=a.filter), path)
+
+
+def _list_segments(a: argparse.Namespace, frames: Optional[Set[int]], app: Any, capture: str) -> int:
+    out = sys.stdout
     pred = _display_filter(a.display_filter)
-    with open_capture(a.capture, filter=a.filter) as cap:
+    with open_capture(capture, filter=a.filter) as cap:
         segs = (s for s in cap if (a.stream is None or s.stream == a.stream)
                 and (frames is None or s.frame in frames) and (pred is None or pred(s)))
         if a.explain:

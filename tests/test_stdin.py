@@ -265,3 +265,21 @@ def test_live_tcpdump_pipe():
             trace.kill()
             trace.wait()
         srv.close()
+
+
+def test_two_pass_commands_read_standard_input_once(tmp_path):
+    """--app and the ladder read the capture twice: standard input is spooled first."""
+    import subprocess
+    import sys
+
+    seed = DATA / "http_get_example_com.pcap"
+    data = seed.read_bytes()
+    cmd = [sys.executable, "-m", "tcptrace"]
+    from_file = subprocess.run([*cmd, str(seed), "--app"], capture_output=True, check=True).stdout
+    piped = subprocess.run([*cmd, "-", "--app"], input=data, capture_output=True, check=True).stdout
+    assert piped == from_file and b"HTTP/1.1 200 OK" in piped
+    out = tmp_path / "ladder.png"
+    r = subprocess.run([*cmd, "plot", "-", "-s", "0", "--kind", "ladder", "-o", str(out)], input=data,
+                       capture_output=True)
+    assert r.returncode == 0, r.stderr
+    assert out.stat().st_size > 0
