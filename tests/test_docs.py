@@ -30,3 +30,25 @@ def test_docs_build_strict(tmp_path):
     for p in (site / "img").glob("*.png"):
         assert p.read_bytes()[:4] == b"\x89PNG"
 
+
+
+def test_every_markdown_table_has_its_header():
+    """A blank line inside a table starts a new one without a header, which renders as
+    raw '|' text (mkdocs --strict does not notice): every table's first row must be
+    followed by its |---| separator row."""
+    import re
+    from pathlib import Path
+
+    bad = []
+    for page in sorted((Path(__file__).parent.parent / "docs").glob("*.md")):
+        lines = page.read_text().splitlines()
+        in_code = False
+        for i, line in enumerate(lines):
+            if line.startswith("```"):
+                in_code = not in_code
+            if in_code or not line.startswith("|"):
+                continue
+            starts_table = i == 0 or not lines[i - 1].startswith("|")
+            if starts_table and not (i + 1 < len(lines) and re.match(r"^\|[\s:|-]+\|\s*$", lines[i + 1])):
+                bad.append(f"{page.name}:{i + 1}: {line[:50]}")
+    assert bad == []
