@@ -201,7 +201,12 @@ typedef enum {
     F_AF_FIRST, /* one per analysis flag, in TT_AF_* bit order */
     F_DUP_ACK_NUM = F_AF_FIRST + TT_AF_COUNT, F_DUP_ACK_FRAME, F_ACKS_FRAME, F_ACK_RTT,
     F_INITIAL_RTT, F_BYTES_IN_FLIGHT, F_PUSH_BYTES_SENT, F_TCP_TIME_RELATIVE, F_TCP_TIME_DELTA,
-    F_TCP_COMPLETENESS, F_INFO, F_COUNT
+    F_TCP_COMPLETENESS, F_INFO,
+    /* tcp.flags' bits and string, tcp.port, the IP header fields (every IP layer) */
+    F_TCP_FLAGS_RES, F_TCP_FLAGS_AE, F_TCP_FLAGS_CWR, F_TCP_FLAGS_ECE, F_TCP_FLAGS_URG,
+    F_TCP_FLAGS_ACK, F_TCP_FLAGS_PUSH, F_TCP_FLAGS_RESET, F_TCP_FLAGS_SYN, F_TCP_FLAGS_FIN,
+    F_TCP_FLAGS_STR, F_TCP_PORT, F_IP_TTL, F_IP_ID, F_IP_PROTO, F_IP_LEN, F_IP_HDR_LEN,
+    F_IP_DSFIELD, F_IPV6_HLIM, F_IPV6_PLEN, F_IPV6_FLOW, F_TCP_ANALYSIS_FLAGS, F_COUNT
 } field_id;
 
 static const char *const field_names[F_COUNT] = {
@@ -227,6 +232,16 @@ static const char *const field_names[F_COUNT] = {
     [F_PUSH_BYTES_SENT] = "tcp.analysis.push_bytes_sent",
     [F_TCP_TIME_RELATIVE] = "tcp.time_relative", [F_TCP_TIME_DELTA] = "tcp.time_delta",
     [F_TCP_COMPLETENESS] = "tcp.completeness", [F_INFO] = "_ws.col.Info",
+    [F_TCP_FLAGS_RES] = "tcp.flags.res", [F_TCP_FLAGS_AE] = "tcp.flags.ae",
+    [F_TCP_FLAGS_CWR] = "tcp.flags.cwr", [F_TCP_FLAGS_ECE] = "tcp.flags.ece",
+    [F_TCP_FLAGS_URG] = "tcp.flags.urg", [F_TCP_FLAGS_ACK] = "tcp.flags.ack",
+    [F_TCP_FLAGS_PUSH] = "tcp.flags.push", [F_TCP_FLAGS_RESET] = "tcp.flags.reset",
+    [F_TCP_FLAGS_SYN] = "tcp.flags.syn", [F_TCP_FLAGS_FIN] = "tcp.flags.fin",
+    [F_TCP_FLAGS_STR] = "tcp.flags.str", [F_TCP_PORT] = "tcp.port", [F_IP_TTL] = "ip.ttl",
+    [F_IP_ID] = "ip.id", [F_IP_PROTO] = "ip.proto", [F_IP_LEN] = "ip.len",
+    [F_IP_HDR_LEN] = "ip.hdr_len", [F_IP_DSFIELD] = "ip.dsfield", [F_IPV6_HLIM] = "ipv6.hlim",
+    [F_IPV6_PLEN] = "ipv6.plen", [F_IPV6_FLOW] = "ipv6.flow",
+    [F_TCP_ANALYSIS_FLAGS] = "tcp.analysis.flags",
 };
 
 
@@ -280,6 +295,55 @@ static void put_ip_layers(const tt_segment *s, int version, int dst, const tt_fi
             put_addr(b, version, dst ? p->ip[i].dst : p->ip[i].src);
 }
 
+/* An IP header field of every IP layer of one version, as its occurrences. */
+typedef enum ip_part { IP_TTL, IP_ID, IP_PROTO, IP_LEN, IP_HDR_LEN, IP_DSFIELD, IP6_PLEN, IP6_FLOW } ip_part;
+
+static void put_hex(tt_textbuf *b, uint32_t v, int digits)
+{
+    char t[16];
+    int n = snprintf(t, sizeof t, "0x%0*x", digits, (unsigned)v);
+    tt_textbuf_append(b, t, (size_t)n);
+}
+
+static void put_ip_part(const tt_ip_layer *ip, ip_part part, tt_textbuf *b)
+{
+    switch (part) {
+    case IP_TTL: put_u64(b, ip->ttl); break;
+    case IP_ID: put_hex(b, ip->ip_id, 4); break;
+    case IP_PROTO: put_u64(b, ip->proto); break;
+    case IP_LEN: put_u64(b, ip->total_len); break;
+    case IP_HDR_LEN: put_u64(b, ip->hdr_len); break;
+    case IP_DSFIELD: put_hex(b, ip->tos, 2); break;
+    case IP6_PLEN: put_u64(b, ip->total_len >= 40 ? ip->total_len - 40 : 0); break;
+    case IP6_FLOW: put_hex(b, ip->flow_label, 6); break;
+    }
+}
+
+static void put_ip_field(const tt_segment *s, int version, ip_part part, const tt_field_opts *o,
+                         tt_textbuf *b)
+{
+    const tt_packet *p = &s->pkt;
+    occ c = {o, b, 0, 0};
+    for (int i = 0; i < p->n_ip; i++)
+        c.total += p->ip[i].version == version;
+    for (int i = 0; i < p->n_ip; i++)
+        if (p->ip[i].version == version && occ_take(&c))
+            put_ip_part(&p->ip[i], part, b);
+}
+
+/* tcp.flags.str as tshark 4.0 writes it: 12 places from bit 11 down, a middle dot
+ * (U+00B7) for a clear bit (tcp_flags_to_str_first_letter). */
+static void put_flags_str(tt_textbuf *b, uint32_t flags)
+{
+    static const char letters[] = "RRRACEUAPRSF";
+    for (int i = 0; i < 12; i++) {
+        if ((flags >> (11 - i)) & 1)
+            tt_textbuf_append(b, &letters[i], 1);
+        else
+            tt_textbuf_append(b, "\xc2\xb7", 2);
+    }
+}
+
 #define U32(getter)                             \
     do {                                        \
         uint32_t v_;                            \
@@ -315,6 +379,15 @@ static int format_frame_field(const tt_segment *s, int id, const tt_field_opts *
     case F_IP_DST: put_ip_layers(s, 4, 1, o, b); return 1;
     case F_IPV6_SRC: put_ip_layers(s, 6, 0, o, b); return 1;
     case F_IPV6_DST: put_ip_layers(s, 6, 1, o, b); return 1;
+    case F_IP_TTL: put_ip_field(s, 4, IP_TTL, o, b); return 1;
+    case F_IP_ID: put_ip_field(s, 4, IP_ID, o, b); return 1;
+    case F_IP_PROTO: put_ip_field(s, 4, IP_PROTO, o, b); return 1;
+    case F_IP_LEN: put_ip_field(s, 4, IP_LEN, o, b); return 1;
+    case F_IP_HDR_LEN: put_ip_field(s, 4, IP_HDR_LEN, o, b); return 1;
+    case F_IP_DSFIELD: put_ip_field(s, 4, IP_DSFIELD, o, b); return 1;
+    case F_IPV6_HLIM: put_ip_field(s, 6, IP_TTL, o, b); return 1;
+    case F_IPV6_PLEN: put_ip_field(s, 6, IP6_PLEN, o, b); return 1;
+    case F_IPV6_FLOW: put_ip_field(s, 6, IP6_FLOW, o, b); return 1;
     case F_INFO: {
         char buf[TT_INFO_MAX];
         size_t n = tt_info_format(s, buf, sizeof buf);
@@ -323,6 +396,37 @@ static int format_frame_field(const tt_segment *s, int id, const tt_field_opts *
     }
     default: return 0;
     }
+}
+
+/* tcp.flags' bits (tcp.flags.res: any of the three reserved ones), its string, and
+ * tcp.port (the source's then the destination's, as two occurrences). */
+static int format_flag_field(const tt_segment *s, int id, const tt_field_opts *o, tt_textbuf *b)
+{
+    static const uint32_t bits[] = {0xe00, 0x100, 0x080, 0x040, 0x020, 0x010, 0x008, 0x004,
+                                    0x002, 0x001};
+    uint32_t flags;
+    if (id >= F_TCP_FLAGS_RES && id <= F_TCP_FLAGS_FIN) {
+        if (tt_sv_flags(s, &flags))
+            put_str(b, (flags & bits[id - F_TCP_FLAGS_RES]) ? "1" : "0");
+        return 1;
+    }
+    if (id == F_TCP_FLAGS_STR) {
+        if (tt_sv_flags(s, &flags))
+            put_flags_str(b, flags);
+        return 1;
+    }
+    if (id == F_TCP_PORT) {
+        uint32_t sp, dp;
+        if (tt_sv_sport(s, &sp) && tt_sv_dport(s, &dp)) {
+            occ c = {o, b, 0, 2};
+            if (occ_take(&c))
+                put_u64(b, sp);
+            if (occ_take(&c))
+                put_u64(b, dp);
+        }
+        return 1;
+    }
+    return 0;
 }
 
 /* The TCP header's fields and its options': 1 when `id` is one of them. */
@@ -362,7 +466,7 @@ static int format_header_field(const tt_segment *s, int id, const tt_field_opts 
                 put_u64(b, id == F_SACK_LE ? s->an.sack_le[i] : s->an.sack_re[i]);
         return 1;
     }
-    default: return 0;
+    default: return format_flag_field(s, id, o, b);
     }
 }
 
@@ -397,6 +501,10 @@ static void format_analysis_field(const tt_segment *s, int id, tt_textbuf *b)
     case F_TCP_TIME_RELATIVE: TIME(tt_sv_time_since_first_ns); break;
     case F_TCP_TIME_DELTA: TIME(tt_sv_time_since_prev_ns); break;
     case F_TCP_COMPLETENESS: U32(tt_sv_completeness); break;
+    case F_TCP_ANALYSIS_FLAGS: /* the expert item tshark adds when any flag is set */
+        if (tt_sv_analysis_flags(s))
+            put_str(b, "1");
+        break;
     default: break;
     }
 }

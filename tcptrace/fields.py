@@ -55,6 +55,9 @@ DECODE_ONLY_FIELDS = frozenset({
     "tcp.ack_raw", "tcp.len", "tcp.hdr_len", "tcp.flags", "tcp.urgent_pointer",
     "tcp.window_size_value", "tcp.options.mss_val", "tcp.options.wscale.shift",
     "tcp.options.wscale.multiplier", "tcp.options.timestamp.tsval", "tcp.options.timestamp.tsecr",
+    "tcp.flags.res", "tcp.flags.ae", "tcp.flags.cwr", "tcp.flags.ece", "tcp.flags.urg", "tcp.flags.ack",
+    "tcp.flags.push", "tcp.flags.reset", "tcp.flags.syn", "tcp.flags.fin", "tcp.flags.str", "tcp.port",
+    "ip.ttl", "ip.id", "ip.proto", "ip.len", "ip.hdr_len", "ip.dsfield", "ipv6.hlim", "ipv6.plen", "ipv6.flow",
 })
 
 
