@@ -183,3 +183,12 @@ def test_bpf_filter_on_raw_ip_pcapng_maps_linktype_to_dlt(tmp_path):
         n_pcap = sum(1 for _ in cap)
     assert n_ng == n_pcap > 0
     assert tcptrace.linktype_name(101) == "RAW"
+
+
+def test_segment_times_in_seconds_as_well_as_nanoseconds():
+    with tcptrace.open(str(DATA / "http_get_example_com.pcap")) as cap:
+        segs = list(cap)
+    s = segs[1]
+    assert s.time_rel == pytest.approx(s.time_rel_ns / 1e9) and s.time_rel == pytest.approx(0.120085)
+    assert s.time == pytest.approx(s.time_ns / 1e9)
+    assert segs[0].time_rel == 0.0

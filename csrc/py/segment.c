@@ -55,6 +55,19 @@ static PyObject *u64(uint64_t v) { return PyLong_FromUnsignedLongLong(v); }
 
 static PyObject *get_frame(PyObject *o, void *c) { (void)c; return u64(PKT(o)->frame); }
 static PyObject *get_time_ns(PyObject *o, void *c) { (void)c; return PyLong_FromLongLong(PKT(o)->ts_ns); }
+/* Seconds as floats (the nanosecond integers stay exact). */
+static PyObject *get_time(PyObject *o, void *c)
+{
+    (void)c;
+    const tt_packet *p = PKT(o);
+    return PyFloat_FromDouble((double)p->ts_sec + (double)p->ts_nsec / 1e9);
+}
+static PyObject *get_time_rel(PyObject *o, void *c)
+{
+    (void)c;
+    const tt_segment *s = &((SegmentObject *)o)->s;
+    return PyFloat_FromDouble((double)s->time_rel_sec + (double)s->time_rel_nsec / 1e9);
+}
 static PyObject *get_time_rel_ns(PyObject *o, void *c)
 {
     (void)c;
@@ -406,6 +419,8 @@ static PyObject *segment_evidence(PyObject *o, PyObject *noargs)
 
 static PyGetSetDef segment_getset[] = {
     {"frame", get_frame, NULL, "Frame number in the capture, from 1 (frame.number).", NULL},
+    {"time", get_time, NULL, "Capture time, seconds since the Unix epoch (float; time_ns is exact).", NULL},
+    {"time_rel", get_time_rel, NULL, "Seconds since the first frame, as a float (frame.time_relative).", NULL},
     {"time_ns", get_time_ns, NULL, "Capture time, nanoseconds since the Unix epoch.", NULL},
     {"time_rel_ns", get_time_rel_ns, NULL, "Nanoseconds since the first frame (frame.time_relative).", NULL},
     {"caplen", get_caplen, NULL, "Bytes captured (frame.cap_len).", NULL},
