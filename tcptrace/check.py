@@ -49,11 +49,14 @@ def _col(name: str) -> Callable[[Mapping[str, np.ndarray]], np.ndarray]:
     return lambda t: np.asarray(t[name])
 
 
-def _nanfn(fn: Callable[..., np.ndarray], name: str) -> Callable[[Mapping[str, np.ndarray]], np.ndarray]:
+def _nanfn(fn: Callable[..., np.ndarray], *names: str) -> Callable[[Mapping[str, np.ndarray]], np.ndarray]:
+    """fn (np.fmax, np.fmin) over NAME_c2s and NAME_s2c of every name: NaN only where
+    all are (a direction without samples does not count)."""
     def go(t: Mapping[str, np.ndarray]) -> np.ndarray:
-        a = np.asarray(t[f"{name}_c2s"], dtype=float)
-        b = np.asarray(t[f"{name}_s2c"], dtype=float)
-        out = fn(np.where(np.isnan(a), b, a), np.where(np.isnan(b), a, b))
+        cols = [np.asarray(t[f"{n}_{d}"], dtype=float) for n in names for d in ("c2s", "s2c")]
+        out = cols[0]
+        for c in cols[1:]:
+            out = fn(out, c)
         return np.asarray(out, dtype=float)
     return go
 
@@ -100,8 +103,10 @@ ALIASES: Dict[str, Tuple[str, Callable[[Mapping[str, np.ndarray]], np.ndarray]]]
     "dst": ("server (address)", _col("server")),
     "sport": ("client_port", _col("client_port")),
     "dport": ("server_port", _col("server_port")),
-    "rtt_max": ("largest RTT sample either way, seconds (NaN without samples)", _nanfn(np.fmax, "rtt_max")),
-    "rtt_min": ("smallest RTT sample either way, seconds", _nanfn(np.fmin, "rtt_min")),
+    "rtt_max": ("largest RTT sample either way, from ACKs or timestamp echoes (as the RTT plot shows them), "
+                "seconds (NaN without samples)", _nanfn(np.fmax, "rtt_max", "ts_rtt_max")),
+    "rtt_min": ("smallest RTT sample either way, from ACKs or timestamp echoes, seconds",
+                _nanfn(np.fmin, "rtt_min", "ts_rtt_min")),
     "rtt_mean": ("mean of the RTT samples of both ways, seconds", _rtt_mean),
 }
 

@@ -275,3 +275,15 @@ def test_assert_healthy_on_files():
             testing.assert_healthy(cap, states=None)
     with pytest.raises(AssertionError, match="at least 2 connection"):
         testing.assert_healthy(CLEAN, min_connections=2)
+
+
+def test_rtt_max_counts_timestamp_rtts_as_the_rtt_plot_does():
+    """On the lossy capture the ACK RTTs seen at the sender are tens of microseconds but
+    the timestamp echoes show the 60 ms path: rtt_max must not pass 'rtt_max < 0.01'."""
+    from tcptrace import check
+
+    loss = DATA / "bulk_loss1pct_snap96.pcap"
+    (r,) = check.run(str(loss), [check.Rule("rtt", "rtt_max < 0.01")])
+    assert not r.passed and r.failing[0]["rtt_max"] > 0.05
+    (r,) = check.run(str(loss), [check.Rule("rtt", "rtt_min >= 0")])
+    assert r.passed
