@@ -111,7 +111,7 @@ fuzz-deps:
 
 build/fuzz_%: fuzz/fuzz_%.c $(CORE_SRC) $(wildcard csrc/*.h)
 	@mkdir -p build
-	clang $(FUZZ_FLAGS) $(PCAP_CFLAGS) $(COMP_CFLAGS) -o $@ $< $(filter-out csrc/source.c,$(CORE_SRC)) $(COMP_LIBS)
+	clang $(FUZZ_FLAGS) $(PCAP_CFLAGS) $(COMP_CFLAGS) -o $@ $< $(filter-out csrc/source.c csrc/pcaplib.c,$(CORE_SRC)) $(COMP_LIBS)
 
 fuzz: deps fuzz-deps build/fuzz_decode build/fuzz_engine build/fuzz_instream build/fuzz_reasm build/fuzz_pcapmap
 	rm -rf build/corpus && mkdir -p build/corpus/reasm build/fuzz-artifacts
