@@ -120,11 +120,14 @@ static void put_time(tt_textbuf *b, int64_t sec_in, int64_t nsec_in)
     tt_textbuf_append(b, f, 10);
 }
 
-static void put_hex4(tt_textbuf *b, uint32_t v)
+/* v as 0x and `digits` hex digits (1..8), as tshark prints its hex fields. */
+static void put_hex(tt_textbuf *b, uint32_t v, int digits)
 {
     static const char hex[] = "0123456789abcdef";
-    char t[6] = {'0', 'x', hex[(v >> 12) & 15], hex[(v >> 8) & 15], hex[(v >> 4) & 15], hex[v & 15]};
-    tt_textbuf_append(b, t, 6);
+    char t[10] = {'0', 'x'};
+    for (int i = 0; i < digits; i++)
+        t[2 + i] = hex[(v >> (4 * (digits - 1 - i))) & 15];
+    tt_textbuf_append(b, t, (size_t)(2 + digits));
 }
 
 static void put_addr(tt_textbuf *b, int version, const uint8_t *a)
@@ -284,30 +287,16 @@ static int occ_take(occ *c)
     return i == want;
 }
 
-static void put_ip_layers(const tt_segment *s, int version, int dst, const tt_field_opts *o, tt_textbuf *b)
-{
-    const tt_packet *p = &s->pkt;
-    occ c = {o, b, 0, 0};
-    for (int i = 0; i < p->n_ip; i++)
-        c.total += p->ip[i].version == version;
-    for (int i = 0; i < p->n_ip; i++)
-        if (p->ip[i].version == version && occ_take(&c))
-            put_addr(b, version, dst ? p->ip[i].dst : p->ip[i].src);
-}
-
 /* An IP header field of every IP layer of one version, as its occurrences. */
-typedef enum ip_part { IP_TTL, IP_ID, IP_PROTO, IP_LEN, IP_HDR_LEN, IP_DSFIELD, IP6_PLEN, IP6_FLOW } ip_part;
-
-static void put_hex(tt_textbuf *b, uint32_t v, int digits)
-{
-    char t[16];
-    int n = snprintf(t, sizeof t, "0x%0*x", digits, (unsigned)v);
-    tt_textbuf_append(b, t, (size_t)n);
-}
+typedef enum ip_part {
+    IP_SRC, IP_DST, IP_TTL, IP_ID, IP_PROTO, IP_LEN, IP_HDR_LEN, IP_DSFIELD, IP6_PLEN, IP6_FLOW
+} ip_part;
 
 static void put_ip_part(const tt_ip_layer *ip, ip_part part, tt_textbuf *b)
 {
     switch (part) {
+    case IP_SRC: put_addr(b, ip->version, ip->src); break;
+    case IP_DST: put_addr(b, ip->version, ip->dst); break;
     case IP_TTL: put_u64(b, ip->ttl); break;
     case IP_ID: put_hex(b, ip->ip_id, 4); break;
     case IP_PROTO: put_u64(b, ip->proto); break;
@@ -375,10 +364,10 @@ static int format_frame_field(const tt_segment *s, int id, const tt_field_opts *
     case F_FRAME_TIME_EPOCH: put_time(b, (int64_t)p->ts_sec, (int64_t)p->ts_nsec); return 1;
     case F_FRAME_LEN: put_u64(b, p->wirelen); return 1;
     case F_FRAME_CAP_LEN: put_u64(b, p->caplen); return 1;
-    case F_IP_SRC: put_ip_layers(s, 4, 0, o, b); return 1;
-    case F_IP_DST: put_ip_layers(s, 4, 1, o, b); return 1;
-    case F_IPV6_SRC: put_ip_layers(s, 6, 0, o, b); return 1;
-    case F_IPV6_DST: put_ip_layers(s, 6, 1, o, b); return 1;
+    case F_IP_SRC: put_ip_field(s, 4, IP_SRC, o, b); return 1;
+    case F_IP_DST: put_ip_field(s, 4, IP_DST, o, b); return 1;
+    case F_IPV6_SRC: put_ip_field(s, 6, IP_SRC, o, b); return 1;
+    case F_IPV6_DST: put_ip_field(s, 6, IP_DST, o, b); return 1;
     case F_IP_TTL: put_ip_field(s, 4, IP_TTL, o, b); return 1;
     case F_IP_ID: put_ip_field(s, 4, IP_ID, o, b); return 1;
     case F_IP_PROTO: put_ip_field(s, 4, IP_PROTO, o, b); return 1;
@@ -442,7 +431,7 @@ static int format_header_field(const tt_segment *s, int id, const tt_field_opts 
     case F_TCP_FLAGS: {
         uint32_t v;
         if (tt_sv_flags(s, &v))
-            put_hex4(b, v);
+            put_hex(b, v, 4);
         return 1;
     }
     case F_TCP_URGENT_POINTER: U32(tt_sv_urgent_ptr); return 1;

@@ -46,15 +46,14 @@ PyObject *tt_py_addr_str(int version, const uint8_t *addr)
     return PyUnicode_FromString(buf);
 }
 
-static PyObject *py_anomaly_names(PyObject *self, PyObject *noargs)
+/* A tuple of the n names name(0) .. name(n-1) of one of the core's tables. */
+static PyObject *names_tuple(int n, const char *(*name)(int))
 {
-    (void)self;
-    (void)noargs;
-    PyObject *t = PyTuple_New(TT_ANOM_COUNT);
+    PyObject *t = PyTuple_New(n);
     if (!t)
         return NULL;
-    for (int i = 0; i < TT_ANOM_COUNT; i++) {
-        PyObject *s = PyUnicode_FromString(tt_anomaly_name(i));
+    for (int i = 0; i < n; i++) {
+        PyObject *s = PyUnicode_FromString(name(i));
         if (!s) {
             Py_DECREF(t);
             return NULL;
@@ -62,6 +61,13 @@ static PyObject *py_anomaly_names(PyObject *self, PyObject *noargs)
         PyTuple_SET_ITEM(t, i, s);
     }
     return t;
+}
+
+static PyObject *py_anomaly_names(PyObject *self, PyObject *noargs)
+{
+    (void)self;
+    (void)noargs;
+    return names_tuple(TT_ANOM_COUNT, tt_anomaly_name);
 }
 
 static PyObject *py_linktype_name(PyObject *self, PyObject *arg)
@@ -124,18 +130,7 @@ static PyObject *py_analysis_flag_names(PyObject *self, PyObject *noargs)
 {
     (void)self;
     (void)noargs;
-    PyObject *t = PyTuple_New(TT_AF_COUNT);
-    if (!t)
-        return NULL;
-    for (int i = 0; i < TT_AF_COUNT; i++) {
-        PyObject *s = PyUnicode_FromString(tt_analysis_flag_name(i));
-        if (!s) {
-            Py_DECREF(t);
-            return NULL;
-        }
-        PyTuple_SET_ITEM(t, i, s);
-    }
-    return t;
+    return names_tuple(TT_AF_COUNT, tt_analysis_flag_name);
 }
 
 static PyObject *py_libpcap_version(PyObject *self, PyObject *noargs)
