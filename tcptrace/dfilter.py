@@ -11,10 +11,9 @@ booleans; ``contains`` for text (``_ws.col.Info contains "Dup ACK"``); ``and``/`
 ``or``/``||``, ``not``/``!`` and parentheses. As in Wireshark 4.0, a comparison holds when
 any occurrence of the field matches, and ``a != b`` when none equals (``!(a == b)``).
 
-Besides the fields of ``tcptrace fields`` (docs/fields.md) it knows the protocols alone
-(``tcp``, ``ip``, ``ipv6``, ``frame``), Wireshark's two-sided fields ``tcp.port``,
-``ip.addr`` and ``ipv6.addr``, and the flag bits
-``tcp.flags.fin`` … ``tcp.flags.ae`` (present in every TCP segment, 0 or 1). Filters are
+It knows the fields of ``tcptrace fields`` (docs/fields.md: ``tcp.port``, the
+``tcp.flags.*`` bits among them), the protocols alone (``tcp``, ``ip``, ``ipv6``,
+``frame``) and Wireshark's two-sided ``ip.addr`` and ``ipv6.addr``. Filters are
 evaluated in Python, one segment at a time: slower than the C paths, which a BPF filter
 (``-f``) or pandas (``segments().query``) keep.
 """
@@ -30,12 +29,8 @@ from ._core import Segment
 
 Predicate = Callable[[Segment], bool]
 
-# tcp.flags bits by Wireshark's field names (RFC 9293, RFC 3168, RFC 9768's AE).
-FLAG_FIELDS = {"fin": 0x001, "syn": 0x002, "reset": 0x004, "push": 0x008, "ack": 0x010, "urg": 0x020,
-               "ece": 0x040, "cwr": 0x080, "ae": 0x100, "ns": 0x100}
 # Wireshark's fields that stand for two of ours (either side of the connection).
-PAIRED = {"tcp.port": ("tcp.srcport", "tcp.dstport"), "ip.addr": ("ip.src", "ip.dst"),
-          "ipv6.addr": ("ipv6.src", "ipv6.dst")}
+PAIRED = {"ip.addr": ("ip.src", "ip.dst"), "ipv6.addr": ("ipv6.src", "ipv6.dst")}
 _OPS = {"==": "==", "eq": "==", "!=": "!=", "ne": "!=", ">": ">", "gt": ">", "<": "<", "lt": "<",
         ">=": ">=", "ge": ">=", "<=": "<=", "le": "<=", "contains": "contains"}
 _TOKEN = re.compile(r'\s*(?:(?P<str>"(?:[^"\\]|\\.)*")|(?P<op>==|!=|>=|<=|&&|\|\||[()!<>])'
@@ -69,15 +64,8 @@ def _field_values(name: str) -> Callable[[Segment], List[str]]:
     if name in PAIRED:
         a, b = PAIRED[name]
         return lambda seg: _split(fieldmod.row(seg, [a, b]))
-    if name.startswith("tcp.flags.") and name[10:] in FLAG_FIELDS:
-        bit = FLAG_FIELDS[name[10:]]
-
-        def flag(seg: Segment) -> List[str]:
-            (flags,) = fieldmod.row(seg, ["tcp.flags"])
-            return [str(int(bool(int(flags, 16) & bit)))] if flags else []
-        return flag
     if name not in fieldmod.FIELD_NAMES:
-        known = list(fieldmod.FIELD_NAMES) + list(PAIRED) + [f"tcp.flags.{f}" for f in FLAG_FIELDS]
+        known = list(fieldmod.FIELD_NAMES) + list(PAIRED)
         close = difflib.get_close_matches(name, known, n=3)
         raise DisplayFilterError(f"unknown field {name!r}" + (f" (did you mean {', '.join(close)}?)" if close
                                                              else "; docs/fields.md lists the fields"))
@@ -204,7 +192,7 @@ def fields_of(text: str) -> List[str]:
     p.parse()
     out: List[str] = []
     for f in p.fields:
-        out += list(PAIRED.get(f, ("tcp.flags",) if f.startswith("tcp.flags.") else (f,)))
+        out += list(PAIRED.get(f, (f,)))
     return out
 
 
