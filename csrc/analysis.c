@@ -485,31 +485,11 @@ static uint8_t option_error(const tt_packet *p)
     return TT_OPT_ERR_NONE;
 }
 
-/* MPTCP subtypes of this segment's options (RFC 8684 3: the subtype is the high
- * nibble of the option's third byte), read from the option bytes, which sit just
- * before the payload when the whole header was captured. */
+/* MPTCP subtypes of this segment's options (the decoder records them, RFC 8684 3),
+ * trusted only when the whole header was captured. */
 static uint8_t mptcp_subtypes(const tt_packet *p)
 {
-    if (!(p->opts.present & TT_OPT_MPTCP) || p->tcp_have < TT_TCP_HAVE_FULL || !p->payload || p->hdr_len <= 20)
-        return 0;
-    const uint8_t *o = p->payload - (p->hdr_len - 20);
-    uint32_t n = p->hdr_len - 20u, i = 0;
-    uint8_t bits = 0;
-    while (i < n) {
-        uint8_t kind = o[i];
-        if (kind == TT_TCPOPT_EOL)
-            break;
-        if (kind == TT_TCPOPT_NOP) {
-            i++;
-            continue;
-        }
-        if (i + 1 >= n || o[i + 1] < 2 || i + o[i + 1] > n)
-            break;
-        if (kind == TT_TCPOPT_MPTCP && o[i + 1] >= 3 && (o[i + 2] >> 4) < 8)
-            bits |= (uint8_t)(1u << (o[i + 2] >> 4));
-        i += o[i + 1];
-    }
-    return bits;
+    return p->tcp_have >= TT_TCP_HAVE_FULL ? p->opts.mptcp_subtypes : 0;
 }
 
 /* verify_tcp_window_scaling: scaling is used only when both SYNs offered it. */

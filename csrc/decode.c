@@ -305,6 +305,8 @@ static tt_ip_layer *push_ip(dctx *d)
     }
     tt_ip_layer *ip = &p->ip[p->n_ip++];
     memset(ip, 0, sizeof *ip);
+    p->ip_payload = NULL; /* the new innermost layer's payload is not reached yet */
+    p->ip_payload_caplen = 0;
     return ip;
 }
 
@@ -649,6 +651,8 @@ static tt_decode_status dec_ip_payload(dctx *d, uint8_t proto, const uint8_t *da
     tt_cursor c;
     tt_cursor_init(&c, data, caplen);
     d->extra = reported > caplen ? reported - caplen : 0;
+    d->pkt->ip_payload = data;
+    d->pkt->ip_payload_caplen = caplen;
     switch (proto) {
     case IPP_TCP: return tt_decode_tcp(data, caplen, reported, d->pkt);
     case IPP_IPIP: return dec_ipv4(d, &c);
@@ -749,7 +753,13 @@ void tt_decode_tcp_options(const uint8_t *data, uint32_t len, tt_packet *pkt)
             tt_rd_bytes(&v, o->tfo_cookie, n);
             break;
         }
-        case TT_TCPOPT_MPTCP: o->present |= TT_OPT_MPTCP; break;
+        case TT_TCPOPT_MPTCP: {
+            o->present |= TT_OPT_MPTCP;
+            uint8_t sub;
+            if (tt_peek_u8(&v, 0, &sub) && (sub >> 4) < 8)
+                o->mptcp_subtypes |= (uint8_t)(1u << (sub >> 4));
+            break;
+        }
         case TT_TCPOPT_MD5: o->present |= TT_OPT_MD5; break;
         case TT_TCPOPT_AO: o->present |= TT_OPT_AO; break;
         default: o->present |= TT_OPT_UNKNOWN; break;
@@ -849,7 +859,7 @@ tt_decode_status tt_decode_frame(const uint8_t *data, uint32_t caplen, uint32_t 
                                  int linktype, tt_packet *pkt, tt_fragment *frag)
 {
     /* Everything but the IP layer array, whose entries are zeroed as layers are added
-     * (push_ip) and read only below n_ip: 312 of the 568 bytes, every packet. */
+     * (push_ip) and read only below n_ip: 312 of the 584 bytes, every packet. */
     memset(pkt, 0, offsetof(tt_packet, ip));
     memset((uint8_t *)pkt + offsetof(tt_packet, ip) + sizeof pkt->ip, 0,
            sizeof *pkt - offsetof(tt_packet, ip) - sizeof pkt->ip);

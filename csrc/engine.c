@@ -478,8 +478,8 @@ static int feed(tt_engine *e, const tt_frame *f, tt_segment *out)
         /* A TCP header quoted by an ICMP error moves its conversation in tshark. */
         tt_packet inner;
         if (st == TT_DECODE_NOT_TCP)
-            tt_expect_udp(&e->expect, f->data, f->caplen, p);
-        if (st == TT_DECODE_NOT_TCP && tt_icmperr_inner_tcp(f->data, f->caplen, p, &inner)) {
+            tt_expect_udp(&e->expect, p);
+        if (st == TT_DECODE_NOT_TCP && tt_icmperr_inner_tcp(p, &inner)) {
             inner.frame = f->number;
             inner.ts_ns = f->ts_ns;
             inner.iface = f->iface;

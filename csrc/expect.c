@@ -2,7 +2,6 @@
 
 #include <string.h>
 
-#include "l4find.h"
 
 #define FTP_PORT 21
 
@@ -140,16 +139,16 @@ void tt_expect_ftp(tt_expect_table *t, const tt_packet *p)
 #define ASPHODEL_MAGIC "Asphodel"
 #define ASPHODEL_REPLY_MIN 16
 
-void tt_expect_udp(tt_expect_table *t, const uint8_t *data, uint32_t caplen, const tt_packet *p)
+void tt_expect_udp(tt_expect_table *t, const tt_packet *p)
 {
     const tt_ip_layer *ip = tt_packet_ip(p);
-    uint32_t off;
-    if (!ip || ip->proto != 17 || !tt_l4_locate(data, caplen, p, &off) || off + 8 > caplen)
+    const uint8_t *udp = p->ip_payload;
+    if (!ip || ip->proto != 17 || !udp || p->ip_payload_caplen < 8)
         return;
-    uint16_t sport = (uint16_t)(data[off] << 8 | data[off + 1]);
-    uint16_t dport = (uint16_t)(data[off + 2] << 8 | data[off + 3]);
-    const uint8_t *pl = data + off + 8;
-    uint32_t plen = caplen - off - 8;
+    uint16_t sport = (uint16_t)(udp[0] << 8 | udp[1]);
+    uint16_t dport = (uint16_t)(udp[2] << 8 | udp[3]);
+    const uint8_t *pl = udp + 8;
+    uint32_t plen = p->ip_payload_caplen - 8;
     if (plen >= 11 && memcmp(pl + 2, ASPHODEL_MAGIC, sizeof ASPHODEL_MAGIC) == 0) {
         add_kind(t, TT_EXPECT_ASPHODEL_REPLY, ip->version, ip->src, sport, NULL);
         return;

@@ -40,9 +40,9 @@ void tt_expect_init(tt_expect_table *t);
 /* Read an FTP control segment (port 21) for a data connection announcement. */
 void tt_expect_ftp(tt_expect_table *t, const tt_packet *p);
 
-/* Read a frame without TCP for a UDP announcement (Asphodel inquiry and reply).
- * data/caplen are the frame's bytes, p its decoding. */
-void tt_expect_udp(tt_expect_table *t, const uint8_t *data, uint32_t caplen, const tt_packet *p);
+/* Read a frame without TCP for a UDP announcement (Asphodel inquiry and reply): p is
+ * its decoding, whose ip_payload holds the UDP header. */
+void tt_expect_udp(tt_expect_table *t, const tt_packet *p);
 
 /* Whether a conversation with this key was announced; the announcement is used up. */
 bool tt_expect_take(tt_expect_table *t, const tt_flow_key *key);

@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "decode.h"
-#include "l4find.h"
 
 /* ICMP error types that quote the offending datagram. */
 static bool is_error_type(int version, uint8_t type)
@@ -16,23 +15,21 @@ static bool is_error_type(int version, uint8_t type)
     return type >= 1 && type <= 4;
 }
 
-bool tt_icmperr_inner_tcp(const uint8_t *data, uint32_t caplen, const tt_packet *outer, tt_packet *inner)
+bool tt_icmperr_inner_tcp(const tt_packet *outer, tt_packet *inner)
 {
     const tt_ip_layer *ip = tt_packet_ip(outer);
-    if (!ip || !data)
+    const uint8_t *icmp = outer->ip_payload;
+    if (!ip || !icmp)
         return false;
     if (!((ip->version == 4 && ip->proto == 1) || (ip->version == 6 && ip->proto == 58)))
         return false;
-    uint32_t icmp;
-    if (!tt_l4_locate(data, caplen, outer, &icmp))
+    /* The 8-byte ICMP header (type, code, checksum, 4 more), then the quoted datagram. */
+    if (outer->ip_payload_caplen < 8 + 1 || !is_error_type(ip->version, icmp[0]))
         return false;
-    if (icmp + 8 > caplen || !is_error_type(ip->version, data[icmp]))
-        return false;
-    uint32_t q = icmp + 8, qlen = caplen - q;
-    if (qlen < 1)
-        return false;
-    int lt = (data[q] >> 4) == 6 ? TT_LINKTYPE_IPV6 : TT_LINKTYPE_IPV4;
-    if (tt_decode_frame(data + q, qlen, qlen, lt, inner, NULL) != TT_DECODE_TCP)
+    const uint8_t *q = icmp + 8;
+    uint32_t qlen = outer->ip_payload_caplen - 8;
+    int lt = (q[0] >> 4) == 6 ? TT_LINKTYPE_IPV6 : TT_LINKTYPE_IPV4;
+    if (tt_decode_frame(q, qlen, qlen, lt, inner, NULL) != TT_DECODE_TCP)
         return false;
     return inner->tcp_have >= TT_TCP_HAVE_FIXED;
 }

@@ -12,9 +12,9 @@
 
 #include "packet.h"
 
-/* When `outer` (a frame decoded without TCP, from `data`/`caplen`) is an ICMP or
- * ICMPv6 error quoting a TCP header of at least 20 bytes, decode the quoted
- * datagram into `inner` and return true. */
-bool tt_icmperr_inner_tcp(const uint8_t *data, uint32_t caplen, const tt_packet *outer, tt_packet *inner);
+/* When `outer` (a frame decoded without TCP) is an ICMP or ICMPv6 error quoting a TCP
+ * header of at least 20 bytes, decode the quoted datagram (from outer->ip_payload)
+ * into `inner` and return true. */
+bool tt_icmperr_inner_tcp(const tt_packet *outer, tt_packet *inner);
 
 #endif

@@ -1,7 +1,7 @@
 /* tt_packet: what the decoder reads out of one frame, as a fixed-size value.
  *
  * The decoder fills it from (bytes, caplen, wirelen, linktype) and never allocates;
- * the only pointer in it borrows the caller's bytes. Absent things are marked by
+ * its two pointers borrow the caller's bytes. Absent things are marked by
  * bits (`tcp_have`, `opts.present`), never by magic values. */
 #ifndef TT_PACKET_H
 #define TT_PACKET_H
@@ -85,6 +85,9 @@ typedef struct tt_tcp_options {
     uint8_t n_kinds;                       /* options in wire order, for the Info line */
     uint8_t kinds[TT_MAX_OPT_KINDS];
     uint8_t lens[TT_MAX_OPT_KINDS];        /* length byte of each (1 for EOL/NOP) */
+    uint8_t mptcp_subtypes;                /* RFC 8684 3: bit s for each MPTCP option of
+                                            * subtype s < 8 (the high nibble of its third
+                                            * byte), for the analysis' MPTCP signalling */
 } tt_tcp_options;
 
 typedef struct tt_ip_layer {
@@ -127,6 +130,14 @@ typedef struct tt_packet {
     uint32_t payload_caplen; /* bytes of that payload actually captured */
     const uint8_t *payload;  /* borrowed: frame bytes or the engine's defragmentation buffer */
     tt_tcp_options opts;
+
+    /* The payload of the innermost IP layer (ip[n_ip-1]): for a frame without TCP, the
+     * ICMP or UDP header and what follows, read by the ICMP error and UDP announcement
+     * readers (icmperr.c, expect.c). Borrowed like payload; ip_payload_caplen bytes
+     * captured, up to the IP length (no link-layer padding). NULL when that layer's
+     * payload was not reached: a cut or invalid header, a fragment not reassembled. */
+    const uint8_t *ip_payload;
+    uint32_t ip_payload_caplen;
 } tt_packet;
 
 static inline const tt_ip_layer *tt_packet_ip(const tt_packet *p)

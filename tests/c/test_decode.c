@@ -711,6 +711,72 @@ static void test_option_mptcp_md5_and_unknown_kind(void)
     CHECK_EQ(p.opts.kinds[3], TT_TCPOPT_EOL);
 }
 
+static void test_option_mptcp_subtypes_recorded(void)
+{
+    /* RFC 8684 3: the subtype is the high nibble of the third byte. MP_CAPABLE (0),
+     * DSS (2) and ADD_ADDR (3) set bits 0, 2 and 3; a 2-byte MPTCP option has no
+     * subtype, and subtype 8 and above are not recorded. */
+    uint8_t o[20] = {30, 4, 0x00, 0x81, 30, 4, 0x20, 0, 30, 3, 0x31, 30, 3, 0x80, 30, 2};
+    tt_packet p;
+    CHECK_EQ(dec_opts(o, sizeof o, &p), TT_DECODE_TCP);
+    CHECK(p.opts.present & TT_OPT_MPTCP);
+    CHECK_EQ(p.opts.mptcp_subtypes, (1u << 0) | (1u << 2) | (1u << 3));
+    uint8_t none[] = {2, 4, 0x05, 0xB4};
+    CHECK_EQ(dec_opts(none, sizeof none, &p), TT_DECODE_TCP);
+    CHECK_EQ(p.opts.mptcp_subtypes, 0);
+}
+
+/* What the ICMP and UDP readers are handed: the innermost IP layer's payload. */
+static void test_ip_payload_of_udp_and_icmp(void)
+{
+    tt_buf b = {0};
+    b_eth(&b, 0x0800);
+    b_ipv4(&b, 17, 8 + 3, 1, 0, 1, 2);
+    b_u16(&b, 5000);
+    b_u16(&b, 6000);
+    b_u16(&b, 11);
+    b_u16(&b, 0);
+    b_bytes(&b, "abc", 3);
+    b_zero(&b, 20); /* Ethernet padding: not part of the IP payload */
+    tt_packet p;
+    CHECK_EQ(dec(&b, TT_LINKTYPE_ETHERNET, &p), TT_DECODE_NOT_TCP);
+    CHECK(p.ip_payload == b.b + 14 + 20);
+    CHECK_EQ(p.ip_payload_caplen, 11);
+    /* Inside a tunnel the innermost layer's payload counts: ICMP in IPv4 in IPv4. */
+    tt_buf t = {0};
+    b_ipv4(&t, 4, 20 + 8, 1, 0, 100, 200);
+    b_ipv4(&t, 1, 8, 2, 0, 1, 2);
+    uint8_t icmp[8] = {3, 3};
+    b_bytes(&t, icmp, sizeof icmp);
+    CHECK_EQ(dec(&t, TT_LINKTYPE_RAW, &p), TT_DECODE_NOT_TCP);
+    CHECK_EQ(p.n_ip, 2);
+    CHECK(p.ip_payload == t.b + 40);
+    CHECK_EQ(p.ip_payload_caplen, 8);
+    /* The inner header cut short: the outer layer is the innermost one decoded. */
+    CHECK_EQ(tt_decode_frame(t.b, 30, 48, TT_LINKTYPE_RAW, &p, NULL), TT_DECODE_NOT_TCP);
+    CHECK_EQ(p.n_ip, 1);
+    CHECK(p.ip_payload == t.b + 20);
+    CHECK_EQ(p.ip_payload_caplen, 10);
+    /* An inner total length below its header length: that payload is not reached. */
+    t.b[20 + 3] = 8;
+    CHECK_EQ(dec(&t, TT_LINKTYPE_RAW, &p), TT_DECODE_NOT_TCP);
+    CHECK_EQ(p.n_ip, 2);
+    CHECK(p.anomalies & TT_ANOM_BIT(TT_ANOM_IP_TOTAL_LEN_INVALID));
+    CHECK(p.ip_payload == NULL);
+}
+
+/* A fragment held for reassembly hands no transport bytes to the readers. */
+static void test_ip_payload_not_set_for_a_fragment(void)
+{
+    tt_buf b = {0};
+    b_ipv4(&b, 17, 16, 7, 0x2000 | 2, 1, 2); /* offset 16, more fragments */
+    b_zero(&b, 16);
+    tt_packet p;
+    tt_fragment fr;
+    CHECK_EQ(tt_decode_frame(b.b, (uint32_t)b.n, (uint32_t)b.n, TT_LINKTYPE_RAW, &p, &fr), TT_DECODE_FRAGMENT);
+    CHECK(p.ip_payload == NULL);
+}
+
 static void test_option_eol_ends_the_list(void)
 {
     uint8_t o[] = {0, 2, 4, 5, 0xB4}; /* an MSS after EOL is padding, not an option */
@@ -906,6 +972,9 @@ TT_TESTS(tt_decode_tests) = {
     {"decode/option_timestamps", test_option_timestamps},
     {"decode/option_tfo_request_and_cookie", test_option_tfo_request_and_cookie},
     {"decode/option_mptcp_md5_and_unknown_kind", test_option_mptcp_md5_and_unknown_kind},
+    {"decode/option_mptcp_subtypes_recorded", test_option_mptcp_subtypes_recorded},
+    {"decode/ip_payload_of_udp_and_icmp", test_ip_payload_of_udp_and_icmp},
+    {"decode/ip_payload_not_set_for_a_fragment", test_ip_payload_not_set_for_a_fragment},
     {"decode/option_eol_ends_the_list", test_option_eol_ends_the_list},
     {"decode/option_length_invalid_and_duplicate", test_option_length_invalid_and_duplicate},
     {"decode/tcp_options_cut_by_snaplen", test_tcp_options_cut_by_snaplen},
