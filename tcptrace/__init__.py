@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from typing import BinaryIO, Optional, Union
 
+from ._bind import attach as _attach
 from ._core import (
     Capture,
     CaptureError,
@@ -31,6 +32,7 @@ from .frames import ANALYSIS_FLAGS, segments
 from .live import LiveCapture, capture
 from .streams import follow, messages
 
+_attach()  # Segment.explain, Connection.payload/chunks/messages: Python's (_bind.py)
 check_libpcap()
 
 __all__ = [

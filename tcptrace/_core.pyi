@@ -1,6 +1,10 @@
-"""Type stubs of the C extension tcptrace._core."""
+"""Type stubs of the C extension tcptrace._core (`make lint` checks them against the
+module with mypy.stubtest)."""
 import os
-from typing import Any, BinaryIO, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple, Union
+import sys
+from typing import Any, BinaryIO, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple, Union, final
+
+from typing_extensions import disjoint_base  # PEP 800; read by type checkers only
 
 from tcptrace.streams import Chunk, Conversation, Message, Payload
 
@@ -16,6 +20,7 @@ class CaptureFormatError(CaptureError):
 class CaptureTruncatedWarning(UserWarning):
     """The capture ends in the middle of a record; every whole record was read."""
 
+@final
 class Segment:
     """One TCP segment of a capture. Immutable.
 
@@ -151,6 +156,7 @@ class Segment:
     def _evidence(self) -> Optional[Dict[str, Any]]:
         """The values the analysis rules compared (csrc/analysis.h tt_evidence), or None."""
 
+@final
 class Connection:
     """One TCP connection's statistics, state and history, as it ended. Immutable.
 
@@ -483,6 +489,9 @@ class Connection:
     def c2s(self) -> Dict[str, object]: ...
     @property
     def s2c(self) -> Dict[str, object]: ...
+    @property
+    def _source(self) -> Optional[Tuple[Any, Optional[str]]]: ...
+    # payload, chunks and messages are written in Python, attached at import (tcptrace/_bind.py).
     def payload(self, direction: Union[int, str]) -> Payload: ...
     def chunks(self) -> List[Chunk]: ...
     def messages(self) -> List[Message]: ...
@@ -491,6 +500,7 @@ class Connection:
     @classmethod
     def _fields(cls) -> Tuple[List[str], List[str]]: ...
 
+@disjoint_base  # a C type: no class can derive from it and another C type
 class Capture:
     """An open pcap or pcapng file; iterating yields one Segment per TCP segment.
 
@@ -504,22 +514,11 @@ class Capture:
         max_conns: Optional[int] = ..., max_pending: Optional[int] = ...,
     ) -> None: ...
     def __iter__(self) -> Iterator[Segment]: ...
-    def connections(self) -> Iterator[Connection]: ...
+    def connections(self) -> _ConnectionIterator: ...
     def connection(self, stream: int) -> Connection: ...
     def _connection_columns(
         self,
     ) -> Tuple[int, Dict[str, Tuple[_Buffer, str, Optional[_Buffer]]], Dict[str, List[str]]]: ...
-    # Live capture to a pcap file (tcptrace.capture / tcptrace.live): a handle is an opaque capsule.
-    @staticmethod
-    def _live_open(interface: str, filter: Optional[str], snaplen: int, path: str) -> object: ...
-    @staticmethod
-    def _live_run(handle: object) -> None: ...
-    @staticmethod
-    def _live_stop(handle: object) -> None: ...
-    @staticmethod
-    def _live_stats(handle: object) -> Tuple[int, Optional[int], Optional[int]]: ...
-    @staticmethod
-    def _live_close(handle: object) -> None: ...
     def __next__(self) -> Segment: ...
     def __enter__(self) -> Capture: ...
     def __exit__(self, *exc: object) -> bool: ...
@@ -564,10 +563,29 @@ class Capture:
     def _write_fields(self, fd: int, ids: Sequence[int], separator: str, occurrence: int, aggregator: str,
                       line_flush: bool) -> int: ...
 
+@final
+class _ConnectionIterator:
+    """Connections one at a time, as Capture.connections() hands them out."""
+    def __iter__(self) -> _ConnectionIterator: ...
+    def __next__(self) -> Connection: ...
+
+@final
+class _Live:
+    """An interface open for live capture into a pcap file (tcptrace.capture drives it)."""
+    def __new__(cls, interface: str, filter: Optional[str], snaplen: int, path: str) -> _Live: ...
+    def run(self) -> None:
+        """Capture until stop() (releases the GIL; run it on a thread)."""
+    def stop(self) -> None: ...
+    def stats(self) -> Tuple[int, Optional[int], Optional[int]]:
+        """(frames written, received, dropped); libpcap's counts are None if unavailable."""
+    def close(self) -> None: ...
+
+@final
 class _Buffer:
     """A read-only block of memory owned by the C core (a detached column)."""
     def __len__(self) -> int: ...
-    def __buffer__(self, flags: int, /) -> memoryview: ...
+    if sys.version_info >= (3, 12):  # the buffer protocol's dunder (PEP 688)
+        def __buffer__(self, flags: int, /) -> memoryview: ...
 
 # One message, chunk, record or end tuple as the core returns it (see tcptrace.streams).
 _Row = Tuple[Any, ...]

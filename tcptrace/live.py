@@ -44,7 +44,7 @@ class LiveCapture:
             weakref.finalize(self, shutil.rmtree, self._tmpdir, True)
             path = os.path.join(self._tmpdir, "capture.pcap")
         self.path: str = os.fspath(path)
-        self._handle: Any = None
+        self._handle: Optional[_core._Live] = None
         self._thread: Optional[threading.Thread] = None
         self._error: Optional[BaseException] = None
         self._cap: Optional[_core.Capture] = None
@@ -63,11 +63,11 @@ class LiveCapture:
             return self
         if self.stats is not None:
             raise RuntimeError("a LiveCapture captures once; make a new one")
-        self._handle = _core.Capture._live_open(self.interface, self.filter, self.snaplen, self.path)
+        handle = self._handle = _core._Live(self.interface, self.filter, self.snaplen, self.path)
 
         def runner() -> None:
             try:
-                _core.Capture._live_run(self._handle)
+                handle.run()
             except BaseException as e:  # noqa: BLE001 - re-raised by stop()
                 self._error = e
 
@@ -81,12 +81,14 @@ class LiveCapture:
             return self
         if self.settle > 0:
             time.sleep(self.settle)
-        _core.Capture._live_stop(self._handle)
+        handle, self._handle = self._handle, None
+        if handle is not None:  # set with the thread by start()
+            handle.stop()
         self._thread.join()
         self._thread = None
-        self.stats = _core.Capture._live_stats(self._handle)
-        _core.Capture._live_close(self._handle)
-        self._handle = None
+        if handle is not None:
+            self.stats = handle.stats()
+            handle.close()
         if self._error is not None:
             err, self._error = self._error, None
             raise err

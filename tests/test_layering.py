@@ -63,3 +63,28 @@ def test_core_has_no_printing_or_exit():
                     continue
                 bad.append(f"{p.name}: {call}")
     assert bad == []
+
+
+BINDING = sorted((CSRC / "py").glob("*.c"))
+
+
+def test_binding_never_imports_the_package():
+    # The extension binds the core; what needs Python-level logic is written in Python
+    # and attached at import (tcptrace/_bind.py), so no C file imports tcptrace.
+    imports = re.compile(r'PyImport_\w+\(\s*"([^"]+)"')
+    offenders = [(p.name, m) for p in BINDING for m in imports.findall(p.read_text())
+                 if m == "tcptrace" or m.startswith("tcptrace.")]
+    assert offenders == []
+
+
+def test_binding_types_one_per_file_in_module_state():
+    # Each type is a heap type of its own file, made by that file's register function
+    # and kept in the module state: no static type objects, no Python objects in C globals.
+    specs = {p.name: len(re.findall(r"\bPyType_Spec\s+\w+\s*=", p.read_text())) for p in BINDING}
+    assert all(n <= 1 for n in specs.values()), specs
+    assert sum(specs.values()) >= 6
+    static_types = [p.name for p in BINDING if re.search(r"^\s*(static\s+)?PyTypeObject\s+\w+\s*=",
+                                                         p.read_text(), re.M)]
+    py_globals = [p.name for p in BINDING if re.search(r"^(static\s+)?PyObject\s*\*\s*\w+\s*(=[^=]|;)",
+                                                       p.read_text(), re.M)]
+    assert static_types == [] and py_globals == []

@@ -13,8 +13,10 @@ typedef struct {
 
 static void buffer_dealloc(BufferObject *b)
 {
+    PyTypeObject *tp = Py_TYPE(b);
     free(b->data);
-    Py_TYPE(b)->tp_free((PyObject *)b);
+    tp->tp_free((PyObject *)b);
+    Py_DECREF(tp); /* instances of a heap type hold it */
 }
 
 static int buffer_getbuffer(BufferObject *b, Py_buffer *view, int flags)
@@ -23,26 +25,34 @@ static int buffer_getbuffer(BufferObject *b, Py_buffer *view, int flags)
     return PyBuffer_FillInfo(view, (PyObject *)b, b->data ? b->data : &empty, b->len, 1, flags);
 }
 
-static PyBufferProcs buffer_as_buffer = {(getbufferproc)buffer_getbuffer, NULL};
-
 static Py_ssize_t buffer_length(BufferObject *b) { return b->len; }
 
-static PySequenceMethods buffer_as_sequence = {.sq_length = (lenfunc)buffer_length};
-
-PyTypeObject tt_py_BufferType = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "tcptrace._core._Buffer",
-    .tp_basicsize = sizeof(BufferObject),
-    .tp_dealloc = (destructor)buffer_dealloc,
-    .tp_as_buffer = &buffer_as_buffer,
-    .tp_as_sequence = &buffer_as_sequence,
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "A read-only block of memory owned by the C core (a column).",
+static PyType_Slot buffer_slots[] = {
+    {Py_tp_dealloc, (void *)buffer_dealloc},
+    {Py_bf_getbuffer, (void *)buffer_getbuffer},
+    {Py_sq_length, (void *)buffer_length},
+    {Py_tp_doc, (void *)"A read-only block of memory owned by the C core (a column)."},
+    {0, NULL},
 };
 
-PyObject *tt_py_buffer_take(void *data, Py_ssize_t len)
+static PyType_Spec buffer_spec = {
+    .name = "tcptrace._core._Buffer",
+    .basicsize = sizeof(BufferObject),
+    .flags = Py_TPFLAGS_DEFAULT,
+    .slots = buffer_slots,
+};
+
+int tt_py_buffer_register(PyObject *module, tt_py_state *st)
 {
-    BufferObject *b = PyObject_New(BufferObject, &tt_py_BufferType);
+    st->BufferType = tt_py_new_type(module, &buffer_spec, 0);
+    if (!st->BufferType)
+        return -1;
+    return PyModule_AddObjectRef(module, "_Buffer", (PyObject *)st->BufferType);
+}
+
+PyObject *tt_py_buffer_take(tt_py_state *st, void *data, Py_ssize_t len)
+{
+    BufferObject *b = PyObject_New(BufferObject, st->BufferType);
     if (!b) {
         free(data);
         return NULL;

@@ -1,12 +1,15 @@
 /* tcptrace._core.Capture: an open capture file, iterable over its TCP segments. */
 #include "core.h"
 
+#include <structmember.h> /* PyMemberDef before 3.12 */
+
 #include <errno.h>
+#include <math.h>
+#include <stdlib.h>
 
 #include "../anomaly.h"
 #include "../columns.h"
 #include "../fields.h"
-#include "../pcaplib.h"
 #include "../platform.h"
 #include "../source.h"
 #include "../stream.h"
@@ -57,8 +60,25 @@ static int refuse_while_busy(CaptureObject *self, const char *what)
     return -1;
 }
 
-
-PyObject **tt_py_capture_conn_cache(PyObject *cap) { return &((CaptureObject *)cap)->conn_cache; }
+/* linger (seconds or None) in ns for tt_engine_config: 0 for the default, -1 never. */
+static int linger_ns(PyObject *linger, int64_t *out)
+{
+    *out = 0;
+    if (linger == Py_None)
+        return 0;
+    double s = PyFloat_AsDouble(linger);
+    if (s == -1.0 && PyErr_Occurred())
+        return -1;
+    if (isnan(s)) {
+        PyErr_SetString(PyExc_ValueError, "linger must be a number of seconds");
+        return -1;
+    }
+    if (s < 0 || s > 9.2e9)
+        *out = -1; /* never evict */
+    else
+        *out = s * 1e9 < 1 ? 1 : (int64_t)(s * 1e9);
+    return 0;
+}
 
 /* Capture("-") and Capture(fileobj): standard input or a binary file object. */
 static int capture_init_stream(CaptureObject *self, PyObject *obj, PyObject *filter,
@@ -111,7 +131,7 @@ static int capture_init(CaptureObject *self, PyObject *args, PyObject *kwds)
     tt_engine_config cfg = {0};
     cfg.decode_only = !analysis;
     cfg.conn_records = want_conns != 0 && analysis;
-    if (tt_py_linger_ns(linger, &cfg.conn_linger_ns) < 0)
+    if (linger_ns(linger, &cfg.conn_linger_ns) < 0)
         return -1;
     if (linger != Py_None)
         cfg.conn_linger_frames = 1; /* an explicit linger is in capture time only */
@@ -206,6 +226,7 @@ static void capture_close_source(CaptureObject *self)
  * read context: the collector sees it through `reader`. */
 static int capture_traverse(CaptureObject *self, visitproc visit, void *arg)
 {
+    Py_VISIT(Py_TYPE(self)); /* instances of a heap type hold it */
     Py_VISIT(self->reader);
     Py_VISIT(self->conn_cache);
     return tt_py_errslot_traverse(self->rderr, visit, arg);
@@ -232,7 +253,9 @@ static void capture_dealloc(CaptureObject *self)
     Py_XDECREF(self->path);
     Py_XDECREF(self->filter);
     Py_XDECREF(self->conn_cache);
-    Py_TYPE(self)->tp_free((PyObject *)self);
+    PyTypeObject *tp = Py_TYPE(self);
+    tp->tp_free((PyObject *)self);
+    Py_DECREF(tp);
 }
 
 static PyObject *capture_iter(PyObject *self)
@@ -273,7 +296,9 @@ static PyObject *capture_end(CaptureObject *self, int rc, const tt_error *err)
     if (tt_py_errslot_raise(self->rderr))
         return NULL; /* a read callback's exception (KeyboardInterrupt, OSError...) */
     if (err->code == TT_ERR_TRUNCATED) {
-        PyErr_WarnFormat(tt_py_CaptureTruncatedWarning, 1, "%U: %s", self->path, err->msg);
+        tt_py_state *st = tt_py_state_get();
+        if (st)
+            PyErr_WarnFormat(st->CaptureTruncatedWarning, 1, "%U: %s", self->path, err->msg);
         return NULL;
     }
     return tt_py_raise_error(err);
@@ -378,10 +403,13 @@ static PyObject *capture_next_impl(CaptureObject *self)
     /* One pull per GIL release: a long run of non-TCP frames still lets other threads
      * and signals in every TT_PY_BATCH_FRAMES frames. */
     static const drive_ops ops = {.sink = next_sink, .batch = 1};
+    tt_py_state *st = tt_py_state_get();
+    if (!st)
+        return NULL;
     next_ctx c;
     c.have = 0;
     if (capture_drive(self, &ops, &c, NULL) == DRIVE_ENOUGH)
-        return tt_py_segment_new(&c.seg);
+        return tt_py_segment_new(st, &c.seg);
     return NULL; /* the end (StopIteration) or an exception */
 }
 
@@ -427,6 +455,9 @@ static PyObject *capture_read_columns_impl(CaptureObject *self, PyObject *args)
         return NULL;
     if (self->finished)
         Py_RETURN_NONE;
+    tt_py_state *st = tt_py_state_get();
+    if (!st)
+        return NULL;
     PyObject *ids = PySequence_Tuple(ids_obj);
     if (!ids)
         return NULL;
@@ -466,8 +497,8 @@ static PyObject *capture_read_columns_impl(CaptureObject *self, PyObject *args)
         uint8_t *valid;
         tt_columns_detach(&cols, id, &data, &valid);
         Py_ssize_t w = (Py_ssize_t)tt_col_type_size(tt_col_spec_of(id)->type);
-        PyObject *d = tt_py_buffer_take(data, (Py_ssize_t)cols.rows * w);
-        PyObject *v = valid ? tt_py_buffer_take(valid, (Py_ssize_t)cols.rows) : Py_NewRef(Py_None);
+        PyObject *d = tt_py_buffer_take(st, data, (Py_ssize_t)cols.rows * w);
+        PyObject *v = valid ? tt_py_buffer_take(st, valid, (Py_ssize_t)cols.rows) : Py_NewRef(Py_None);
         PyObject *pair = (d && v) ? PyTuple_Pack(2, d, v) : NULL;
         Py_XDECREF(d);
         Py_XDECREF(v);
@@ -599,7 +630,7 @@ static PyObject *capture_write_fields(CaptureObject *self, PyObject *args)
  * 1 with *out filled, 0 at the end of the capture, -1 with an exception set. */
 static int capture_next_conn_impl(CaptureObject *self, tt_conn_record *out);
 
-int tt_py_capture_next_conn(PyObject *obj, tt_conn_record *out)
+static int capture_next_conn(PyObject *obj, tt_conn_record *out)
 {
     CaptureObject *self = (CaptureObject *)obj;
     if (busy_enter(self) < 0)
@@ -636,6 +667,110 @@ static int capture_next_conn_impl(CaptureObject *self, tt_conn_record *out)
         if (capture_drive(self, &ops, self->eng, NULL) == DRIVE_RAISED)
             return -1;
     }
+}
+
+/* (path, filter): what a Connection remembers to read its bytes again. */
+static PyObject *capture_source(CaptureObject *self)
+{
+    return PyTuple_Pack(2, self->path ? self->path : Py_None, self->filter ? self->filter : Py_None);
+}
+
+static PyObject *capture_connections(CaptureObject *self, PyObject *noargs)
+{
+    (void)noargs;
+    tt_py_state *st = tt_py_state_get();
+    PyObject *source = st ? capture_source(self) : NULL;
+    if (!source)
+        return NULL;
+    PyObject *it = tt_py_conniter_new(st, (PyObject *)self, capture_next_conn, source);
+    Py_DECREF(source);
+    return it;
+}
+
+static PyObject *capture_connection(CaptureObject *self, PyObject *arg)
+{
+    long want = PyLong_AsLong(arg);
+    if (want == -1 && PyErr_Occurred())
+        return NULL;
+    tt_py_state *st = tt_py_state_get();
+    if (!st)
+        return NULL;
+    if (!self->conn_cache && !(self->conn_cache = PyDict_New()))
+        return NULL;
+    PyObject *hit = PyDict_GetItem(self->conn_cache, arg);
+    if (hit)
+        return Py_NewRef(hit);
+    PyObject *source = capture_source(self);
+    if (!source)
+        return NULL;
+    PyObject *found = NULL;
+    for (;;) {
+        tt_conn_record r;
+        int rc = capture_next_conn((PyObject *)self, &r);
+        if (rc < 0)
+            break;
+        if (rc == 0) {
+            PyErr_Format(PyExc_KeyError, "no connection with stream index %ld", want);
+            break;
+        }
+        PyObject *c = tt_py_connection_new(st, &r, source);
+        PyObject *k = c ? PyLong_FromUnsignedLong(r.stream) : NULL;
+        if (!k || PyDict_SetItem(self->conn_cache, k, c) < 0) {
+            Py_XDECREF(k);
+            Py_XDECREF(c);
+            break;
+        }
+        Py_DECREF(k);
+        if ((long)r.stream == want) {
+            found = c;
+            break;
+        }
+        Py_DECREF(c);
+    }
+    Py_DECREF(source);
+    return found;
+}
+
+/* Every remaining connection record of the capture, into *recs (owned by the caller,
+ * free()). 0, or -1 with an exception set. */
+static int read_all_records(CaptureObject *self, tt_conn_record **recs, size_t *n)
+{
+    size_t cap_n = 0;
+    *recs = NULL;
+    *n = 0;
+    for (;;) {
+        if (*n == cap_n) {
+            size_t nc = cap_n ? cap_n * 2 : 256;
+            tt_conn_record *nr = realloc(*recs, nc * sizeof *nr);
+            if (!nr) {
+                PyErr_NoMemory();
+                return -1;
+            }
+            *recs = nr;
+            cap_n = nc;
+        }
+        int rc = capture_next_conn((PyObject *)self, &(*recs)[*n]);
+        if (rc < 0)
+            return -1;
+        if (rc == 0)
+            return 0;
+        (*n)++;
+    }
+}
+
+static PyObject *capture_connection_columns(CaptureObject *self, PyObject *noargs)
+{
+    (void)noargs;
+    tt_py_state *st = tt_py_state_get();
+    if (!st)
+        return NULL;
+    tt_conn_record *recs = NULL;
+    size_t n = 0;
+    PyObject *result = NULL;
+    if (read_all_records(self, &recs, &n) == 0)
+        result = tt_py_connection_columns(st, recs, n);
+    free(recs);
+    return result;
 }
 
 /* _enable_streams(messages, collect, follow, budget, max_held): stream reassembly and
@@ -954,144 +1089,6 @@ static PyObject *get_closed(CaptureObject *self, void *c)
     return PyBool_FromLong(self->src == NULL);
 }
 
-/* ---- live capture (tcptrace.capture): static methods over a capsule ------------- */
-
-#define TT_LIVE_CAPSULE "tcptrace._core.live"
-
-typedef struct {
-    tt_live *lv; /* owned: freed by _live_close or the capsule destructor */
-    int running; /* _live_run is inside tt_live_run (changed with the GIL held) */
-} tt_py_live;
-
-static void live_capsule_free(PyObject *capsule)
-{
-    tt_py_live *h = PyCapsule_GetPointer(capsule, TT_LIVE_CAPSULE);
-    if (h) {
-        tt_live_free(h->lv); /* a running thread holds a reference: not reached then */
-        PyMem_Free(h);
-    }
-}
-
-static tt_py_live *live_of(PyObject *capsule)
-{
-    tt_py_live *h = PyCapsule_GetPointer(capsule, TT_LIVE_CAPSULE);
-    if (h && !h->lv) {
-        PyErr_SetString(PyExc_ValueError, "the live capture is closed");
-        return NULL;
-    }
-    return h;
-}
-
-static PyObject *capture_live_open(PyObject *cls, PyObject *args)
-{
-    (void)cls;
-    const char *iface, *filter = NULL, *path;
-    int snaplen = 0;
-    if (!PyArg_ParseTuple(args, "szis:_live_open", &iface, &filter, &snaplen, &path))
-        return NULL;
-    tt_error err;
-    tt_error_clear(&err);
-    tt_live *lv;
-    Py_BEGIN_ALLOW_THREADS
-    lv = tt_live_open(iface, filter, snaplen, path, &err);
-    Py_END_ALLOW_THREADS
-    if (!lv) {
-        if (strncmp(err.msg, TT_LIVE_PERM_PREFIX, sizeof TT_LIVE_PERM_PREFIX - 1) == 0) {
-            PyErr_SetString(PyExc_PermissionError, err.msg);
-            return NULL;
-        }
-        return tt_py_raise_error(&err);
-    }
-    tt_py_live *h = PyMem_Malloc(sizeof *h);
-    if (!h) {
-        tt_live_free(lv);
-        return PyErr_NoMemory();
-    }
-    h->lv = lv;
-    h->running = 0;
-    PyObject *cap = PyCapsule_New(h, TT_LIVE_CAPSULE, live_capsule_free);
-    if (!cap) {
-        tt_live_free(lv);
-        PyMem_Free(h);
-    }
-    return cap;
-}
-
-static PyObject *capture_live_run(PyObject *cls, PyObject *capsule)
-{
-    (void)cls;
-    tt_py_live *h = live_of(capsule);
-    if (!h)
-        return NULL;
-    if (h->running) {
-        PyErr_SetString(PyExc_RuntimeError, "the live capture is already running");
-        return NULL;
-    }
-    tt_error err;
-    tt_error_clear(&err);
-    int rc;
-    h->running = 1;
-    Py_BEGIN_ALLOW_THREADS
-    rc = tt_live_run(h->lv, &err);
-    Py_END_ALLOW_THREADS
-    h->running = 0;
-    if (rc != 0)
-        return tt_py_raise_error(&err);
-    Py_RETURN_NONE;
-}
-
-static PyObject *capture_live_stop(PyObject *cls, PyObject *capsule)
-{
-    (void)cls;
-    tt_py_live *h = live_of(capsule);
-    if (!h)
-        return NULL;
-    tt_live_stop(h->lv);
-    Py_RETURN_NONE;
-}
-
-static PyObject *capture_live_stats(PyObject *cls, PyObject *capsule)
-{
-    (void)cls;
-    tt_py_live *h = live_of(capsule);
-    if (!h)
-        return NULL;
-    uint64_t recv = 0, drop = 0;
-    if (tt_live_stats(h->lv, &recv, &drop) != 0)
-        return Py_BuildValue("(KOO)", (unsigned long long)tt_live_frames(h->lv), Py_None, Py_None);
-    return Py_BuildValue("(KKK)", (unsigned long long)tt_live_frames(h->lv),
-                         (unsigned long long)recv, (unsigned long long)drop);
-}
-
-static PyObject *capture_live_close(PyObject *cls, PyObject *capsule)
-{
-    (void)cls;
-    tt_py_live *h = PyCapsule_GetPointer(capsule, TT_LIVE_CAPSULE);
-    if (!h)
-        return NULL;
-    if (h->running) {
-        PyErr_SetString(PyExc_RuntimeError, "stop the live capture and join its thread first");
-        return NULL;
-    }
-    tt_live_free(h->lv);
-    h->lv = NULL;
-    Py_RETURN_NONE;
-}
-
-#define TT_PY_LIVE_METHODS                                                                     \
-    {"_live_open", (PyCFunction)capture_live_open, METH_VARARGS | METH_STATIC,                \
-     "_live_open(interface, filter, snaplen, path) -> handle\n\nOpen an interface for live "     \
-     "capture into a pcap file (PermissionError without the capture privilege)."},             \
-    {"_live_run", (PyCFunction)capture_live_run, METH_O | METH_STATIC,                        \
-     "_live_run(handle)\n\nCapture until _live_stop (releases the GIL; run it on a thread)."}, \
-    {"_live_stop", (PyCFunction)capture_live_stop, METH_O | METH_STATIC,                      \
-     "_live_stop(handle)\n\nAsk _live_run to drain, flush and return."},                       \
-    {"_live_stats", (PyCFunction)capture_live_stats, METH_O | METH_STATIC,                    \
-     "_live_stats(handle) -> (written, received, dropped)\n\nFrames written; libpcap's counts "  \
-     "(None if unavailable)."},                                                                \
-    {"_live_close", (PyCFunction)capture_live_close, METH_O | METH_STATIC,                    \
-     "_live_close(handle)\n\nClose the interface and the file."},
-
 static PyMethodDef capture_methods[] = {
     {"close", (PyCFunction)capture_close, METH_NOARGS, "close()\n\nRelease the file."},
     {"_read_columns", (PyCFunction)capture_read_columns, METH_VARARGS,
@@ -1108,8 +1105,15 @@ static PyMethodDef capture_methods[] = {
      "_read_streams(max_frames=0) -> (messages, chunks, follow, nodes) | None"},
     {"_addresses", (PyCFunction)capture_addresses, METH_NOARGS,
      "_addresses() -> list[str]\n\nThe address dictionary of the column reads."},
-    TT_PY_CONNECTION_METHODS
-    TT_PY_LIVE_METHODS
+    {"connections", (PyCFunction)capture_connections, METH_NOARGS,
+     "connections() -> Iterator[Connection]\n\nEach connection as it ends (then the rest at "
+     "the end of the capture), reading the capture as far as needed."},
+    {"connection", (PyCFunction)capture_connection, METH_O,
+     "connection(stream) -> Connection\n\nThe connection with that stream index (KeyError if "
+     "none); reads as far as needed and keeps the records it passes over."},
+    {"_connection_columns", (PyCFunction)capture_connection_columns, METH_NOARGS,
+     "_connection_columns() -> (rows, {name: (data, dtype, valid or None)}, {name: list})\n\n"
+     "Every remaining connection as C-built columns."},
     {"__enter__", capture_enter, METH_NOARGS, NULL},
     {"__exit__", (PyCFunction)capture_exit, METH_VARARGS, NULL},
     {NULL, NULL, 0, NULL},
@@ -1138,32 +1142,49 @@ static PyGetSetDef capture_getset[] = {
     {NULL, NULL, NULL, NULL, NULL},
 };
 
-PyTypeObject tt_py_CaptureType = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "tcptrace._core.Capture",
-    .tp_basicsize = sizeof(CaptureObject),
-    .tp_dealloc = (destructor)capture_dealloc,
-    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
-    .tp_traverse = (traverseproc)capture_traverse,
-    .tp_clear = (inquiry)capture_clear,
-    .tp_weaklistoffset = offsetof(CaptureObject, weakrefs),
-    .tp_doc = "Capture(path, filter=None, analysis=True, linger=None, connections=True, "
-              "max_conns=None, max_pending=None)\n\nAn open "
-              "pcap or pcapng file (compressed or not); path may also be '-' (standard input) or a "
-              "binary file object. Iterating it yields one tcptrace.Segment per TCP segment, in frame "
-              "order. connections() yields a tcptrace.Connection as each connection ends; linger "
-              "is the capture time (s) a closed connection is kept for late segments (None: 120 s, "
-              "a negative number: never freed, every answer as Wireshark's). analysis=False skips "
-              "conversations and the TCP analysis (their attributes are then None). max_conns bounds "
-              "the connections held in memory (None: 1,000,000); beyond it the least recently "
-              "active is handed over early (end_reason 'evicted', counted in counters). "
-              "max_pending bounds the finished connection records waiting for connections() "
-              "(None: 1,000,000); beyond it the oldest is dropped (counters "
-              "'connection_records_dropped').",
-    .tp_iter = capture_iter,
-    .tp_iternext = (iternextfunc)capture_next,
-    .tp_methods = capture_methods,
-    .tp_getset = capture_getset,
-    .tp_init = (initproc)capture_init,
-    .tp_new = PyType_GenericNew,
+static PyMemberDef capture_members[] = {
+    {"__weaklistoffset__", T_PYSSIZET, offsetof(CaptureObject, weakrefs), READONLY, NULL},
+    {NULL, 0, 0, 0, NULL},
 };
+
+static PyType_Slot capture_slots[] = {
+    {Py_tp_dealloc, (void *)capture_dealloc},
+    {Py_tp_traverse, (void *)capture_traverse},
+    {Py_tp_clear, (void *)capture_clear},
+    {Py_tp_doc, (void *)"Capture(path, filter=None, analysis=True, linger=None, connections=True, "
+                  "max_conns=None, max_pending=None)\n\nAn open "
+                  "pcap or pcapng file (compressed or not); path may also be '-' (standard input) or a "
+                  "binary file object. Iterating it yields one tcptrace.Segment per TCP segment, in frame "
+                  "order. connections() yields a tcptrace.Connection as each connection ends; linger "
+                  "is the capture time (s) a closed connection is kept for late segments (None: 120 s, "
+                  "a negative number: never freed, every answer as Wireshark's). analysis=False skips "
+                  "conversations and the TCP analysis (their attributes are then None). max_conns bounds "
+                  "the connections held in memory (None: 1,000,000); beyond it the least recently "
+                  "active is handed over early (end_reason 'evicted', counted in counters). "
+                  "max_pending bounds the finished connection records waiting for connections() "
+                  "(None: 1,000,000); beyond it the oldest is dropped (counters "
+                  "'connection_records_dropped')."},
+    {Py_tp_iter, (void *)capture_iter},
+    {Py_tp_iternext, (void *)capture_next},
+    {Py_tp_methods, capture_methods},
+    {Py_tp_members, capture_members},
+    {Py_tp_getset, capture_getset},
+    {Py_tp_init, (void *)capture_init},
+    {Py_tp_new, (void *)PyType_GenericNew},
+    {0, NULL},
+};
+
+static PyType_Spec capture_spec = {
+    .name = "tcptrace._core.Capture",
+    .basicsize = sizeof(CaptureObject),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+    .slots = capture_slots,
+};
+
+int tt_py_capture_register(PyObject *module, tt_py_state *st)
+{
+    st->CaptureType = tt_py_new_type(module, &capture_spec, 1);
+    if (!st->CaptureType)
+        return -1;
+    return PyModule_AddObjectRef(module, "Capture", (PyObject *)st->CaptureType);
+}

@@ -1,6 +1,7 @@
-/* tcptrace.Connection: one finished TCP connection's statistics, immutable; the
- * Capture methods that hand them out (connections(), connection(n)) and the
- * C-built columns behind tcptrace.connections().
+/* tcptrace.Connection: one finished TCP connection's statistics, immutable, and the
+ * C-built columns of many (behind tcptrace.connections()). payload(), chunks() and
+ * messages() are Python's (tcptrace/_bind.py), reading the capture again through
+ * _source.
  *
  * Every attribute comes from one field table (conn_fields, dir_fields): attribute
  * getters, _asdict(), the HTML table and the DataFrame columns all read it, so they
@@ -273,14 +274,15 @@ static PyObject *field_value(const tt_conn_record *r, const field_def *f, int di
 
 /* ---- The type ---- */
 
-#define MAX_ATTRS (N_CONN_FIELDS + 2 * N_DIR_FIELDS + 3)
+#define MAX_ATTRS (N_CONN_FIELDS + 2 * N_DIR_FIELDS + 4)
 
 typedef struct {
     const field_def *f;
     int dir; /* -1: connection level */
 } attr_closure;
 
-/* Module-level tables, filled once by tt_py_connection_prepare (read-only after). */
+/* The attribute tables, filled by connection_prepare before the type is made from them
+ * (read-only after). */
 static PyGetSetDef conn_getset[MAX_ATTRS];
 static attr_closure conn_closures[MAX_ATTRS];
 static char dir_names[2 * N_DIR_FIELDS][48];
@@ -312,7 +314,14 @@ static PyObject *dir_dict(const tt_conn_record *r, int dir)
 static PyObject *get_c2s(PyObject *o, void *c) { (void)c; return dir_dict(&((ConnectionObject *)o)->r, 0); }
 static PyObject *get_s2c(PyObject *o, void *c) { (void)c; return dir_dict(&((ConnectionObject *)o)->r, 1); }
 
-int tt_py_connection_prepare(void)
+static PyObject *get_source(PyObject *o, void *c)
+{
+    (void)c;
+    PyObject *src = ((ConnectionObject *)o)->source;
+    return Py_NewRef(src ? src : Py_None);
+}
+
+static void connection_prepare(void)
 {
     size_t n = 0;
     for (size_t i = 0; i < N_CONN_FIELDS; i++, n++) {
@@ -335,78 +344,28 @@ int tt_py_connection_prepare(void)
                                      "The client -> server values as a dict (names without suffix).", NULL};
     conn_getset[n++] = (PyGetSetDef){"s2c", get_s2c, NULL,
                                      "The server -> client values as a dict (names without suffix).", NULL};
+    conn_getset[n++] = (PyGetSetDef){"_source", get_source, NULL,
+                                     "(path, filter) of the capture it came from, or None.", NULL};
     conn_getset[n] = (PyGetSetDef){NULL, NULL, NULL, NULL, NULL};
-    return 0;
 }
 
-PyObject *tt_py_connection_new(const tt_conn_record *r)
+PyObject *tt_py_connection_new(tt_py_state *st, const tt_conn_record *r, PyObject *source)
 {
-    ConnectionObject *o = PyObject_New(ConnectionObject, &tt_py_ConnectionType);
+    ConnectionObject *o = PyObject_New(ConnectionObject, st->ConnectionType);
     if (!o)
         return NULL;
     o->r = *r;
-    o->source = NULL;
-    return (PyObject *)o;
-}
-
-/* A Connection that remembers its capture (path and filter), so payload(), chunks()
- * and messages() can read its bytes again. */
-static PyObject *connection_new_from(const tt_conn_record *r, PyObject *cap)
-{
-    ConnectionObject *o = (ConnectionObject *)tt_py_connection_new(r);
-    if (!o)
-        return NULL;
-    PyObject *path = PyObject_GetAttrString(cap, "path");
-    PyObject *filter = path ? PyObject_GetAttrString(cap, "filter") : NULL;
-    if (filter)
-        o->source = PyTuple_Pack(2, path, filter);
-    Py_XDECREF(path);
-    Py_XDECREF(filter);
-    if (!o->source) {
-        Py_DECREF(o);
-        return NULL;
-    }
+    Py_XINCREF(source);
+    o->source = source;
     return (PyObject *)o;
 }
 
 static void connection_dealloc(PyObject *o)
 {
+    PyTypeObject *tp = Py_TYPE(o);
     Py_XDECREF(((ConnectionObject *)o)->source);
     PyObject_Free(o);
-}
-
-/* Call tcptrace.streams.<fn>((path, filter), stream[, direction]). */
-static PyObject *connection_streams_call(PyObject *o, const char *fn, PyObject *direction)
-{
-    ConnectionObject *c = (ConnectionObject *)o;
-    if (!c->source) {
-        PyErr_SetString(PyExc_ValueError, "this Connection does not know its capture file");
-        return NULL;
-    }
-    PyObject *mod = PyImport_ImportModule("tcptrace.streams");
-    if (!mod)
-        return NULL;
-    PyObject *r = direction ? PyObject_CallMethod(mod, fn, "OkO", c->source, (unsigned long)c->r.stream, direction)
-                            : PyObject_CallMethod(mod, fn, "Ok", c->source, (unsigned long)c->r.stream);
-    Py_DECREF(mod);
-    return r;
-}
-
-static PyObject *connection_payload(PyObject *o, PyObject *direction)
-{
-    return connection_streams_call(o, "payload", direction);
-}
-
-static PyObject *connection_chunks(PyObject *o, PyObject *noargs)
-{
-    (void)noargs;
-    return connection_streams_call(o, "chunks", NULL);
-}
-
-static PyObject *connection_messages(PyObject *o, PyObject *noargs)
-{
-    (void)noargs;
-    return connection_streams_call(o, "conn_messages", NULL);
+    Py_DECREF(tp); /* instances of a heap type hold it */
 }
 
 static PyObject *connection_asdict(PyObject *o, PyObject *noargs)
@@ -540,193 +499,40 @@ fail:
 
 static PyMethodDef connection_methods[] = {
     {"_asdict", connection_asdict, METH_NOARGS, "_asdict() -> dict\n\nEvery attribute by name."},
-    {"payload", connection_payload, METH_O,
-     "payload(direction) -> Payload\n\nThe reassembled bytes of one direction ('c2s' or 's2c') "
-     "with a gap map; reads the capture file again (tcptrace.streams.payload)."},
-    {"chunks", connection_chunks, METH_NOARGS,
-     "chunks() -> list[Chunk]\n\nThe conversation's ordered (direction, offset, bytes, frames) chunks."},
-    {"messages", connection_messages, METH_NOARGS,
-     "messages() -> list[Message]\n\nHTTP/1.x and TLS messages of the connection, with their frames."},
     {"_repr_html_", connection_repr_html, METH_NOARGS, "An HTML table (Jupyter)."},
     {"_fields", connection_fields, METH_NOARGS | METH_CLASS,
      "_fields() -> (connection names, direction names without _c2s/_s2c)"},
     {NULL, NULL, 0, NULL},
 };
 
-PyTypeObject tt_py_ConnectionType = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "tcptrace.Connection",
-    .tp_basicsize = sizeof(ConnectionObject),
-    .tp_dealloc = connection_dealloc,
-    .tp_repr = connection_repr,
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "One TCP connection's statistics, state and history, as it ended. Immutable.\n\n"
-              "Per-direction values are NAME_c2s (client -> server) and NAME_s2c; .c2s and .s2c "
-              "give them as dicts. See docs/connections.md.",
-    .tp_methods = connection_methods,
-    .tp_getset = conn_getset,
+static PyType_Slot connection_slots[] = {
+    {Py_tp_dealloc, (void *)connection_dealloc},
+    {Py_tp_repr, (void *)connection_repr},
+    {Py_tp_doc, (void *)"One TCP connection's statistics, state and history, as it ended. Immutable.\n\n"
+                        "Per-direction values are NAME_c2s (client -> server) and NAME_s2c; .c2s and "
+                        ".s2c give them as dicts. See docs/connections.md."},
+    {Py_tp_methods, connection_methods},
+    {Py_tp_getset, conn_getset},
+    {0, NULL},
 };
 
-/* ---- Iterator over a capture's connections ---- */
-
-typedef struct {
-    PyObject_HEAD
-    PyObject *cap; /* owned: the Capture */
-    PyObject *exc_type, *exc_value, *exc_tb; /* owned: a read error held back until the
-                                              * records queued before it are handed out */
-} ConnIterObject;
-
-static int conniter_traverse(ConnIterObject *it, visitproc visit, void *arg)
-{
-    Py_VISIT(it->cap);
-    Py_VISIT(it->exc_type);
-    Py_VISIT(it->exc_value);
-    Py_VISIT(it->exc_tb);
-    return 0;
-}
-
-static int conniter_clear(ConnIterObject *it)
-{
-    Py_CLEAR(it->cap);
-    Py_CLEAR(it->exc_type);
-    Py_CLEAR(it->exc_value);
-    Py_CLEAR(it->exc_tb);
-    return 0;
-}
-
-static void conniter_dealloc(ConnIterObject *it)
-{
-    PyObject_GC_UnTrack(it);
-    conniter_clear(it);
-    PyObject_GC_Del(it);
-}
-
-static PyObject *conniter_next(ConnIterObject *it)
-{
-    tt_conn_record r;
-    if (!it->cap)
-        return NULL; /* cleared by the collector */
-    int rc = tt_py_capture_next_conn(it->cap, &r);
-    if (rc < 0 && !it->exc_type) {
-        /* A damaged capture: the connections read so far still come first. */
-        PyErr_Fetch(&it->exc_type, &it->exc_value, &it->exc_tb);
-        rc = tt_py_capture_next_conn(it->cap, &r);
-    }
-    if (rc > 0)
-        return connection_new_from(&r, it->cap);
-    if (rc == 0 && it->exc_type) {
-        PyErr_Restore(it->exc_type, it->exc_value, it->exc_tb);
-        it->exc_type = it->exc_value = it->exc_tb = NULL;
-    }
-    return NULL;
-}
-
-PyTypeObject tt_py_ConnIterType = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "tcptrace._core._ConnectionIterator",
-    .tp_basicsize = sizeof(ConnIterObject),
-    .tp_dealloc = (destructor)conniter_dealloc,
-    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
-    .tp_traverse = (traverseproc)conniter_traverse,
-    .tp_clear = (inquiry)conniter_clear,
-    .tp_iter = PyObject_SelfIter,
-    .tp_iternext = (iternextfunc)conniter_next,
+static PyType_Spec connection_spec = {
+    .name = "tcptrace.Connection",
+    .basicsize = sizeof(ConnectionObject),
+    .flags = Py_TPFLAGS_DEFAULT,
+    .slots = connection_slots,
 };
 
-PyObject *tt_py_capture_connections(PyObject *cap, PyObject *noargs)
+int tt_py_connection_register(PyObject *module, tt_py_state *st)
 {
-    (void)noargs;
-    ConnIterObject *it = PyObject_GC_New(ConnIterObject, &tt_py_ConnIterType);
-    if (!it)
-        return NULL;
-    Py_INCREF(cap);
-    it->cap = cap;
-    it->exc_type = it->exc_value = it->exc_tb = NULL;
-    PyObject_GC_Track(it);
-    return (PyObject *)it;
-}
-
-PyObject *tt_py_capture_connection(PyObject *cap, PyObject *arg)
-{
-    long want = PyLong_AsLong(arg);
-    if (want == -1 && PyErr_Occurred())
-        return NULL;
-    PyObject **cache = tt_py_capture_conn_cache(cap);
-    if (!*cache && !(*cache = PyDict_New()))
-        return NULL;
-    PyObject *hit = PyDict_GetItem(*cache, arg);
-    if (hit)
-        return Py_NewRef(hit);
-    for (;;) {
-        tt_conn_record r;
-        int rc = tt_py_capture_next_conn(cap, &r);
-        if (rc < 0)
-            return NULL;
-        if (rc == 0) {
-            PyErr_Format(PyExc_KeyError, "no connection with stream index %ld", want);
-            return NULL;
-        }
-        PyObject *c = connection_new_from(&r, cap);
-        PyObject *k = c ? PyLong_FromUnsignedLong(r.stream) : NULL;
-        if (!k || PyDict_SetItem(*cache, k, c) < 0) {
-            Py_XDECREF(k);
-            Py_XDECREF(c);
-            return NULL;
-        }
-        Py_DECREF(k);
-        if ((long)r.stream == want)
-            return c;
-        Py_DECREF(c);
-    }
-}
-
-int tt_py_linger_ns(PyObject *linger, int64_t *out)
-{
-    *out = 0;
-    if (linger == Py_None)
-        return 0;
-    double s = PyFloat_AsDouble(linger);
-    if (s == -1.0 && PyErr_Occurred())
+    connection_prepare(); /* the attribute table, before the type is made from it */
+    st->ConnectionType = tt_py_new_type(module, &connection_spec, 0);
+    if (!st->ConnectionType)
         return -1;
-    if (isnan(s)) {
-        PyErr_SetString(PyExc_ValueError, "linger must be a number of seconds");
-        return -1;
-    }
-    if (s < 0 || s > 9.2e9)
-        *out = -1; /* never evict */
-    else
-        *out = s * 1e9 < 1 ? 1 : (int64_t)(s * 1e9);
-    return 0;
+    return PyModule_AddObjectRef(module, "Connection", (PyObject *)st->ConnectionType);
 }
 
 /* ---- Columns for tcptrace.connections() ---- */
-
-/* Every remaining connection record of the capture, into *recs (owned by the caller,
- * free()). 0, or -1 with an exception set. */
-static int read_all_records(PyObject *cap, tt_conn_record **recs, size_t *n)
-{
-    size_t cap_n = 0;
-    *recs = NULL;
-    *n = 0;
-    for (;;) {
-        if (*n == cap_n) {
-            size_t nc = cap_n ? cap_n * 2 : 256;
-            tt_conn_record *nr = realloc(*recs, nc * sizeof *nr);
-            if (!nr) {
-                PyErr_NoMemory();
-                return -1;
-            }
-            *recs = nr;
-            cap_n = nc;
-        }
-        int rc = tt_py_capture_next_conn(cap, &(*recs)[*n]);
-        if (rc < 0)
-            return -1;
-        if (rc == 0)
-            return 0;
-        (*n)++;
-    }
-}
 
 /* Column k of the table: its field, direction (-1: the connection's) and name. */
 static const field_def *column_of(size_t k, int *dir, char *name, size_t name_len)
@@ -780,8 +586,8 @@ static const char *column_dtype(const field_def *f, char t)
 }
 
 /* A numeric column: (data buffer, dtype, validity buffer or None). */
-static PyObject *numeric_column(const tt_conn_record *recs, size_t n, const field_def *f, int dir,
-                                char t)
+static PyObject *numeric_column(tt_py_state *st, const tt_conn_record *recs, size_t n,
+                                const field_def *f, int dir, char t)
 {
     bool nullable = field_nullable(f);
     size_t w = t == 'b' ? 1 : 8;
@@ -806,24 +612,17 @@ static PyObject *numeric_column(const tt_conn_record *recs, size_t n, const fiel
         if (ok)
             ok[i] = valid;
     }
-    PyObject *d = tt_py_buffer_take(data, (Py_ssize_t)(n * w));
-    PyObject *v = ok ? tt_py_buffer_take(ok, (Py_ssize_t)n) : Py_NewRef(Py_None);
+    PyObject *d = tt_py_buffer_take(st, data, (Py_ssize_t)(n * w));
+    PyObject *v = ok ? tt_py_buffer_take(st, ok, (Py_ssize_t)n) : Py_NewRef(Py_None);
     PyObject *entry = (d && v) ? Py_BuildValue("(OsO)", d, column_dtype(f, t), v) : NULL;
     Py_XDECREF(d);
     Py_XDECREF(v);
     return entry;
 }
 
-PyObject *tt_py_capture_connection_columns(PyObject *cap, PyObject *noargs)
+PyObject *tt_py_connection_columns(tt_py_state *st, const tt_conn_record *recs, size_t n)
 {
-    (void)noargs;
-    tt_conn_record *recs = NULL;
-    size_t n = 0;
-    PyObject *cols = NULL, *strs = NULL, *result = NULL;
-    if (read_all_records(cap, &recs, &n) < 0)
-        goto done;
-    cols = PyDict_New();
-    strs = PyDict_New();
+    PyObject *cols = PyDict_New(), *strs = PyDict_New(), *result = NULL;
     if (!cols || !strs)
         goto done;
     tt_conn_record empty; /* only to learn each field's type when there is no row */
@@ -836,7 +635,7 @@ PyObject *tt_py_capture_connection_columns(PyObject *cap, PyObject *noargs)
         double dv;
         bool valid;
         char t = field_num(n ? &recs[0] : &empty, f, dir, &iv, &dv, &valid);
-        PyObject *col = t == 's' ? string_column(recs, n, f) : numeric_column(recs, n, f, dir, t);
+        PyObject *col = t == 's' ? string_column(recs, n, f) : numeric_column(st, recs, n, f, dir, t);
         int bad = !col || PyDict_SetItemString(t == 's' ? strs : cols, name, col) < 0;
         Py_XDECREF(col);
         if (bad)
@@ -846,6 +645,5 @@ PyObject *tt_py_capture_connection_columns(PyObject *cap, PyObject *noargs)
 done:
     Py_XDECREF(cols);
     Py_XDECREF(strs);
-    free(recs);
     return result;
 }

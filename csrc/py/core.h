@@ -8,49 +8,70 @@
 #include "../engine.h"
 #include "../error.h"
 
-/* Exceptions, created at module init (owned by the module). */
-extern PyObject *tt_py_CaptureError;
-extern PyObject *tt_py_CaptureFormatError;
-extern PyObject *tt_py_CaptureTruncatedWarning;
+/* PyModule_AddObjectRef is Python 3.10's; 3.9 (requires-python) gets the same here:
+ * add a new reference to `value`, the caller keeps its own. */
+#if PY_VERSION_HEX < 0x030A0000
+static inline int PyModule_AddObjectRef(PyObject *m, const char *name, PyObject *value)
+{
+    Py_XINCREF(value);
+    if (PyModule_AddObject(m, name, value) < 0) {
+        Py_XDECREF(value);
+        return -1;
+    }
+    return 0;
+}
+#endif
 
-extern PyTypeObject tt_py_SegmentType;
-extern PyTypeObject tt_py_CaptureType;
-extern PyTypeObject tt_py_BufferType;
-extern PyTypeObject tt_py_ConnectionType;
-extern PyTypeObject tt_py_ConnIterType;
+/* The module's state (module.c): its exceptions and types, owned by the module, made at
+ * import by each file's register function. No C globals hold Python objects. */
+typedef struct tt_py_state {
+    PyObject *CaptureError;
+    PyObject *CaptureFormatError;
+    PyObject *CaptureTruncatedWarning;
+    PyTypeObject *SegmentType;
+    PyTypeObject *ConnectionType;
+    PyTypeObject *ConnIterType;
+    PyTypeObject *BufferType;
+    PyTypeObject *CaptureType;
+    PyTypeObject *LiveType;
+} tt_py_state;
 
-/* Connections (connection.c): a new Connection from a finished record; the Capture
- * methods connections(), connection(n), _connection_columns(); the linger argument
- * (seconds or None) in ns for tt_engine_config; the attribute table, set up before
- * PyType_Ready. */
-PyObject *tt_py_connection_new(const tt_conn_record *r);
-PyObject *tt_py_capture_connections(PyObject *cap, PyObject *noargs);
-PyObject *tt_py_capture_connection(PyObject *cap, PyObject *arg);
-PyObject *tt_py_capture_connection_columns(PyObject *cap, PyObject *noargs);
-int tt_py_linger_ns(PyObject *linger, int64_t *out);
-int tt_py_connection_prepare(void);
-#define TT_PY_CONNECTION_METHODS                                                              \
-    {"connections", (PyCFunction)tt_py_capture_connections, METH_NOARGS,                      \
-     "connections() -> Iterator[Connection]\n\nEach connection as it ends (then the rest at "   \
-     "the end of the capture), reading the capture as far as needed."},                        \
-    {"connection", (PyCFunction)tt_py_capture_connection, METH_O,                             \
-     "connection(stream) -> Connection\n\nThe connection with that stream index (KeyError if "  \
-     "none); reads as far as needed and keeps the records it passes over."},                  \
-    {"_connection_columns", (PyCFunction)tt_py_capture_connection_columns, METH_NOARGS,       \
-     "_connection_columns() -> (rows, {name: (data, dtype, valid or None)}, {name: list})\n\n" \
-     "Every remaining connection as C-built columns."},
+/* The state of the loaded module (found by its definition), or NULL with an exception
+ * set when it is gone (interpreter shutdown). */
+tt_py_state *tt_py_state_get(void);
 
-/* Capture (capture.c): the next finished connection record, reading further as needed:
- * 1 with *out set, 0 at the end, -1 with an exception. */
-int tt_py_capture_next_conn(PyObject *cap, tt_conn_record *out);
-/* The Capture's cache of records passed over by connection(n) (a dict or NULL). */
-PyObject **tt_py_capture_conn_cache(PyObject *cap);
+/* A heap type of the module from its spec (NULL with an exception set); `instantiable`
+ * 0 makes calling the type a TypeError, as a static type without tp_new. */
+PyTypeObject *tt_py_new_type(PyObject *module, PyType_Spec *spec, int instantiable);
+
+/* Each file's type, made and added to the module at import (PyInit__core calls them in
+ * turn): 0, or -1 with an exception set. */
+int tt_py_buffer_register(PyObject *module, tt_py_state *st);
+int tt_py_segment_register(PyObject *module, tt_py_state *st);
+int tt_py_connection_register(PyObject *module, tt_py_state *st);
+int tt_py_conniter_register(PyObject *module, tt_py_state *st);
+int tt_py_capture_register(PyObject *module, tt_py_state *st);
+int tt_py_live_register(PyObject *module, tt_py_state *st);
+
+/* A Connection from a finished record (connection.c); source is the (path, filter) of
+ * its capture, or NULL. */
+PyObject *tt_py_connection_new(tt_py_state *st, const tt_conn_record *r, PyObject *source);
+/* Every record of recs[0..n) as C-built columns:
+ * (rows, {name: (data, dtype, valid or None)}, {name: list of str}). */
+PyObject *tt_py_connection_columns(tt_py_state *st, const tt_conn_record *recs, size_t n);
+
+/* An iterator of Connections over a reader (conniter.c): next(owner, out) gives the
+ * next record (1), the end (0), or -1 with an exception set; owner is held. A read
+ * error is held back until the records queued before it are handed out. */
+typedef int (*tt_py_next_conn_fn)(PyObject *owner, tt_conn_record *out);
+PyObject *tt_py_conniter_new(tt_py_state *st, PyObject *owner, tt_py_next_conn_fn next,
+                             PyObject *source);
 
 /* A _Buffer taking ownership of a malloc'd block (freed even on failure). */
-PyObject *tt_py_buffer_take(void *data, Py_ssize_t len);
+PyObject *tt_py_buffer_take(tt_py_state *st, void *data, Py_ssize_t len);
 
 /* The engine segment inside a Segment (borrowed), or NULL with TypeError set. */
-const tt_segment *tt_py_segment_value(PyObject *o);
+const tt_segment *tt_py_segment_value(tt_py_state *st, PyObject *o);
 
 /* tcptrace fields in C (py/fields.c). */
 PyObject *tt_py_field_names(PyObject *self, PyObject *noargs);
@@ -59,9 +80,10 @@ PyObject *tt_py_segment_fields(PyObject *self, PyObject *args);
 int *tt_py_field_ids(PyObject *ids, Py_ssize_t *n);
 
 /* A new Segment from an engine segment (copies everything, payload included). */
-PyObject *tt_py_segment_new(const tt_segment *seg);
+PyObject *tt_py_segment_new(tt_py_state *st, const tt_segment *seg);
 
-/* Raise the Python exception matching a tt_error. Returns NULL. */
+/* Raise the Python exception matching a tt_error (the module's exceptions for I/O and
+ * format errors). Returns NULL. */
 PyObject *tt_py_raise_error(const tt_error *err);
 
 struct tt_streams_out;

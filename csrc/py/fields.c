@@ -56,13 +56,12 @@ int *tt_py_field_ids(PyObject *ids_obj, Py_ssize_t *n)
 /* _segment_fields(segment, ids, occurrence=0, aggregator=",") -> list[str] */
 PyObject *tt_py_segment_fields(PyObject *self, PyObject *args)
 {
-    (void)self;
     PyObject *seg_obj, *ids_obj;
     int occurrence = 0;
     const char *aggregator = ",";
     if (!PyArg_ParseTuple(args, "OO|is:_segment_fields", &seg_obj, &ids_obj, &occurrence, &aggregator))
         return NULL;
-    const tt_segment *s = tt_py_segment_value(seg_obj);
+    const tt_segment *s = tt_py_segment_value(PyModule_GetState(self), seg_obj);
     if (!s)
         return NULL;
     Py_ssize_t n;

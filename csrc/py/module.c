@@ -1,4 +1,5 @@
-/* tcptrace._core: module definition, exceptions, shared helpers. */
+/* tcptrace._core: module definition and state, exceptions, shared helpers. Each type
+ * lives in its own file and registers itself (tt_py_*_register). */
 #include "core.h"
 
 #ifdef _WIN32
@@ -7,6 +8,7 @@
 #include <arpa/inet.h>
 #endif
 #include <errno.h>
+#include <string.h>
 
 #include "../anomaly.h"
 #include "../analysis.h"
@@ -14,12 +16,36 @@
 #include "../pcaplib.h"
 #include "../source.h"
 
-PyObject *tt_py_CaptureError;
-PyObject *tt_py_CaptureFormatError;
-PyObject *tt_py_CaptureTruncatedWarning;
+static struct PyModuleDef core_module;
+
+tt_py_state *tt_py_state_get(void)
+{
+    /* A single-phase module: the interpreter keeps it by its definition. */
+    PyObject *m = PyState_FindModule(&core_module);
+    if (!m) {
+        PyErr_SetString(PyExc_RuntimeError, "tcptrace._core is not loaded");
+        return NULL;
+    }
+    return PyModule_GetState(m);
+}
+
+PyTypeObject *tt_py_new_type(PyObject *module, PyType_Spec *spec, int instantiable)
+{
+#if PY_VERSION_HEX >= 0x030A0000
+    if (!instantiable)
+        spec->flags |= Py_TPFLAGS_DISALLOW_INSTANTIATION;
+#endif
+    PyTypeObject *t = (PyTypeObject *)PyType_FromModuleAndSpec(module, spec, NULL);
+#if PY_VERSION_HEX < 0x030A0000
+    if (t && !instantiable)
+        t->tp_new = NULL; /* 3.9: a heap type inherits object's tp_new otherwise */
+#endif
+    return t;
+}
 
 PyObject *tt_py_raise_error(const tt_error *err)
 {
+    tt_py_state *st;
     switch (err->code) {
     case TT_ERR_NOT_FOUND: {
         PyObject *args = Py_BuildValue("(is)", ENOENT, err->msg);
@@ -32,8 +58,14 @@ PyObject *tt_py_raise_error(const tt_error *err)
     case TT_ERR_FILTER: PyErr_SetString(PyExc_ValueError, err->msg); break;
     case TT_ERR_NOMEM: PyErr_NoMemory(); break;
     case TT_ERR_ARG: PyErr_SetString(PyExc_ValueError, err->msg); break;
-    case TT_ERR_IO: PyErr_SetString(tt_py_CaptureError, err->msg); break;
-    default: PyErr_SetString(tt_py_CaptureFormatError, err->msg); break;
+    case TT_ERR_IO:
+        if ((st = tt_py_state_get()))
+            PyErr_SetString(st->CaptureError, err->msg);
+        break;
+    default:
+        if ((st = tt_py_state_get()))
+            PyErr_SetString(st->CaptureFormatError, err->msg);
+        break;
     }
     return NULL;
 }
@@ -164,50 +196,76 @@ static PyMethodDef module_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+static int module_traverse(PyObject *m, visitproc visit, void *arg)
+{
+    tt_py_state *st = PyModule_GetState(m);
+    if (!st)
+        return 0;
+    Py_VISIT(st->CaptureError);
+    Py_VISIT(st->CaptureFormatError);
+    Py_VISIT(st->CaptureTruncatedWarning);
+    Py_VISIT(st->SegmentType);
+    Py_VISIT(st->ConnectionType);
+    Py_VISIT(st->ConnIterType);
+    Py_VISIT(st->BufferType);
+    Py_VISIT(st->CaptureType);
+    Py_VISIT(st->LiveType);
+    return 0;
+}
+
+static int module_clear(PyObject *m)
+{
+    tt_py_state *st = PyModule_GetState(m);
+    if (!st)
+        return 0;
+    Py_CLEAR(st->CaptureError);
+    Py_CLEAR(st->CaptureFormatError);
+    Py_CLEAR(st->CaptureTruncatedWarning);
+    Py_CLEAR(st->SegmentType);
+    Py_CLEAR(st->ConnectionType);
+    Py_CLEAR(st->ConnIterType);
+    Py_CLEAR(st->BufferType);
+    Py_CLEAR(st->CaptureType);
+    Py_CLEAR(st->LiveType);
+    return 0;
+}
+
+static void module_free(void *m) { module_clear((PyObject *)m); }
+
 static struct PyModuleDef core_module = {
     PyModuleDef_HEAD_INIT, "tcptrace._core",
-    "The C core of tcptrace: capture reading, decoding and TCP analysis.", -1, module_methods,
-    NULL, NULL, NULL, NULL,
+    "The C core of tcptrace: capture reading, decoding and TCP analysis.", sizeof(tt_py_state),
+    module_methods, NULL, module_traverse, module_clear, module_free,
 };
+
+/* An exception of the module, kept in the state and added under its short name. */
+static int add_exception(PyObject *m, PyObject **slot, const char *name, const char *doc,
+                         PyObject *base)
+{
+    *slot = PyErr_NewExceptionWithDoc(name, doc, base, NULL);
+    if (!*slot)
+        return -1;
+    return PyModule_AddObjectRef(m, strrchr(name, '.') + 1, *slot);
+}
 
 PyMODINIT_FUNC PyInit__core(void)
 {
     PyObject *m = PyModule_Create(&core_module);
     if (!m)
         return NULL;
-    if (PyType_Ready(&tt_py_SegmentType) < 0 || PyType_Ready(&tt_py_CaptureType) < 0 ||
-        PyType_Ready(&tt_py_BufferType) < 0 || tt_py_connection_prepare() < 0 ||
-        PyType_Ready(&tt_py_ConnectionType) < 0 || PyType_Ready(&tt_py_ConnIterType) < 0)
+    tt_py_state *st = PyModule_GetState(m);
+    if (add_exception(m, &st->CaptureError, "tcptrace.CaptureError",
+                      "A capture file that cannot be read.", PyExc_OSError) < 0 ||
+        add_exception(m, &st->CaptureFormatError, "tcptrace.CaptureFormatError",
+                      "A file that is not a capture, or a capture damaged past reading.",
+                      st->CaptureError) < 0 ||
+        add_exception(m, &st->CaptureTruncatedWarning, "tcptrace.CaptureTruncatedWarning",
+                      "The capture file ends in the middle of a record; every whole record was "
+                      "read.", PyExc_UserWarning) < 0)
         goto fail;
-    tt_py_CaptureError = PyErr_NewExceptionWithDoc(
-        "tcptrace.CaptureError", "A capture file that cannot be read.", PyExc_OSError, NULL);
-    if (!tt_py_CaptureError)
-        goto fail;
-    tt_py_CaptureFormatError = PyErr_NewExceptionWithDoc(
-        "tcptrace.CaptureFormatError",
-        "A file that is not a capture, or a capture damaged past reading.", tt_py_CaptureError,
-        NULL);
-    if (!tt_py_CaptureFormatError)
-        goto fail;
-    tt_py_CaptureTruncatedWarning = PyErr_NewExceptionWithDoc(
-        "tcptrace.CaptureTruncatedWarning",
-        "The capture file ends in the middle of a record; every whole record was read.",
-        PyExc_UserWarning, NULL);
-    if (!tt_py_CaptureTruncatedWarning)
-        goto fail;
-    Py_INCREF(tt_py_CaptureError);
-    Py_INCREF(tt_py_CaptureFormatError);
-    Py_INCREF(tt_py_CaptureTruncatedWarning);
-    Py_INCREF(&tt_py_SegmentType);
-    Py_INCREF(&tt_py_CaptureType);
-    if (PyModule_AddObject(m, "CaptureError", tt_py_CaptureError) < 0 ||
-        PyModule_AddObject(m, "CaptureFormatError", tt_py_CaptureFormatError) < 0 ||
-        PyModule_AddObject(m, "CaptureTruncatedWarning", tt_py_CaptureTruncatedWarning) < 0 ||
-        PyModule_AddObject(m, "Segment", (PyObject *)&tt_py_SegmentType) < 0 ||
-        PyModule_AddObject(m, "Capture", (PyObject *)&tt_py_CaptureType) < 0)
-        goto fail;
-    Py_INCREF(&tt_py_ConnectionType);
-    if (PyModule_AddObject(m, "Connection", (PyObject *)&tt_py_ConnectionType) < 0)
+    if (tt_py_buffer_register(m, st) < 0 || tt_py_segment_register(m, st) < 0 ||
+        tt_py_connection_register(m, st) < 0 || tt_py_conniter_register(m, st) < 0 ||
+        tt_py_capture_register(m, st) < 0 || tt_py_live_register(m, st) < 0)
         goto fail;
     return m;
 

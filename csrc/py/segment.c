@@ -14,9 +14,9 @@ typedef struct {
     PyObject *payload; /* owned: bytes, the captured TCP payload */
 } SegmentObject;
 
-PyObject *tt_py_segment_new(const tt_segment *seg)
+PyObject *tt_py_segment_new(tt_py_state *st, const tt_segment *seg)
 {
-    SegmentObject *o = PyObject_New(SegmentObject, &tt_py_SegmentType);
+    SegmentObject *o = PyObject_New(SegmentObject, st->SegmentType);
     if (!o)
         return NULL;
     o->s = *seg;
@@ -32,9 +32,9 @@ PyObject *tt_py_segment_new(const tt_segment *seg)
     return (PyObject *)o;
 }
 
-const tt_segment *tt_py_segment_value(PyObject *o)
+const tt_segment *tt_py_segment_value(tt_py_state *st, PyObject *o)
 {
-    if (!PyObject_TypeCheck(o, &tt_py_SegmentType)) {
+    if (!PyObject_TypeCheck(o, st->SegmentType)) {
         PyErr_SetString(PyExc_TypeError, "expected a tcptrace.Segment");
         return NULL;
     }
@@ -43,8 +43,10 @@ const tt_segment *tt_py_segment_value(PyObject *o)
 
 static void segment_dealloc(SegmentObject *o)
 {
+    PyTypeObject *tp = Py_TYPE(o);
     Py_XDECREF(o->payload);
     PyObject_Free(o);
+    Py_DECREF(tp); /* instances of a heap type hold it */
 }
 
 #define PKT(o) (&((SegmentObject *)(o))->s.pkt)
@@ -520,37 +522,36 @@ static PyObject *segment_repr(PyObject *o)
     return r;
 }
 
-/* The sentences are written in Python (tcptrace/explain.py) from _evidence. */
-static PyObject *segment_explain(PyObject *o, PyObject *noargs)
-{
-    (void)noargs;
-    PyObject *mod = PyImport_ImportModule("tcptrace.explain");
-    if (!mod)
-        return NULL;
-    PyObject *r = PyObject_CallMethod(mod, "explain", "O", o);
-    Py_DECREF(mod);
-    return r;
-}
-
 static PyMethodDef segment_methods[] = {
     {"_asdict", segment_asdict, METH_NOARGS, "_asdict() -> dict\n\nEvery attribute by name."},
-    {"explain", segment_explain, METH_NOARGS,
-     "explain() -> list of str\n\nWhy each analysis flag was set: one sentence per flag, naming the rule "
-     "and the values that decided it."},
     {"_evidence", segment_evidence, METH_NOARGS,
      "_evidence() -> dict or None\n\nThe values the analysis rules compared (internal; see explain())."},
     {NULL, NULL, 0, NULL},
 };
 
-PyTypeObject tt_py_SegmentType = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "tcptrace.Segment",
-    .tp_basicsize = sizeof(SegmentObject),
-    .tp_dealloc = (destructor)segment_dealloc,
-    .tp_repr = segment_repr,
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "One TCP segment of a capture, with its frame, IP and TCP header fields.\n\n"
-              "Immutable; made by iterating a Capture (tcptrace.open).",
-    .tp_methods = segment_methods,
-    .tp_getset = segment_getset,
+/* explain() is Python's (tcptrace/_bind.py attaches it at import): its sentences are
+ * written in tcptrace/explain.py from _evidence. */
+static PyType_Slot segment_slots[] = {
+    {Py_tp_dealloc, (void *)segment_dealloc},
+    {Py_tp_repr, (void *)segment_repr},
+    {Py_tp_doc, (void *)"One TCP segment of a capture, with its frame, IP and TCP header fields.\n\n"
+                        "Immutable; made by iterating a Capture (tcptrace.open)."},
+    {Py_tp_methods, segment_methods},
+    {Py_tp_getset, segment_getset},
+    {0, NULL},
 };
+
+static PyType_Spec segment_spec = {
+    .name = "tcptrace.Segment",
+    .basicsize = sizeof(SegmentObject),
+    .flags = Py_TPFLAGS_DEFAULT,
+    .slots = segment_slots,
+};
+
+int tt_py_segment_register(PyObject *module, tt_py_state *st)
+{
+    st->SegmentType = tt_py_new_type(module, &segment_spec, 0);
+    if (!st->SegmentType)
+        return -1;
+    return PyModule_AddObjectRef(module, "Segment", (PyObject *)st->SegmentType);
+}
