@@ -69,10 +69,14 @@ pytest: install
 
 test: deps install ctest lint pytest asan
 
-# mypy --strict on the package and a user script (tests/typing/), ruff on everything, and
-# lizard: no function over 120 lines or cyclomatic complexity 40.
+# mypy --strict on the package and a user script (tests/typing/), the stubs checked against
+# the built module (mypy.stubtest; tests/typing/stubtest-allowlist.txt says why each
+# exception is one), ruff on everything, and lizard: no function over 120 lines or
+# cyclomatic complexity 40.
 lint: install
 	$(VENV)/bin/mypy
+	$(VPY) -m mypy.stubtest tcptrace --mypy-config-file pyproject.toml \
+	  --allowlist tests/typing/stubtest-allowlist.txt
 	$(VENV)/bin/ruff check tcptrace tests tools bench fuzz
 	$(VENV)/bin/lizard csrc tcptrace -C 40 -L 120 -w
 
@@ -84,6 +88,38 @@ asan: install
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
 	  TCPTRACE_EXPECT_SANITIZED=1 PYTHONPATH=build/asan $(VENV)/bin/pytest -q -p no:cacheprovider tests
+
+# Line coverage of the C core (gcov, summed by gcovr over the C unit tests and the whole
+# pytest suite) and of the package (coverage.py, subprocesses included), against a
+# --coverage build of the extension in build/cov (the editable install is left alone).
+# Slow (the suite runs instrumented): not part of `make test`. COV_TESTS narrows it.
+COV_TESTS ?= tests
+.PHONY: coverage
+build/ctest-cov: $(CORE_SRC) $(CTEST_SRC) $(wildcard csrc/*.h) $(wildcard tests/c/*.h)
+	@mkdir -p build
+	$(CC) $(CFLAGS_DEV) -O0 --coverage $(PCAP_CFLAGS) $(COMP_CFLAGS) -o $@ $(CTEST_SRC) $(CORE_SRC) $(PCAP_LIBS) $(COMP_LIBS)
+
+coverage: install build/ctest-cov
+	$(VPY) -m pip install -q 'coverage>=7.10' 'gcovr>=7'
+	find build -name '*.gcda' -delete
+	rm -rf build/cov build/cov-tmp build/cov-data && mkdir -p build/cov/tcptrace build/cov-data
+	@# the package's sources by symbolic link (coverage.py reports them as tcptrace/...)
+	ln -s $(CURDIR)/tcptrace/*.py $(CURDIR)/tcptrace/*.pyi $(CURDIR)/tcptrace/py.typed \
+	  $(CURDIR)/tcptrace/dask build/cov/tcptrace/
+	CFLAGS=--coverage LDFLAGS=--coverage TCPTRACE_DEV=1 $(VPY) setup.py -q build_ext \
+	  --build-lib build/cov --build-temp build/cov-tmp
+	./build/ctest-cov
+	printf '[run]\nsource = tcptrace\nbranch = false\nparallel = true\npatch = subprocess\ndata_file = $(CURDIR)/build/cov-data/.coverage\n' \
+	  > build/cov-data/coveragerc
+	COVERAGE_RCFILE=$(CURDIR)/build/cov-data/coveragerc PYTHONPATH=build/cov \
+	  $(VPY) -m coverage run -m pytest -q -p no:cacheprovider $(COV_TESTS); echo $$? > build/cov-data/status
+	COVERAGE_RCFILE=$(CURDIR)/build/cov-data/coveragerc $(VPY) -m coverage combine -q
+	@echo "== tcptrace/ (coverage.py)"
+	COVERAGE_RCFILE=$(CURDIR)/build/cov-data/coveragerc $(VPY) -m coverage report --skip-covered --sort=cover
+	@echo "== csrc/ (gcov: C unit tests + pytest)"
+	$(VENV)/bin/gcovr -r . --filter 'csrc/' --sort uncovered-percent -s build
+	@# the figures stand even when a test failed; the target does not
+	@exit $$(cat build/cov-data/status)
 
 valgrind: build/ctest-plain
 	valgrind --error-exitcode=1 --leak-check=full ./build/ctest-plain
