@@ -28,9 +28,17 @@ typedef struct {
     PyObject *reader;   /* borrowed from the source (its read context owns it): the file
                          * object's read method, visited by tp_traverse; NULL without */
     PyObject *weakrefs; /* owned: the weak reference list */
+    PyObject *module;   /* owned: tcptrace._core, whose state (types, exceptions) the
+                         * reads use: one field read per segment, not a lookup */
     int busy;           /* a read runs (the GIL may be released inside it): set and
                          * cleared with the GIL held; close() and other reads refuse */
 } CaptureObject;
+
+/* The module state, through the module the Capture holds (set by __init__). */
+static tt_py_state *capture_state(CaptureObject *self)
+{
+    return self->module ? PyModule_GetState(self->module) : tt_py_state_get();
+}
 
 /* One reader at a time: the source and the engine are used with the GIL released, so
  * a second thread, or a file object's read() calling back into its own Capture, must
@@ -162,6 +170,11 @@ static int capture_init(CaptureObject *self, PyObject *args, PyObject *kwds)
         PyErr_SetString(PyExc_RuntimeError, "Capture is already initialized");
         return -1;
     }
+    if (!self->module) {
+        if (!tt_py_state_get())
+            return -1;
+        self->module = Py_NewRef(PyState_FindModule(tt_py_module_def()));
+    }
     if (tt_py_is_stream_arg(path_obj))
         return capture_init_stream(self, path_obj, filter, &cfg);
     PyObject *fspath = PyOS_FSPath(path_obj);
@@ -229,6 +242,7 @@ static int capture_traverse(CaptureObject *self, visitproc visit, void *arg)
     Py_VISIT(Py_TYPE(self)); /* instances of a heap type hold it */
     Py_VISIT(self->reader);
     Py_VISIT(self->conn_cache);
+    Py_VISIT(self->module);
     return tt_py_errslot_traverse(self->rderr, visit, arg);
 }
 
@@ -237,6 +251,7 @@ static int capture_clear(CaptureObject *self)
     if (!self->busy) /* a running read keeps its source (it holds a reference) */
         capture_close_source(self);
     Py_CLEAR(self->conn_cache);
+    Py_CLEAR(self->module);
     tt_py_errslot_clear(self->rderr);
     return 0;
 }
@@ -253,6 +268,7 @@ static void capture_dealloc(CaptureObject *self)
     Py_XDECREF(self->path);
     Py_XDECREF(self->filter);
     Py_XDECREF(self->conn_cache);
+    Py_XDECREF(self->module);
     PyTypeObject *tp = Py_TYPE(self);
     tp->tp_free((PyObject *)self);
     Py_DECREF(tp);
@@ -296,7 +312,7 @@ static PyObject *capture_end(CaptureObject *self, int rc, const tt_error *err)
     if (tt_py_errslot_raise(self->rderr))
         return NULL; /* a read callback's exception (KeyboardInterrupt, OSError...) */
     if (err->code == TT_ERR_TRUNCATED) {
-        tt_py_state *st = tt_py_state_get();
+        tt_py_state *st = capture_state(self);
         if (st)
             PyErr_WarnFormat(st->CaptureTruncatedWarning, 1, "%U: %s", self->path, err->msg);
         return NULL;
@@ -403,7 +419,7 @@ static PyObject *capture_next_impl(CaptureObject *self)
     /* One pull per GIL release: a long run of non-TCP frames still lets other threads
      * and signals in every TT_PY_BATCH_FRAMES frames. */
     static const drive_ops ops = {.sink = next_sink, .batch = 1};
-    tt_py_state *st = tt_py_state_get();
+    tt_py_state *st = capture_state(self);
     if (!st)
         return NULL;
     next_ctx c;
@@ -455,7 +471,7 @@ static PyObject *capture_read_columns_impl(CaptureObject *self, PyObject *args)
         return NULL;
     if (self->finished)
         Py_RETURN_NONE;
-    tt_py_state *st = tt_py_state_get();
+    tt_py_state *st = capture_state(self);
     if (!st)
         return NULL;
     PyObject *ids = PySequence_Tuple(ids_obj);
@@ -678,7 +694,7 @@ static PyObject *capture_source(CaptureObject *self)
 static PyObject *capture_connections(CaptureObject *self, PyObject *noargs)
 {
     (void)noargs;
-    tt_py_state *st = tt_py_state_get();
+    tt_py_state *st = capture_state(self);
     PyObject *source = st ? capture_source(self) : NULL;
     if (!source)
         return NULL;
@@ -692,7 +708,7 @@ static PyObject *capture_connection(CaptureObject *self, PyObject *arg)
     long want = PyLong_AsLong(arg);
     if (want == -1 && PyErr_Occurred())
         return NULL;
-    tt_py_state *st = tt_py_state_get();
+    tt_py_state *st = capture_state(self);
     if (!st)
         return NULL;
     if (!self->conn_cache && !(self->conn_cache = PyDict_New()))
@@ -761,7 +777,7 @@ static int read_all_records(CaptureObject *self, tt_conn_record **recs, size_t *
 static PyObject *capture_connection_columns(CaptureObject *self, PyObject *noargs)
 {
     (void)noargs;
-    tt_py_state *st = tt_py_state_get();
+    tt_py_state *st = capture_state(self);
     if (!st)
         return NULL;
     tt_conn_record *recs = NULL;

@@ -39,6 +39,8 @@ typedef struct tt_py_state {
 /* The state of the loaded module (found by its definition), or NULL with an exception
  * set when it is gone (interpreter shutdown). */
 tt_py_state *tt_py_state_get(void);
+/* The module's definition, for PyState_FindModule. */
+struct PyModuleDef *tt_py_module_def(void);
 
 /* A heap type of the module from its spec (NULL with an exception set); `instantiable`
  * 0 makes calling the type a TypeError, as a static type without tp_new. */

@@ -18,6 +18,8 @@
 
 static struct PyModuleDef core_module;
 
+struct PyModuleDef *tt_py_module_def(void) { return &core_module; }
+
 tt_py_state *tt_py_state_get(void)
 {
     /* A single-phase module: the interpreter keeps it by its definition. */
