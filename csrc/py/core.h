@@ -8,9 +8,15 @@
 #include "../engine.h"
 #include "../error.h"
 
-/* PyModule_AddObjectRef is Python 3.10's; 3.9 (requires-python) gets the same here:
- * add a new reference to `value`, the caller keeps its own. */
+/* PyModule_AddObjectRef and Py_NewRef are Python 3.10's; 3.9 (requires-python) gets the
+ * same here. AddObjectRef adds a new reference to `value`, the caller keeps its own. */
 #if PY_VERSION_HEX < 0x030A0000
+static inline PyObject *Py_NewRef(PyObject *o)
+{
+    Py_INCREF(o);
+    return o;
+}
+
 static inline int PyModule_AddObjectRef(PyObject *m, const char *name, PyObject *value)
 {
     Py_XINCREF(value);
