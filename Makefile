@@ -111,8 +111,10 @@ coverage: install build/ctest-cov
 	./build/ctest-cov
 	printf '[run]\nsource = tcptrace\nbranch = false\nparallel = true\npatch = subprocess\ndata_file = $(CURDIR)/build/cov-data/.coverage\n' \
 	  > build/cov-data/coveragerc
+	@# the pytest script, not -m pytest: -m would put the checkout first on sys.path and
+	@# load its own (uninstrumented) extension
 	COVERAGE_RCFILE=$(CURDIR)/build/cov-data/coveragerc PYTHONPATH=build/cov \
-	  $(VPY) -m coverage run -m pytest -q -p no:cacheprovider $(COV_TESTS); echo $$? > build/cov-data/status
+	  $(VPY) -m coverage run $(VENV)/bin/pytest -q -p no:cacheprovider $(COV_TESTS); echo $$? > build/cov-data/status
 	COVERAGE_RCFILE=$(CURDIR)/build/cov-data/coveragerc $(VPY) -m coverage combine -q
 	@echo "== tcptrace/ (coverage.py)"
 	COVERAGE_RCFILE=$(CURDIR)/build/cov-data/coveragerc $(VPY) -m coverage report --skip-covered --sort=cover
