@@ -10,7 +10,7 @@
     tcptrace CAPTURE --app                             the listing with HTTP/TLS lines
     tcptrace follow -s N [--format raw|ascii] [--output PREFIX] CAPTURE
                                                        stream N as tshark -z follow,tcp prints it
-    tcptrace messages [--csv] CAPTURE                  HTTP/1.x and TLS messages, one per line
+    tcptrace messages [--csv] CAPTURE                  HTTP, TLS and DNS messages, one per line
     tcptrace plot CAPTURE -s N --kind tsg -o OUT.png   a picture of stream N (tsg|ladder|rtt|throughput|window)
     tcptrace check CAPTURE --expect EXPR [--rules F]   regression rules; exit 1 when one fails
     tcptrace diff BASELINE CAPTURE [--fail-on EXPR]    what changed between two captures
@@ -384,8 +384,9 @@ def cmd_messages(argv: Sequence[str]) -> int:
     from . import streams
 
     ap = argparse.ArgumentParser(prog="tcptrace messages",
-                                 description="HTTP/1.x messages and TLS records and handshake "
-                                             "messages of a capture, one per line.")
+                                 description="Application messages of a capture, one per line: "
+                                             "HTTP/1.x messages, TLS records and handshake "
+                                             "messages, DNS queries and responses.")
     ap.add_argument("--csv", action="store_true", help="CSV with a header row")
     ap.add_argument("-s", "--stream", type=int, metavar="N", help="only conversation N (tcp.stream)")
     ap.add_argument("capture")
@@ -403,7 +404,7 @@ def cmd_messages(argv: Sequence[str]) -> int:
             for i, col in enumerate(streams.MESSAGE_COLUMNS):
                 if col == "frames":
                     row[i] = " ".join(f"#{f}({b})" for f, b in row[i])
-                elif col == "hs_types":
+                elif isinstance(row[i], tuple):  # a list detail (tls hs_types)
                     row[i] = " ".join(map(str, row[i]))
                 elif row[i] is None:
                     row[i] = ""
@@ -414,8 +415,8 @@ def cmd_messages(argv: Sequence[str]) -> int:
             continue
         frame = m.frame if m.frame is not None else "-"
         text = m.summary
-        if m.kind == "tls_handshake" and m.sni:
-            text += f" (SNI={m.sni})"
+        if m.note:
+            text += f" ({m.note})"
         if not m.complete:
             text += " [incomplete]"
         reasm = m.reassembly

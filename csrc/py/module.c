@@ -141,6 +141,8 @@ static PyObject *py_libpcap_version(PyObject *self, PyObject *noargs)
 }
 
 static PyMethodDef module_methods[] = {
+    {"framers", tt_py_framers, METH_NOARGS,
+     PyDoc_STR("framers() -> list of dict: the application framers (name, ports, fields).")},
     {"libpcap_version", py_libpcap_version, METH_NOARGS,
      "libpcap_version() -> str\n\nThe version string of the libpcap this build runs against."},
     {"field_names", tt_py_field_names, METH_NOARGS,

@@ -24,6 +24,7 @@ extern const tt_test_case tt_hostile_tests[];
 extern const tt_test_case tt_pcapmap_tests[];
 extern const tt_test_case tt_pcapfile_tests[];
 extern const tt_test_case tt_tables_tests[];
+extern const tt_test_case tt_framers_tests[];
 
 static const tt_test_case *const tables[] = {
     tt_decode_tests,
@@ -41,6 +42,7 @@ static const tt_test_case *const tables[] = {
     tt_pcapmap_tests,
     tt_pcapfile_tests,
     tt_tables_tests,
+    tt_framers_tests,
 };
 
 int main(int argc, char **argv)
