@@ -66,6 +66,9 @@ typedef struct tt_app_msg {
     tt_app_str stream_protocol; /* when set: the Protocol of every PDU of this
                                    connection (TLS: the version the ServerHello chose) */
     tt_app_str note;         /* extra text for `tcptrace messages` ("SNI=example.com") */
+    tt_app_str lead;         /* when set: the Info of its first frame, if a later frame
+                                completes it, before " [TCP segment of a reassembled
+                                PDU]" (HTTP: the start line; TLS: empty) */
     const tt_app_frame *frames; /* borrowed: the frames that carried it, with their bytes */
     size_t n_frames;
     uint64_t frames_total;   /* frames that carried it (more than n_frames when capped) */

@@ -47,19 +47,30 @@ static void set_int(tt_app_value *v, int64_t i)
     v->i = i;
 }
 
-/* Wireshark's Info for a response: the status line, then the media type of the body
- * (Content-Type up to its parameters) after two spaces. */
-static size_t response_info(char *buf, size_t cap, const tt_http_msg *h)
+/* The start line as Wireshark's Info shows it (format_text: bytes outside printable
+ * ASCII escaped), then a space; its length. */
+static size_t start_line_text(char *buf, size_t cap, const tt_http_msg *h)
 {
-    int n = snprintf(buf, cap, "HTTP/%d.%d %d", h->version_major, h->version_minor, h->status);
-    size_t at = n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
-    if (h->reason.len && at + 1 + h->reason.len < cap) {
-        buf[at++] = ' ';
-        memcpy(buf + at, h->reason.p, h->reason.len);
-        at += h->reason.len;
+    size_t at = 0;
+    for (size_t i = 0; i < h->header_len && at + 5 < cap; i++) {
+        uint8_t c = h->header[i];
+        if (c == '\r' || c == '\n')
+            break;
+        if (c >= 0x20 && c < 0x7f)
+            buf[at++] = (char)c;
+        else
+            at += (size_t)snprintf(buf + at, cap - at, "\\x%02x", c);
     }
-    while (at && buf[at - 1] == ' ')
-        at--;
+    buf[at++] = ' ';
+    buf[at] = 0;
+    return at;
+}
+
+/* Wireshark's Info for a message: its start line and a space, then, for a body of a
+ * media type no dissector takes, " (type)" (Content-Type up to its parameters). */
+static size_t message_info(char *buf, size_t cap, const tt_http_msg *h)
+{
+    size_t at = start_line_text(buf, cap, h);
     if (h->content_type.p) {
         const char *t = h->content_type.p;
         size_t len = h->content_type.len;
@@ -72,17 +83,16 @@ static size_t response_info(char *buf, size_t cap, const tt_http_msg *h)
             t++;
             len--;
         }
-        n = snprintf(buf + at, cap - at, "  (%.*s)", (int)len, t);
+        int n = snprintf(buf + at, cap - at, " (%.*s)", (int)len, t);
         at += n < 0 ? 0 : (size_t)n < cap - at ? (size_t)n : cap - at - 1;
     }
-    buf[at] = 0;
     return at;
 }
 
 static void on_http(void *ctx, const tt_http_msg *h)
 {
     http_framer *f = ctx;
-    char info[4096], version[24];
+    char info[4096], lead[4096], version[24];
     tt_app_msg m = {
         .kind = h->kind == TT_HTTP_REQUEST ? "http_request" : "http_response",
         .dir = h->dir, .done_frame = h->done_frame, .start_off = h->start_off,
@@ -94,17 +104,14 @@ static void on_http(void *ctx, const tt_http_msg *h)
         .frames_total = h->frames_total,
     };
     int vn = snprintf(version, sizeof version, "%d.%d", h->version_major, h->version_minor);
-    size_t ilen;
-    if (h->kind == TT_HTTP_REQUEST) {
-        int n = snprintf(info, sizeof info, "%.*s %.*s HTTP/%s", (int)h->method.len,
-                         h->method.p ? h->method.p : "", (int)h->uri.len, h->uri.p ? h->uri.p : "",
-                         version);
-        ilen = n < 0 ? 0 : (size_t)n < sizeof info ? (size_t)n : sizeof info - 1;
-    } else {
-        ilen = response_info(info, sizeof info, h);
+    if (h->kind == TT_HTTP_RESPONSE)
         set_int(&m.v[F_STATUS], h->status);
-    }
-    m.info = (tt_app_str){info, ilen};
+    m.info = (tt_app_str){info, message_info(info, sizeof info, h)};
+    /* A first frame that carried the whole start line shows it (the dissector sets the
+     * Info column before it asks TCP for the rest of the message). */
+    size_t llen = start_line_text(lead, sizeof lead, h);
+    if (h->n_frames && h->frames[0].bytes >= llen - 1)
+        m.lead = (tt_app_str){lead, llen};
     set_str(&m.v[F_METHOD], h->method);
     set_str(&m.v[F_URI], h->uri);
     set_str(&m.v[F_REASON], h->reason);

@@ -123,6 +123,7 @@ static void on_record(void *ctx, const tt_tls_record *r)
         .truncated = (r->flags & TT_TLS_F_TRUNCATED) != 0, .pdu = true,
         .protocol = version_label(r->version), .frames = r->frames, .n_frames = r->n_frames,
         .frames_total = r->frames_total,
+        .lead = {"", 0}, /* the dissector clears the Info column of a record's first frame */
     };
     m.info = (tt_app_str){info, record_info(info, sizeof info, r)};
     m.v[F_TLS_TYPE] = (tt_app_value){.set = true, .i = r->type};

@@ -145,7 +145,7 @@ static void msg_copy(tt_stream_msg *m, const tt_framer *fr, uint32_t stream, con
     m->truncated = a->truncated;
     m->pdu = a->pdu;
     size_t need = str_need(a->protocol) + str_need(a->info) + str_need(a->stream_protocol) +
-                  str_need(a->note);
+                  str_need(a->note) + str_need(a->lead);
     for (size_t i = 0; i < fr->n_fields; i++)
         if (a->v[i].set && fr->fields[i].type != TT_APP_INT)
             need += a->v[i].s.len + 1;
@@ -155,6 +155,7 @@ static void msg_copy(tt_stream_msg *m, const tt_framer *fr, uint32_t stream, con
     m->info = str_put(&k, a->info);
     m->stream_protocol = str_put(&k, a->stream_protocol);
     m->note = str_put(&k, a->note);
+    m->lead = str_put(&k, a->lead);
     for (size_t i = 0; i < fr->n_fields && i < TT_APP_MAX_FIELDS; i++) {
         const tt_app_value *v = &a->v[i];
         tt_stream_value *d = &m->v[i];

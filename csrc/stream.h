@@ -67,7 +67,7 @@ typedef struct tt_stream_msg {
     uint64_t missing_bytes;
     bool lost, truncated, pdu;
     /* borrowed from strings, NULL when absent */
-    const char *protocol, *info, *stream_protocol, *note;
+    const char *protocol, *info, *stream_protocol, *note, *lead;
     tt_stream_value v[TT_APP_MAX_FIELDS]; /* in the order of framer->fields */
     char *strings;           /* owned: every string above, NUL-terminated, in one block */
     tt_app_frame *frames;    /* owned: n_frames entries */

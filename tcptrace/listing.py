@@ -61,6 +61,7 @@ class AppListing:
     def __init__(self) -> None:
         self.done: Dict[int, List[Tuple[str, str]]] = {}  # frame -> [(protocol, text)]
         self.partial: Set[int] = set()  # frames carrying bytes of a message completed later
+        self.lead: Dict[int, str] = {}  # such a frame that began a message -> its Info
 
     @classmethod
     def read(cls, path: Union[str, os.PathLike[str]], filter: Optional[str] = None) -> AppListing:  # noqa: A002
@@ -85,6 +86,8 @@ class AppListing:
                 for f, _b in m.frames:
                     if f != m.frame:
                         self.partial.add(f)
+                if m.lead is not None and m.frames and m.frames[0][0] != m.frame:
+                    self.lead[m.frames[0][0]] = m.lead
         return self
 
     def cells(self, seg: Segment) -> List[str]:
@@ -95,7 +98,11 @@ class AppListing:
             c[4] = app[-1][0]
             c[6] = ", ".join(x for _p, x in app)
         elif seg.frame in self.partial:
-            c[6] += " [TCP segment of a reassembled PDU]"
+            lead = self.lead.get(seg.frame)
+            if lead is None:
+                c[6] += " [TCP segment of a reassembled PDU]"
+            else:  # the framer's own Info for the frame that began the PDU
+                c[6] = (lead + " " if lead else "") + "[TCP segment of a reassembled PDU]"
         return c
 
     def line(self, seg: Segment) -> str:

@@ -132,6 +132,8 @@ class Message:
     pdu: bool = True         #: a PDU of the TCP stream (listed; counted in reassembled_in)
     stream_protocol: Optional[str] = None  #: when set, the Protocol of every PDU of the stream
     note: Optional[str] = None  #: extra text `tcptrace messages` shows ('SNI=example.com')
+    lead: Optional[str] = None  #: the Info of its first frame when a later one completes it
+                                #: (before " [TCP segment of a reassembled PDU]")
     start_off: int = 0
     end_off: int = 0
     flags: int = 0           #: the framer's flag bits
@@ -155,8 +157,9 @@ class Message:
 
     @property
     def summary(self) -> str:
-        """The message as Wireshark's Info column shows it (:attr:`info`)."""
-        return self.info
+        """The message as Wireshark's Info column shows it (:attr:`info`), without the
+        trailing space Wireshark's HTTP dissector leaves after the start line."""
+        return self.info.rstrip(" ")
 
 
 def reassembly_text(frames: Sequence[Tuple[int, int]], total: Optional[int] = None) -> Optional[str]:
@@ -182,7 +185,8 @@ def _message(d: Dict[str, Any]) -> Message:
         kind=d["kind"], stream=d["stream"], dir=d["dir"], frame=frame, length=d["length"],
         frames=frames, frames_total=d["frames_total"], framer=d["framer"],
         protocol=d["protocol"], info=d["info"] or "", pdu=d["pdu"],
-        stream_protocol=d["stream_protocol"], note=d["note"], start_off=d["start_off"],
+        stream_protocol=d["stream_protocol"], note=d["note"], lead=d["lead"],
+        start_off=d["start_off"],
         end_off=d["end_off"], flags=d["flags"], anomalies=d["anomalies"],
         missing_bytes=d["missing_bytes"], complete=complete, done_frame=d["done_frame"] or None,
         details=d["details"],

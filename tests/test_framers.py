@@ -106,3 +106,14 @@ def test_detail_attributes_of_other_framers_read_none():
     assert req.qname is None and req.sni is None and req.method == "GET"
     with pytest.raises(AttributeError):
         req.no_such_detail  # noqa: B018
+
+
+def test_first_frame_of_a_pdu_shows_the_framers_lead():
+    # tshark 4.0.17: a TLS record's first frame shows only "[TCP segment of a
+    # reassembled PDU]" (the TLS dissector clears the Info column); an HTTP message's
+    # its start line and a space before it
+    out = run(DATA / "tls_mixed_ooo_portreuse_head150.pcap", "--app").splitlines()
+    lines = {int(line.split(" ", 1)[0]): line for line in out}
+    assert lines[51].split(None, 6)[6] == "[TCP segment of a reassembled PDU]"
+    assert lines[52].endswith("Len=1206 [TCP segment of a reassembled PDU]")
+    assert lines[72].split(None, 6)[6] == "HTTP/1.1 200 OK  [TCP segment of a reassembled PDU]"

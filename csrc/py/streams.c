@@ -127,6 +127,7 @@ static PyObject *msg_dict(const tt_stream_msg *m)
         set_new(d, "info", cstr_or_none(m->info)) < 0 ||
         set_new(d, "stream_protocol", cstr_or_none(m->stream_protocol)) < 0 ||
         set_new(d, "note", cstr_or_none(m->note)) < 0 ||
+        set_new(d, "lead", cstr_or_none(m->lead)) < 0 ||
         set_new(d, "frames", frames_list(m->frames, m->n_frames)) < 0 ||
         set_new(d, "frames_total", PyLong_FromUnsignedLongLong(m->frames_total)) < 0)
         goto fail;
