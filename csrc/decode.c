@@ -643,6 +643,26 @@ static tt_decode_status dec_udp(dctx *d, const uint8_t *data, uint32_t caplen)
     return dec_ethernet(d, &c);
 }
 
+/* An experimental option (RFC 4727) with its ExID (RFC 6994); TFO before its kind was
+ * assigned used ExID 0xF989 (RFC 7413 §4.1.1), read as kind 34's cookie. */
+static void read_exp_option(tt_tcp_options *o, tt_cursor *v)
+{
+    uint16_t exid;
+    if (!tt_rd_u16be(v, &exid))
+        return;
+    if (o->n_exp < 2)
+        o->exp_exid[o->n_exp] = exid;
+    o->n_exp++;
+    if (exid != 0xF989)
+        return;
+    o->present |= TT_OPT_TFO;
+    size_t n = tt_rd_left(v);
+    if (n > sizeof o->tfo_cookie)
+        n = sizeof o->tfo_cookie;
+    o->tfo_cookie_len = (uint8_t)n;
+    tt_rd_bytes(v, o->tfo_cookie, n);
+}
+
 static tt_decode_status dec_ip_payload(dctx *d, uint8_t proto, const uint8_t *data,
                                        uint32_t caplen, uint32_t reported)
 {
@@ -749,6 +769,10 @@ void tt_decode_tcp_options(const uint8_t *data, uint32_t len, tt_packet *pkt)
             tt_rd_bytes(&v, o->tfo_cookie, n);
             break;
         }
+        case TT_TCPOPT_EXP1:
+        case TT_TCPOPT_EXP2:
+            read_exp_option(o, &v);
+            break;
         case TT_TCPOPT_MPTCP: o->present |= TT_OPT_MPTCP; break;
         case TT_TCPOPT_MD5: o->present |= TT_OPT_MD5; break;
         case TT_TCPOPT_AO: o->present |= TT_OPT_AO; break;

@@ -88,8 +88,8 @@ typedef struct tt_app_emit {
 
 typedef struct tt_framer {
     const char *name;              /* "http": messages() kind prefix, the stats name */
-    const uint16_t *ports;         /* ports tshark gives it by default (either side) */
-    size_t n_ports;
+    const char *dissector;         /* the tshark dissector it stands for: its ports are
+                                      the ones tshark gives that one (tshark_ports.h) */
     /* Whether the first bytes of a direction look like this protocol; NULL: the
      * port alone decides. */
     bool (*sniff)(const uint8_t *p, size_t len);
@@ -113,14 +113,15 @@ extern const tt_framer *const tt_framers[];
 size_t tt_framer_count(void);
 const tt_framer *tt_framer_find(const char *name);
 
-/* The framer for a connection whose sender ports are port[0], port[1] and whose
- * first delivered bytes are p[0..len): a framer that owns a port decides, unless
- * another framer recognises the bytes and no framer owns a port; a well-known port
- * (below 1024) or one of `other_ports` that no framer owns keeps sniffing out
- * (tshark's dissector for that port wins: HTTP sent to port 22 is SSH). NULL: none. */
+/* The framer for a connection whose client port is port[0] and server port port[1]
+ * and whose first delivered bytes are p[0..len), as tshark picks a dissector
+ * (packet-tcp.c, decode_tcp_ports): the port table first, the server's port, then the
+ * lower, then the higher; the first port tshark gives to a dissector decides: that
+ * framer, or none when the dissector is no framer's (HTTP sent to port 22 is SSH).
+ * With neither port in the table, a framer that recognises the bytes. NULL: none. */
 const tt_framer *tt_framer_choose(const uint16_t port[2], const uint8_t *p, size_t len);
 
-/* Whether port[0] or port[1] is in list. */
-bool tt_framer_port_in(const uint16_t port[2], const uint16_t *list, size_t n);
+/* Whether tshark gives port to fr's dissector. */
+bool tt_framer_has_port(const tt_framer *fr, uint16_t port);
 
 #endif

@@ -17,9 +17,6 @@
 #include "anomaly.h"
 #include "framer.h"
 
-/* tshark 4.0's TCP port for DNS (dns.tcp.port). */
-static const uint16_t DNS_PORTS[] = {53};
-
 #define DNS_HDR_LEN 12          /* RFC 1035 §4.1.1 */
 #define DNS_KEEP_BUF 4096u      /* a bigger message buffer is freed after its message */
 #define DNS_INFO_MAX 4096u      /* Wireshark's COL_MAX_INFO_LEN */
@@ -481,8 +478,7 @@ static void dns_close(void *state)
 
 const tt_framer tt_framer_dns = {
     .name = "dns",
-    .ports = DNS_PORTS,
-    .n_ports = sizeof DNS_PORTS / sizeof *DNS_PORTS,
+    .dissector = "dns",
     .sniff = NULL, /* no signature to sniff by: the port decides */
     .info_joins = false,
     .fields = DNS_FIELDS,

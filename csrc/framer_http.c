@@ -8,9 +8,6 @@
 #include "app_http.h"
 #include "framer.h"
 
-/* tshark 4.0's default TCP ports for HTTP (http.tcp.port). */
-static const uint16_t HTTP_PORTS[] = {80, 8080, 8000, 8008, 8888, 3128, 3132, 11371};
-
 enum { F_METHOD, F_URI, F_STATUS, F_REASON, F_VERSION, F_CONTENT_TYPE, F_REQUEST_METHOD,
        F_HEADER_BYTES, F_BODY_BYTES, F_CONTENT_BYTES, F_CONTENT_LENGTH, F_COUNT };
 
@@ -115,7 +112,8 @@ static void on_http(void *ctx, const tt_http_msg *h)
     set_str(&m.v[F_METHOD], h->method);
     set_str(&m.v[F_URI], h->uri);
     set_str(&m.v[F_REASON], h->reason);
-    set_str(&m.v[F_VERSION], (tt_app_str){version, vn > 0 ? (size_t)vn : 0});
+    if (h->version_major >= 0)
+        set_str(&m.v[F_VERSION], (tt_app_str){version, vn > 0 ? (size_t)vn : 0});
     set_str(&m.v[F_CONTENT_TYPE], h->content_type);
     set_str(&m.v[F_REQUEST_METHOD], h->request_method);
     set_int(&m.v[F_HEADER_BYTES], (int64_t)h->header_bytes);
@@ -159,8 +157,7 @@ static void http_close(void *state)
 
 const tt_framer tt_framer_http = {
     .name = "http",
-    .ports = HTTP_PORTS,
-    .n_ports = sizeof HTTP_PORTS / sizeof *HTTP_PORTS,
+    .dissector = "http",
     .sniff = tt_http_sniff,
     .info_joins = true,
     .fields = HTTP_FIELDS,

@@ -12,11 +12,6 @@
 #include "app_tls.h"
 #include "framer.h"
 
-/* tshark 4.0's default TCP ports for TLS (tls.tcp.port and the TLS-over-X
- * dissectors registered on their ports). */
-static const uint16_t TLS_PORTS[] = {443, 8443, 465, 636, 853, 989, 990, 992, 993, 994, 995,
-                                     5061, 5223, 8883};
-
 enum { F_TLS_TYPE, F_TLS_VERSION, F_HS_TYPES, F_SNI, F_ALPN, F_COUNT };
 
 static const tt_app_field TLS_FIELDS[] = {
@@ -206,8 +201,7 @@ static void tls_close(void *state)
 
 const tt_framer tt_framer_tls = {
     .name = "tls",
-    .ports = TLS_PORTS,
-    .n_ports = sizeof TLS_PORTS / sizeof *TLS_PORTS,
+    .dissector = "tls",
     .sniff = tt_tls_sniff,
     .info_joins = true,
     .fields = TLS_FIELDS,

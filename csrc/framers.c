@@ -4,23 +4,19 @@
 
 #include <string.h>
 
+#include "tshark_ports.h"
+
 extern const tt_framer tt_framer_http; /* framer_http.c */
 extern const tt_framer tt_framer_tls;  /* framer_tls.c */
 extern const tt_framer tt_framer_dns;  /* framer_dns.c */
 
-/* One line per framer. Order is priority when two framers own ports of the same
- * connection (tshark's port table: 80 before 443). */
+/* One line per framer. */
 const tt_framer *const tt_framers[] = {
     &tt_framer_http,
     &tt_framer_tls,
     &tt_framer_dns,
     NULL,
 };
-
-/* Registered ports above 1023 whose protocols tshark dissects by port, some of them
- * HTTP-like (Gnutella answers "HTTP/1.0 503"): never sniffed as any framer's. */
-static const uint16_t OTHER_PORTS[] = {1433, 1521, 1883, 3306, 5060, 5432, 6346, 6347, 6379, 9092,
-                                       11211, 27017};
 
 size_t tt_framer_count(void)
 {
@@ -38,27 +34,32 @@ const tt_framer *tt_framer_find(const char *name)
     return NULL;
 }
 
-bool tt_framer_port_in(const uint16_t port[2], const uint16_t *list, size_t n)
+bool tt_framer_has_port(const tt_framer *fr, uint16_t port)
 {
-    for (size_t i = 0; i < n; i++)
-        if (port[0] == list[i] || port[1] == list[i])
-            return true;
-    return false;
+    const char *d = tt_tshark_tcp_port(port);
+    return d && strcmp(d, fr->dissector) == 0;
+}
+
+/* The framer standing for dissector d, or NULL. */
+static const tt_framer *framer_of(const char *d)
+{
+    for (size_t i = 0; tt_framers[i]; i++)
+        if (strcmp(tt_framers[i]->dissector, d) == 0)
+            return tt_framers[i];
+    return NULL;
 }
 
 const tt_framer *tt_framer_choose(const uint16_t port[2], const uint8_t *p, size_t len)
 {
-    const tt_framer *owner = NULL, *sniffed = NULL;
-    for (size_t i = 0; tt_framers[i]; i++) {
-        const tt_framer *f = tt_framers[i];
-        if (!owner && tt_framer_port_in(port, f->ports, f->n_ports))
-            owner = f;
-        if (!sniffed && f->sniff && f->sniff(p, len))
-            sniffed = f;
+    uint16_t lo = port[0] < port[1] ? port[0] : port[1];
+    uint16_t order[3] = {port[1], lo, (uint16_t)(port[0] ^ port[1] ^ lo)};
+    for (int i = 0; i < 3; i++) {
+        const char *d = tt_tshark_tcp_port(order[i]);
+        if (d)
+            return framer_of(d); /* NULL: another protocol's port */
     }
-    bool other = !owner && (port[0] < 1024 || port[1] < 1024 ||
-                            tt_framer_port_in(port, OTHER_PORTS, sizeof OTHER_PORTS / sizeof *OTHER_PORTS));
-    if (sniffed && (sniffed == owner || (!owner && !other)))
-        return sniffed;
-    return owner;
+    for (size_t i = 0; tt_framers[i]; i++)
+        if (tt_framers[i]->sniff && tt_framers[i]->sniff(p, len))
+            return tt_framers[i];
+    return NULL;
 }

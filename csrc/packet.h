@@ -68,6 +68,8 @@ enum {
     TT_TCPOPT_AO = 29,
     TT_TCPOPT_MPTCP = 30,
     TT_TCPOPT_TFO = 34,
+    TT_TCPOPT_EXP1 = 253, /* RFC 4727 experiments, with RFC 6994's 16-bit ExID */
+    TT_TCPOPT_EXP2 = 254,
 };
 
 typedef struct tt_tcp_options {
@@ -80,6 +82,9 @@ typedef struct tt_tcp_options {
     uint32_t sack_re[TT_MAX_SACK_BLOCKS];  /* raw right edges */
     uint8_t tfo_cookie_len;                /* RFC 7413: 0 = cookie request */
     uint8_t tfo_cookie[16];
+    uint8_t n_exp;                         /* experimental options (253, 254) seen... */
+    uint16_t exp_exid[2];                  /*   and the ExIDs of the first two (RFC 6994);
+                                              0xF989 is TFO's (RFC 7413 §4.1.1) */
     uint8_t stopped;                       /* parsing stopped at an option whose length lies */
     uint8_t stopped_kind;                  /*   and this was its kind */
     uint8_t n_kinds;                       /* options in wire order, for the Info line */

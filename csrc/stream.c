@@ -7,6 +7,7 @@
 
 #include "flow.h"
 #include "framer.h"
+#include "tshark_ports.h"
 #include "follow.h"
 
 /* How far past the bytes seen from a side its RST, or the other side's ACK, may
@@ -319,8 +320,6 @@ static void out_free(tt_streams_out *o)
 
 /* ---- framer choice ---- */
 
-static const uint16_t SMTP_PORTS[] = {25, 587};
-
 static size_t framer_index(const tt_framer *fr)
 {
     size_t i = 0;
@@ -348,6 +347,13 @@ static bool attach(sbody *b, const tt_framer *fr)
     return true;
 }
 
+/* SMTP's ports as tshark's table gives them (tshark_ports.h). */
+static bool is_smtp(uint16_t port)
+{
+    const char *d = tt_tshark_tcp_port(port);
+    return d && strcmp(d, "smtp") == 0;
+}
+
 /* The registry picks the framer (tt_framer_choose); a connection to an SMTP port with
  * none is watched for STARTTLS. */
 static void decide(sbody *b, const tt_reasm_chunk *ch)
@@ -355,7 +361,7 @@ static void decide(sbody *b, const tt_reasm_chunk *ch)
     const tt_framer *fr = tt_framer_choose(b->port, ch->data, (size_t)ch->len);
     if (fr)
         attach(b, fr);
-    else if (tt_framer_port_in(b->port, SMTP_PORTS, sizeof SMTP_PORTS / sizeof *SMTP_PORTS))
+    else if (is_smtp(b->port[0]) || is_smtp(b->port[1]))
         b->app = APP_SMTP;
     else
         b->app = APP_NONE;

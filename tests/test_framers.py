@@ -33,7 +33,7 @@ def test_registry_lists_every_framer_and_its_details():
     names = [f["name"] for f in _core.framers()]
     assert names == ["http", "tls", "dns"]
     dns = next(f for f in _core.framers() if f["name"] == "dns")
-    assert dns["ports"] == (53,) and not dns["sniffs"] and not dns["info_joins"]
+    assert dns["ports"] == (53, 5353) and not dns["sniffs"] and not dns["info_joins"]
     assert ("qname", "str") in dns["fields"] and ("rcode", "int") in dns["fields"]
     for f in _core.framers():
         for name, _type in f["fields"]:
@@ -117,3 +117,37 @@ def test_first_frame_of_a_pdu_shows_the_framers_lead():
     assert lines[51].split(None, 6)[6] == "[TCP segment of a reassembled PDU]"
     assert lines[52].endswith("Len=1206 [TCP segment of a reassembled PDU]")
     assert lines[72].split(None, 6)[6] == "HTTP/1.1 200 OK  [TCP segment of a reassembled PDU]"
+
+
+# tshark 4.0.17's http.request.method / http.request.uri of each first line, each sent
+# alone on its own connection to port 80 ending in an empty line (None: not a request
+# there; "": no target). Wireshark's rule (packet-http.c): a method it knows, up to the first space.
+HTTP_FIRST_LINES = [
+    (b"OPTIONS HTTP/1.1", ("OPTIONS", "HTTP/1.1")),
+    (b"OPTIONS", ("OPTIONS", "")),
+    (b"GET / HTTP/1.", ("GET", "/")),
+    (b"CCM_POST /x HTTP/1.1", ("CCM_POST", "/x")),
+    (b"FOO / HTTP/1.1", None),
+    (b"M-POST / HTTP/1.1", ("M-POST", "/")),
+    (b"POLL / HTTP/1.1", ("POLL", "/")),
+    (b"get / HTTP/1.1", None),
+    (b"VERSION-CONTROL / HTTP/1.1", ("VERSION-CONTROL", "/")),
+    (b"GET  / HTTP/1.1", ("GET", "")),
+    (b"GET / HTTP/1.1 extra", ("GET", "/")),
+    (b"RPC_IN_DATA /rpc HTTP/1.1", ("RPC_IN_DATA", "/rpc")),
+]
+
+
+def test_http_requests_are_wiresharks(tmp_path):
+    from pcapbuild import connection, pcap
+
+    frames = []
+    for i, (line, _want) in enumerate(HTTP_FIRST_LINES):
+        req = line + b"\r\nHost: a\r\n\r\n"
+        frames += connection([(0, req)], len(req), client=(bytes([10, 0, 0, 1]), 41000 + i),
+                             server=(bytes([10, 0, 0, 2]), 80))
+    cap = tmp_path / "methods.pcap"
+    cap.write_bytes(pcap(frames))
+    got = {m.stream: (m.method, m.uri or "") for m in streams.iter_messages(cap) if m.kind == "http_request"}
+    for i, (line, want) in enumerate(HTTP_FIRST_LINES):
+        assert got.get(i) == want, line

@@ -8,6 +8,7 @@
 
 #include "../framer.h"
 #include "../stream.h"
+#include "../tshark_ports.h"
 
 static const char *chunk_kind_name(int k)
 {
@@ -150,10 +151,13 @@ PyObject *tt_py_framers(PyObject *self, PyObject *noargs)
     PyObject *out = PyList_New(0);
     for (size_t i = 0; out && tt_framers[i]; i++) {
         const tt_framer *fr = tt_framers[i];
-        PyObject *ports = PyTuple_New((Py_ssize_t)fr->n_ports);
+        uint16_t pv[1024];
+        size_t np = tt_tshark_tcp_ports_of(fr->dissector, pv, sizeof pv / sizeof *pv);
+        np = np < sizeof pv / sizeof *pv ? np : sizeof pv / sizeof *pv;
+        PyObject *ports = PyTuple_New((Py_ssize_t)np);
         PyObject *fields = PyList_New(0);
-        for (size_t k = 0; ports && k < fr->n_ports; k++)
-            PyTuple_SET_ITEM(ports, (Py_ssize_t)k, PyLong_FromLong(fr->ports[k]));
+        for (size_t k = 0; ports && k < np; k++)
+            PyTuple_SET_ITEM(ports, (Py_ssize_t)k, PyLong_FromLong(pv[k]));
         for (size_t k = 0; fields && k < fr->n_fields; k++)
             if (append_new(fields, Py_BuildValue("(ss)", fr->fields[k].name,
                                                  type_names[fr->fields[k].type])) < 0)
