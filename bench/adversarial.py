@@ -222,7 +222,7 @@ def main():
 
 def render(rows, args):
     lines = [
-        "# Adversarial patterns beside their benign twins",
+        "## Adversarial patterns beside their benign twins (issue 22)",
         "",
         f"{args.packets:,} packets per capture, 2 cores shared, {time.strftime('%Y-%m-%d')}. "
         "Command: `make bench-adversarial` (`bench/adversarial.py`); best of "
