@@ -148,6 +148,14 @@ bench-chunked: install
 	$(VPY) bench/chunked_memory.py --packets 10000000 --chunksize 250000
 	$(VPY) bench/chunked_memory.py --packets 10000000 --chunksize 1000000
 
+# Hostile captures beside their benign twins (hostile fragment order, pending fragment
+# datagrams, an unfilled reassembly hole with a piece far ahead): per-packet cost and the
+# ratio, which must stay within 5x (bench/results.md, docs/robustness.md).
+ADV_PACKETS ?= 1000000
+.PHONY: bench-adversarial
+bench-adversarial: install
+	$(VPY) bench/adversarial.py --packets $(ADV_PACKETS) --out bench/results.md
+
 # tcptrace.dask from one to two workers on rotated files (bench/results.md, "Dask").
 .PHONY: bench-dask
 bench-dask: install

@@ -11,6 +11,7 @@ int tt_test_skipped;
 
 extern const tt_test_case tt_decode_tests[];
 extern const tt_test_case tt_ipfrag_tests[];
+extern const tt_test_case tt_avltree_tests[];
 extern const tt_test_case tt_pcapng_tests[];
 extern const tt_test_case tt_reasm_tests[];
 extern const tt_test_case tt_app_http_tests[];
@@ -29,6 +30,7 @@ extern const tt_test_case tt_framers_tests[];
 static const tt_test_case *const tables[] = {
     tt_decode_tests,
     tt_ipfrag_tests,
+    tt_avltree_tests,
     tt_pcapng_tests,
     tt_reasm_tests,
     tt_app_http_tests,
