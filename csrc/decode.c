@@ -648,13 +648,17 @@ static tt_decode_status dec_udp(dctx *d, const uint8_t *data, uint32_t caplen)
 static void read_exp_option(tt_tcp_options *o, tt_cursor *v)
 {
     uint16_t exid;
-    if (!tt_rd_u16be(v, &exid))
+    if (!tt_rd_u16be(v, &exid)) {
+        o->present |= TT_OPT_UNKNOWN;
         return;
+    }
     if (o->n_exp < 2)
         o->exp_exid[o->n_exp] = exid;
     o->n_exp++;
-    if (exid != 0xF989)
+    if (exid != 0xF989) {
+        o->present |= TT_OPT_UNKNOWN; /* an experiment we do not model */
         return;
+    }
     o->present |= TT_OPT_TFO;
     size_t n = tt_rd_left(v);
     if (n > sizeof o->tfo_cookie)

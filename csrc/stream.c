@@ -565,6 +565,7 @@ static void add_stats(tt_streams *s, const tt_reasm_stats *r)
     s->st.dropped_bytes += r->dropped_bytes;
     s->st.forced_gaps += r->forced_gaps;
     s->st.implausible_segments += r->implausible_segments;
+    s->st.reasm_steps += r->steps;
 }
 
 /* Flush both directions (delivering what is held), then free the body. */

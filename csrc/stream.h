@@ -130,6 +130,8 @@ typedef struct tt_streams_stats {
     uint64_t trimmed_bytes;    /* bytes from before the stream's offset 0 */
     uint64_t implausible_segments;
     uint64_t held_peak;        /* most out-of-order bytes held at once, all streams */
+    uint64_t reasm_steps;      /* reassembly work that depends on what was held
+                                  (tt_reasm_stats.steps): linear in the segments */
     uint64_t messages;         /* messages queued */
     uint64_t framer_conns[TT_STREAMS_MAX_FRAMERS]; /* connections given each framer,
                                                       in registry order (framers.c) */

@@ -257,7 +257,7 @@ PyObject *tt_py_streams_stats(const tt_streams_stats *s)
         {"overlap_bytes", s->overlap_bytes}, {"conflicts", s->conflicts},
         {"dropped_bytes", s->dropped_bytes}, {"forced_gaps", s->forced_gaps},
         {"trimmed_bytes", s->trimmed_bytes}, {"implausible_segments", s->implausible_segments},
-        {"held_peak", s->held_peak}, {"messages", s->messages}, {"nomem", s->nomem},
+        {"held_peak", s->held_peak}, {"reasm_steps", s->reasm_steps}, {"messages", s->messages}, {"nomem", s->nomem},
         {"follow_dropped_bytes", s->follow_dropped_bytes},
     };
     PyObject *d = PyDict_New();
