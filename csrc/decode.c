@@ -296,6 +296,20 @@ static tt_decode_status dec_ip(dctx *d, tt_cursor *c)
     }
 }
 
+/* RFC 1071: the one's-complement sum of 16-bit words, folded; a header whose checksum
+ * is right sums to 0xFFFF (what Zeek's in_cksum tests, packet_analysis/protocol/ip). */
+static uint16_t ones_sum_fold(const uint8_t *p, size_t n)
+{
+    uint32_t sum = 0;
+    for (size_t i = 0; i + 1 < n; i += 2)
+        sum += (uint32_t)p[i] << 8 | p[i + 1];
+    if (n & 1)
+        sum += (uint32_t)p[n - 1] << 8;
+    while (sum >> 16)
+        sum = (sum & 0xFFFF) + (sum >> 16);
+    return (uint16_t)sum;
+}
+
 static tt_ip_layer *push_ip(dctx *d)
 {
     tt_packet *p = d->pkt;
@@ -403,6 +417,7 @@ static tt_decode_status dec_ipv4(dctx *d, tt_cursor *c)
     ip->ip_id = id;
     ip->hdr_len = (uint16_t)ihl;
     ip->total_len = total;
+    ip->total_len_hdr = total;
     tt_rd_bytes(c, ip->src, 4);
     tt_rd_bytes(c, ip->dst, 4);
     uint32_t total32 = total;
@@ -426,6 +441,7 @@ static tt_decode_status dec_ipv4(dctx *d, tt_cursor *c)
         anom(d, TT_ANOM_IP_TRUNCATED);
         return TT_DECODE_NOT_TCP;
     }
+    ip->hdr_cksum_bad = ones_sum_fold(c->base + start, ihl) != 0xFFFF;
     uint32_t reported = total32 - ihl;
     if (reported > wire_left(d, c)) {
         /* Wireshark: "IPv4 total length exceeds packet length"; the wire decides. */
@@ -484,6 +500,7 @@ static tt_decode_status dec_ipv6(dctx *d, tt_cursor *c)
     ip->flow_label = vtf & 0xFFFFF;
     ip->ttl = hlim;
     ip->total_len = 40u + plen;
+    ip->total_len_hdr = 40u + plen;
     tt_rd_bytes(c, ip->src, 16);
     tt_rd_bytes(c, ip->dst, 16);
 
