@@ -311,13 +311,14 @@ static bool likely_server(const tt_zeek *z, uint16_t port)
  * the frame. */
 static bool ip_dropped(const tt_zeek *z, const tt_packet *p)
 {
-    if (p->anomalies & TT_ANOM_BIT(TT_ANOM_IP_TOTAL_LEN_INVALID))
-        return true;
-    if (z->cfg.ignore_checksums)
-        return false;
-    for (int i = 0; i < p->n_ip; i++)
-        if (p->ip[i].version == 4 && (p->ip[i].total_len_hdr == 0 || p->ip[i].hdr_cksum_bad))
-            return true;
+    for (int i = 0; i < p->n_ip; i++) {
+        const tt_ip_layer *ip = &p->ip[i];
+        if (ip->frame_wire_from_hdr && ip->total_len_hdr > ip->frame_wire_from_hdr)
+            return true; /* truncated_IP_len: the frame's wire length, not a PPPoE length */
+        if (!z->cfg.ignore_checksums && ip->version == 4 &&
+            (ip->total_len_hdr == 0 || ip->hdr_cksum_bad))
+            return true; /* ip_hdr_len_zero (TSO) or bad_IP_checksum */
+    }
     return false;
 }
 
@@ -330,12 +331,32 @@ static uint32_t sum16(const uint8_t *d, size_t n, uint32_t sum)
     return sum;
 }
 
+/* The TCP payload's length as Zeek takes it: from the IP header's length (a PPPoE or
+ * other link length does not cut it), captured as far as the frame goes; a zero IPv4
+ * length (TSO, only read with -C) means what was captured (TCPAnalyzer::DeliverPacket). */
+static void zeek_lengths(const tt_packet *p, const tt_ip_layer *ip, uint32_t *len, uint32_t *caplen)
+{
+    *len = p->payload_len;
+    *caplen = p->payload_caplen;
+    if (!ip->frame_cap_from_hdr || ip->reassembled)
+        return;
+    uint32_t hdrs = (uint32_t)ip->hdr_len + p->hdr_len;
+    uint32_t cap = ip->frame_cap_from_hdr;
+    uint32_t total = ip->total_len_hdr ? ip->total_len_hdr : cap;
+    if (total < hdrs || cap < hdrs)
+        return;
+    if (cap > total)
+        cap = total; /* Ethernet padding */
+    *len = ip->total_len_hdr ? total - hdrs : cap - hdrs;
+    *caplen = cap - hdrs;
+}
+
 /* TCP_Endpoint::ValidChecksum: over the pseudo-header (RFC 9293 3.1, RFC 8200 8.1). */
-static bool tcp_checksum_ok(const tt_packet *p)
+static bool tcp_checksum_ok(const tt_packet *p, uint32_t len)
 {
     const tt_ip_layer *ip = tt_packet_ip(p);
     size_t alen = ip->version == 4 ? 4 : 16;
-    uint32_t tcp_len = (uint32_t)p->hdr_len + p->payload_len;
+    uint32_t tcp_len = (uint32_t)p->hdr_len + len;
     uint32_t sum = sum16(ip->src, alen, 0);
     sum = sum16(ip->dst, alen, sum);
     sum += 6u + (tcp_len & 0xFFFF) + (tcp_len >> 16);
@@ -415,16 +436,15 @@ static int process_packet(tt_zeek *z, const tt_packet *p, double t)
         z->counters.dropped_tcp_hdr++; /* bad_TCP_header_len / truncated_header */
         return 0;
     }
-    if (!z->cfg.ignore_checksums && p->payload_caplen >= p->payload_len && !tcp_checksum_ok(p)) {
+    uint32_t len, caplen;
+    zeek_lengths(p, ip, &len, &caplen);
+    if (!z->cfg.ignore_checksums && caplen >= len && !tcp_checksum_ok(p, len)) {
         z->counters.bad_checksum++;
         zk_checksum_error(c, is_orig);
         return 0;
     }
     zk_endp *sender = is_orig ? c->orig : c->resp; /* ConnSize counts it after Process */
-    zk_seg seg = {t, p->flags, p->seq_raw, p->ack_raw, p->window_raw, (int)p->payload_len,
-                  (int)p->payload_caplen};
-    if (ip->total_len_hdr == 0)
-        seg.len = seg.caplen; /* TCPAnalyzer: a zero IP length (TSO) means what was captured */
+    zk_seg seg = {t, p->flags, p->seq_raw, p->ack_raw, p->window_raw, (int)len, (int)caplen};
     if (zk_process(c, is_orig, &seg) < 0)
         return -1;
     sender->pkts++;
