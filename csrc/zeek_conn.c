@@ -421,6 +421,7 @@ static int process_packet(tt_zeek *z, const tt_packet *p, double t)
         return 0;
     }
     z->counters.tcp_packets++;
+    z->counters.tunneled += p->n_ip > 1;
     uint32_t bucket;
     zk_slot *s = lookup(z, ip->version, ip->src, p->sport, ip->dst, p->dport, &bucket);
     if (s && p->hdr_len >= 20 && zk_is_reuse(&s->c, t, p->flags, p->seq_raw)) {

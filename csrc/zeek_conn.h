@@ -51,6 +51,8 @@ typedef struct tt_zeek_row {
 typedef struct tt_zeek_counters {
     uint64_t frames;          /* frames fed */
     uint64_t tcp_packets;     /* frames with a TCP header Zeek could key */
+    uint64_t tunneled;        /* of which inside a tunnel (Zeek logs the tunnel's own
+                               * UDP or IP connection too, not a TCP row) */
     uint64_t dropped_ip;      /* dropped by Zeek's IP checks (bad checksum, zero or
                                * impossible total length) */
     uint64_t dropped_tcp_hdr; /* TCP header too short or cut: keyed, then skipped */

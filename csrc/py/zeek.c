@@ -139,8 +139,9 @@ static PyObject *rows_list(tt_zeek *z)
 
 static PyObject *counters_dict(const tt_zeek_counters *c)
 {
-    return Py_BuildValue("{sKsKsKsKsKsKsK}", "frames", (unsigned long long)c->frames,
-                         "tcp_packets", (unsigned long long)c->tcp_packets, "dropped_ip",
+    return Py_BuildValue("{sKsKsKsKsKsKsKsK}", "frames", (unsigned long long)c->frames,
+                         "tcp_packets", (unsigned long long)c->tcp_packets, "tunneled",
+                         (unsigned long long)c->tunneled, "dropped_ip",
                          (unsigned long long)c->dropped_ip, "dropped_tcp_header",
                          (unsigned long long)c->dropped_tcp_hdr, "bad_checksum",
                          (unsigned long long)c->bad_checksum, "connections",
