@@ -586,7 +586,7 @@ def linktype_name(linktype: int) -> Optional[str]: ...
 def framers() -> List[Dict[str, Any]]: ...
 
 def zeek_conn_rows(
-    path: Union[str, "os.PathLike[str]", BinaryIO],
+    path: Union[str, os.PathLike[str], BinaryIO],
     ignore_checksums: bool = ...,
     filter: Optional[str] = ...,
     server_ports: Optional[Sequence[int]] = ...,

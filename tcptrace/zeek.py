@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import IO, Any, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import IO, Any, BinaryIO, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from . import _core
 
@@ -46,12 +46,12 @@ _CORE_ORDER = ("ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", 
                "orig_bytes", "resp_bytes", "conn_state", "missed_bytes", "history",
                "orig_pkts", "orig_ip_bytes", "resp_pkts", "resp_ip_bytes")
 
-PathArg = Union[str, "os.PathLike[str]", IO[bytes]]
+PathArg = Union[str, "os.PathLike[str]", BinaryIO]
 
 
 def zeek_conn_records(path: PathArg, ignore_checksums: bool = False, bpf: Optional[str] = None,
                       server_ports: Optional[Iterable[int]] = None
-                      ) -> Tuple[List[dict], dict]:
+                      ) -> Tuple[List[Dict[str, Any]], Dict[str, int]]:
     """The TCP rows of Zeek's conn.log for a capture, as dicts keyed by Zeek's column
     names (``None`` where Zeek logs ``-``), and the counters of what Zeek's rules dropped.
 
@@ -101,13 +101,14 @@ def _cell(name: str, v: Any) -> str:
     except ImportError:  # pragma: no cover - pandas is a dependency
         pass
     if name in ("ts", "duration"):
-        return "%.6f" % float(v)
+        return f"{float(v):.6f}"
     if isinstance(v, str):
         return v if v else "(empty)"
     return str(int(v))
 
 
-def write_conn_log(rows: Union[Any, Sequence[dict]], out: IO[str], open_time: Optional[float] = None) -> None:
+def write_conn_log(rows: Union[Any, Sequence[Dict[str, Any]]], out: IO[str],
+                   open_time: Optional[float] = None) -> None:
     """Write rows (a :func:`zeek_conn_log` DataFrame or :func:`zeek_conn_records` dicts)
     as Zeek's ASCII conn.log: the ``#separator``/``#fields``/``#types`` header, one
     tab-separated line per row, ``-`` for unset, and the ``#open``/``#close`` lines."""
@@ -115,9 +116,9 @@ def write_conn_log(rows: Union[Any, Sequence[dict]], out: IO[str], open_time: Op
         rows = rows.to_dict("records")
     stamp = time.strftime("%Y-%m-%d-%H-%M-%S", time.localtime(open_time))
     out.write("#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n")
-    out.write("#path\tconn\n#open\t%s\n" % stamp)
+    out.write(f"#path\tconn\n#open\t{stamp}\n")
     out.write("#fields\t" + "\t".join(NAMES) + "\n")
     out.write("#types\t" + "\t".join(t for _, t in COLUMNS) + "\n")
     for r in rows:
         out.write("\t".join(_cell(n, r.get(n)) for n in NAMES) + "\n")
-    out.write("#close\t%s\n" % time.strftime("%Y-%m-%d-%H-%M-%S", time.localtime()))
+    out.write("#close\t{}\n".format(time.strftime("%Y-%m-%d-%H-%M-%S", time.localtime())))

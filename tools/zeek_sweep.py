@@ -153,7 +153,7 @@ def parse_zeek(cmd: str, base: str) -> Optional[Run]:
             i += 2
             continue
         elif a.startswith("-") and a not in ("-D",):
-            skip = "zeek option %s" % a
+            skip = f"zeek option {a}"
         elif a in ("|", ">", "2>&1", ">>") or a.startswith((">", "|")):
             break
         else:
@@ -326,7 +326,7 @@ def compare(fields, rows, ours, stats, diffs, label, all_tcp=False):
         if k >= len(cands):
             stats["missing"] += 1
             full = False
-            diffs.append("%s MISSING %s" % (label, "\t".join(r)))
+            diffs.append("{} MISSING {}".format(label, "\t".join(r)))
             continue
         mine = cands[k]
         bad = []
@@ -340,13 +340,13 @@ def compare(fields, rows, ours, stats, diffs, label, all_tcp=False):
             stats["col_" + col] += 1
             stats["ok_" + col] += ok
             if not ok:
-                bad.append("%s=%s/ours %s" % (col, theirs, mine[col]))
+                bad.append(f"{col}={theirs}/ours {mine[col]}")
         if "service" in idx:
             stats["col_service"] += 1
             stats["ok_service"] += r[idx["service"]] == mine["service"]
         if bad:
             full = False
-            diffs.append("%s %s: %s" % (label, " ".join(key), "; ".join(bad)))
+            diffs.append("{} {}: {}".format(label, " ".join(key), "; ".join(bad)))
         else:
             n_ok += 1
     extra = sum(max(0, len(v) - used[k]) for k, v in by_key.items())
@@ -355,7 +355,7 @@ def compare(fields, rows, ours, stats, diffs, label, all_tcp=False):
         stats["extra"] += extra
         for k, v in by_key.items():
             for c in v[used[k]:]:
-                diffs.append("%s EXTRA %s" % (label, " ".join(c[x] for x in KEY + COMPARED)))
+                diffs.append("{} EXTRA {}".format(label, " ".join(c[x] for x in KEY + COMPARED)))
     return n_rows, n_ok, full
 
 
@@ -378,7 +378,7 @@ def main(argv=None) -> int:
         for run, fname, cut, text in diffed_logs(script, base):
             bdir = baseline_dir(base, script)
             bfile = os.path.join(bdir, fname)
-            label = "%s/%s" % (os.path.basename(bdir), fname)
+            label = f"{os.path.basename(bdir)}/{fname}"
             if not os.path.exists(bfile):
                 continue
             why = run.skip or script_skip(text) or script_skip(" ".join(run.scripts))
@@ -389,13 +389,13 @@ def main(argv=None) -> int:
                 why = "baseline not a TSV conn.log (JSON or zeek-cut without names)"
             if why:
                 skipped[why] += 1
-                skipped_list.append("%s: %s" % (label, why))
+                skipped_list.append(f"{label}: {why}")
                 continue
             try:
                 ours, counters = tz.zeek_conn_records(run.trace, ignore_checksums=run.checksums_off,
                                                bpf=run.bpf, server_ports=loaded_ports(text, run))
             except Exception as e:  # a trace tcptrace cannot read is a finding, not a skip
-                diffs.append("%s ERROR %s" % (label, e))
+                diffs.append(f"{label} ERROR {e}")
                 ours, counters = [], {}
             fields, rows = parsed
             all_tcp = (counters.get("frames", -1) ==
@@ -405,7 +405,7 @@ def main(argv=None) -> int:
             if res is None:
                 why = "neither the 4-tuple nor proto in the baseline's columns"
                 skipped[why] += 1
-                skipped_list.append("%s: %s" % (label, why))
+                skipped_list.append(f"{label}: {why}")
                 continue
             r, ok, full = res
             n_base += 1
@@ -419,17 +419,17 @@ def main(argv=None) -> int:
         print("== skipped")
         for s in skipped_list:
             print(s)
-    print("== skipped baselines: %d" % sum(skipped.values()))
+    print(f"== skipped baselines: {sum(skipped.values())}")
     for why, n in skipped.most_common():
-        print("  %4d %s" % (n, why))
+        print(f"  {n:4d} {why}")
     print("== per column (compared cells, agreeing)")
     for col in COMPARED + ("service",):
         n = stats["col_" + col]
         if n:
-            print("  %-14s %6d %6.2f%%" % (col, n, 100.0 * stats["ok_" + col] / n))
-    print("== TCP rows: %d, fully equal %d (%.2f%%); missing %d, extra %d" % (
-        n_rows, n_ok, 100.0 * n_ok / max(1, n_rows), stats["missing"], stats["extra"]))
-    print("== baselines: %d, fully equal %d (%.2f%%)" % (n_base, n_full, 100.0 * n_full / max(1, n_base)))
+            print(f"  {col:<14} {n:6d} {100.0 * stats['ok_' + col] / n:6.2f}%")
+    print(f"== TCP rows: {n_rows}, fully equal {n_ok} ({100.0 * n_ok / max(1, n_rows):.2f}%); "
+          f"missing {stats['missing']}, extra {stats['extra']}")
+    print(f"== baselines: {n_base}, fully equal {n_full} ({100.0 * n_full / max(1, n_base):.2f}%)")
     return 0
 
 
