@@ -449,7 +449,9 @@ static int process_packet(tt_zeek *z, const tt_packet *p, double t)
     if (zk_process(c, is_orig, &seg) < 0)
         return -1;
     sender->pkts++;
-    sender->ip_bytes += ip->total_len_hdr; /* IP_Hdr::TotalLen: 0 for TSO adds 0 */
+    /* IP_Hdr::TotalLen: 0 for TSO adds 0; of a reassembled datagram, its whole length. */
+    sender->ip_bytes += ip->reassembled ? (uint64_t)ip->hdr_len + p->hdr_len + p->payload_len
+                                        : ip->total_len_hdr;
     return 0;
 }
 

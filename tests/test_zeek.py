@@ -257,3 +257,25 @@ def test_cli_zeek(tmp_path):
     assert len(data) == 1 and data[0].split("\t")[13] == "ShA"
     bad = subprocess.run([sys.executable, "-m", "tcptrace", "conns", "-C", path], capture_output=True, text=True)
     assert bad.returncode == 2 and "-C goes with --zeek" in bad.stderr
+
+
+def _fragments(f, first_len):
+    """The IPv4 datagram of an Ethernet frame cut into two fragments (RFC 791)."""
+    from pcapbuild import _csum
+
+    eth, ip, data = f[:14], f[14:34], f[34:]
+    out = []
+    for off, chunk, more in ((0, data[:first_len], 1), (first_len, data[first_len:], 0)):
+        h = bytearray(ip)
+        struct.pack_into("!H", h, 2, 20 + len(chunk))
+        struct.pack_into("!H", h, 6, (more << 13) | (off // 8))
+        struct.pack_into("!H", h, 10, 0)
+        struct.pack_into("!H", h, 10, _csum(bytes(h)))
+        out.append(eth + bytes(h) + chunk)
+    return out
+
+
+def test_reassembled_datagram_counts_once(tmp_path):
+    a, b = _fragments(frame(C, S, 1001, 5001, ACK, b"f" * 100), 64)
+    (r,) = rows(tmp_path, handshake() + [(0.3, a), (0.31, b)])
+    assert r["orig_pkts"] == 3 and r["orig_ip_bytes"] == 40 + 40 + 140 and r["orig_bytes"] == 100
