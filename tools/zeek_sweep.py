@@ -49,7 +49,7 @@ PROTOCOL_PORTS = {
 # Script text that changes conn.log's TCP rows in ways a plain run does not show.
 SKIP_PATTERNS = [
     (r"redef\s+tcp_", "redefines a TCP timer or limit"),
-    (r"redef\s+likely_server_ports", "redefines likely_server_ports"),
+    (r"redef\s+likely_server_ports[^;]*/tcp", "redefines likely_server_ports"),
     (r"redef\s+(udp|icmp)_inactivity|set_inactivity_timeout", "changes inactivity timeouts"),
     (r"ignore_checksums", "sets ignore_checksums in a script"),
     (r"Log::(add|remove)_filter|Log::disable_stream|Conn::LOG", "filters or redirects conn.log"),
@@ -149,6 +149,11 @@ def parse_zeek(cmd: str, base: str) -> Optional[Run]:
                 traces.append(argv[i + 1])
                 i += 2
                 continue
+        elif a == "-O":
+            i += 2  # script optimisation (ZAM): the same logs
+            continue
+        elif a.startswith("-O"):
+            pass
         elif a in ("-e",):
             scripts.append("@EXPR " + argv[i + 1])
             i += 2
