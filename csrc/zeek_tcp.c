@@ -288,7 +288,8 @@ static int insert_range(zk_reasm *r, uint64_t seq, uint64_t upper, uint32_t *at)
         uint64_t hi = r->blocks[j - 1].upper > upper ? r->blocks[j - 1].upper : upper;
         r->blocks[i].seq = lo;
         r->blocks[i].upper = hi;
-        memmove(&r->blocks[i + 1], &r->blocks[j], (r->n - j) * sizeof *r->blocks);
+        if (r->n > j)
+            memmove(&r->blocks[i + 1], &r->blocks[j], (r->n - j) * sizeof *r->blocks);
         r->n -= j - i - 1;
         *at = i;
         return 0;
@@ -301,7 +302,8 @@ static int insert_range(zk_reasm *r, uint64_t seq, uint64_t upper, uint32_t *at)
         r->blocks = b;
         r->cap = cap;
     }
-    memmove(&r->blocks[i + 1], &r->blocks[i], (r->n - i) * sizeof *r->blocks);
+    if (r->n > i)
+        memmove(&r->blocks[i + 1], &r->blocks[i], (r->n - i) * sizeof *r->blocks);
     r->blocks[i].seq = seq;
     r->blocks[i].upper = upper;
     r->n++;
@@ -346,8 +348,10 @@ static void trim_to_seq(zk_conn *c, zk_endp *e, uint64_t seq)
     uint32_t k = 0;
     while (k < r->n && r->blocks[k].upper <= seq)
         k++;
-    memmove(&r->blocks[0], &r->blocks[k], (r->n - k) * sizeof *r->blocks);
-    r->n -= k;
+    if (k) {
+        memmove(&r->blocks[0], &r->blocks[k], (r->n - k) * sizeof *r->blocks);
+        r->n -= k;
+    }
     if (r->n && r->blocks[0].seq == r->last_reassem_seq)
         block_inserted(c, e, 0);
     if (seq > r->trim_seq)
