@@ -102,6 +102,14 @@ typedef struct tt_ip_layer {
     uint16_t hdr_len;     /* IPv4 IHL*4; IPv6 40 + extension headers */
     uint16_t ip_id;       /* IPv4 identification (0 for IPv6 unless fragmented) */
     uint32_t total_len;   /* datagram length claimed by the header (v6: 40 + payload length) */
+    uint32_t total_len_hdr; /* the same as the header says it, before the TSO fix-up of a
+                             * zero (v4: the total length field; v6: 40 + payload length) */
+    uint32_t frame_wire_from_hdr; /* wire bytes of the frame from this header on, whatever
+                                   * the layers below say (0: not in the frame's bytes) */
+    uint32_t frame_cap_from_hdr;  /* captured bytes of the frame from this header on (Zeek
+                                   * trusts the IP length over a PPPoE length) */
+    bool hdr_cksum_bad;   /* IPv4: the header checksum does not verify (RFC 791); false
+                           * for IPv6 and for a header not wholly captured */
     uint32_t flow_label;  /* IPv6 */
     bool reassembled;     /* payload came from IP fragment reassembly */
 } tt_ip_layer;

@@ -584,3 +584,17 @@ def _segment_fields(
 def _column_specs() -> List[Tuple[str, str, bool, bool]]: ...
 def linktype_name(linktype: int) -> Optional[str]: ...
 def framers() -> List[Dict[str, Any]]: ...
+
+def zeek_conn_rows(
+    path: Union[str, os.PathLike[str], BinaryIO],
+    ignore_checksums: bool = ...,
+    filter: Optional[str] = ...,
+    server_ports: Optional[Sequence[int]] = ...,
+    partial_close_timer: bool = ...,
+    reset_timer: bool = ...,
+) -> Tuple[List[Tuple[Any, ...]], Dict[str, int]]:
+    """Zeek's conn.log TCP rows of a capture: tuples (ts, uid, orig_h, orig_p, resp_h,
+    resp_p, duration, orig_bytes, resp_bytes, conn_state, missed_bytes, history,
+    orig_pkts, orig_ip_bytes, resp_pkts, resp_ip_bytes), duration and the byte counts
+    None when Zeek logs "-", and counters of what Zeek's rules dropped."""
+    ...

@@ -7,6 +7,7 @@
     tcptrace expert CAPTURE [--json] [--split]         Wireshark's TCP expert information
     tcptrace CAPTURE --explain [-s N] [--frame F]      the listing, with why each flag was set
     tcptrace conns [-l] [--json|--csv] CAPTURE         per-connection statistics
+    tcptrace conns --zeek [-C] CAPTURE                 Zeek's conn.log (TCP rows)
     tcptrace CAPTURE --app                             the listing with HTTP/TLS lines
     tcptrace follow -s N [--format raw|ascii] [--output PREFIX] CAPTURE
                                                        stream N as tshark -z follow,tcp prints it
@@ -323,8 +324,19 @@ def cmd_conns(argv: Sequence[str]) -> int:
     ap.add_argument("--linger", type=float, default=None, metavar="SECONDS",
                     help="capture time a closed connection is kept for late segments "
                          "(default 120; negative: never freed)")
+    ap.add_argument("--zeek", action="store_true",
+                    help="Zeek's conn.log (TCP rows, Zeek's connection model: docs/zeek.md)")
+    ap.add_argument("-C", dest="ignore_checksums", action="store_true",
+                    help="with --zeek: ignore checksums, as zeek -C")
     ap.add_argument("capture")
     a = ap.parse_args(argv)
+    if a.zeek:
+        from . import zeek
+
+        zeek.write_conn_log(zeek.zeek_conn_records(a.capture, a.ignore_checksums, a.filter)[0], sys.stdout)
+        return 0
+    if a.ignore_checksums:
+        ap.error("-C goes with --zeek")
     with open_capture(a.capture, filter=a.filter, linger=a.linger) as cap:
         conns = sorted(cap.connections(), key=lambda c: c.stream)
     out = sys.stdout

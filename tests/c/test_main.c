@@ -26,6 +26,7 @@ extern const tt_test_case tt_pcapmap_tests[];
 extern const tt_test_case tt_pcapfile_tests[];
 extern const tt_test_case tt_tables_tests[];
 extern const tt_test_case tt_framers_tests[];
+extern const tt_test_case tt_zeek_tests[];
 
 static const tt_test_case *const tables[] = {
     tt_decode_tests,
@@ -45,6 +46,7 @@ static const tt_test_case *const tables[] = {
     tt_pcapfile_tests,
     tt_tables_tests,
     tt_framers_tests,
+    tt_zeek_tests,
 };
 
 int main(int argc, char **argv)
