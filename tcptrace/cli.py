@@ -449,6 +449,22 @@ def cmd_diff(argv: Sequence[str]) -> int:
     return diff.main(argv)
 
 
+def _unknown_subcommand(argv: Sequence[str]) -> Optional[str]:
+    """A first word that is no subcommand, no option and no file, but close to a
+    subcommand: the error that says so ("did you mean"), else None."""
+    import difflib
+
+    word = argv[0]
+    if word in SUBCOMMANDS or word.startswith("-") or word == "-" or os.path.exists(word):
+        return None
+    close = difflib.get_close_matches(word, list(SUBCOMMANDS) + list(ALIASES), n=1, cutoff=0.6)
+    if not close:
+        return None
+    best = ALIASES.get(close[0], close[0])
+    return (f"unknown subcommand {word!r} (did you mean {best!r}?); subcommands: "
+            f"{', '.join(SUBCOMMANDS)}; `tcptrace help` lists them")
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     warnings.showwarning = _warn_to_stderr
@@ -477,6 +493,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         argv = tshark
     if argv[0] in ALIASES:
         argv[0] = ALIASES[argv[0]]
+    unknown = _unknown_subcommand(argv)
+    if unknown:
+        sys.stderr.write(f"tcptrace: {unknown}\n")
+        return 2
     cmd = cmd_list
     argv_cmd = argv[0] if argv[0] in SUBCOMMANDS else ""
     if argv[0] in SUBCOMMANDS:
