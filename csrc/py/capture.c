@@ -623,6 +623,8 @@ int tt_py_capture_next_conn(PyObject *obj, tt_conn_record *out)
     return rc;
 }
 
+#define TT_PY_CONNS_BATCH 8192 /* segments per GIL release while reading for records */
+
 static int conns_sink(void *ctx, const tt_segment *seg)
 {
     (void)ctx;
@@ -638,8 +640,10 @@ static int capture_next_conn_impl(CaptureObject *self, tt_conn_record *out)
         PyErr_SetString(PyExc_ValueError, "Capture is not initialized");
         return -1;
     }
+    /* A flood of connections that never end delivers no record for a long time: look
+     * at signals every TT_PY_CONNS_BATCH segments (Ctrl-C within ~50 ms). */
     static const drive_ops ops = {.sink = conns_sink, .enough = conns_enough,
-                                  .batch = TT_PY_COLUMN_BATCH};
+                                  .batch = TT_PY_CONNS_BATCH};
     for (;;) {
         if (tt_engine_next_conn(self->eng, out))
             return 1;
