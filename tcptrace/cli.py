@@ -151,6 +151,15 @@ def _add_budgets(ap: argparse.ArgumentParser, linger: bool = True) -> None:
                              "(default 120; negative: never freed)")
 
 
+def _add_stream_budgets(ap: argparse.ArgumentParser) -> None:
+    """The reassembly budgets of docs/robustness.md (0: the defaults)."""
+    ap.add_argument("--reasm-budget", type=int, default=0, metavar="BYTES",
+                    help="out-of-order bytes held by all connections at once (default 256 MiB); "
+                         "beyond it a hole is given up as a gap, counted")
+    ap.add_argument("--max-held", type=int, default=0, metavar="BYTES",
+                    help="out-of-order bytes held per direction (default 16 MiB); beyond it, as above")
+
+
 def _report_budgets(cap: Any, max_conns: int) -> None:
     """What the budgets cost the answers, on standard error: never silent."""
     c = cap.counters
@@ -473,15 +482,17 @@ def cmd_messages(argv: Sequence[str]) -> int:
                                              "messages, DNS queries and responses.")
     ap.add_argument("--csv", action="store_true", help="CSV with a header row")
     ap.add_argument("-s", "--stream", type=int, metavar="N", help="only conversation N (tcp.stream)")
+    _add_stream_budgets(ap)
     ap.add_argument("capture")
     a = ap.parse_args(argv)
+    budgets = {"budget": a.reasm_budget, "max_held": a.max_held}
     out = sys.stdout
     if a.csv:
         import csv
 
         w = csv.writer(out, lineterminator="\n")
         w.writerow(streams.MESSAGE_COLUMNS)
-        for m in streams.iter_messages(a.capture):
+        for m in streams.iter_messages(a.capture, **budgets):
             if a.stream is not None and m.stream != a.stream:
                 continue
             row = list(streams.message_row(m))
@@ -494,7 +505,7 @@ def cmd_messages(argv: Sequence[str]) -> int:
                     row[i] = ""
             w.writerow(row)
         return 0
-    for m in streams.iter_messages(a.capture):
+    for m in streams.iter_messages(a.capture, **budgets):
         if a.stream is not None and m.stream != a.stream:
             continue
         frame = m.frame if m.frame is not None else "-"
