@@ -258,3 +258,18 @@ def test_follow_output_is_whole_or_absent(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert err == f"tcptrace: cannot write {prefix}.s2c: No space left on device\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.c2s"]  # the whole one only
+
+
+def test_messages_reassembly_budgets_on_the_command_line(tmp_path):
+    """A request whose second half comes first: held until the first half fills the
+    hole, unless --max-held is smaller than the piece (the hole is then given up)."""
+    from pcapbuild import connection
+
+    req = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"
+    path = tmp_path / "ooo.pcap"
+    path.write_bytes(pcap(connection([(10, req[10:]), (0, req[:10])], len(req),
+                                     server=(bytes([10, 0, 0, 2]), 80))))
+    assert run("messages", path).stdout.split("\t")[3:5] == ["http_request", "GET / HTTP/1.1"]
+    assert run("messages", "--max-held", 8, path).stdout == ""
+    r = run("messages", "--reasm-budget", -1, path)
+    assert r.returncode == 2 and "must not be negative" in r.stderr
