@@ -549,7 +549,8 @@ def _unknown_subcommand(argv: Sequence[str]) -> Optional[str]:
 
 
 # A write that fails for want of room or a device error: one line, exit status 1.
-_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS}
+_WRITE_ERRNOS = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG, errno.EIO,
+                 errno.EROFS}  # (EDQUOT: not on Windows)
 
 
 def _quiet_stdout() -> None:
