@@ -140,15 +140,14 @@ def _display_filter(text: Optional[str]) -> Any:
 CLI_MAX_CONNS = 100_000
 
 
-def _add_budgets(ap: argparse.ArgumentParser, linger: bool = True) -> None:
-    """--max-conns (and --linger): the budgets of docs/robustness.md the command uses."""
+def _add_budgets(ap: argparse.ArgumentParser) -> None:
+    """--max-conns and --linger: the connection budgets of docs/robustness.md."""
     ap.add_argument("--max-conns", type=int, default=CLI_MAX_CONNS, metavar="N",
                     help=f"connections held in memory at once (default {CLI_MAX_CONNS:,}); beyond it the "
                          "least recently active one ends early (counted, reported on standard error)")
-    if linger:
-        ap.add_argument("--linger", type=float, default=None, metavar="SECONDS",
-                        help="capture time a closed connection is kept for late segments "
-                             "(default 120; negative: never freed)")
+    ap.add_argument("--linger", type=float, default=None, metavar="SECONDS",
+                    help="capture time a closed connection is kept for late segments "
+                         "(default 120; negative: never freed)")
 
 
 def _add_stream_budgets(ap: argparse.ArgumentParser) -> None:
