@@ -88,14 +88,16 @@ static void drain(tt_engine *eng)
     volatile size_t sink = 0;
     for (size_t i = 0; i < o->msgs.n; i++) {
         const tt_stream_msg *m = &o->msgs.v[i];
-        const char *strs[] = {m->method, m->uri, m->reason, m->content_type, m->request_method,
-                              m->sni, m->alpn};
+        const char *strs[] = {m->kind, m->protocol, m->info, m->stream_protocol, m->note, m->lead};
         for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++)
             sink += strs[k] ? strlen(strs[k]) : 0;
+        for (size_t k = 0; k < TT_APP_MAX_FIELDS; k++)
+            if (m->v[k].set && m->v[k].s)
+                sink += ends((const uint8_t *)m->v[k].s, m->v[k].len);
         for (size_t k = 0; k < m->n_frames; k++)
             sink += (size_t)m->frames[k].frame;
-        if (m->n_hs > sizeof m->hs_types || m->end_off < m->start_off)
-            __builtin_trap(); /* a message that ends before it starts, or lists too much */
+        if (m->end_off < m->start_off || !m->framer)
+            __builtin_trap(); /* a message that ends before it starts, or of no framer */
     }
     for (size_t i = 0; i < o->chunks.n; i++) {
         const tt_stream_chunk *c = &o->chunks.v[i];
