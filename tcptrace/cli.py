@@ -646,7 +646,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             _exit_now(130)
         return 130
     except OSError as e:
-        if e.errno not in _WRITE_ERRNOS:
+        if e.errno is None or e.errno not in _WRITE_ERRNOS:
             raise
         reason = os.strerror(e.errno)  # pyarrow's errors carry errno, not strerror
         if e.filename is not None:
