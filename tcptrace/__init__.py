@@ -31,6 +31,7 @@ from .export import to_parquet
 from .frames import ANALYSIS_FLAGS, segments
 from .live import LiveCapture, capture
 from .streams import follow, messages
+from .zeek import zeek_conn_log
 
 _attach()  # Segment.explain, Connection.payload/chunks/messages: Python's (_bind.py)
 check_libpcap()
@@ -59,6 +60,7 @@ __all__ = [
     "plot",
     "summary",
     "CaptureSummary",
+    "zeek_conn_log",
 ]
 
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../anomaly.h"
 #include "../columns.h"
@@ -88,6 +89,19 @@ static int linger_ns(PyObject *linger, int64_t *out)
     return 0;
 }
 
+/* The filter's text for libpcap (a C string): NULL with ValueError when it holds a NUL,
+ * which would cut the expression short without a word. */
+static const char *filter_text(PyObject *filter)
+{
+    Py_ssize_t len;
+    const char *f = PyUnicode_AsUTF8AndSize(filter, &len);
+    if (f && strlen(f) != (size_t)len) {
+        PyErr_SetString(PyExc_ValueError, "filter: embedded NUL character");
+        return NULL;
+    }
+    return f;
+}
+
 /* Capture("-") and Capture(fileobj): standard input or a binary file object. */
 static int capture_init_stream(CaptureObject *self, PyObject *obj, PyObject *filter,
                                const tt_engine_config *cfg)
@@ -98,7 +112,7 @@ static int capture_init_stream(CaptureObject *self, PyObject *obj, PyObject *fil
             PyErr_SetString(PyExc_TypeError, "filter must be a str or None");
             return -1;
         }
-        if (!(filt = PyUnicode_AsUTF8(filter)))
+        if (!(filt = filter_text(filter)))
             return -1;
     }
     if (!self->rderr && !(self->rderr = tt_py_errslot_new()))
@@ -191,7 +205,7 @@ static int capture_init(CaptureObject *self, PyObject *args, PyObject *kwds)
             PyErr_SetString(PyExc_TypeError, "filter must be a str or None");
             goto fail;
         }
-        filt = PyUnicode_AsUTF8(filter);
+        filt = filter_text(filter);
         if (!filt)
             goto fail;
     }
@@ -656,6 +670,8 @@ static int capture_next_conn(PyObject *obj, tt_conn_record *out)
     return rc;
 }
 
+#define TT_PY_CONNS_BATCH 8192 /* segments per GIL release while reading for records */
+
 static int conns_sink(void *ctx, const tt_segment *seg)
 {
     (void)ctx;
@@ -671,8 +687,10 @@ static int capture_next_conn_impl(CaptureObject *self, tt_conn_record *out)
         PyErr_SetString(PyExc_ValueError, "Capture is not initialized");
         return -1;
     }
+    /* A flood of connections that never end delivers no record for a long time: look
+     * at signals every TT_PY_CONNS_BATCH segments (Ctrl-C within ~50 ms). */
     static const drive_ops ops = {.sink = conns_sink, .enough = conns_enough,
-                                  .batch = TT_PY_COLUMN_BATCH};
+                                  .batch = TT_PY_CONNS_BATCH};
     for (;;) {
         if (tt_engine_next_conn(self->eng, out))
             return 1;
@@ -747,16 +765,20 @@ static PyObject *capture_connection(CaptureObject *self, PyObject *arg)
     return found;
 }
 
-/* Every remaining connection record of the capture, into *recs (owned by the caller,
- * free()). 0, or -1 with an exception set. */
-static int read_all_records(CaptureObject *self, tt_conn_record **recs, size_t *n)
+/* The next `limit` connection records of the capture (0: every remaining one), into
+ * *recs (owned by the caller, free()). 0, or -1 with an exception set. */
+static int read_records(CaptureObject *self, size_t limit, tt_conn_record **recs, size_t *n)
 {
     size_t cap_n = 0;
     *recs = NULL;
     *n = 0;
     for (;;) {
+        if (limit && *n == limit)
+            return 0;
         if (*n == cap_n) {
             size_t nc = cap_n ? cap_n * 2 : 256;
+            if (limit && nc > limit)
+                nc = limit;
             tt_conn_record *nr = realloc(*recs, nc * sizeof *nr);
             if (!nr) {
                 PyErr_NoMemory();
@@ -774,16 +796,22 @@ static int read_all_records(CaptureObject *self, tt_conn_record **recs, size_t *
     }
 }
 
-static PyObject *capture_connection_columns(CaptureObject *self, PyObject *noargs)
+static PyObject *capture_connection_columns(CaptureObject *self, PyObject *args)
 {
-    (void)noargs;
+    Py_ssize_t max_rows = 0;
+    if (!PyArg_ParseTuple(args, "|n:_connection_columns", &max_rows))
+        return NULL;
+    if (max_rows < 0) {
+        PyErr_SetString(PyExc_ValueError, "max_rows must not be negative");
+        return NULL;
+    }
     tt_py_state *st = capture_state(self);
     if (!st)
         return NULL;
     tt_conn_record *recs = NULL;
     size_t n = 0;
     PyObject *result = NULL;
-    if (read_all_records(self, &recs, &n) == 0)
+    if (read_records(self, (size_t)max_rows, &recs, &n) == 0)
         result = tt_py_connection_columns(st, recs, n);
     free(recs);
     return result;
@@ -1127,9 +1155,10 @@ static PyMethodDef capture_methods[] = {
     {"connection", (PyCFunction)capture_connection, METH_O,
      "connection(stream) -> Connection\n\nThe connection with that stream index (KeyError if "
      "none); reads as far as needed and keeps the records it passes over."},
-    {"_connection_columns", (PyCFunction)capture_connection_columns, METH_NOARGS,
-     "_connection_columns() -> (rows, {name: (data, dtype, valid or None)}, {name: list})\n\n"
-     "Every remaining connection as C-built columns."},
+    {"_connection_columns", (PyCFunction)capture_connection_columns, METH_VARARGS,
+     "_connection_columns(max_rows=0) -> (rows, {name: (data, dtype, valid or None)}, "
+     "{name: list})\n\nThe next max_rows connections (0: every remaining one) as C-built "
+     "columns."},
     {"__enter__", capture_enter, METH_NOARGS, NULL},
     {"__exit__", (PyCFunction)capture_exit, METH_VARARGS, NULL},
     {NULL, NULL, 0, NULL},

@@ -50,8 +50,9 @@ static PyObject *conniter_next(ConnIterObject *it)
     if (!st)
         return NULL;
     int rc = it->next(it->owner, &r);
-    if (rc < 0 && !it->exc_type) {
-        /* A damaged capture: the connections read so far still come first. */
+    if (rc < 0 && !it->exc_type && PyErr_ExceptionMatches(PyExc_Exception)) {
+        /* A damaged capture: the connections read so far still come first. An interrupt
+         * (KeyboardInterrupt: Ctrl-C, SystemExit) is not an Exception: it goes at once. */
         PyErr_Fetch(&it->exc_type, &it->exc_value, &it->exc_tb);
         rc = it->next(it->owner, &r);
     }

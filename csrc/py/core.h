@@ -102,6 +102,12 @@ PyObject *tt_py_streams_drain(struct tt_streams_out *out);
 /* The stream counters as a dict. */
 PyObject *tt_py_streams_stats(const struct tt_streams_stats *s);
 
+/* _core.framers(): the framer registry (framers.c) as dicts (streams.c). */
+PyObject *tt_py_framers(PyObject *self, PyObject *noargs);
+
+/* Zeek's conn.log rows (py/zeek.c). */
+PyObject *tt_py_zeek_conn_rows(PyObject *self, PyObject *args, PyObject *kwds);
+
 /* Address bytes to text: "192.0.2.1" / "2001:db8::1". */
 PyObject *tt_py_addr_str(int version, const uint8_t *addr);
 
