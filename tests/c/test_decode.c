@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "../../csrc/decode.h"
+#include "../../csrc/icmperr.h"
 #include "tt_build.h"
 #include "tt_test.h"
 
@@ -765,6 +766,33 @@ static void test_ip_payload_of_udp_and_icmp(void)
     CHECK(p.ip_payload == NULL);
 }
 
+/* RFC 792: a port unreachable quoting an IPv4 header and 20 TCP bytes; icmperr.c decodes
+ * the quote from the ip_payload the decoder handed over, not by searching the frame. */
+static void test_icmp_error_quote_read_from_ip_payload(void)
+{
+    tt_buf b = {0};
+    b_ipv4(&b, 1, 8 + 20 + 20, 1, 0, 9, 1); /* router 10.0.0.9 -> client 10.0.0.1 */
+    uint8_t icmp[8] = {3, 3};
+    b_bytes(&b, icmp, sizeof icmp);
+    b_ipv4(&b, 6, 20, 5, 0, 1, 2); /* the quoted 10.0.0.1 -> 10.0.0.2 datagram */
+    b_tcp_opts(&b, 1234, 80, 1000, 0, TT_TCP_SYN, NULL, 0);
+    tt_packet outer, inner;
+    CHECK_EQ(dec(&b, TT_LINKTYPE_RAW, &outer), TT_DECODE_NOT_TCP);
+    CHECK(outer.ip_payload == b.b + 20);
+    CHECK(tt_icmperr_inner_tcp(&outer, &inner));
+    CHECK_EQ(inner.sport, 1234);
+    CHECK_EQ(inner.dport, 80);
+    CHECK_EQ(inner.seq_raw, 1000);
+    /* An echo reply (type 0) quotes nothing; a quote cut to 8 TCP bytes has no header. */
+    b.b[20] = 0;
+    CHECK_EQ(dec(&b, TT_LINKTYPE_RAW, &outer), TT_DECODE_NOT_TCP);
+    CHECK(!tt_icmperr_inner_tcp(&outer, &inner));
+    b.b[20] = 3;
+    CHECK_EQ(tt_decode_frame(b.b, 20 + 8 + 20 + 8, (uint32_t)b.n, TT_LINKTYPE_RAW, &outer, NULL),
+             TT_DECODE_NOT_TCP);
+    CHECK(!tt_icmperr_inner_tcp(&outer, &inner));
+}
+
 /* A fragment held for reassembly hands no transport bytes to the readers. */
 static void test_ip_payload_not_set_for_a_fragment(void)
 {
@@ -975,6 +1003,7 @@ TT_TESTS(tt_decode_tests) = {
     {"decode/option_mptcp_subtypes_recorded", test_option_mptcp_subtypes_recorded},
     {"decode/ip_payload_of_udp_and_icmp", test_ip_payload_of_udp_and_icmp},
     {"decode/ip_payload_not_set_for_a_fragment", test_ip_payload_not_set_for_a_fragment},
+    {"decode/icmp_error_quote_read_from_ip_payload", test_icmp_error_quote_read_from_ip_payload},
     {"decode/option_eol_ends_the_list", test_option_eol_ends_the_list},
     {"decode/option_length_invalid_and_duplicate", test_option_length_invalid_and_duplicate},
     {"decode/tcp_options_cut_by_snaplen", test_tcp_options_cut_by_snaplen},
