@@ -92,11 +92,41 @@ static bool deeper(dctx *d)
     return true;
 }
 
+/* ---------------------------------------------------------------- link facts
+ * What the fields show of the link layers (eth.src/dst, vlan.id), kept apart from the
+ * decoding itself: a copy of 12 bytes or 2 per header, none of it read back here. */
+
+/* The Ethernet header at the cursor (its first 12 bytes: destination, source). */
+static void note_eth(dctx *d, const tt_cursor *c)
+{
+    tt_link_info *l = &d->pkt->link;
+    if (!tt_rd_has(c, 12))
+        return;
+    if (l->n_eth < TT_MAX_ETH_LAYERS)
+        memcpy(l->eth[l->n_eth++], c->base + c->pos, 12);
+    else if (l->eth_dropped < UINT8_MAX)
+        l->eth_dropped++;
+}
+
+/* An 802.1Q tag's TCI: Wireshark's vlan dissector takes 0x8100 and 0x9100; 0x88a8 is
+ * its ieee8021ad one, with no vlan.id. */
+static void note_vlan(dctx *d, uint16_t type, uint16_t tci)
+{
+    tt_link_info *l = &d->pkt->link;
+    if (type == ETH_QINQ)
+        return;
+    if (l->n_vlan < TT_MAX_VLAN_TAGS)
+        l->vlan_tci[l->n_vlan++] = tci;
+    else if (l->vlan_dropped < UINT8_MAX)
+        l->vlan_dropped++;
+}
+
 /* ---------------------------------------------------------------- link layers */
 
 static tt_decode_status dec_ethernet(dctx *d, tt_cursor *c)
 {
     uint16_t type;
+    note_eth(d, c);
     if (!tt_rd_skip(c, 12) || !tt_rd_u16be(c, &type)) {
         anom(d, TT_ANOM_LINK_TRUNCATED);
         return TT_DECODE_NOT_TCP;
@@ -203,11 +233,12 @@ static tt_decode_status dec_ethertype(dctx *d, tt_cursor *c, uint16_t type)
         case ETH_VLAN:
         case ETH_QINQ:
         case ETH_QINQ_OLD: {
-            uint16_t tci;
+            uint16_t tci, tag_type = type;
             if (!tt_rd_u16be(c, &tci) || !tt_rd_u16be(c, &type)) {
                 anom(d, TT_ANOM_LINK_TRUNCATED);
                 return TT_DECODE_NOT_TCP;
             }
+            note_vlan(d, tag_type, tci);
             continue; /* 802.1Q / 802.1ad tags stack */
         }
         case ETH_MPLS:
@@ -383,7 +414,6 @@ static tt_decode_status dec_ipv4(dctx *d, tt_cursor *c)
     tt_rd_u8(c, &ttl);
     tt_rd_u8(c, &proto);
     tt_rd_u16be(c, &csum);
-    (void)csum;
     if (vihl >> 4 != 4) {
         anom(d, TT_ANOM_IP_VERSION_INVALID);
         return TT_DECODE_NOT_TCP;
@@ -403,6 +433,8 @@ static tt_decode_status dec_ipv4(dctx *d, tt_cursor *c)
     ip->ip_id = id;
     ip->hdr_len = (uint16_t)ihl;
     ip->total_len = total;
+    ip->checksum = csum;
+    ip->frag_field = frag;
     tt_rd_bytes(c, ip->src, 4);
     tt_rd_bytes(c, ip->dst, 4);
     uint32_t total32 = total;
@@ -484,6 +516,7 @@ static tt_decode_status dec_ipv6(dctx *d, tt_cursor *c)
     ip->flow_label = vtf & 0xFFFFF;
     ip->ttl = hlim;
     ip->total_len = 40u + plen;
+    ip->nxt = next;
     tt_rd_bytes(c, ip->src, 16);
     tt_rd_bytes(c, ip->dst, 16);
 
@@ -757,6 +790,17 @@ void tt_decode_tcp_options(const uint8_t *data, uint32_t len, tt_packet *pkt)
     }
 }
 
+/* The option bytes as captured, for tcp.options (tshark shows the captured part of
+ * options a snaplen cut): a copy (at most 40 bytes, RFC 9293 3.1), since a Segment
+ * outlives the frame's buffer. */
+static void keep_option_bytes(const uint8_t *data, uint32_t len, tt_packet *pkt)
+{
+    if (len > TT_MAX_OPT_BYTES)
+        len = TT_MAX_OPT_BYTES;
+    memcpy(pkt->opts.raw, data, len);
+    pkt->opts.raw_len = (uint8_t)len;
+}
+
 tt_decode_status tt_decode_tcp(const uint8_t *data, uint32_t len, uint32_t reported_len,
                                tt_packet *pkt)
 {
@@ -797,9 +841,11 @@ tt_decode_status tt_decode_tcp(const uint8_t *data, uint32_t len, uint32_t repor
     if (optlen > tt_rd_left(&c)) {
         pkt->anomalies |= TT_ANOM_BIT(TT_ANOM_TCP_OPT_TRUNCATED);
         tt_decode_tcp_options(c.base + c.pos, (uint32_t)tt_rd_left(&c), pkt);
+        keep_option_bytes(c.base + c.pos, (uint32_t)tt_rd_left(&c), pkt);
         return TT_DECODE_TCP;
     }
     tt_decode_tcp_options(c.base + c.pos, optlen, pkt);
+    keep_option_bytes(c.base + c.pos, optlen, pkt);
     tt_rd_skip(&c, optlen);
     pkt->tcp_have = TT_TCP_HAVE_FULL;
     uint32_t avail = (uint32_t)tt_rd_left(&c);

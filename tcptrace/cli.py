@@ -162,9 +162,12 @@ def cmd_fields(argv: Sequence[str]) -> int:
     out.flush()
     if pred is not None:  # rows of the segments the display filter keeps, formatted per row
         with Capture(a.capture, filter=a.filter, connections=False) as cap:
+            shown = None  # the row before: frame.time_delta_displayed counts from it
             for seg in cap:
                 if pred(seg):
-                    out.write(sep.join(fieldmod.row(seg, a.fields, conf["occurrence"], conf["aggregator"])) + "\n")
+                    out.write(sep.join(fieldmod.row(seg, a.fields, conf["occurrence"], conf["aggregator"],
+                                                    shown)) + "\n")
+                    shown = seg
         return 0
     with Capture(a.capture, filter=a.filter, analysis=fieldmod.needs_analysis(a.fields),
                  connections=False) as cap:

@@ -563,7 +563,8 @@ static PyObject *capture_write_fields_impl(CaptureObject *self, PyObject *args)
     int *ids = tt_py_field_ids(ids_obj, &n);
     if (!ids)
         return NULL;
-    fields_ctx c = {.ids = ids, .n_ids = (size_t)n, .o = {occurrence, agg, sep}, .fd = fd,
+    tt_field_prev prev = {0, 0, 0}; /* every segment written is shown */
+    fields_ctx c = {.ids = ids, .n_ids = (size_t)n, .o = {occurrence, agg, sep, &prev}, .fd = fd,
                     .line_flush = line_flush};
     tt_textbuf_init(&c.b);
     static const drive_ops ops = {.sink = fields_sink, .flush = fields_flush,
