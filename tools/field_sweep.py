@@ -120,16 +120,35 @@ def compare(cap, names, dfilter):
     return agree, total, examples, err
 
 
+def write_golden(caps, names, outdir):
+    """tshark's table of each capture, with a header row, as OUTDIR/NAME.analyst.tsv.gz."""
+    import gzip
+
+    for cap in caps:
+        text = tshark_table(cap, names, None)
+        path = os.path.join(outdir, os.path.basename(cap) + ".analyst.tsv.gz")
+        with open(path, "wb") as f:  # mtime 0: the same bytes for the same table
+            with gzip.GzipFile(fileobj=f, mode="wb", mtime=0, filename="") as g:
+                g.write(("\t".join(["frame.number", *names]) + "\n" + text).encode("utf-8"))
+        print(path)
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--fields", default="analyst", help="analyst (issue 18's set) or F1,F2,...")
     ap.add_argument("--show", type=int, default=3, help="differing cells shown per capture")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("-Y", dest="dfilter", help="a display filter for both (tshark's is ANDed with tcp)")
+    ap.add_argument("--golden", metavar="DIR",
+                    help="instead: write tshark's tables as DIR/NAME.analyst.tsv.gz (header row), "
+                         "the golden files of tests/test_golden_analyst.py")
     ap.add_argument("paths", nargs="+")
     a = ap.parse_args()
     names = ANALYST if a.fields == "analyst" else a.fields.split(",")
     caps = find_captures(a.paths)
+    if a.golden:
+        return write_golden(caps, names, a.golden)
     with ThreadPoolExecutor(max_workers=a.jobs) as pool:
         results = list(pool.map(lambda c: compare(c, names, a.dfilter), caps))
     field_agree = [0] * len(names)
