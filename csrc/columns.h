@@ -67,7 +67,23 @@ typedef enum tt_col_type {
     X(PUSH_BYTES_SENT, "push_bytes_sent", U32, 1, 1) /* tcp.analysis.push_bytes_sent */                                 \
     X(TIME_SINCE_FIRST_NS, "time_since_first_ns", I64, 1, 1) /* tcp.time_relative */                                    \
     X(TIME_SINCE_PREV_NS, "time_since_prev_ns", I64, 1, 1) /* tcp.time_delta */                                         \
-    X(COMPLETENESS, "completeness", U8, 1, 1) /* tcp.completeness, as it stood before this segment */
+    X(COMPLETENESS, "completeness", U8, 1, 1) /* tcp.completeness, as it stood before this segment */ \
+    X(TIME_DELTA_NS, "time_delta_ns", I64, 0, 0) /* frame.time_delta: since the frame before */         \
+    X(ETH_SRC, "eth_src", U64, 1, 0) /* eth.src of the outermost Ethernet header, 48 bits */            \
+    X(ETH_DST, "eth_dst", U64, 1, 0) /* eth.dst */                                                      \
+    X(VLAN_ID, "vlan_id", U16, 1, 0) /* vlan.id of the outermost 802.1Q tag */                          \
+    X(TTL, "ttl", U8, 0, 0) /* ip.ttl / ipv6.hlim (the IP layer carrying TCP, as below) */              \
+    X(IP_ID, "ip_id", U16, 1, 0) /* ip.id (IPv4) */                                                     \
+    X(IP_DF, "ip_df", BOOL, 0, 0) /* ip.flags.df */                                                     \
+    X(DSCP, "dscp", U8, 0, 0) /* ip.dsfield.dscp / the traffic class's */                               \
+    X(ECN, "ecn", U8, 0, 0) /* ip.dsfield.ecn */                                                        \
+    X(IP_CHECKSUM, "ip_checksum", U16, 1, 0) /* ip.checksum (IPv4) */                                   \
+    X(IP_HDR_LEN, "ip_hdr_len", U16, 0, 0) /* ip.hdr_len (IPv6: 40 + extension headers) */              \
+    X(IP_LEN, "ip_len", U32, 1, 0) /* ip.len (IPv4) */                                                  \
+    X(IP_PROTO, "ip_proto", U8, 0, 0) /* ip.proto (IPv6: after extension headers) */                    \
+    X(IPV6_FLOW, "ipv6_flow", U32, 1, 0) /* ipv6.flow */                                                \
+    X(IPV6_NXT, "ipv6_nxt", U8, 1, 0) /* ipv6.nxt */                                                    \
+    X(CHECKSUM, "checksum", U16, 1, 0) /* tcp.checksum */
 
 typedef enum tt_col_id {
 #define TT_COL_ENUM_ROW(e, name, type, nullable, analysis) TT_COL_##e,

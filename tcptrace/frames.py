@@ -32,7 +32,11 @@ ANALYSIS_FLAGS = _core.analysis_flag_names()
 
 # Durations in ns -> float seconds (NaN where absent).
 _SECONDS = {"ack_rtt": "ack_rtt_ns", "initial_rtt": "initial_rtt_ns",
-            "time_since_first": "time_since_first_ns", "time_since_prev": "time_since_prev_ns"}
+            "time_since_first": "time_since_first_ns", "time_since_prev": "time_since_prev_ns",
+            "time_delta": "time_delta_ns"}
+
+# MAC addresses (48-bit numbers in C) -> text categories as tshark prints eth.src.
+_MACS = ("eth_src", "eth_dst")
 
 # DataFrame column -> the C columns it needs.
 _DERIVED = {
@@ -57,7 +61,9 @@ ALL_COLUMNS: List[str] = [
     *[f"flag_{k}" for k in FLAG_BITS], "window_raw", "window", "ws_multiplier", "urgent_ptr", "mss", "ws",
     "tsval", "tsecr", "sack_perm", "n_sack", *ANALYSIS_FLAGS, "dup_ack_num", "dup_ack_frame", "acks_frame",
     "ack_rtt", "initial_rtt", "bytes_in_flight", "push_bytes_sent", "time_since_first", "time_since_prev",
-    "completeness", "time_ns", "time_rel_ns", "anomalies", "analysis_flags", *_SECONDS.values(),
+    "completeness", "time_delta", "eth_src", "eth_dst", "vlan_id", "ttl", "ip_id", "ip_df", "dscp", "ecn",
+    "ip_checksum", "ip_hdr_len", "ip_len", "ip_proto", "ipv6_flow", "ipv6_nxt", "checksum",
+    "time_ns", "time_rel_ns", "anomalies", "analysis_flags", *_SECONDS.values(),
 ]
 
 # C columns that need the TCP analysis: reading without them skips it (csrc/columns.h).
@@ -151,6 +157,22 @@ def _categorical(pd: Any, codes: Any, categories: Any) -> Any:
         return pd.Categorical.from_codes(as_signed.astype("int64"), categories=categories)
 
 
+def _mac_categorical(np: Any, pd: Any, macs: Any, ok: Any) -> Any:
+    """48-bit MAC numbers as a categorical of their text (aa:bb:cc:dd:ee:ff), NaN where absent."""
+    uniq, codes = np.unique(macs, return_inverse=True)
+    names = [":".join(f"{(int(m) >> s) & 0xFF:02x}" for s in range(40, -8, -8)) for m in uniq]
+    codes = codes.astype("int32")
+    codes[~ok] = -1
+    return _categorical_codes(pd, codes, names)
+
+
+def _categorical_codes(pd: Any, codes: Any, categories: Any) -> Any:
+    try:
+        return pd.Categorical.from_codes(codes, categories=categories, validate=False)
+    except TypeError:  # pandas < 2.1: no validate=
+        return pd.Categorical.from_codes(codes, categories=categories)
+
+
 def _frame(cap: _core.Capture, columns: Sequence[str], max_rows: int, bar: Any = None) -> Optional[DataFrame]:
     np, pd = _need_pandas()
     base = _base_columns(columns)
@@ -171,10 +193,13 @@ def _frame(cap: _core.Capture, columns: Sequence[str], max_rows: int, bar: Any =
         elif c in _SECONDS:
             ns = _SECONDS[c]
             sec = raw[ns] / 1e9
-            sec[~valid[ns]] = np.nan
+            if ns in valid:
+                sec[~valid[ns]] = np.nan
             out[c] = sec
         elif c in ANALYSIS_FLAGS and c not in _ID:
             out[c] = (raw["analysis_flags"] & (1 << ANALYSIS_FLAGS.index(c))) != 0
+        elif c in _MACS:
+            out[c] = _mac_categorical(np, pd, raw[c], valid[c])
         elif c in ("src", "dst"):
             if addresses is None:
                 addresses = cap._addresses()

@@ -74,7 +74,8 @@ def shared_captures(shared: Path = SHARED) -> List[Path]:
 KNOWN_DIFFERENCES: Dict[str, Dict[str, Set[str]]] = {
     "public/pcapng_example2_eth_sll_snaplen.pcapng": {
         "segments": {"time_rel", "time_rel_ns"},
-        "fields": {"time", "time_ns", "time_rel", "time_rel_ns"},
+        # and the frame a 2^64 µs jump follows: its delta wraps in int64 ns as well
+        "fields": {"time", "time_ns", "time_rel", "time_rel_ns", "time_delta", "time_delta_ns"},
     },
 }
 
@@ -161,6 +162,11 @@ def _mask(names: Sequence[str], present: Any) -> int:
 _ANOMALY_NAMES = tcptrace.anomaly_names()
 
 # How a Segment gives a column whose value is not `getattr(segment, column)`.
+# Issue 18's columns have no Segment attribute (yet): compared with the fields text only.
+NO_SEGMENT_ATTRIBUTE = {"time_delta", "time_delta_ns", "eth_src", "eth_dst", "vlan_id", "ttl", "ip_id", "ip_df",
+                        "dscp", "ecn", "ip_checksum", "ip_hdr_len", "ip_len", "ip_proto", "ipv6_flow", "ipv6_nxt",
+                        "checksum"}
+
 SEGMENT_VALUE: Dict[str, Callable[[tcptrace.Segment], Any]] = {
     "time": lambda s: s.time_ns,
     "time_rel": lambda s: s.time_rel_ns / 1e9,
@@ -199,6 +205,8 @@ def compare_with_segments(path: os.PathLike[str] | str) -> Comparison:
         return c
     frames = column_values(df, "frame")
     for col in ALL_COLUMNS:
+        if col in NO_SEGMENT_ATTRIBUTE:
+            continue
         get = SEGMENT_VALUE.get(col, lambda s, col=col: getattr(s, col))
         _compare_cells(c, frames, col, "", column_values(df, col), [get(s) for s in segs])
     return c
