@@ -42,6 +42,7 @@ _MACS = ("eth_src", "eth_dst")
 _DERIVED = {
     "time": ("time_ns",),
     "time_rel": ("time_rel_ns",),
+    "time_delta_displayed": ("time_ns",),
     **{f"flag_{k}": ("flags",) for k in FLAG_BITS},
     **{name: ("analysis_flags",) for name in ANALYSIS_FLAGS},
     **{k: (v,) for k, v in _SECONDS.items()},
@@ -61,7 +62,7 @@ ALL_COLUMNS: List[str] = [
     *[f"flag_{k}" for k in FLAG_BITS], "window_raw", "window", "ws_multiplier", "urgent_ptr", "mss", "ws",
     "tsval", "tsecr", "sack_perm", "n_sack", *ANALYSIS_FLAGS, "dup_ack_num", "dup_ack_frame", "acks_frame",
     "ack_rtt", "initial_rtt", "bytes_in_flight", "push_bytes_sent", "time_since_first", "time_since_prev",
-    "completeness", "time_delta", "eth_src", "eth_dst", "vlan_id", "ttl", "ip_id", "ip_df", "dscp", "ecn",
+    "completeness", "time_delta", "time_delta_displayed", "eth_src", "eth_dst", "vlan_id", "ttl", "ip_id", "ip_df", "dscp", "ecn",
     "ip_checksum", "ip_hdr_len", "ip_len", "ip_proto", "ipv6_flow", "ipv6_nxt", "checksum",
     "time_ns", "time_rel_ns", "anomalies", "analysis_flags", *_SECONDS.values(),
 ]
@@ -173,7 +174,10 @@ def _categorical_codes(pd: Any, codes: Any, categories: Any) -> Any:
         return pd.Categorical.from_codes(codes, categories=categories)
 
 
-def _frame(cap: _core.Capture, columns: Sequence[str], max_rows: int, bar: Any = None) -> Optional[DataFrame]:
+def _frame(cap: _core.Capture, columns: Sequence[str], max_rows: int, bar: Any = None,
+           shown: Optional[List[int]] = None) -> Optional[DataFrame]:
+    """The next rows as a DataFrame. `shown` carries the time (ns) of the row before
+    across chunks, for time_delta_displayed; it is updated to this frame's last row."""
     np, pd = _need_pandas()
     base = _base_columns(columns)
     got = _read_raw_with_progress(cap, base, bar) if bar is not None else _read_raw(cap, base, max_rows)
@@ -188,6 +192,11 @@ def _frame(cap: _core.Capture, columns: Sequence[str], max_rows: int, bar: Any =
             out[c] = pd.array(raw["time_ns"].view("datetime64[ns]"), dtype=pd.DatetimeTZDtype(tz="UTC"))
         elif c == "time_rel":
             out[c] = raw["time_rel_ns"] / 1e9
+        elif c == "time_delta_displayed":
+            # frame.time_delta_displayed: since the row before (0 for the first row)
+            t = raw["time_ns"]
+            before = shown[0] if shown else (t[0] if rows else 0)
+            out[c] = np.diff(t, prepend=np.int64(before)) / 1e9
         elif c.startswith("flag_"):
             out[c] = (raw["flags"] & FLAG_BITS[c[5:]]) != 0
         elif c in _SECONDS:
@@ -208,6 +217,8 @@ def _frame(cap: _core.Capture, columns: Sequence[str], max_rows: int, bar: Any =
             out[c] = pd.arrays.IntegerArray(raw[c], ~valid[c]) if raw[c].dtype.kind in "ui" else raw[c]
         else:
             out[c] = raw[c]
+    if shown is not None and rows:
+        shown[:] = [int(raw["time_ns"][-1])] if "time_ns" in raw else []
     df: DataFrame = pd.DataFrame(out, copy=False)
     return df
 
@@ -328,8 +339,9 @@ def _many(paths: List[PathLike], cols: List[str], filter: Optional[str], workers
 def _chunks(path: PathLike, cols: List[str], filter: Optional[str], chunksize: int) -> Iterator[pd.DataFrame]:
     with _open(path, cols, filter) as cap:
         first = True
+        shown: List[int] = []  # the time of the last row handed out
         while True:
-            df = _frame(cap, cols, chunksize)
+            df = _frame(cap, cols, chunksize, shown=shown)
             if df is None or (len(df) == 0 and not first):
                 return
             first = False

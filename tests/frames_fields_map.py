@@ -182,6 +182,7 @@ FIELD_MAP: List[Mapping] = [
     _same("sack_perm", "tcp.options.sack_perm", lambda c: c != ""),
     _same("time_delta", "frame.time_delta", _seconds),
     _same("time_delta_ns", "frame.time_delta", _ns),
+    _same("time_delta_displayed", "frame.time_delta_displayed", _seconds),
     _same("eth_src", "eth.src", _first),
     _same("eth_dst", "eth.dst", _first),
     _same("vlan_id", "vlan.id", lambda c: _uint(_first(c) or "")),
