@@ -28,7 +28,8 @@ size_t tt_col_type_size(tt_col_type t)
     case TT_COL_I32: return 4;
     case TT_COL_U64:
     case TT_COL_I64:
-    case TT_COL_F64: return 8;
+    case TT_COL_F64:
+    case TT_COL_BYTES: return 8;
     }
     return 8;
 }
@@ -266,6 +267,41 @@ static uint32_t addr_code(tt_columns *c, const tt_segment *s, const tt_ip_layer 
     return code;
 }
 
+/* Row r of a BYTES column: n bytes (or absent), appended to its blob. -1: no memory. */
+static int append_bytes(tt_columns *c, int id, size_t r, const uint8_t *p, size_t n, int ok)
+{
+    if (!c->data[id])
+        return 0;
+    if (c->blob_len[id] + n > c->blob_cap[id]) {
+        size_t cap = c->blob_cap[id] ? c->blob_cap[id] : 65536;
+        while (cap < c->blob_len[id] + n)
+            cap *= 2;
+        uint8_t *b = realloc(c->blob[id], cap);
+        if (!b)
+            return -1;
+        c->blob[id] = b;
+        c->blob_cap[id] = cap;
+    }
+    if (n)
+        memcpy(c->blob[id] + c->blob_len[id], p, n);
+    c->blob_len[id] += n;
+    ((uint64_t *)c->data[id])[r] = c->blob_len[id];
+    c->valid[id][r] = (uint8_t)ok;
+    return 0;
+}
+
+/* The payload and option bytes (tcp.payload, tcp.options: present as the fields are). */
+static int append_byte_columns(tt_columns *c, const tt_segment *s, size_t r)
+{
+    const uint8_t *data = NULL;
+    size_t n = tt_sv_payload(s, &data);
+    const tt_tcp_options *o = &s->pkt.opts;
+    if (append_bytes(c, TT_COL_PAYLOAD, r, data, n, n > 0) < 0 ||
+        append_bytes(c, TT_COL_OPTIONS, r, o->raw, o->raw_len, o->raw_len > 0) < 0)
+        return -1;
+    return 0;
+}
+
 /* Issue 18's columns (link layer, IP header, checksums): one test above skips them all
  * on a read that wants none, so the default read pays nothing for them. */
 static void append_analyst(tt_columns *c, const tt_segment *s, size_t r)
@@ -350,8 +386,11 @@ int tt_columns_append(tt_columns *c, const tt_segment *s)
     SV(TT_COL_TIME_SINCE_FIRST_NS, int64_t, int64_t, tt_sv_time_since_first_ns);
     SV(TT_COL_TIME_SINCE_PREV_NS, int64_t, int64_t, tt_sv_time_since_prev_ns);
     SV(TT_COL_COMPLETENESS, uint8_t, uint32_t, tt_sv_completeness);
-    if (c->want >> TT_COL_TIME_DELTA_NS)
+    if (c->want >> TT_COL_TIME_DELTA_NS) {
         append_analyst(c, s, r);
+        if (append_byte_columns(c, s, r) < 0)
+            return -1;
+    }
     c->rows++;
     return 0;
 }
@@ -372,13 +411,28 @@ void tt_columns_detach(tt_columns *c, int id, void **data, uint8_t **valid)
     c->valid[id] = NULL;
 }
 
+void tt_columns_detach_blob(tt_columns *c, int id, uint8_t **blob, size_t *len)
+{
+    *blob = NULL;
+    *len = 0;
+    if (id < 0 || id >= TT_COL_COUNT)
+        return;
+    *blob = c->blob[id];
+    *len = c->blob_len[id];
+    c->blob[id] = NULL;
+    c->blob_len[id] = c->blob_cap[id] = 0;
+}
+
 void tt_columns_clear(tt_columns *c)
 {
     for (int i = 0; i < TT_COL_COUNT; i++) {
         free(c->data[i]);
         free(c->valid[i]);
+        free(c->blob[i]);
         c->data[i] = NULL;
         c->valid[i] = NULL;
+        c->blob[i] = NULL;
+        c->blob_len[i] = c->blob_cap[i] = 0;
     }
     c->rows = 0;
     c->cap = 0;

@@ -14,6 +14,8 @@
 
 typedef enum tt_col_type {
     TT_COL_U8, TT_COL_U16, TT_COL_U32, TT_COL_U64, TT_COL_I64, TT_COL_F64, TT_COL_BOOL, TT_COL_I32,
+    TT_COL_BYTES, /* variable length: the array holds each row's end offset (uint64) into
+                   * the column's byte blob (tt_columns_detach_blob) */
 } tt_col_type;
 
 /* Every column of segments(): one row each, the only place a column is listed. The id
@@ -83,7 +85,9 @@ typedef enum tt_col_type {
     X(IP_PROTO, "ip_proto", U8, 0, 0) /* ip.proto (IPv6: after extension headers) */                    \
     X(IPV6_FLOW, "ipv6_flow", U32, 1, 0) /* ipv6.flow */                                                \
     X(IPV6_NXT, "ipv6_nxt", U8, 1, 0) /* ipv6.nxt */                                                    \
-    X(CHECKSUM, "checksum", U16, 1, 0) /* tcp.checksum */
+    X(CHECKSUM, "checksum", U16, 1, 0) /* tcp.checksum */ \
+    X(PAYLOAD, "payload", BYTES, 1, 0) /* tcp.payload: the captured payload bytes */                    \
+    X(OPTIONS, "options", BYTES, 1, 0) /* tcp.options: the option bytes as captured */
 
 typedef enum tt_col_id {
 #define TT_COL_ENUM_ROW(e, name, type, nullable, analysis) TT_COL_##e,
@@ -119,6 +123,8 @@ typedef struct tt_columns {
     size_t cap;                    /* rows allocated */
     void *data[TT_COL_COUNT];      /* owned: column arrays, NULL when not built */
     uint8_t *valid[TT_COL_COUNT];  /* owned: validity of nullable columns, NULL otherwise */
+    uint8_t *blob[TT_COL_COUNT];   /* owned: the bytes of a BYTES column, NULL otherwise */
+    size_t blob_len[TT_COL_COUNT], blob_cap[TT_COL_COUNT];
     tt_addrdict *addrs;            /* borrowed: shared by every chunk of one read */
 } tt_columns;
 
@@ -129,6 +135,9 @@ int tt_columns_append(tt_columns *c, const tt_segment *s);
 /* Hand the arrays of a column to the caller (who frees them with free()) and forget
  * them; *valid is NULL for non-nullable columns. */
 void tt_columns_detach(tt_columns *c, int id, void **data, uint8_t **valid);
+/* Hand a BYTES column's blob to the caller (free() it) and forget it: row i's bytes are
+ * blob[end[i-1] .. end[i]) of the offsets tt_columns_detach gives (end[-1] = 0). */
+void tt_columns_detach_blob(tt_columns *c, int id, uint8_t **blob, size_t *len);
 /* Free what is still attached and empty the builder (keeps `want` and `addrs`). */
 void tt_columns_clear(tt_columns *c);
 

@@ -64,7 +64,7 @@ ALL_COLUMNS: List[str] = [
     "ack_rtt", "initial_rtt", "bytes_in_flight", "push_bytes_sent", "time_since_first", "time_since_prev",
     "completeness", "time_delta", "time_delta_displayed", "eth_src", "eth_dst", "vlan_id", "ttl", "ip_id", "ip_df", "dscp", "ecn",
     "ip_checksum", "ip_hdr_len", "ip_len", "ip_proto", "ipv6_flow", "ipv6_nxt", "checksum",
-    "time_ns", "time_rel_ns", "anomalies", "analysis_flags", *_SECONDS.values(),
+    "payload", "options", "time_ns", "time_rel_ns", "anomalies", "analysis_flags", *_SECONDS.values(),
 ]
 
 # C columns that need the TCP analysis: reading without them skips it (csrc/columns.h).
@@ -110,15 +110,27 @@ def _read_raw(cap: _core.Capture, base: Sequence[str], max_rows: int) -> Optiona
     rows, arrays = got
     raw: Dict[str, Any] = {}
     valid: Dict[str, Any] = {}
-    for name, (data, ok) in zip(base, arrays):
+    for name, (data, ok, *blob) in zip(base, arrays):
         t = _SPECS[_ID[name]][1]
-        dtype = "?" if t == "b1" else "<" + t
-        raw[name] = np.frombuffer(data, dtype=dtype, count=rows)
+        if t == "bytes":  # end offsets into the column's bytes: one bytes object a row
+            raw[name] = _bytes_column(np, np.frombuffer(data, dtype="<u8", count=rows), bytes(blob[0]))
+        else:
+            raw[name] = np.frombuffer(data, dtype="?" if t == "b1" else "<" + t, count=rows)
         if ok is not None:
             valid[name] = np.frombuffer(ok, dtype="?", count=rows)
         elif _SPECS[_ID[name]][2]:  # nullable, but no rows: nothing to mask
             valid[name] = np.ones(rows, dtype="?")
     return rows, raw, valid
+
+
+def _bytes_column(np: Any, ends: Any, blob: bytes) -> Any:
+    """Row i's bytes are blob[ends[i-1]:ends[i]]: an object array of bytes."""
+    out = np.empty(len(ends), dtype=object)
+    start = 0
+    for i, end in enumerate(ends.tolist()):
+        out[i] = blob[start:end]
+        start = end
+    return out
 
 
 # Rows per step when a progress bar is shown.
@@ -213,6 +225,10 @@ def _frame(cap: _core.Capture, columns: Sequence[str], max_rows: int, bar: Any =
             if addresses is None:
                 addresses = cap._addresses()
             out[c] = _categorical(pd, raw[c], addresses)
+        elif c in valid and raw[c].dtype == object:  # payload, options: None where absent
+            col = raw[c]
+            col[~valid[c]] = None
+            out[c] = col
         elif c in valid:
             out[c] = pd.arrays.IntegerArray(raw[c], ~valid[c]) if raw[c].dtype.kind in "ui" else raw[c]
         else:

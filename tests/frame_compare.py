@@ -149,6 +149,8 @@ def column_values(df: pd.DataFrame, col: str) -> List[Any]:
     s = df[col]
     if col == "time":
         return [int(v) for v in s.astype("int64").tolist()]
+    if s.dtype == object and col in ("payload", "options"):  # bytes, as hex like the fields
+        return [None if v is None else v.hex() for v in s.tolist()]
     if isinstance(s.dtype, pd.CategoricalDtype) or s.dtype == object:
         return [None if pd.isna(v) else str(v) for v in s.tolist()]
     if s.dtype.kind == "f":
@@ -164,11 +166,13 @@ _ANOMALY_NAMES = tcptrace.anomaly_names()
 
 # How a Segment gives a column whose value is not `getattr(segment, column)`.
 # Issue 18's columns have no Segment attribute (yet): compared with the fields text only.
-NO_SEGMENT_ATTRIBUTE = {"time_delta", "time_delta_ns", "time_delta_displayed", "eth_src", "eth_dst", "vlan_id", "ttl", "ip_id", "ip_df",
-                        "dscp", "ecn", "ip_checksum", "ip_hdr_len", "ip_len", "ip_proto", "ipv6_flow", "ipv6_nxt",
-                        "checksum"}
+NO_SEGMENT_ATTRIBUTE = {"time_delta", "time_delta_ns", "time_delta_displayed", "eth_src", "eth_dst", "vlan_id",
+                        "ttl", "ip_id", "ip_df", "dscp", "ecn", "ip_checksum", "ip_hdr_len", "ip_len", "ip_proto",
+                        "ipv6_flow", "ipv6_nxt", "checksum", "options"}
 
 SEGMENT_VALUE: Dict[str, Callable[[tcptrace.Segment], Any]] = {
+    # tcp.payload: the captured bytes, none on a RST (its data is the reset's cause)
+    "payload": lambda s: s.payload.hex() if s.payload and not (s.flags or 0) & 0x004 else None,
     "time": lambda s: s.time_ns,
     "time_rel": lambda s: s.time_rel_ns / 1e9,
     "n_sack": lambda s: len(s.sack),

@@ -198,6 +198,8 @@ FIELD_MAP: List[Mapping] = [
     Mapping("ipv6_flow", ("ipv6.flow", "ip.src"), _inner(_hex, 6)),
     Mapping("ipv6_nxt", ("ipv6.nxt", "ip.src"), _inner(_uint, 6)),
     _same("checksum", "tcp.checksum", _hex),
+    _same("payload", "tcp.payload", lambda c: c or None),
+    _same("options", "tcp.options", lambda c: c if c and c != "<MISSING>" else None),
 ]
 
 # Columns no tshark field carries: checked against the Segment iteration only.

@@ -86,7 +86,7 @@ static PyObject *py_column_specs(PyObject *self, PyObject *noargs)
 {
     (void)self;
     (void)noargs;
-    static const char *const type_names[] = {"u1", "u2", "u4", "u8", "i8", "f8", "b1", "i4"};
+    static const char *const type_names[] = {"u1", "u2", "u4", "u8", "i8", "f8", "b1", "i4", "bytes"};
     PyObject *list = PyList_New(TT_COL_COUNT);
     if (!list)
         return NULL;
