@@ -229,7 +229,7 @@ static uint64_t mac48(const uint8_t *a)
 
 static bool eth_src(const tt_segment *s, uint64_t *out)
 {
-    if (!s->pkt.link.n_eth)
+    if (!s->pkt.n_eth)
         return false;
     *out = mac48(s->pkt.link.eth[0] + 6);
     return true;
@@ -237,7 +237,7 @@ static bool eth_src(const tt_segment *s, uint64_t *out)
 
 static bool eth_dst(const tt_segment *s, uint64_t *out)
 {
-    if (!s->pkt.link.n_eth)
+    if (!s->pkt.n_eth)
         return false;
     *out = mac48(s->pkt.link.eth[0]);
     return true;
@@ -245,7 +245,7 @@ static bool eth_dst(const tt_segment *s, uint64_t *out)
 
 static bool vlan_id(const tt_segment *s, uint32_t *out)
 {
-    if (!s->pkt.link.n_vlan)
+    if (!s->pkt.n_vlan)
         return false;
     *out = s->pkt.link.vlan_tci[0] & 0x0FFF;
     return true;
@@ -297,7 +297,7 @@ static int append_byte_columns(tt_columns *c, const tt_segment *s, size_t r)
     size_t n = tt_sv_payload(s, &data);
     const tt_tcp_options *o = &s->pkt.opts;
     if (append_bytes(c, TT_COL_PAYLOAD, r, data, n, n > 0) < 0 ||
-        append_bytes(c, TT_COL_OPTIONS, r, o->raw, o->raw_len, o->raw_len > 0) < 0)
+        append_bytes(c, TT_COL_OPTIONS, r, s->pkt.opt_bytes, o->raw_len, o->raw_len > 0) < 0)
         return -1;
     return 0;
 }

@@ -469,7 +469,7 @@ static void fmt_ip6(const tt_segment *s, int arg, const tt_field_opts *o, tt_tex
 static void fmt_link(const tt_segment *s, int arg, const tt_field_opts *o, tt_textbuf *b)
 {
     const tt_link_info *l = &s->pkt.link;
-    occ c = {o, b, 0, arg == LK_VLAN_ID ? l->n_vlan : l->n_eth};
+    occ c = {o, b, 0, arg == LK_VLAN_ID ? s->pkt.n_vlan : s->pkt.n_eth};
     for (int i = 0; i < c.total; i++) {
         if (!occ_take(&c))
             continue;
@@ -607,16 +607,16 @@ typedef struct option_item {
  * and ends it. After an EOL the list ends, unless every byte left is zero: then each
  * one is listed as another EOL (tshark 4.0.17 on zero-padded option lists). This reads
  * the bytes again rather than the decoder's kinds, which stop at the first EOL. */
-static int option_items(const tt_tcp_options *op, uint32_t hdr_optlen, option_item *out)
+static int option_items(const uint8_t *bytes, uint32_t n_bytes, uint32_t hdr_optlen, option_item *out)
 {
     int n = 0;
-    for (uint32_t i = 0; i < op->raw_len;) {
-        uint8_t kind = op->raw[i];
+    for (uint32_t i = 0; i < n_bytes;) {
+        uint8_t kind = bytes[i];
         if (kind == TT_TCPOPT_EOL) {
             uint32_t j = i + 1;
-            while (j < op->raw_len && op->raw[j] == 0)
+            while (j < n_bytes && bytes[j] == 0)
                 j++;
-            uint32_t eols = j == op->raw_len ? op->raw_len - i : 1;
+            uint32_t eols = j == n_bytes ? n_bytes - i : 1;
             for (uint32_t k = 0; k < eols; k++)
                 out[n++] = (option_item){TT_TCPOPT_EOL, -1};
             break;
@@ -626,12 +626,12 @@ static int option_items(const tt_tcp_options *op, uint32_t hdr_optlen, option_it
             i++;
             continue;
         }
-        if (i + 1 >= op->raw_len) { /* the length byte is not captured */
+        if (i + 1 >= n_bytes) { /* the length byte is not captured */
             if (i + 1 < hdr_optlen)
                 out[n++] = (option_item){kind, -1};
             break;
         }
-        uint8_t len = op->raw[i + 1];
+        uint8_t len = bytes[i + 1];
         if (len < 2 || i + len > hdr_optlen)
             break;
         out[n++] = (option_item){kind, len};
@@ -671,13 +671,13 @@ static void fmt_option(const tt_segment *s, int arg, const tt_field_opts *o, tt_
             (s->pkt.anomalies & TT_ANOM_BIT(TT_ANOM_TCP_HDR_LEN_INVALID)))
             put_str(b, "<MISSING>");
         else
-            put_bytes_hex(b, op->raw, op->raw_len);
+            put_bytes_hex(b, s->pkt.opt_bytes, op->raw_len);
         break;
     case OP_KIND:
     case OP_LEN: {
         option_item items[TT_MAX_OPT_BYTES];
         uint32_t hdr;
-        int n = tt_sv_hdr_len(s, &hdr) && hdr > 20 ? option_items(op, hdr - 20, items) : 0;
+        int n = tt_sv_hdr_len(s, &hdr) && hdr > 20 ? option_items(s->pkt.opt_bytes, op->raw_len, hdr - 20, items) : 0;
         occ c = {o, b, 0, 0};
         for (int i = 0; i < n; i++)
             c.total += arg == OP_KIND || items[i].len >= 0;

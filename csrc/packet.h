@@ -88,16 +88,14 @@ typedef struct tt_tcp_options {
     uint8_t n_kinds;                       /* options in wire order, for the Info line */
     uint8_t kinds[TT_MAX_OPT_KINDS];
     uint8_t lens[TT_MAX_OPT_KINDS];        /* length byte of each (1 for EOL/NOP) */
-    uint8_t raw_len;                       /* option bytes captured (tcp.options) */
-    uint8_t raw[TT_MAX_OPT_BYTES];         /*   a copy: a Segment outlives the frame */
+    uint8_t raw_len;                       /* option bytes captured (tcp.options), in
+                                            * tt_packet.opt_bytes */
 } tt_tcp_options;
 
-/* The link layers' facts the fields show (eth.src/dst, vlan.id): every Ethernet header
- * and 802.1Q tag met, outermost first; more than the arrays hold are counted, not kept. */
+/* The link layers' facts the fields show (eth.src/dst, vlan.id): the first Ethernet
+ * headers and 802.1Q tags met, outermost first (tt_packet.n_eth, n_vlan say how many;
+ * a fifth of either, deep in tunnels, is not kept). */
 typedef struct tt_link_info {
-    uint8_t n_eth;                         /* Ethernet headers kept */
-    uint8_t n_vlan;                        /* 802.1Q / 0x9100 tags kept */
-    uint8_t eth_dropped, vlan_dropped;     /* beyond the arrays */
     uint8_t eth[TT_MAX_ETH_LAYERS][12];    /* destination then source address */
     uint16_t vlan_tci[TT_MAX_VLAN_TAGS];   /* tag control information (id: low 12 bits) */
 } tt_link_info;
@@ -129,10 +127,15 @@ typedef struct tt_packet {
     int32_t linktype;    /* LINKTYPE_* of the interface */
     uint32_t iface;      /* interface index (pcapng), 0 for pcap */
     uint64_t anomalies;  /* TT_ANOM_* bits (anomaly.h) */
-    tt_link_info link;   /* Ethernet addresses and VLAN tags */
 
     uint8_t n_ip;                      /* IP layers, outermost first */
+    uint8_t n_eth, n_vlan;             /* entries of link.eth, link.vlan_tci */
+    /* Arrays read only below their counts, so the decoder does not zero them for each
+     * packet (tt_decode_frame): from ip to tcp_have. */
     tt_ip_layer ip[TT_MAX_IP_LAYERS];  /* ip[n_ip-1] carries the TCP segment */
+    tt_link_info link;                 /* Ethernet addresses and VLAN tags */
+    uint8_t opt_bytes[TT_MAX_OPT_BYTES]; /* the TCP option bytes (opts.raw_len): a copy,
+                                          * since a Segment outlives the frame */
 
     uint8_t tcp_have;    /* TT_TCP_HAVE_*: how much of the TCP header was captured */
     uint16_t sport, dport;

@@ -95,7 +95,7 @@ static void test_option_kinds_and_lengths_as_tshark_lists_them(void)
         s.pkt.hdr_len = (uint8_t)cases[k].hdr_len;
         size_t n = strlen(cases[k].hex) / 2;
         for (size_t i = 0; i < n; i++)
-            sscanf(cases[k].hex + 2 * i, "%2hhx", &s.pkt.opts.raw[i]);
+            sscanf(cases[k].hex + 2 * i, "%2hhx", &s.pkt.opt_bytes[i]);
         s.pkt.opts.raw_len = (uint8_t)n;
         CHECK(!strcmp(fmt(&s, "tcp.options", 0, &b), cases[k].hex));
         CHECK(!strcmp(fmt(&s, "tcp.option_kind", 0, &b), cases[k].kinds));
@@ -108,10 +108,10 @@ static void test_link_ip_and_checksum_fields(void)
 {
     tt_segment s;
     memset(&s, 0, sizeof s);
-    s.pkt.link.n_eth = 2;
+    s.pkt.n_eth = 2;
     for (int i = 0; i < 12; i++)
         s.pkt.link.eth[0][i] = (uint8_t)i, s.pkt.link.eth[1][i] = (uint8_t)(0xa0 + i);
-    s.pkt.link.n_vlan = 2;
+    s.pkt.n_vlan = 2;
     s.pkt.link.vlan_tci[0] = 0x2064; /* priority 1, VID 100 */
     s.pkt.link.vlan_tci[1] = 0x0005;
     s.pkt.n_ip = 2;
