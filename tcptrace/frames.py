@@ -62,8 +62,8 @@ ALL_COLUMNS: List[str] = [
     *[f"flag_{k}" for k in FLAG_BITS], "window_raw", "window", "ws_multiplier", "urgent_ptr", "mss", "ws",
     "tsval", "tsecr", "sack_perm", "n_sack", *ANALYSIS_FLAGS, "dup_ack_num", "dup_ack_frame", "acks_frame",
     "ack_rtt", "initial_rtt", "bytes_in_flight", "push_bytes_sent", "time_since_first", "time_since_prev",
-    "completeness", "time_delta", "time_delta_displayed", "eth_src", "eth_dst", "vlan_id", "ttl", "ip_id", "ip_df", "dscp", "ecn",
-    "ip_checksum", "ip_hdr_len", "ip_len", "ip_proto", "ipv6_flow", "ipv6_nxt", "checksum",
+    "completeness", "time_delta", "time_delta_displayed", "eth_src", "eth_dst", "vlan_id", "ttl", "ip_id",
+    "ip_df", "dscp", "ecn", "ip_checksum", "ip_hdr_len", "ip_len", "ip_proto", "ipv6_flow", "ipv6_nxt", "checksum",
     "payload", "options", "time_ns", "time_rel_ns", "anomalies", "analysis_flags", *_SECONDS.values(),
 ]
 
@@ -110,10 +110,11 @@ def _read_raw(cap: _core.Capture, base: Sequence[str], max_rows: int) -> Optiona
     rows, arrays = got
     raw: Dict[str, Any] = {}
     valid: Dict[str, Any] = {}
-    for name, (data, ok, *blob) in zip(base, arrays):
+    for name, parts in zip(base, arrays):
+        data, ok = parts[0], parts[1]
         t = _SPECS[_ID[name]][1]
         if t == "bytes":  # end offsets into the column's bytes: one bytes object a row
-            raw[name] = _bytes_column(np, np.frombuffer(data, dtype="<u8", count=rows), bytes(blob[0]))
+            raw[name] = _bytes_column(np, np.frombuffer(data, dtype="<u8", count=rows), bytes(parts[2]))
         else:
             raw[name] = np.frombuffer(data, dtype="?" if t == "b1" else "<" + t, count=rows)
         if ok is not None:
