@@ -240,12 +240,17 @@ def _frame(cap: _core.Capture, columns: Sequence[str], max_rows: int, bar: Any =
     return df
 
 
+# Columns of a bytes object a row: by name only, not in columns="all" (a capture's whole
+# payload as Python objects is rarely what "all" is asked for).
+BY_NAME_ONLY = ("payload", "options")
+
+
 def _resolve(columns: Union[None, str, Sequence[str]]) -> List[str]:
     if columns is None:
         return list(DEFAULT_COLUMNS)
     if isinstance(columns, str):
         if columns == "all":
-            return list(ALL_COLUMNS)
+            return [c for c in ALL_COLUMNS if c not in BY_NAME_ONLY]
         columns = [columns]
     cols = list(columns)
     _check_columns(cols)

@@ -102,12 +102,12 @@ def read_frame(path: os.PathLike[str] | str) -> Tuple[Optional[pd.DataFrame], st
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            return tcptrace.segments(path, columns="all"), ""
+            return tcptrace.segments(path, columns=ALL_COLUMNS), ""
         except tcptrace.CaptureError as e:
             error = _describe(e)
         parts: List[pd.DataFrame] = []
         try:
-            for part in tcptrace.segments(path, columns="all", chunksize=1):
+            for part in tcptrace.segments(path, columns=ALL_COLUMNS, chunksize=1):
                 parts.append(part)
         except tcptrace.CaptureError:
             pass
