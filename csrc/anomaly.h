@@ -45,7 +45,9 @@
     X(HTTP_HEADER_TOO_LONG, "http.header.too_long", OTHER) /* header block over the configured cap */                    \
     X(HTTP_ABANDONED, "http.abandoned", OTHER) /* message cut by a gap or the end of the stream */                       \
     X(TLS_RECORD_INVALID, "tls.record.invalid", OTHER) /* record type or length impossible; framing lost */              \
-    X(TLS_HANDSHAKE_INVALID, "tls.handshake.invalid", OTHER) /* a handshake length that lies */
+    X(TLS_HANDSHAKE_INVALID, "tls.handshake.invalid", OTHER) /* a handshake length that lies */                         \
+    X(DNS_INVALID, "dns.invalid", OTHER) /* a DNS message shorter than its header, or a name or record overruns */       \
+    X(DNS_ABANDONED, "dns.abandoned", OTHER) /* a DNS message cut by the end of the stream */
 
 typedef enum tt_anomaly_class {
     TT_ANOM_CLASS_OTHER = 0,

@@ -418,18 +418,10 @@ static uint64_t feed_header(tt_http_conn *c, int dir, const tt_reasm_chunk *ch, 
                 abandon(c, d, 0);
                 return i;
             }
+            /* every request line is followed by header lines up to an empty one, as
+             * Wireshark reads it (an HTTP/0.9 Simple-Request too: RFC 1945 §4.1's
+             * one-line form never completes there) */
             d->start_ok = true;
-            if (d->m.version_major == 0 && d->m.kind == TT_HTTP_REQUEST) {
-                /* HTTP/0.9: the request is its one line; the response (raw bytes
-                 * until close) has no status line to pair with, so nothing is queued */
-                d->m.header_bytes = d->hlen;
-                d->m.end_off = ch->off + i;
-                tt_app_frames_add_chunk(&d->frames, ch, *span_from, i - *span_from);
-                *span_from = i;
-                emit(c, d, tt_app_done_frame(ch, i - 1));
-                *done = 1;
-                return i;
-            }
             continue;
         }
         if (d->line_len) {

@@ -61,25 +61,59 @@ static bool status_line(const uint8_t *p, size_t n, tt_http_start *out)
     return true;
 }
 
-/* method SP request-target: returns the target's end, or 0 when there is none. */
-static size_t method_and_target(const uint8_t *p, size_t n, tt_http_start *out)
+/* The request methods Wireshark's HTTP dissector knows (packet-http.c,
+ * is_http_request_or_reply): RFC 9110 §9, WebDAV (RFC 4918, RFC 3253), UPnP GENA and
+ * SSDP, [MS-RPCH], SCCM's CCM_POST. A first line whose text up to its first space is
+ * not one of these (case matters) is not a request there. */
+static const char *const METHODS[] = {
+    "GET", "PUT", "COPY", "HEAD", "LOCK", "MOVE", "POLL", "POST", "BCOPY", "BMOVE", "MKCOL",
+    "TRACE", "LABEL", "MERGE", "DELETE", "SEARCH", "UNLOCK", "REPORT", "UPDATE", "NOTIFY",
+    "BDELETE", "CONNECT", "OPTIONS", "CHECKIN", "PROPFIND", "CHECKOUT", "CCM_POST", "SUBSCRIBE",
+    "PROPPATCH", "BPROPFIND", "BPROPPATCH", "UNCHECKOUT", "MKACTIVITY", "MKWORKSPACE",
+    "RPC_CONNECT", "RPC_IN_DATA", "UNSUBSCRIBE", "RPC_OUT_DATA", "VERSION-CONTROL",
+    "BASELINE-CONTROL", "PATCH", "M-SEARCH",
+};
+
+/* Whether p[0, n) is a known method; RFC 2774's "M-" prefix of a mandatory extension
+ * is allowed before any. */
+static bool known_method(const uint8_t *p, size_t n)
 {
-    size_t i = 0;
-    while (i < n && tt_http_is_tchar(p[i]))
-        i++;
-    if (i == 0 || i >= n || p[i] != ' ')
-        return 0;
-    size_t t0 = ++i;
-    while (i < n && p[i] > ' ' && p[i] != 0x7f)
-        i++;
-    if (i == t0 || (i < n && p[i] != ' '))
-        return 0;
+    if (n > 2 && p[0] == 'M' && p[1] == '-') {
+        p += 2;
+        n -= 2;
+    }
+    for (size_t i = 0; i < sizeof METHODS / sizeof *METHODS; i++)
+        if (strlen(METHODS[i]) == n && memcmp(p, METHODS[i], n) == 0)
+            return true;
+    return false;
+}
+
+/* A request line as Wireshark reads it: the method up to the first space (or the whole
+ * line), the target up to the next space (possibly empty), the rest the version.
+ * Returns false when the method is not a known one. */
+static bool request_line(const uint8_t *p, size_t n, tt_http_start *out)
+{
+    size_t sp = 0;
+    while (sp < n && p[sp] != ' ')
+        sp++;
+    if (!sp || !known_method(p, sp))
+        return false;
     out->kind = TT_HTTP_REQUEST;
     out->method_off = 0;
-    out->method_len = t0 - 1;
+    out->method_len = sp;
+    out->version_major = out->version_minor = -1; /* absent or not HTTP/d.d */
+    if (sp == n) {
+        out->uri_off = n;
+        return true; /* a bare method: Wireshark shows it as a request all the same */
+    }
+    size_t t0 = sp + 1, i = t0;
+    while (i < n && p[i] != ' ')
+        i++;
     out->uri_off = t0;
     out->uri_len = i - t0;
-    return i;
+    if (i < n)
+        parse_version(p + i + 1, n - i - 1, &out->version_major, &out->version_minor);
+    return true;
 }
 
 bool tt_http_parse_start_line(const uint8_t *p, size_t n, tt_http_start *out)
@@ -89,19 +123,7 @@ bool tt_http_parse_start_line(const uint8_t *p, size_t n, tt_http_start *out)
         n--;
     if (n >= 5 && memcmp(p, "HTTP/", 5) == 0)
         return status_line(p, n, out);
-    size_t i = method_and_target(p, n, out);
-    if (!i)
-        return false;
-    if (i == n) {
-        /* RFC 1945 §4.1 Simple-Request: "GET" SP Request-URI CRLF, HTTP/0.9: no
-         * version, no header fields. Wireshark shows it as a request. */
-        if (out->method_len != 3 || memcmp(p, "GET", 3) != 0)
-            return false;
-        out->version_major = 0;
-        out->version_minor = 9;
-        return true;
-    }
-    return parse_version(p + i + 1, n - i - 1, &out->version_major, &out->version_minor);
+    return request_line(p, n, out);
 }
 
 bool tt_http_parse_partial_start_line(const uint8_t *p, size_t n, tt_http_start *out)
@@ -109,14 +131,8 @@ bool tt_http_parse_partial_start_line(const uint8_t *p, size_t n, tt_http_start 
     memset(out, 0, sizeof *out);
     if (n >= 5 && memcmp(p, "HTTP/", 5) == 0)
         return status_line(p, n, out);
-    size_t i = method_and_target(p, n, out);
-    if (!i)
-        return false;
-    /* what follows the target must be the start of a version, if anything */
-    if (i < n && n - i - 1 >= 8 &&
-        !parse_version(p + i + 1, 8, &out->version_major, &out->version_minor))
-        return false;
-    return true;
+    /* cut short, a method must be followed by its space to be one */
+    return memchr(p, ' ', n) && request_line(p, n, out);
 }
 
 bool tt_http_plausible_start(const uint8_t *p, size_t n)
@@ -220,19 +236,15 @@ void tt_http_parse_fields(const uint8_t *buf, size_t len, tt_http_fields *f)
 
 bool tt_http_sniff(const uint8_t *p, size_t len)
 {
-    /* RFC 9110 §9, plus the WebDAV (RFC 4918) and UPnP GENA / SSDP methods that
-     * Wireshark's HTTP heuristic also recognises */
-    static const char *const methods[] = {"GET ", "HEAD ", "POST ", "PUT ", "DELETE ",
-                                          "CONNECT ", "OPTIONS ", "TRACE ", "PATCH ",
-                                          "SUBSCRIBE ", "UNSUBSCRIBE ", "NOTIFY ", "M-SEARCH ",
-                                          "PROPFIND ", "PROPPATCH ", "MKCOL ", "COPY ", "MOVE ",
-                                          "LOCK ", "UNLOCK ", "REPORT ", "SEARCH "};
-    if (len >= 7 && memcmp(p, "HTTP/1.", 7) == 0)
+    /* Wireshark's test of a first line (is_http_request_or_reply): "HTTP/" or "ICY"
+     * starts a response; otherwise the text up to the first space must be a method it
+     * knows (or, cut short, the start of one). */
+    if (len >= 5 && memcmp(p, "HTTP/", 5) == 0)
         return true;
-    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
-        size_t k = strlen(methods[i]);
-        if (len >= k && memcmp(p, methods[i], k) == 0)
-            return true;
-    }
-    return false;
+    if (len >= 4 && memcmp(p, "ICY ", 4) == 0)
+        return true;
+    size_t n = 0;
+    while (n < len && p[n] != ' ' && p[n] != '\r' && p[n] != '\n')
+        n++;
+    return n && known_method(p, n);
 }

@@ -13,20 +13,22 @@
 /* A parsed start line; the offsets are into the bytes given. */
 typedef struct tt_http_start {
     tt_http_kind kind;
-    int version_major, version_minor; /* 0.9 for a Simple-Request (RFC 1945 §4.1) */
+    int version_major, version_minor; /* -1 when a request line has no HTTP/d.d version */
     int status;                       /* response */
     size_t method_off, method_len;    /* request */
     size_t uri_off, uri_len;          /* request */
     size_t reason_off, reason_len;    /* response */
 } tt_http_start;
 
-/* request-line = method SP request-target SP HTTP-version (RFC 9112 §3), or an
- * HTTP/0.9 "GET" SP target; status-line = HTTP-version SP 3DIGIT SP [reason]
- * (RFC 9112 §4). The line may end in CRLF or LF. */
+/* A request line as Wireshark reads it (RFC 9112 §3's method SP request-target SP
+ * HTTP-version, leniently): a method Wireshark knows up to the first space, the target
+ * up to the next (possibly empty or absent), the rest the version (HTTP/d.d, else
+ * version -1); status-line = HTTP-version SP 3DIGIT SP [reason] (RFC 9112 §4). The line
+ * may end in CRLF or LF. */
 bool tt_http_parse_start_line(const uint8_t *p, size_t n, tt_http_start *out);
 
-/* A start line cut short (by the snaplen): a method, a space and as much of the
- * target as there is, or a status line up to its code. */
+/* A start line cut short (by the snaplen): a known method and as much of the rest as
+ * there is, or a status line up to its code. */
 bool tt_http_parse_partial_start_line(const uint8_t *p, size_t n, tt_http_start *out);
 
 /* Whether the first n bytes of a line can still become a start line. */

@@ -50,7 +50,20 @@ typedef struct dctx {
      * carried is cut to what the wire carried, as Wireshark's set_actual_length only
      * ever shrinks a layer. */
     uint32_t extra;
+    const uint8_t *frame;   /* borrowed: the frame's bytes (NULL for a reassembled payload) */
+    uint32_t frame_caplen, frame_wirelen;
 } dctx;
+
+/* Wire and captured bytes of the frame from p (a header inside it) to the frame's end,
+ * whatever the layers below claim; 0 when p is not in the frame (a reassembled datagram). */
+static void frame_from(const dctx *d, const uint8_t *p, tt_ip_layer *ip)
+{
+    if (!d->frame || p < d->frame || p > d->frame + d->frame_caplen)
+        return;
+    uint32_t off = (uint32_t)(p - d->frame);
+    ip->frame_wire_from_hdr = d->frame_wirelen > off ? d->frame_wirelen - off : 0;
+    ip->frame_cap_from_hdr = d->frame_caplen - off;
+}
 
 /* Reported (wire) bytes left from the cursor's position to the layer's end. */
 static inline uint32_t wire_left(const dctx *d, const tt_cursor *c)
@@ -319,6 +332,20 @@ static tt_decode_status dec_ip(dctx *d, tt_cursor *c)
     }
 }
 
+/* RFC 1071: the one's-complement sum of 16-bit words, folded; a header whose checksum
+ * is right sums to 0xFFFF (what Zeek's in_cksum tests, packet_analysis/protocol/ip). */
+static uint16_t ones_sum_fold(const uint8_t *p, size_t n)
+{
+    uint32_t sum = 0;
+    for (size_t i = 0; i + 1 < n; i += 2)
+        sum += (uint32_t)p[i] << 8 | p[i + 1];
+    if (n & 1)
+        sum += (uint32_t)p[n - 1] << 8;
+    while (sum >> 16)
+        sum = (sum & 0xFFFF) + (sum >> 16);
+    return (uint16_t)sum;
+}
+
 static tt_ip_layer *push_ip(dctx *d)
 {
     tt_packet *p = d->pkt;
@@ -425,8 +452,10 @@ static tt_decode_status dec_ipv4(dctx *d, tt_cursor *c)
     ip->ip_id = id;
     ip->hdr_len = (uint16_t)ihl;
     ip->total_len = total;
+    ip->total_len_hdr = total;
     ip->checksum = csum;
     ip->frag_field = frag;
+    frame_from(d, c->base + start, ip);
     tt_rd_bytes(c, ip->src, 4);
     tt_rd_bytes(c, ip->dst, 4);
     uint32_t total32 = total;
@@ -450,6 +479,7 @@ static tt_decode_status dec_ipv4(dctx *d, tt_cursor *c)
         anom(d, TT_ANOM_IP_TRUNCATED);
         return TT_DECODE_NOT_TCP;
     }
+    ip->hdr_cksum_bad = ones_sum_fold(c->base + start, ihl) != 0xFFFF;
     uint32_t reported = total32 - ihl;
     if (reported > wire_left(d, c)) {
         /* Wireshark: "IPv4 total length exceeds packet length"; the wire decides. */
@@ -508,7 +538,9 @@ static tt_decode_status dec_ipv6(dctx *d, tt_cursor *c)
     ip->flow_label = vtf & 0xFFFFF;
     ip->ttl = hlim;
     ip->total_len = 40u + plen;
+    ip->total_len_hdr = 40u + plen;
     ip->nxt = next;
+    frame_from(d, c->base + c->pos - 8, ip);
     tt_rd_bytes(c, ip->src, 16);
     tt_rd_bytes(c, ip->dst, 16);
 
@@ -668,6 +700,30 @@ static tt_decode_status dec_udp(dctx *d, const uint8_t *data, uint32_t caplen)
     return dec_ethernet(d, &c);
 }
 
+/* An experimental option (RFC 4727) with its ExID (RFC 6994); TFO before its kind was
+ * assigned used ExID 0xF989 (RFC 7413 §4.1.1), read as kind 34's cookie. */
+static void read_exp_option(tt_tcp_options *o, tt_cursor *v)
+{
+    uint16_t exid;
+    if (!tt_rd_u16be(v, &exid)) {
+        o->present |= TT_OPT_UNKNOWN;
+        return;
+    }
+    if (o->n_exp < 2)
+        o->exp_exid[o->n_exp] = exid;
+    o->n_exp++;
+    if (exid != 0xF989) {
+        o->present |= TT_OPT_UNKNOWN; /* an experiment we do not model */
+        return;
+    }
+    o->present |= TT_OPT_TFO;
+    size_t n = tt_rd_left(v);
+    if (n > sizeof o->tfo_cookie)
+        n = sizeof o->tfo_cookie;
+    o->tfo_cookie_len = (uint8_t)n;
+    tt_rd_bytes(v, o->tfo_cookie, n);
+}
+
 static tt_decode_status dec_ip_payload(dctx *d, uint8_t proto, const uint8_t *data,
                                        uint32_t caplen, uint32_t reported)
 {
@@ -774,6 +830,10 @@ void tt_decode_tcp_options(const uint8_t *data, uint32_t len, tt_packet *pkt)
             tt_rd_bytes(&v, o->tfo_cookie, n);
             break;
         }
+        case TT_TCPOPT_EXP1:
+        case TT_TCPOPT_EXP2:
+            read_exp_option(o, &v);
+            break;
         case TT_TCPOPT_MPTCP: o->present |= TT_OPT_MPTCP; break;
         case TT_TCPOPT_MD5: o->present |= TT_OPT_MD5; break;
         case TT_TCPOPT_AO: o->present |= TT_OPT_AO; break;
@@ -858,7 +918,7 @@ tt_decode_status tt_decode_ip_payload(uint8_t proto, const uint8_t *data, uint32
                                       uint32_t reported, tt_packet *pkt, tt_fragment *frag)
 {
     /* Each IP layer already decoded counted towards the depth limit. */
-    dctx d = {pkt, frag, pkt->n_ip, 0};
+    dctx d = {pkt, frag, pkt->n_ip, 0, NULL, 0, 0};
     return dec_ip_payload(&d, proto, data, caplen, reported);
 }
 
@@ -895,7 +955,7 @@ tt_decode_status tt_decode_frame(const uint8_t *data, uint32_t caplen, uint32_t 
     pkt->caplen = caplen;
     pkt->wirelen = wirelen;
     pkt->linktype = linktype;
-    dctx d = {pkt, frag, 0, wirelen > caplen ? wirelen - caplen : 0};
+    dctx d = {pkt, frag, 0, wirelen > caplen ? wirelen - caplen : 0, data, caplen, wirelen};
     tt_cursor c;
     tt_cursor_init(&c, data, caplen);
     switch (linktype) {

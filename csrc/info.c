@@ -85,6 +85,7 @@ static void put_options(sbuf *b, const tt_packet *p, const tt_analysis *an)
 {
     const tt_tcp_options *o = &p->opts;
     bool sack_done = false;
+    int exp = 0; /* experimental options met so far */
     for (int i = 0; i < o->n_kinds; i++) {
         switch (o->kinds[i]) {
         case TT_TCPOPT_MSS:
@@ -112,6 +113,18 @@ static void put_options(sbuf *b, const tt_packet *p, const tt_analysis *an)
         case TT_TCPOPT_TFO:
             if (o->present & TT_OPT_TFO)
                 put(b, " TFO=%s", o->tfo_cookie_len ? "C" : "R");
+            break;
+        case TT_TCPOPT_EXP1:
+        case TT_TCPOPT_EXP2:
+            /* RFC 6994's ExID, as tshark shows it: hex without 0x; TFO's as kind 34's */
+            if (o->lens[i] >= 4 && exp < 2 && exp < o->n_exp) {
+                uint16_t exid = o->exp_exid[exp];
+                if (exid == 0xF989)
+                    put(b, " TFO=%s", o->tfo_cookie_len ? "C" : "R");
+                else
+                    put(b, " ExID=%X", exid);
+            }
+            exp++;
             break;
         default:
             break;

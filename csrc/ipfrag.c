@@ -1,5 +1,7 @@
 #include "ipfrag.h"
 
+#include "avltree.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,29 +10,42 @@
 #define TT_IPFRAG_MAX_PAYLOAD (65535u + 8u * 8191u)
 #define TT_IPFRAG_MAX_PENDING 4096 /* datagrams in reassembly at once */
 
+/* The reassembly key, packed for memcmp: version, protocol, identification, source,
+ * destination (RFC 791 3.2 and RFC 815 for IPv4; RFC 8200 4.5 for IPv6, where the
+ * protocol is kept in the key as well, as before). IPv4 addresses are zero-padded. */
+#define TT_IPFRAG_KEY_LEN (1 + 1 + 4 + 16 + 16)
+
 typedef struct tt_dgram {
-    uint8_t version, proto;
-    uint8_t src[16], dst[16];
-    uint32_t id;
+    tt_avl_node node;    /* in tt_ipfrag.tree, by key */
+    uint8_t key[TT_IPFRAG_KEY_LEN];
     uint32_t total;      /* payload length, known once the last fragment arrived; 0 before */
     uint32_t size;       /* bytes allocated in buf / bits in have */
+    uint32_t hole;       /* the first hole: every byte before it is received */
     uint32_t captured_end; /* lowest offset not captured (a snaplen cut), or UINT32_MAX */
     uint64_t n_frags;
     uint64_t first_frame;
     uint8_t *buf;        /* owned: payload bytes by offset */
     uint8_t *have;       /* owned: bitmap of bytes received */
-    struct tt_dgram *next; /* owned list link (insertion order: oldest first) */
+    struct tt_dgram *prev; /* borrowed: age list links (insertion order: oldest first) */
+    struct tt_dgram *next; /* owned */
 } tt_dgram;
 
 struct tt_ipfrag {
     size_t cap;
     size_t used;
-    tt_dgram *head;      /* owned: pending datagrams, oldest first */
+    tt_dgram *head;      /* owned: pending datagrams, oldest first (eviction order) */
     tt_dgram *tail;      /* borrowed: last of head's list */
+    tt_avl_node *tree;   /* borrowed: the same datagrams by key, for the look-up */
     int n_pending;
     uint64_t dropped;
+    uint64_t steps;      /* tree nodes visited + bitmap bytes the first-hole cursor passed */
     uint8_t *done;       /* owned: the last completed datagram's bytes */
 };
+
+static int key_cmp(const void *key, const tt_avl_node *n)
+{
+    return memcmp(key, ((const tt_dgram *)(const void *)n)->key, TT_IPFRAG_KEY_LEN);
+}
 
 tt_ipfrag *tt_ipfrag_new(size_t mem_cap_bytes)
 {
@@ -53,16 +68,15 @@ static void dgram_free(tt_ipfrag *f, tt_dgram *d)
 
 static void unlink_dgram(tt_ipfrag *f, tt_dgram *d)
 {
-    tt_dgram **pp = &f->head, *prev = NULL;
-    while (*pp && *pp != d) {
-        prev = *pp;
-        pp = &(*pp)->next;
-    }
-    if (!*pp)
-        return;
-    *pp = d->next;
-    if (f->tail == d)
-        f->tail = prev;
+    if (d->prev)
+        d->prev->next = d->next;
+    else
+        f->head = d->next;
+    if (d->next)
+        d->next->prev = d->prev;
+    else
+        f->tail = d->prev;
+    f->tree = tt_avl_remove(f->tree, d->key, key_cmp, &f->steps);
     f->n_pending--;
 }
 
@@ -103,14 +117,64 @@ static int grow(tt_ipfrag *f, tt_dgram *d, uint32_t need)
     return 1;
 }
 
-static int complete(const tt_dgram *d)
+/* Move the first-hole cursor past the bytes received: it only moves forward, so over
+ * a datagram's life it passes each bitmap byte once, whatever the fragment order
+ * (rescanning from offset 0 after each fragment was quadratic in the fragments). */
+static void advance_hole(tt_ipfrag *f, tt_dgram *d)
 {
-    if (!d->total)
-        return 0;
-    for (uint32_t i = 0; i < d->total; i++)
+    uint32_t i = d->hole;
+    while (i < d->size) {
+        f->steps++;
+        if (i % 8 == 0 && i + 8 <= d->size && d->have[i / 8] == 0xFF) {
+            i += 8;
+            continue;
+        }
         if (!(d->have[i / 8] & (1u << (i % 8))))
-            return 0;
-    return 1;
+            break;
+        i++;
+    }
+    d->hole = i;
+}
+
+static void make_key(uint8_t key[TT_IPFRAG_KEY_LEN], const tt_ip_layer *ip,
+                     const tt_fragment *frag)
+{
+    size_t alen = ip->version == 4 ? 4 : 16;
+    memset(key, 0, TT_IPFRAG_KEY_LEN);
+    key[0] = ip->version;
+    key[1] = frag->proto;
+    key[2] = (uint8_t)(frag->id >> 24);
+    key[3] = (uint8_t)(frag->id >> 16);
+    key[4] = (uint8_t)(frag->id >> 8);
+    key[5] = (uint8_t)frag->id;
+    memcpy(key + 6, ip->src, alen);
+    memcpy(key + 22, ip->dst, alen);
+}
+
+/* The pending datagram of this key, or a new one (evicting the oldest past the
+ * pending bound); NULL when out of memory. */
+static tt_dgram *find_or_add(tt_ipfrag *f, const uint8_t key[TT_IPFRAG_KEY_LEN], uint64_t frame)
+{
+    tt_avl_node *n = tt_avl_find(f->tree, key, key_cmp, &f->steps);
+    if (n)
+        return (tt_dgram *)(void *)n;
+    if (f->n_pending >= TT_IPFRAG_MAX_PENDING)
+        drop_oldest(f);
+    tt_dgram *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    memcpy(d->key, key, TT_IPFRAG_KEY_LEN);
+    d->captured_end = UINT32_MAX;
+    d->first_frame = frame;
+    d->prev = f->tail;
+    if (f->tail)
+        f->tail->next = d;
+    else
+        f->head = d;
+    f->tail = d;
+    f->tree = tt_avl_insert(f->tree, &d->node, d->key, key_cmp, &f->steps);
+    f->n_pending++;
+    return d;
 }
 
 int tt_ipfrag_add(tt_ipfrag *f, const tt_packet *pkt, const tt_fragment *frag, uint64_t frame,
@@ -125,33 +189,12 @@ int tt_ipfrag_add(tt_ipfrag *f, const tt_packet *pkt, const tt_fragment *frag, u
         f->dropped++;
         return 0;
     }
-    size_t alen = ip->version == 4 ? 4 : 16;
-    tt_dgram *d = f->head;
-    for (; d; d = d->next)
-        if (d->version == ip->version && d->id == frag->id && d->proto == frag->proto &&
-            !memcmp(d->src, ip->src, alen) && !memcmp(d->dst, ip->dst, alen))
-            break;
+    uint8_t key[TT_IPFRAG_KEY_LEN];
+    make_key(key, ip, frag);
+    tt_dgram *d = find_or_add(f, key, frame);
     if (!d) {
-        if (f->n_pending >= TT_IPFRAG_MAX_PENDING)
-            drop_oldest(f);
-        d = calloc(1, sizeof *d);
-        if (!d) {
-            f->dropped++;
-            return 0;
-        }
-        d->version = ip->version;
-        d->proto = frag->proto;
-        d->id = frag->id;
-        memcpy(d->src, ip->src, alen);
-        memcpy(d->dst, ip->dst, alen);
-        d->captured_end = UINT32_MAX;
-        d->first_frame = frame;
-        if (f->tail)
-            f->tail->next = d;
-        else
-            f->head = d;
-        f->tail = d;
-        f->n_pending++;
+        f->dropped++;
+        return 0;
     }
     if (!grow(f, d, end ? end : 1)) {
         f->dropped++;
@@ -177,7 +220,9 @@ int tt_ipfrag_add(tt_ipfrag *f, const tt_packet *pkt, const tt_fragment *frag, u
         d->captured_end = frag->offset + frag->caplen;
     if (!frag->more)
         d->total = end;
-    if (!complete(d))
+    if (frag->offset <= d->hole && d->hole < end)
+        advance_hole(f, d);
+    if (!d->total || d->hole < d->total)
         return 0;
     unlink_dgram(f, d);
     free(f->done);
@@ -205,6 +250,8 @@ uint64_t tt_ipfrag_flush(tt_ipfrag *f)
 }
 
 uint64_t tt_ipfrag_dropped(const tt_ipfrag *f) { return f->dropped; }
+
+uint64_t tt_ipfrag_steps(const tt_ipfrag *f) { return f->steps; }
 
 size_t tt_ipfrag_used(const tt_ipfrag *f) { return f->used; }
 

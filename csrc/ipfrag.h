@@ -1,6 +1,8 @@
 /* ipfrag: IPv4/IPv6 fragment reassembly, as Wireshark does it by default: the
  * datagram is decoded in the frame that completes it. Held fragments are bounded by a
- * memory cap; what the cap or an unfinished datagram drops is counted. */
+ * memory cap; what the cap or an unfinished datagram drops is counted. Per fragment the
+ * work is O(log n) in the datagrams pending plus its own bytes: pending datagrams are
+ * found in a tree by their key and completeness is a first-hole cursor. */
 #ifndef TT_IPFRAG_H
 #define TT_IPFRAG_H
 
@@ -31,6 +33,11 @@ uint64_t tt_ipfrag_flush(tt_ipfrag *f);
 
 /* Fragments dropped so far by the memory cap or as invalid. */
 uint64_t tt_ipfrag_dropped(const tt_ipfrag *f);
+
+/* Work done so far that depends on what is held rather than on the fragment's own bytes:
+ * look-up tree nodes visited and bitmap bytes passed by the completeness cursor. It
+ * grows O(log n) per fragment (the tests bound it), whatever the fragments' order. */
+uint64_t tt_ipfrag_steps(const tt_ipfrag *f);
 
 void tt_ipfrag_free(tt_ipfrag *f);
 

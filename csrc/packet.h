@@ -71,6 +71,8 @@ enum {
     TT_TCPOPT_AO = 29,
     TT_TCPOPT_MPTCP = 30,
     TT_TCPOPT_TFO = 34,
+    TT_TCPOPT_EXP1 = 253, /* RFC 4727 experiments, with RFC 6994's 16-bit ExID */
+    TT_TCPOPT_EXP2 = 254,
 };
 
 typedef struct tt_tcp_options {
@@ -83,6 +85,9 @@ typedef struct tt_tcp_options {
     uint32_t sack_re[TT_MAX_SACK_BLOCKS];  /* raw right edges */
     uint8_t tfo_cookie_len;                /* RFC 7413: 0 = cookie request */
     uint8_t tfo_cookie[16];
+    uint8_t n_exp;                         /* experimental options (253, 254) seen... */
+    uint16_t exp_exid[2];                  /*   and the ExIDs of the first two (RFC 6994);
+                                              0xF989 is TFO's (RFC 7413 §4.1.1) */
     uint8_t stopped;                       /* parsing stopped at an option whose length lies */
     uint8_t stopped_kind;                  /*   and this was its kind */
     uint8_t n_kinds;                       /* options in wire order, for the Info line */
@@ -110,6 +115,14 @@ typedef struct tt_ip_layer {
     uint16_t hdr_len;     /* IPv4 IHL*4; IPv6 40 + extension headers */
     uint16_t ip_id;       /* IPv4 identification (0 for IPv6 unless fragmented) */
     uint32_t total_len;   /* datagram length claimed by the header (v6: 40 + payload length) */
+    uint32_t total_len_hdr; /* the same as the header says it, before the TSO fix-up of a
+                             * zero (v4: the total length field; v6: 40 + payload length) */
+    uint32_t frame_wire_from_hdr; /* wire bytes of the frame from this header on, whatever
+                                   * the layers below say (0: not in the frame's bytes) */
+    uint32_t frame_cap_from_hdr;  /* captured bytes of the frame from this header on (Zeek
+                                   * trusts the IP length over a PPPoE length) */
+    bool hdr_cksum_bad;   /* IPv4: the header checksum does not verify (RFC 791); false
+                           * for IPv6 and for a header not wholly captured */
     uint32_t flow_label;  /* IPv6 */
     uint16_t checksum;    /* IPv4 header checksum as sent (ip.checksum) */
     uint16_t frag_field;  /* IPv4 flags and fragment offset word (ip.flags.df: 0x4000) */

@@ -10,8 +10,9 @@
 #include "cursor.h"
 #include "platform.h"
 
-#define TT_PCAPNG_PRESCAN_BLOCKS 256 /* blocks looked at, at open, for the first IDB */
-#define TT_PCAPNG_PRESCAN_BYTES (16u * 1024 * 1024) /* and bytes kept to replay them */
+/* Bytes looked at, at open, for the first IDB (and kept to replay them): any number of
+ * blocks before it, as libpcap reads them. Beyond, the first IDB read sets the link type. */
+#define TT_PCAPNG_PRESCAN_BYTES (16u * 1024 * 1024)
 
 enum {
     BT_SHB = 0x0A0D0D0A,
@@ -361,9 +362,14 @@ static int parse_idb(tt_pcapng *r, uint32_t body_len, tt_error *err)
     if (walk_options(r, c.base + c.pos, tt_rd_left(&c), "interface description", idb_option,
                      &ifc, err) != 0)
         return -1;
-    if (r->n_ifaces >= TT_PCAPNG_MAX_INTERFACES) {
-        tt_error_set(err, TT_ERR_FORMAT, "pcapng: more than %u interfaces",
+    if (r->n_ifaces - r->section_first >= TT_PCAPNG_MAX_INTERFACES) {
+        tt_error_set(err, TT_ERR_FORMAT, "pcapng: more than %u interfaces in a section",
                      TT_PCAPNG_MAX_INTERFACES);
+        return -1;
+    }
+    if (r->n_ifaces >= TT_PCAPNG_MAX_INTERFACES_FILE) {
+        tt_error_set(err, TT_ERR_FORMAT, "pcapng: more than %u interfaces in the file",
+                     TT_PCAPNG_MAX_INTERFACES_FILE);
         return -1;
     }
     if (r->n_ifaces == r->cap_ifaces) {
@@ -377,6 +383,11 @@ static int parse_idb(tt_pcapng *r, uint32_t body_len, tt_error *err)
         r->cap_ifaces = cap;
     }
     r->ifaces[r->n_ifaces++] = ifc;
+    if (!r->have_first) { /* not found by the prescan (over its bytes): this is the first */
+        r->have_first = 1;
+        r->first_linktype = ifc.linktype;
+        r->first_snaplen = ifc.snaplen;
+    }
     return 0;
 }
 
@@ -516,16 +527,12 @@ static void prescan(tt_pcapng *r)
      * again after the rewind. */
     tt_instream_mark(r->in, TT_PCAPNG_PRESCAN_BYTES);
     tt_error e;
-    for (int i = 0; i < TT_PCAPNG_PRESCAN_BLOCKS; i++) {
+    for (;;) {
         uint32_t type, body;
         if (read_block(r, &type, &body, &e) <= 0)
-            break;
+            break; /* the end, an error, or over the bytes kept (TT_ERR_NOMEM) */
         if (type == BT_IDB) {
-            if (parse_idb(r, body, &e) == 0) {
-                r->have_first = 1;
-                r->first_linktype = r->ifaces[0].linktype;
-                r->first_snaplen = r->ifaces[0].snaplen;
-            }
+            parse_idb(r, body, &e); /* sets the first interface */
             break;
         }
         if (type == BT_EPB || type == BT_PB || type == BT_SPB || type == BT_SHB)

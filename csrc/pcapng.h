@@ -18,7 +18,10 @@
 /* Largest block accepted: Wireshark's MAX_BLOCK_SIZE (a 128 MiB D-Bus packet plus
  * 128 KiB of options and the EPB header). Anything larger is a lying length. */
 #define TT_PCAPNG_MAX_BLOCK (128u * 1024 * 1024 + 131072u + 32u)
-#define TT_PCAPNG_MAX_INTERFACES 65536u /* in the whole file */
+#define TT_PCAPNG_MAX_INTERFACES 65536u /* in one section (the interface id of an EPB is
+                                          * per section: concatenated files each count anew) */
+#define TT_PCAPNG_MAX_INTERFACES_FILE (1024u * 1024) /* in the whole file: 24 MiB of
+                                                      * descriptions kept at most */
 
 typedef struct tt_pcapng tt_pcapng;
 

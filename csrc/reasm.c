@@ -1,15 +1,21 @@
 /* reasm: one direction's byte stream from TCP segments; see reasm.h for the contract.
  *
- * Held out-of-order data is a sorted, doubly linked list of disjoint pieces. A new
- * segment is cut against the pieces: bytes already held are compared and discarded
+ * Held out-of-order data is a sorted, doubly linked list of disjoint pieces, also kept
+ * in an AVL tree by offset: a new segment finds the first piece it may touch in
+ * O(log n) (walking the list from its head was O(n) per segment, so a hole never filled
+ * with a piece far ahead made a stream quadratic), then walks the list from there over
+ * only the pieces it overlaps. A new segment is cut against the pieces: bytes already held are compared and discarded
  * (first copy wins), the holes between them become new pieces, and a hole that starts
  * at next_off is delivered straight from the caller's buffer. */
 #include "reasm.h"
+
+#include "avltree.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 struct tt_reasm_piece {
+    tt_avl_node node;           /* in tt_reasm.tree, by off */
     uint64_t off;
     uint64_t frame;             /* the frame that carried these bytes */
     uint32_t len;
@@ -23,6 +29,25 @@ struct tt_reasm_piece {
 static size_t piece_cost(uint32_t len, bool missing)
 {
     return sizeof(tt_reasm_piece) + (missing ? 0 : (size_t)len);
+}
+
+static const tt_reasm_piece *piece_of(const tt_avl_node *n)
+{
+    return (const tt_reasm_piece *)(const void *)n;
+}
+
+/* The tree's order: by offset (pieces are disjoint, so offsets are unique). */
+static int off_cmp(const void *key, const tt_avl_node *n)
+{
+    uint64_t off = *(const uint64_t *)key, at = piece_of(n)->off;
+    return off < at ? -1 : off > at;
+}
+
+/* For tt_avl_lower_bound: the first piece ending after key. Ends rise with offsets. */
+static int end_cmp(const void *key, const tt_avl_node *n)
+{
+    const tt_reasm_piece *p = piece_of(n);
+    return *(const uint64_t *)key < p->off + p->len ? -1 : 1;
 }
 
 static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
@@ -166,6 +191,7 @@ static void unlink_piece(tt_reasm *r, tt_reasm_piece *p)
         p->next->prev = p->prev;
     else
         r->tail = p->prev;
+    r->tree = tt_avl_remove(r->tree, &p->off, off_cmp, &r->st.steps);
     r->n_pieces--;
     refund(r, piece_cost(p->len, p->missing));
 }
@@ -177,6 +203,7 @@ static void drain(tt_reasm *r, uint64_t frame)
 {
     while (r->head && r->head->off == r->next_off) {
         tt_reasm_piece *p = r->head;
+        r->st.steps++;
         if (p->missing) {
             tt_reasm_part part = {p->frame, p->len};
             unlink_piece(r, p);
@@ -187,6 +214,7 @@ static void drain(tt_reasm *r, uint64_t frame)
         size_t n = 1;
         uint64_t total = p->len;
         for (tt_reasm_piece *q = p->next; q && !q->missing && q->off == p->off + total; q = q->next) {
+            r->st.steps++;
             n++;
             total += q->len;
         }
@@ -320,6 +348,7 @@ static bool fill(tt_reasm *r, const tt_reasm_seg *s, uint64_t x, uint64_t y, boo
         before->prev = p;
     else
         r->tail = p;
+    r->tree = tt_avl_insert(r->tree, &p->node, &p->off, off_cmp, &r->st.steps);
     r->n_pieces++;
     charge(r, piece_cost(len, missing));
     return true;
@@ -333,9 +362,8 @@ static uint64_t place(tt_reasm *r, const tt_reasm_seg *s, uint64_t a, uint64_t b
     if (r->tail && r->tail->off + r->tail->len <= a) {
         p = NULL; /* the usual reordering: past everything held */
     } else {
-        p = r->head;
-        while (p && p->off + p->len <= a)
-            p = p->next;
+        /* the first piece ending after a: any before it ends at or before a */
+        p = (tt_reasm_piece *)(void *)tt_avl_lower_bound(r->tree, &a, end_cmp, &r->st.steps);
     }
     uint64_t pos = a;
     while (pos < b) {
@@ -344,6 +372,7 @@ static uint64_t place(tt_reasm *r, const tt_reasm_seg *s, uint64_t a, uint64_t b
             held_bytes(r, s, p, pos, end, diff);
             pos = end;
             p = p->next;
+            r->st.steps++;
             continue;
         }
         uint64_t end = p ? min_u64(p->off, b) : b;
@@ -384,8 +413,10 @@ static uint64_t finish(tt_reasm *r, tt_reasm_end_reason reason, uint64_t frame)
     while (r->head) {
         if (r->head->off >= r->fin_off) {
             /* held before the FIN was known, but past it: not part of the stream */
-            for (tt_reasm_piece *p = r->head; p; p = p->next)
+            for (tt_reasm_piece *p = r->head; p; p = p->next) {
                 r->st.after_end_bytes += p->len;
+                r->st.steps++;
+            }
             free_pieces(r);
             break;
         }

@@ -112,7 +112,7 @@ void tt_reasm_budget_init(tt_reasm_budget *b, size_t cap_bytes);
 
 typedef struct tt_reasm_config {
     size_t max_held_bytes;  /* out-of-order bytes one stream may hold, with per-piece overhead */
-    size_t max_held_pieces; /* held pieces one stream may have (bounds the list walk) */
+    size_t max_held_pieces; /* held pieces one stream may have (bounds their memory) */
     size_t history_bytes;   /* delivered bytes kept to compare retransmissions (0: none) */
 } tt_reasm_config;
 
@@ -144,11 +144,16 @@ typedef struct tt_reasm_stats {
     uint64_t implausible_bytes;
     uint64_t held_bytes;       /* held now (with overhead) */
     uint64_t held_peak;        /* most held at once */
+    uint64_t steps;            /* work that depends on what is held, not on the segment's
+                                  own bytes: tree nodes visited and held pieces walked
+                                  (O(log n) per segment plus the pieces it touches; the
+                                  tests bound it) */
 } tt_reasm_stats;
 
 #define TT_REASM_SKIPPED_RING 8
 
 typedef struct tt_reasm_piece tt_reasm_piece;
+struct tt_avl_node;
 
 /* One direction. The fields are private: use the functions. Embeddable (the caller
  * owns the storage: tt_reasm_init / tt_reasm_clear). */
@@ -163,6 +168,8 @@ typedef struct tt_reasm {
     tt_reasm_end_reason ended;
     tt_reasm_piece *head;    /* owned: held pieces, sorted, disjoint, all >= next_off */
     tt_reasm_piece *tail;    /* borrowed: last of head's list */
+    struct tt_avl_node *tree; /* borrowed: the same pieces in a tree by offset (avltree.h),
+                                 so a segment finds its place in O(log n) */
     size_t n_pieces;
     uint8_t *hist;           /* owned: ring of the last hist_len delivered bytes, or NULL */
     size_t hist_cap;         /* bytes allocated at hist */

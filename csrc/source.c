@@ -450,7 +450,15 @@ void tt_source_free(tt_source *s)
 
 tt_source_format tt_source_format_of(const tt_source *s) { return s->format; }
 const char *tt_source_compression(const tt_source *s) { return tt_instream_compression_name(s->comp); }
-int tt_source_linktype(const tt_source *s) { return s->linktype; }
+int tt_source_linktype(const tt_source *s)
+{
+    /* pcapng: the first IDB may come after more blocks than the open looked at */
+    int32_t lt;
+    uint32_t snap;
+    if (s->ng && tt_pcapng_first_interface(s->ng, &lt, &snap))
+        return lt;
+    return s->linktype;
+}
 uint32_t tt_source_snaplen(const tt_source *s) { return s->snaplen; }
 uint64_t tt_source_records(const tt_source *s) { return s->records; }
 

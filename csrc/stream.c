@@ -5,21 +5,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app_http.h"
-#include "app_tls.h"
 #include "flow.h"
+#include "framer.h"
+#include "tshark_ports.h"
 #include "follow.h"
 
 /* How far past the bytes seen from a side its RST, or the other side's ACK, may
  * point and still be believed. */
 #define TT_STREAMS_WINDOW (1u << 20)
 
-/* TLS handshake messages are reported with the frame that completes the record
- * holding their last byte, as tshark dissects a handshake message only once its
- * record is whole; this many wait per direction at most. */
+/* Messages a framer holds back until it settles them (TLS: handshake messages wait
+ * for the record holding their last byte); this many wait per direction at most. */
 #define TT_STREAMS_PENDING_HS 8
 
-enum { APP_UNDECIDED = 0, APP_NONE, APP_HTTP, APP_TLS, APP_SMTP };
+enum { APP_UNDECIDED = 0, APP_NONE, APP_FRAMER, APP_SMTP };
 
 /* SMTP STARTTLS (RFC 3207 §4): the client's "STARTTLS" line, the server's 220 reply,
  * then TLS from the next byte of each direction. */
@@ -44,8 +43,9 @@ struct sbody {
     uint64_t hi_end[2];     /* the highest stream offset a segment reached */
     bool fed[2];            /* the framer got a chunk of this direction */
     uint64_t app_from[2];   /* framer offsets start here (STARTTLS) */
-    tt_http_conn *http;     /* owned, or NULL */
-    tt_tls_conn *tls;       /* owned, or NULL */
+    const tt_framer *fr;    /* static: the connection's framer (APP_FRAMER), or NULL */
+    void *fst;              /* owned: its state (freed by fr->close) */
+    tt_app_emit emit;       /* what fr reports to: this body */
     uint8_t smtp;
     uint64_t smtp_off[2];   /* offset just past the current line's end */
     char line[2][SMTP_LINE_MAX];
@@ -53,8 +53,8 @@ struct sbody {
     bool line_long[2];
     bool collect;
     tt_follow *follow;      /* owned: collected streams with follow on, else NULL */
-    tt_stream_msg *pend;    /* owned: TLS only, 2 * TT_STREAMS_PENDING_HS handshake
-                               messages waiting for the record that ends them */
+    tt_stream_msg *pend;    /* owned, allocated at the first held message:
+                               2 * TT_STREAMS_PENDING_HS messages a framer holds */
     uint8_t n_pend[2];
 };
 
@@ -91,18 +91,6 @@ static int vec_grow(void **v, size_t *cap, size_t size)
     return 1;
 }
 
-static char *dup_str(tt_app_str s)
-{
-    if (!s.p)
-        return NULL;
-    char *d = malloc(s.len + 1);
-    if (d) {
-        memcpy(d, s.p, s.len);
-        d[s.len] = 0;
-    }
-    return d;
-}
-
 static void copy_frames(tt_stream_msg *m, const tt_app_frame *f, size_t n, uint64_t total)
 {
     m->frames_total = total;
@@ -115,7 +103,76 @@ static void copy_frames(tt_stream_msg *m, const tt_app_frame *f, size_t n, uint6
     }
 }
 
-static tt_stream_msg *new_msg(sbody *b, tt_msg_kind kind, int dir)
+static void msg_free(tt_stream_msg *m)
+{
+    free(m->strings);
+    free(m->frames);
+}
+
+/* The strings of a tt_app_msg, copied into one block (NUL-terminated each). */
+typedef struct strpack {
+    char *block;
+    size_t at;
+} strpack;
+
+static size_t str_need(tt_app_str s) { return s.p ? s.len + 1 : 0; }
+
+static const char *str_put(strpack *k, tt_app_str s)
+{
+    if (!s.p || !k->block)
+        return NULL;
+    char *d = k->block + k->at;
+    memcpy(d, s.p, s.len);
+    d[s.len] = 0;
+    k->at += s.len + 1;
+    return d;
+}
+
+/* Copy a framer's message into m (which the caller zeroed). */
+static void msg_copy(tt_stream_msg *m, const tt_framer *fr, uint32_t stream, const tt_app_msg *a)
+{
+    m->framer = fr;
+    m->kind = a->kind;
+    m->stream = stream;
+    m->dir = (uint8_t)(a->dir ? 1 : 0);
+    m->done_frame = a->done_frame;
+    m->start_off = a->start_off;
+    m->end_off = a->end_off;
+    m->length = a->length;
+    m->flags = a->flags;
+    m->anomalies = a->anomalies;
+    m->missing_bytes = a->missing_bytes;
+    m->lost = a->lost;
+    m->truncated = a->truncated;
+    m->pdu = a->pdu;
+    size_t need = str_need(a->protocol) + str_need(a->info) + str_need(a->stream_protocol) +
+                  str_need(a->note) + str_need(a->lead);
+    for (size_t i = 0; i < fr->n_fields; i++)
+        if (a->v[i].set && fr->fields[i].type != TT_APP_INT)
+            need += a->v[i].s.len + 1;
+    strpack k = {need ? malloc(need) : NULL, 0};
+    m->strings = k.block;
+    m->protocol = str_put(&k, a->protocol);
+    m->info = str_put(&k, a->info);
+    m->stream_protocol = str_put(&k, a->stream_protocol);
+    m->note = str_put(&k, a->note);
+    m->lead = str_put(&k, a->lead);
+    for (size_t i = 0; i < fr->n_fields && i < TT_APP_MAX_FIELDS; i++) {
+        const tt_app_value *v = &a->v[i];
+        tt_stream_value *d = &m->v[i];
+        if (!v->set || (fr->fields[i].type != TT_APP_INT && !k.block))
+            continue; /* a string lost for lack of memory reads as absent */
+        d->set = true;
+        d->i = v->i;
+        if (fr->fields[i].type != TT_APP_INT) {
+            d->len = v->s.len;
+            d->s = str_put(&k, (tt_app_str){v->s.p ? v->s.p : "", v->s.len});
+        }
+    }
+    copy_frames(m, a->frames, a->n_frames, a->frames_total);
+}
+
+static tt_stream_msg *queue_msg(sbody *b)
 {
     tt_stream_msg *m;
     if (!VEC_PUSH(b->s->out.msgs, m)) {
@@ -123,34 +180,19 @@ static tt_stream_msg *new_msg(sbody *b, tt_msg_kind kind, int dir)
         b->s->st.nomem++;
         return NULL;
     }
-    m->kind = kind;
-    m->stream = b->stream;
-    m->dir = (uint8_t)dir;
     b->s->st.messages++;
     return m;
 }
 
-static void msg_free(tt_stream_msg *m)
-{
-    free(m->method);
-    free(m->uri);
-    free(m->reason);
-    free(m->content_type);
-    free(m->request_method);
-    free(m->sni);
-    free(m->alpn);
-    free(m->frames);
-}
-
-/* Move the first n pending handshake messages of dir to the queue; done_frame, when
- * not 0, is the frame that completed the record they end in. */
+/* Move the first n held messages of dir to the queue; done_frame, when not 0,
+ * replaces the done_frame of those that have one. */
 static void pend_flush(sbody *b, int dir, size_t n, uint64_t done_frame)
 {
     for (size_t i = 0; i < n; i++) {
         tt_stream_msg *p = &b->pend[dir * TT_STREAMS_PENDING_HS + i];
         if (done_frame && p->done_frame)
             p->done_frame = done_frame;
-        tt_stream_msg *m = new_msg(b, TT_MSG_TLS_HANDSHAKE, dir);
+        tt_stream_msg *m = queue_msg(b);
         if (m)
             *m = *p;
         else
@@ -162,103 +204,41 @@ static void pend_flush(sbody *b, int dir, size_t n, uint64_t done_frame)
     b->n_pend[dir] = (uint8_t)(b->n_pend[dir] - n);
 }
 
-static void on_http(void *ctx, const tt_http_msg *h)
+/* tt_app_emit.msg: queue the message, or hold it for settle. */
+static void on_msg(void *ctx, const tt_app_msg *a, bool hold)
 {
     sbody *b = ctx;
-    tt_stream_msg *m = new_msg(b, h->kind == TT_HTTP_REQUEST ? TT_MSG_HTTP_REQUEST
-                                                               : TT_MSG_HTTP_RESPONSE, h->dir);
-    if (!m)
-        return;
-    m->done_frame = h->done_frame;
-    m->start_off = h->start_off;
-    m->end_off = h->end_off;
-    m->length = h->header_bytes + h->body_bytes;
-    m->flags = h->flags;
-    m->anomalies = h->anomalies;
-    m->missing_bytes = h->missing_bytes;
-    m->status = h->status;
-    m->version_major = h->version_major;
-    m->version_minor = h->version_minor;
-    m->header_bytes = h->header_bytes;
-    m->body_bytes = h->body_bytes;
-    m->content_bytes = h->content_bytes;
-    m->content_length = h->content_length;
-    m->method = dup_str(h->method);
-    m->uri = dup_str(h->uri);
-    m->reason = dup_str(h->reason);
-    m->content_type = dup_str(h->content_type);
-    m->request_method = dup_str(h->request_method);
-    copy_frames(m, h->frames, h->n_frames, h->frames_total);
-}
-
-static void on_tls_record(void *ctx, const tt_tls_record *r)
-{
-    sbody *b = ctx;
-    int dir = r->dir ? 1 : 0;
-    size_t k = 0;
-    while (k < b->n_pend[dir] && b->pend[dir * TT_STREAMS_PENDING_HS + k].end_off <= r->end_off)
-        k++;
-    pend_flush(b, dir, k, r->done_frame);
-    tt_stream_msg *m = new_msg(b, TT_MSG_TLS_RECORD, r->dir);
-    if (!m)
-        return;
-    m->done_frame = r->done_frame;
-    m->start_off = r->start_off;
-    m->end_off = r->end_off;
-    m->length = 5u + r->length;
-    m->flags = r->flags;
-    m->anomalies = r->anomalies;
-    m->missing_bytes = r->missing_bytes;
-    m->tls_type = r->type;
-    m->tls_version = r->version;
-    size_t n = r->n_hs < sizeof m->hs_types ? r->n_hs : sizeof m->hs_types;
-    memcpy(m->hs_types, r->hs_types, n);
-    m->n_hs = (uint8_t)n;
-    copy_frames(m, r->frames, r->n_frames, r->frames_total);
-}
-
-static void on_tls_handshake(void *ctx, const tt_tls_handshake *h)
-{
-    sbody *b = ctx;
-    int dir = h->dir ? 1 : 0;
-    if (b->n_pend[dir] == TT_STREAMS_PENDING_HS)
-        pend_flush(b, dir, 1, 0);
-    if (!b->pend) {
-        b->s->st.nomem++;
-        return;
-    }
-    tt_stream_msg *m = &b->pend[dir * TT_STREAMS_PENDING_HS + b->n_pend[dir]++];
-    memset(m, 0, sizeof *m);
-    m->kind = TT_MSG_TLS_HANDSHAKE;
-    m->stream = b->stream;
-    m->dir = (uint8_t)dir;
-    m->done_frame = h->done_frame;
-    m->start_off = h->start_off;
-    m->end_off = h->end_off;
-    m->length = 4u + h->length;
-    m->flags = h->flags;
-    m->anomalies = h->anomalies;
-    m->missing_bytes = h->missing_bytes;
-    m->tls_type = h->type;
-    m->tls_version = h->max_version ? h->max_version : h->hello_version;
-    m->sni = dup_str(h->sni);
-    if (h->n_alpn) {
-        size_t len = 0;
-        for (size_t i = 0; i < h->n_alpn; i++)
-            len += h->alpn[i].len + 1;
-        m->alpn = malloc(len);
-        if (m->alpn) {
-            size_t at = 0;
-            for (size_t i = 0; i < h->n_alpn; i++) {
-                if (i)
-                    m->alpn[at++] = ',';
-                memcpy(m->alpn + at, h->alpn[i].p, h->alpn[i].len);
-                at += h->alpn[i].len;
-            }
-            m->alpn[at] = 0;
+    int dir = a->dir ? 1 : 0;
+    tt_stream_msg *m;
+    if (hold) {
+        if (!b->pend)
+            b->pend = calloc(2 * TT_STREAMS_PENDING_HS, sizeof *b->pend);
+        if (!b->pend) {
+            b->s->st.nomem++;
+            return;
         }
+        if (b->n_pend[dir] == TT_STREAMS_PENDING_HS)
+            pend_flush(b, dir, 1, 0);
+        m = &b->pend[dir * TT_STREAMS_PENDING_HS + b->n_pend[dir]++];
+        memset(m, 0, sizeof *m);
+    } else {
+        m = queue_msg(b);
+        if (!m)
+            return;
     }
-    copy_frames(m, h->frames, h->n_frames, h->frames_total);
+    msg_copy(m, b->fr, b->stream, a);
+}
+
+/* tt_app_emit.settle: release the held messages of dir that end by end_off. */
+static void on_settle(void *ctx, int dir, uint64_t end_off, uint64_t done_frame)
+{
+    sbody *b = ctx;
+    dir = dir ? 1 : 0;
+    size_t k = 0;
+    while (b->pend && k < b->n_pend[dir] && b->pend[dir * TT_STREAMS_PENDING_HS + k].end_off <= end_off)
+        k++;
+    if (k)
+        pend_flush(b, dir, k, done_frame);
 }
 
 static void queue_chunk(sbody *b, int dir, const tt_reasm_chunk *ch)
@@ -340,71 +320,63 @@ static void out_free(tt_streams_out *o)
 
 /* ---- framer choice ---- */
 
-static bool port_in(const uint16_t *port, const uint16_t *list, size_t n)
+static size_t framer_index(const tt_framer *fr)
 {
-    for (size_t i = 0; i < n; i++)
-        if (port[0] == list[i] || port[1] == list[i])
-            return true;
-    return false;
+    size_t i = 0;
+    while (tt_framers[i] && tt_framers[i] != fr)
+        i++;
+    return i;
 }
 
-static const uint16_t HTTP_PORTS[] = {80, 8080, 8000, 8008, 8888, 3128, 3132, 11371};
-static const uint16_t TLS_PORTS[] = {443, 8443, 465, 636, 853, 989, 990, 992, 993, 994, 995,
-                                     5061, 5223, 8883};
-static const uint16_t SMTP_PORTS[] = {25, 587};
-/* Registered ports above 1023 whose protocols tshark dissects by port, some of them
- * HTTP-like (Gnutella answers "HTTP/1.0 503"): never sniffed as HTTP or TLS. */
-static const uint16_t OTHER_PORTS[] = {1433, 1521, 1883, 3306, 5060, 5432, 6346, 6347, 6379, 9092,
-                                       11211, 27017};
-
-static bool attach(sbody *b, uint8_t app)
+static bool attach(sbody *b, const tt_framer *fr)
 {
     tt_error err;
     tt_error_clear(&err);
-    b->app = app;
-    if (app == APP_HTTP) {
-        b->http = tt_http_conn_new(NULL, on_http, b, &err);
-        if (!b->http)
-            goto nomem;
-        b->s->st.http_conns++;
-    } else if (app == APP_TLS) {
-        tt_tls_sink sink = {on_tls_record, on_tls_handshake, b};
-        b->pend = calloc(2 * TT_STREAMS_PENDING_HS, sizeof *b->pend);
-        b->tls = b->pend ? tt_tls_conn_new(NULL, &sink, &err) : NULL;
-        if (!b->tls)
-            goto nomem;
-        b->s->st.tls_conns++;
+    b->emit = (tt_app_emit){on_msg, on_settle, b};
+    b->fst = fr->open(&b->emit, &err);
+    if (!b->fst) {
+        b->app = APP_NONE;
+        b->s->st.nomem++;
+        return false;
     }
+    b->fr = fr;
+    b->app = APP_FRAMER;
+    size_t i = framer_index(fr);
+    if (i < TT_STREAMS_MAX_FRAMERS)
+        b->s->st.framer_conns[i]++;
     return true;
-nomem:
-    b->app = APP_NONE;
-    b->s->st.nomem++;
-    return false;
 }
 
-/* Ports tshark gives to HTTP or TLS by default decide; otherwise the first bytes do,
- * unless a well-known port (below 1024) says the connection is another protocol's
- * (tshark's dissector for that port wins over sniffing: HTTP sent to port 22 is SSH). */
+/* SMTP's ports as tshark's table gives them (tshark_ports.h). */
+static bool is_smtp(uint16_t port)
+{
+    const char *d = tt_tshark_tcp_port(port);
+    return d && strcmp(d, "smtp") == 0;
+}
+
+/* The registry picks the framer (tt_framer_choose); a connection to an SMTP port with
+ * none is watched for STARTTLS. */
 static void decide(sbody *b, const tt_reasm_chunk *ch)
 {
-    const uint16_t *port = b->port;
-    bool http_port = port_in(port, HTTP_PORTS, sizeof HTTP_PORTS / sizeof *HTTP_PORTS);
-    bool tls_port = port_in(port, TLS_PORTS, sizeof TLS_PORTS / sizeof *TLS_PORTS);
-    bool other = !http_port && !tls_port &&
-                 (port[0] < 1024 || port[1] < 1024 ||
-                  port_in(port, OTHER_PORTS, sizeof OTHER_PORTS / sizeof *OTHER_PORTS));
-    if (tt_tls_sniff(ch->data, ch->len) && !http_port && !other)
-        attach(b, APP_TLS);
-    else if (tt_http_sniff(ch->data, ch->len) && !tls_port && !other)
-        attach(b, APP_HTTP);
-    else if (http_port)
-        attach(b, APP_HTTP);
-    else if (tls_port)
-        attach(b, APP_TLS);
-    else if (port_in(port, SMTP_PORTS, sizeof SMTP_PORTS / sizeof *SMTP_PORTS))
+    const tt_framer *fr = tt_framer_choose(b->port, ch->data, (size_t)ch->len);
+    if (fr)
+        attach(b, fr);
+    else if (is_smtp(b->port[0]) || is_smtp(b->port[1]))
         b->app = APP_SMTP;
     else
         b->app = APP_NONE;
+}
+
+/* End the framer: it reports what it holds, then its held messages are queued. */
+static void framer_close(sbody *b)
+{
+    if (b->fr)
+        b->fr->close(b->fst);
+    b->fr = NULL;
+    b->fst = NULL;
+    for (int d = 0; d < 2; d++)
+        if (b->pend)
+            pend_flush(b, d, b->n_pend[d], 0);
 }
 
 /* Feed one chunk to the framer, trimmed to start at app_from[dir]. The first chunk a
@@ -450,10 +422,8 @@ static void framer_feed(sbody *b, int dir, const tt_reasm_chunk *ch)
             framer_feed(b, dir, &gap);
         }
     }
-    if (b->http)
-        tt_http_conn_feed(b->http, dir, &c);
-    else if (b->tls)
-        tt_tls_conn_feed(b->tls, dir, &c);
+    if (b->fr)
+        b->fr->feed(b->fst, dir, &c);
     free(parts);
 }
 
@@ -489,7 +459,8 @@ static void smtp_watch(sbody *b, int dir, const tt_reasm_chunk *ch)
             }
         } else if (dir == 1 && b->smtp == SMTP_ASKED && n >= 4 && memcmp(l, "220 ", 4) == 0) {
             b->app_from[1] = next;
-            if (attach(b, APP_TLS)) {
+            const tt_framer *tls = tt_framer_find("tls");
+            if (tls && attach(b, tls)) {
                 b->smtp = SMTP_TLS;
                 /* the rest of this chunk is TLS already */
                 if (i + 1 < ch->len)
@@ -514,7 +485,7 @@ static void on_chunk(void *ctx, const tt_reasm_chunk *ch)
         decide(b, ch);
     if (b->app == APP_SMTP)
         smtp_watch(b, sd->dir, ch);
-    else if (b->app == APP_HTTP || b->app == APP_TLS)
+    else if (b->app == APP_FRAMER)
         framer_feed(b, sd->dir, ch);
 }
 
@@ -594,6 +565,7 @@ static void add_stats(tt_streams *s, const tt_reasm_stats *r)
     s->st.dropped_bytes += r->dropped_bytes;
     s->st.forced_gaps += r->forced_gaps;
     s->st.implausible_segments += r->implausible_segments;
+    s->st.reasm_steps += r->steps;
 }
 
 /* Flush both directions (delivering what is held), then free the body. */
@@ -604,16 +576,13 @@ static void body_end(tt_streams *s, tt_streams_conn *h)
         return;
     for (int d = 0; d < 2; d++)
         tt_reasm_end(&b->r[d], TT_REASM_END_FLUSH, 0);
+    framer_close(b);
     for (int d = 0; d < 2; d++) {
-        if (b->pend)
-            pend_flush(b, d, b->n_pend[d], 0);
         add_stats(s, tt_reasm_stats_of(&b->r[d]));
         tt_reasm_clear(&b->r[d]);
     }
     if (s->budget.peak_bytes > s->st.held_peak)
         s->st.held_peak = s->budget.peak_bytes;
-    tt_http_conn_free(b->http);
-    tt_tls_conn_free(b->tls);
     free(b->pend);
     if (b->follow) {
         s->st.follow_dropped_bytes += b->follow->dropped_bytes;
@@ -763,8 +732,8 @@ void tt_streams_free(tt_streams *s)
         if (h->b) {
             for (int d = 0; d < 2; d++)
                 tt_reasm_clear(&h->b->r[d]);
-            tt_http_conn_free(h->b->http);
-            tt_tls_conn_free(h->b->tls);
+            if (h->b->fr)
+                h->b->fr->close(h->b->fst);
             for (int d = 0; d < 2; d++)
                 for (size_t i = 0; i < h->b->n_pend[d]; i++)
                     msg_free(&h->b->pend[d * TT_STREAMS_PENDING_HS + i]);

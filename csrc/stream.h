@@ -4,8 +4,8 @@
  * to the connection's two tt_reasm (offset = relative seq - 1, unwrapped against the
  * direction's next offset; the SYN's payload at offset 0; bytes from before offset 0
  * trimmed), its ACK to the other direction (tt_reasm_acked), FIN and RST end a
- * direction. Delivered chunks feed an HTTP/1.x or a TLS framer, chosen per connection
- * by sniffing the first bytes and by port (and TLS after an SMTP STARTTLS), and, for
+ * direction. Delivered chunks feed one framer of the registry (framer.h), chosen per
+ * connection by port and first bytes (and TLS after an SMTP STARTTLS), and, for
  * the collected streams, are copied out. Completed messages, collected chunks and
  * tshark-compatible follow records queue in a tt_streams_out that the caller drains.
  *
@@ -24,6 +24,7 @@
 #include "analysis.h"
 #include "app_frames.h"
 #include "error.h"
+#include "framer.h"
 #include "packet.h"
 #include "reasm.h"
 
@@ -33,44 +34,42 @@ struct tt_conn;
 #define TT_STREAMS_COLLECT_NONE (-1)
 #define TT_STREAMS_COLLECT_ALL (-2)
 
+#define TT_STREAMS_MAX_FRAMERS 16 /* framers in the registry at most */
+
 typedef struct tt_streams_config {
     size_t budget_bytes;    /* out-of-order bytes held by all connections (0: default) */
     size_t max_held_bytes;  /* per direction (0: default) */
-    bool messages;          /* frame HTTP/TLS and queue the messages */
+    bool messages;          /* run the framers (framers.c) and queue their messages */
     int64_t collect;        /* a tcp.stream whose chunks are queued, or TT_STREAMS_COLLECT_* */
     bool follow;            /* also queue tshark follow records of the collected streams */
 } tt_streams_config;
 
-typedef enum tt_msg_kind {
-    TT_MSG_HTTP_REQUEST = 1,
-    TT_MSG_HTTP_RESPONSE = 2,
-    TT_MSG_TLS_RECORD = 3,
-    TT_MSG_TLS_HANDSHAKE = 4,
-} tt_msg_kind;
+/* A detail value of a queued message (framer.h: tt_app_value, copied). */
+typedef struct tt_stream_value {
+    bool set;
+    int64_t i;
+    const char *s;           /* borrowed from the message's strings block */
+    size_t len;
+} tt_stream_value;
 
-/* One application message (a copy: owns its strings and frames). */
+/* One application message (a copy of a framer's tt_app_msg: owns its strings and
+ * frames). */
 typedef struct tt_stream_msg {
-    tt_msg_kind kind;
+    const struct tt_framer *framer; /* static: the framer that reported it */
+    const char *kind;        /* static */
     uint32_t stream;
     uint8_t dir;
     uint64_t done_frame;     /* the frame that completed it (0: never completed) */
     uint64_t start_off, end_off; /* stream offsets of its first byte and just past it */
-    uint64_t length;         /* bytes: HTTP header + body; TLS 5 + record; 4 + handshake */
-    uint32_t flags;          /* TT_HTTP_F_* or TT_TLS_F_* */
+    uint64_t length;
+    uint32_t flags;          /* the framer's flag bits */
     uint64_t anomalies;
     uint64_t missing_bytes;
-    /* HTTP */
-    int status;
-    int version_major, version_minor;
-    uint64_t header_bytes, body_bytes, content_bytes;
-    int64_t content_length;
-    /* TLS: record content type / handshake type, record version, handshake types in a record */
-    uint8_t tls_type;
-    uint16_t tls_version;
-    uint8_t hs_types[16];
-    uint8_t n_hs;
-    char *method, *uri, *reason, *content_type, *request_method; /* owned, NUL-terminated, or NULL */
-    char *sni, *alpn;        /* owned: TLS ClientHello server name; ALPN protocols joined by ',' */
+    bool lost, truncated, pdu;
+    /* borrowed from strings, NULL when absent */
+    const char *protocol, *info, *stream_protocol, *note, *lead;
+    tt_stream_value v[TT_APP_MAX_FIELDS]; /* in the order of framer->fields */
+    char *strings;           /* owned: every string above, NUL-terminated, in one block */
     tt_app_frame *frames;    /* owned: n_frames entries */
     size_t n_frames;
     uint64_t frames_total;
@@ -131,8 +130,11 @@ typedef struct tt_streams_stats {
     uint64_t trimmed_bytes;    /* bytes from before the stream's offset 0 */
     uint64_t implausible_segments;
     uint64_t held_peak;        /* most out-of-order bytes held at once, all streams */
+    uint64_t reasm_steps;      /* reassembly work that depends on what was held
+                                  (tt_reasm_stats.steps): linear in the segments */
     uint64_t messages;         /* messages queued */
-    uint64_t http_conns, tls_conns;
+    uint64_t framer_conns[TT_STREAMS_MAX_FRAMERS]; /* connections given each framer,
+                                                      in registry order (framers.c) */
     uint64_t nomem;            /* state or items lost for lack of memory */
     uint64_t follow_dropped_bytes; /* follow records not held because of the cap */
 } tt_streams_stats;

@@ -30,6 +30,7 @@ from .export import to_parquet
 from .frames import ANALYSIS_FLAGS, segments
 from .live import LiveCapture, capture
 from .streams import follow, messages
+from .zeek import zeek_conn_log
 
 check_libpcap()
 
@@ -57,6 +58,7 @@ __all__ = [
     "plot",
     "summary",
     "CaptureSummary",
+    "zeek_conn_log",
 ]
 
 

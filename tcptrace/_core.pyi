@@ -507,7 +507,7 @@ class Capture:
     def connections(self) -> Iterator[Connection]: ...
     def connection(self, stream: int) -> Connection: ...
     def _connection_columns(
-        self,
+        self, max_rows: int = ...,
     ) -> Tuple[int, Dict[str, Tuple[_Buffer, str, Optional[_Buffer]]], Dict[str, List[str]]]: ...
     # Live capture to a pcap file (tcptrace.capture / tcptrace.live): a handle is an opaque capsule.
     @staticmethod
@@ -556,7 +556,7 @@ class Capture:
                         budget: int = ..., max_held: int = ...) -> None: ...
     def _read_streams(
         self, max_frames: int = ...,
-    ) -> Optional[Tuple[List[_Row], List[_Row], List[_Row], List[_Row]]]: ...
+    ) -> Optional[Tuple[List[Dict[str, Any]], List[_Row], List[_Row], List[_Row]]]: ...
     def _read_columns(
         self, ids: Sequence[int], max_rows: int,
     ) -> Optional[Tuple[int, List[Tuple[_Buffer, ...]]]]: ...  # (data, valid or None[, bytes])
@@ -569,7 +569,8 @@ class _Buffer:
     def __len__(self) -> int: ...
     def __buffer__(self, flags: int, /) -> memoryview: ...
 
-# One message, chunk, record or end tuple as the core returns it (see tcptrace.streams).
+# One chunk, record or nodes tuple as the core returns it (see tcptrace.streams);
+# messages come as dicts.
 _Row = Tuple[Any, ...]
 
 def anomaly_names() -> Tuple[str, ...]: ...
@@ -584,3 +585,18 @@ def _segment_fields(
 def _field_needs_analysis() -> Tuple[bool, ...]: ...
 def _column_specs() -> List[Tuple[str, str, bool, bool]]: ...
 def linktype_name(linktype: int) -> Optional[str]: ...
+def framers() -> List[Dict[str, Any]]: ...
+
+def zeek_conn_rows(
+    path: Union[str, os.PathLike[str], BinaryIO],
+    ignore_checksums: bool = ...,
+    filter: Optional[str] = ...,
+    server_ports: Optional[Sequence[int]] = ...,
+    partial_close_timer: bool = ...,
+    reset_timer: bool = ...,
+) -> Tuple[List[Tuple[Any, ...]], Dict[str, int]]:
+    """Zeek's conn.log TCP rows of a capture: tuples (ts, uid, orig_h, orig_p, resp_h,
+    resp_p, duration, orig_bytes, resp_bytes, conn_state, missed_bytes, history,
+    orig_pkts, orig_ip_bytes, resp_pkts, resp_ip_bytes), duration and the byte counts
+    None when Zeek logs "-", and counters of what Zeek's rules dropped."""
+    ...

@@ -7,10 +7,11 @@
     tcptrace expert CAPTURE [--json] [--split]         Wireshark's TCP expert information
     tcptrace CAPTURE --explain [-s N] [--frame F]      the listing, with why each flag was set
     tcptrace conns [-l] [--json|--csv] CAPTURE         per-connection statistics
+    tcptrace conns --zeek [-C] CAPTURE                 Zeek's conn.log (TCP rows)
     tcptrace CAPTURE --app                             the listing with HTTP/TLS lines
     tcptrace follow -s N [--format raw|ascii] [--output PREFIX] CAPTURE
                                                        stream N as tshark -z follow,tcp prints it
-    tcptrace messages [--csv] CAPTURE                  HTTP/1.x and TLS messages, one per line
+    tcptrace messages [--csv] CAPTURE                  HTTP, TLS and DNS messages, one per line
     tcptrace plot CAPTURE -s N --kind tsg -o OUT.png   a picture of stream N (tsg|ladder|rtt|throughput|window)
     tcptrace check CAPTURE --expect EXPR [--rules F]   regression rules; exit 1 when one fails
     tcptrace diff BASELINE CAPTURE [--fail-on EXPR]    what changed between two captures
@@ -21,6 +22,7 @@ standard input (tcpdump -w - ... | tcptrace -).
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import stat
 import sys
@@ -133,6 +135,43 @@ def _display_filter(text: Optional[str]) -> Any:
     return dfilter.compile(text)
 
 
+# The connections the command line holds in memory at once (--max-conns): a flood of
+# connections stays under 1 GB (docs/robustness.md); the Python API's default is larger.
+CLI_MAX_CONNS = 100_000
+
+
+def _add_budgets(ap: argparse.ArgumentParser) -> None:
+    """--max-conns and --linger: the connection budgets of docs/robustness.md."""
+    ap.add_argument("--max-conns", type=int, default=CLI_MAX_CONNS, metavar="N",
+                    help=f"connections held in memory at once (default {CLI_MAX_CONNS:,}); beyond it the "
+                         "least recently active one ends early (counted, reported on standard error)")
+    ap.add_argument("--linger", type=float, default=None, metavar="SECONDS",
+                    help="capture time a closed connection is kept for late segments "
+                         "(default 120; negative: never freed)")
+
+
+def _add_stream_budgets(ap: argparse.ArgumentParser) -> None:
+    """The reassembly budgets of docs/robustness.md (0: the defaults)."""
+    ap.add_argument("--reasm-budget", type=int, default=0, metavar="BYTES",
+                    help="out-of-order bytes held by all connections at once (default 256 MiB); "
+                         "beyond it a hole is given up as a gap, counted")
+    ap.add_argument("--max-held", type=int, default=0, metavar="BYTES",
+                    help="out-of-order bytes held per direction (default 16 MiB); beyond it, as above")
+
+
+def _report_budgets(cap: Any, max_conns: int) -> None:
+    """What the budgets cost the answers, on standard error: never silent."""
+    c = cap.counters
+    evicted = c.get("connections_limit_evicted", 0)
+    if evicted:
+        sys.stderr.write(f"tcptrace: {evicted} connections ended early (end_reason evicted) to hold at "
+                         f"most --max-conns {max_conns}; {c.get('connections_late', 0)} later segments "
+                         "of such connections started new streams\n")
+    dropped = c.get("connection_records_dropped", 0)
+    if dropped:
+        sys.stderr.write(f"tcptrace: {dropped} connection records dropped (never read)\n")
+
+
 def cmd_fields(argv: Sequence[str]) -> int:
     ap = argparse.ArgumentParser(prog="tcptrace fields",
                                  description="Print fields of every TCP segment, as tshark -T fields does.")
@@ -143,6 +182,7 @@ def cmd_fields(argv: Sequence[str]) -> int:
     ap.add_argument("-f", "--filter", help="BPF filter, as libpcap compiles it")
     ap.add_argument("-Y", dest="display_filter", metavar="DFILTER",
                     help="Wireshark display filter (e.g. 'tcp.analysis.retransmission || tcp.port == 443')")
+    _add_budgets(ap)
     ap.add_argument("capture", help="a capture file (compressed or not), or - for standard input")
     a = ap.parse_args(argv)
     if not a.fields:
@@ -161,22 +201,25 @@ def cmd_fields(argv: Sequence[str]) -> int:
         out.write(sep.join(a.fields) + "\n")
     out.flush()
     if pred is not None:  # rows of the segments the display filter keeps, formatted per row
-        with Capture(a.capture, filter=a.filter, connections=False) as cap:
+        with Capture(a.capture, filter=a.filter, connections=False, max_conns=a.max_conns,
+                     linger=a.linger) as cap:
             shown = None  # the row before: frame.time_delta_displayed counts from it
             for seg in cap:
                 if pred(seg):
                     out.write(sep.join(fieldmod.row(seg, a.fields, conf["occurrence"], conf["aggregator"],
                                                     shown)) + "\n")
                     shown = seg
+            _report_budgets(cap, a.max_conns)
         return 0
     with Capture(a.capture, filter=a.filter, analysis=fieldmod.needs_analysis(a.fields),
-                 connections=False) as cap:
+                 connections=False, max_conns=a.max_conns, linger=a.linger) as cap:
         # Rows are formatted and written in C, straight to the descriptor; a pipe or a
         # terminal gets each row as it is read (for live captures on stdin).
         fd = out.fileno()
         line_flush = not _is_regular(fd)
         cap._write_fields(fd, ids, sep, fieldmod.occurrence_code(conf["occurrence"]),
                           conf["aggregator"], line_flush)
+        _report_budgets(cap, a.max_conns)
     return 0
 
 
@@ -201,6 +244,7 @@ def cmd_list(argv: Sequence[str]) -> int:
     ap.add_argument("--frame", type=int, action="append", metavar="F", help="only frame F (repeatable)")
     ap.add_argument("--app", action="store_true",
                     help="application lines (HTTP, TLS) as Wireshark's full listing shows them")
+    _add_budgets(ap)
     ap.add_argument("capture", help="a capture file (compressed or not), or - for standard input")
     a = ap.parse_args(argv)
     _stream_output(a.capture)
@@ -217,7 +261,8 @@ def cmd_list(argv: Sequence[str]) -> int:
 def _list_segments(a: argparse.Namespace, frames: Optional[Set[int]], app: Any, capture: str) -> int:
     out = sys.stdout
     pred = _display_filter(a.display_filter)
-    with open_capture(capture, filter=a.filter) as cap:
+    # No connection records: the listing prints none (each would cost ~3.7 KB).
+    with Capture(capture, filter=a.filter, connections=False, max_conns=a.max_conns, linger=a.linger) as cap:
         segs = (s for s in cap if (a.stream is None or s.stream == a.stream)
                 and (frames is None or s.frame in frames) and (pred is None or pred(s)))
         if a.explain:
@@ -227,9 +272,10 @@ def _list_segments(a: argparse.Namespace, frames: Optional[Set[int]], app: Any, 
                 out.write(listing_line(seg) + "\n")
                 for sentence in seg.explain():
                     out.write("    " + sentence + "\n")
-            return 0
-        for line in listing(segs, cells=app.cells if app else None):
-            out.write(line + "\n")
+        else:
+            for line in listing(segs, cells=app.cells if app else None):
+                out.write(line + "\n")
+        _report_budgets(cap, a.max_conns)
     return 0
 
 
@@ -257,11 +303,20 @@ def cmd_export(argv: Sequence[str]) -> int:
                     help="dataset: leave out captures that cannot be read (counted and named) instead of failing")
     ap.add_argument("capture", nargs="+", help="capture files or glob patterns ('captures/*.pcap')")
     a = ap.parse_args(argv)
-    from .export import to_parquet, to_parquet_dataset
-
     cols = None
     if a.columns:
         cols = "all" if a.columns == "all" else [c for c in a.columns.split(",") if c]
+    try:
+        return _export(a, cols)
+    except OSError as e:
+        if e.filename is None and e.errno in _WRITE_ERRNOS:
+            e.filename = a.output  # pyarrow's write errors name no file
+        raise
+
+
+def _export(a: argparse.Namespace, cols: Any) -> int:
+    from .export import to_parquet, to_parquet_dataset
+
     if not _is_dataset(a.capture, a.output):
         rows = to_parquet(a.capture[0], a.output, columns=cols, filter=a.filter, row_group_size=a.row_group_size)
         sys.stderr.write(f"tcptrace: {rows} segments written to {a.output}\n")
@@ -323,23 +378,34 @@ def cmd_conns(argv: Sequence[str]) -> int:
     g.add_argument("--json", action="store_true", help="one JSON object per connection, as a list")
     g.add_argument("--csv", action="store_true", help="CSV, one row per connection, _c2s/_s2c columns")
     ap.add_argument("-f", "--filter", help="BPF filter, as libpcap compiles it")
-    ap.add_argument("--linger", type=float, default=None, metavar="SECONDS",
-                    help="capture time a closed connection is kept for late segments "
-                         "(default 120; negative: never freed)")
+    _add_budgets(ap)
+    ap.add_argument("--zeek", action="store_true",
+                    help="Zeek's conn.log (TCP rows, Zeek's connection model: docs/zeek.md)")
+    ap.add_argument("-C", dest="ignore_checksums", action="store_true",
+                    help="with --zeek: ignore checksums, as zeek -C")
     ap.add_argument("capture")
     a = ap.parse_args(argv)
-    with open_capture(a.capture, filter=a.filter, linger=a.linger) as cap:
-        conns = sorted(cap.connections(), key=lambda c: c.stream)
+    if a.zeek:
+        from . import zeek
+
+        zeek.write_conn_log(zeek.zeek_conn_records(a.capture, a.ignore_checksums, a.filter)[0], sys.stdout)
+        return 0
+    if a.ignore_checksums:
+        ap.error("-C goes with --zeek")
     out = sys.stdout
-    if a.json:
-        conns_report.write_json(conns, out)
-    elif a.csv:
-        conns_report.write_csv(conns, out)
-    elif a.long:
-        conns_report.write_long(conns, out)
-    else:
-        for c in conns:
-            out.write(conns_report.brief_line(c) + "\n")
+    render = (conns_report.json_text if a.json else conns_report.csv_text if a.csv
+              else conns_report.long_text if a.long else lambda c: conns_report.brief_line(c) + "\n")
+    # Each connection is rendered as it ends and written in stream order: no record is kept.
+    with open_capture(a.capture, filter=a.filter, linger=a.linger, max_conns=a.max_conns) as cap:
+        texts = conns_report.in_stream_order(cap.connections(), render)
+        if a.json:
+            conns_report.write_json_texts(texts, out)
+        else:
+            if a.csv:
+                out.write(conns_report.csv_header())
+            for t in texts:
+                out.write(t)
+        _report_budgets(cap, a.max_conns)
     return 0
 
 
@@ -374,8 +440,7 @@ def cmd_follow(argv: Sequence[str]) -> int:
     for d, name in ((0, "c2s"), (1, "s2c")):
         pl = conv.payload(d)
         path = f"{a.output}.{name}"
-        with open(path, "wb") as f:
-            f.write(pl.data)
+        _write_whole(path, pl.data)
         sys.stdout.write(f"{path}: {len(pl.data)} bytes, {len(pl.gaps)} gaps"
                          f"{', end ' + pl.end if pl.end else ''}\n")
         for g in pl.gaps:
@@ -383,42 +448,72 @@ def cmd_follow(argv: Sequence[str]) -> int:
     return 0
 
 
+def _write_whole(path: str, data: bytes) -> None:
+    """data as the file path, whole or not at all: written to a temporary file beside
+    it, renamed over it once complete, removed when a write fails (a full disk leaves
+    no partial file)."""
+    import tempfile
+
+    if os.path.exists(path) and not os.path.isfile(path):  # a device or FIFO: never replaced
+        with open(path, "wb") as f:
+            f.write(data)
+        return
+    folder, base = os.path.split(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=".part", dir=folder)
+    umask = os.umask(0)
+    os.umask(umask)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            if hasattr(os, "fchmod"):  # the mode open() would have given (mkstemp's is 0600)
+                os.fchmod(f.fileno(), 0o666 & ~umask)
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException as e:
+        os.unlink(tmp)
+        if isinstance(e, OSError) and e.filename is None:
+            e.filename = path  # the message names the file the user asked for
+        raise
+
+
 def cmd_messages(argv: Sequence[str]) -> int:
     from . import streams
 
     ap = argparse.ArgumentParser(prog="tcptrace messages",
-                                 description="HTTP/1.x messages and TLS records and handshake "
-                                             "messages of a capture, one per line.")
+                                 description="Application messages of a capture, one per line: "
+                                             "HTTP/1.x messages, TLS records and handshake "
+                                             "messages, DNS queries and responses.")
     ap.add_argument("--csv", action="store_true", help="CSV with a header row")
     ap.add_argument("-s", "--stream", type=int, metavar="N", help="only conversation N (tcp.stream)")
+    _add_stream_budgets(ap)
     ap.add_argument("capture")
     a = ap.parse_args(argv)
+    budgets = {"budget": a.reasm_budget, "max_held": a.max_held}
     out = sys.stdout
     if a.csv:
         import csv
 
         w = csv.writer(out, lineterminator="\n")
         w.writerow(streams.MESSAGE_COLUMNS)
-        for m in streams.iter_messages(a.capture):
+        for m in streams.iter_messages(a.capture, **budgets):
             if a.stream is not None and m.stream != a.stream:
                 continue
             row = list(streams.message_row(m))
             for i, col in enumerate(streams.MESSAGE_COLUMNS):
                 if col == "frames":
                     row[i] = " ".join(f"#{f}({b})" for f, b in row[i])
-                elif col == "hs_types":
+                elif isinstance(row[i], tuple):  # a list detail (tls hs_types)
                     row[i] = " ".join(map(str, row[i]))
                 elif row[i] is None:
                     row[i] = ""
             w.writerow(row)
         return 0
-    for m in streams.iter_messages(a.capture):
+    for m in streams.iter_messages(a.capture, **budgets):
         if a.stream is not None and m.stream != a.stream:
             continue
         frame = m.frame if m.frame is not None else "-"
         text = m.summary
-        if m.kind == "tls_handshake" and m.sni:
-            text += f" (SNI={m.sni})"
+        if m.note:
+            text += f" ({m.note})"
         if not m.complete:
             text += " [incomplete]"
         reasm = m.reassembly
@@ -439,7 +534,52 @@ def cmd_diff(argv: Sequence[str]) -> int:
     return diff.main(argv)
 
 
+def _unknown_subcommand(argv: Sequence[str]) -> Optional[str]:
+    """A first word that is no subcommand, no option and no file, but close to a
+    subcommand: the error that says so ("did you mean"), else None."""
+    import difflib
+
+    word = argv[0]
+    if word in SUBCOMMANDS or word.startswith("-") or word == "-" or os.path.exists(word):
+        return None
+    close = difflib.get_close_matches(word, list(SUBCOMMANDS) + list(ALIASES), n=1, cutoff=0.6)
+    if not close:
+        return None
+    best = ALIASES.get(close[0], close[0])
+    return (f"unknown subcommand {word!r} (did you mean {best!r}?); subcommands: "
+            f"{', '.join(SUBCOMMANDS)}; `tcptrace help` lists them")
+
+
+# A write that fails for want of room or a device error: one line, exit status 1.
+_WRITE_ERRNOS = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG, errno.EIO,
+                 errno.EROFS}  # (EDQUOT: not on Windows)
+
+
+def _quiet_stdout() -> None:
+    """Standard output to /dev/null, so the interpreter's last flush of what is still
+    buffered neither fails again nor prints an "Exception ignored" message."""
+    try:
+        fd = sys.stdout.fileno()
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, fd)
+        os.close(null)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _exit_now(status: int) -> None:
+    """End the process at once: what was read is not freed piece by piece (a million
+    connections held take half a second to free), so Ctrl-C stops within ~0.1 s."""
+    for f in (sys.stdout, sys.stderr):
+        try:
+            f.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
+    os._exit(status)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    as_program = argv is None  # the tcptrace command itself, not a call from Python
     argv = list(sys.argv[1:] if argv is None else argv)
     warnings.showwarning = _warn_to_stderr
     warnings.simplefilter("always", CaptureTruncatedWarning)
@@ -467,6 +607,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         argv = tshark
     if argv[0] in ALIASES:
         argv[0] = ALIASES[argv[0]]
+    unknown = _unknown_subcommand(argv)
+    if unknown:
+        sys.stderr.write(f"tcptrace: {unknown}\n")
+        return 2
     cmd = cmd_list
     argv_cmd = argv[0] if argv[0] in SUBCOMMANDS else ""
     if argv[0] in SUBCOMMANDS:
@@ -474,7 +618,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                "conns": cmd_conns, "follow": cmd_follow, "messages": cmd_messages, "plot": cmd_plot,
                "check": cmd_check, "diff": cmd_diff}[argv.pop(0)]
     try:
-        return cmd(argv)
+        rc = cmd(argv)
+        sys.stdout.flush()  # a full disk shows here, inside the handlers below
+        return rc
     except ImportError as e:  # a missing extra: one line that says which, not a traceback
         from ._extras import hint
 
@@ -498,6 +644,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except CaptureError as e:
         sys.stderr.write(f"tcptrace: {e}\n")
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: the shell's status for SIGINT, no traceback
+        if as_program:
+            _exit_now(130)
+        return 130
+    except OSError as e:
+        if e.errno is None or e.errno not in _WRITE_ERRNOS:
+            raise
+        reason = os.strerror(e.errno)  # pyarrow's errors carry errno, not strerror
+        if e.filename is not None:
+            sys.stderr.write(f"tcptrace: cannot write {e.filename}: {reason}\n")
+            return 1
+        sys.stderr.write(f"tcptrace: cannot write standard output: {reason}\n")
+        _quiet_stdout()
+        return 1
 
 
 if __name__ == "__main__":

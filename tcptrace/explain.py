@@ -142,9 +142,18 @@ def _s_duplicate_ack(c: _Ctx) -> str:
     num = seg.dup_ack_num
     ref = seg.dup_ack_frame
     count = f"duplicate #{num} of the ACK in frame {ref}" if num else "a duplicate"
-    return (f"Duplicate ACK: an empty segment (no SYN, FIN or RST) that repeats ack {c.ack}, window field "
-            f"{ev['window_raw']} and seq {c.seq} of the previous segment of {c.fwd}; it is {count}, "
-            f"telling {c.rev} that data after {c.ack} arrived but {c.ack} itself did not.")
+    head = (f"Duplicate ACK: an empty segment (no SYN, FIN or RST) that repeats ack {c.ack}, window field "
+            f"{ev['window_raw']} and seq {c.seq} of the previous segment of {c.fwd}; it is {count}. ")
+    sent_past = (int(ev["rev_nextseq"]) - c.ack) & 0xFFFFFFFF
+    if ev.get("nextseq_known") and 0 < sent_past < 0x80000000:
+        # what the capture saw the other side send says which reading holds
+        return head + (f"The capture saw {c.rev} send up to seq {ev['rev_nextseq']} (frame "
+                       f"{ev['rev_last_frame']}), past {c.ack}: either those bytes had not reached the "
+                       f"receiver when it sent this, or it repeated its ACK for another reason (two ACKs "
+                       f"for one arrival, a window probe's answer).")
+    # RFC 5681 §4.2: an out-of-order arrival draws an immediate duplicate ACK
+    return head + (f"A receiver repeats its ACK at once when a segment arrives beyond a hole (RFC 5681 "
+                   f"§4.2), asking {c.rev} for the data at {c.ack}.")
 
 
 def _s_zero_window(c: _Ctx) -> str:

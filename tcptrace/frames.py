@@ -346,8 +346,11 @@ def _many(paths: List[PathLike], cols: List[str], filter: Optional[str], workers
         with ThreadPoolExecutor(max_workers=workers) as pool:
             frames = list(pool.map(one, paths))
     names = [os.fspath(p) for p in paths]
+    # A file given twice is read twice, its rows twice under its name (a concatenation,
+    # as pd.concat of the two reads); the categories are each name once.
+    categories = list(dict.fromkeys(names))
     for name, df in zip(names, frames):
-        df.insert(0, "file", pd.Categorical([name] * len(df), categories=names))
+        df.insert(0, "file", pd.Categorical([name] * len(df), categories=categories))
     if not frames:
         empty: DataFrame = pd.DataFrame({"file": pd.Categorical([], categories=[])})
         return empty

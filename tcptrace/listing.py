@@ -49,48 +49,45 @@ def listing(segments: Iterable[Segment], chunk: int = 1000,
     yield from aligned_lines(rows)
 
 
-_TLS_VERSIONS = {0x0300: "SSLv3", 0x0301: "TLSv1", 0x0302: "TLSv1.1", 0x0303: "TLSv1.2",
-                 0x0304: "TLSv1.3"}
-
-
 class AppListing:
     """Application lines for the listing, as Wireshark's full view shows them: the
-    frame that completes an HTTP message or TLS records shows them (protocol HTTP or
-    TLSvX, Info ``GET / HTTP/1.1``, ``HTTP/1.1 200 OK  (text/html)``, ``Client
-    Hello``...); a frame whose bytes belong to a message completed later gets
+    frame that completes an application PDU (an HTTP message, a TLS record, a DNS
+    message: any framer's) shows it with the framer's Protocol and Info (``HTTP``
+    ``GET / HTTP/1.1``, ``TLSv1.2`` ``Client Hello``, ``DNS`` ``Standard query 0x1a2b
+    A example.com``); a frame whose bytes belong to a PDU completed later gets
     ``[TCP segment of a reassembled PDU]``. Built from one read of the capture
     (tcptrace.streams), before the listing's own read."""
 
     def __init__(self) -> None:
         self.done: Dict[int, List[Tuple[str, str]]] = {}  # frame -> [(protocol, text)]
         self.partial: Set[int] = set()  # frames carrying bytes of a message completed later
+        self.lead: Dict[int, str] = {}  # such a frame that began a message -> its Info
 
     @classmethod
     def read(cls, path: Union[str, os.PathLike[str]], filter: Optional[str] = None) -> AppListing:  # noqa: A002
         from . import _core
-        from .streams import iter_messages, tls_record_text
+        from .streams import FRAMERS, iter_messages
 
+        joins = {f["name"]: f["info_joins"] for f in FRAMERS}
         self = cls()
         src = _core.Capture(path, filter=filter) if filter else path
-        negotiated: Dict[int, int] = {}
         msgs = list(iter_messages(src))
+        # a message may name the Protocol of its whole connection (TLS: the ServerHello)
+        stream_protocol = {m.stream: m.stream_protocol for m in msgs if m.stream_protocol}
         for m in msgs:
-            if m.kind == "tls_handshake" and m.tls_type == 2 and m.tls_version:
-                negotiated[m.stream] = m.tls_version
-        for m in msgs:
-            if m.kind == "tls_handshake" or m.frame is None:
+            if not m.pdu or m.frame is None:
                 continue
-            if m.kind.startswith("http"):
-                proto, text = "HTTP", m.summary
-            else:
-                ver = negotiated.get(m.stream) or m.tls_version or 0
-                proto = _TLS_VERSIONS.get(ver, "TLS")
-                text = tls_record_text(m)
-            self.done.setdefault(m.frame, []).append((proto, text))
+            proto = stream_protocol.get(m.stream) or m.protocol or "TCP"
+            lines = self.done.setdefault(m.frame, [])
+            if not joins.get(m.framer, True):
+                lines.clear()  # this dissector sets the Info column: the last PDU's shows
+            lines.append((proto, m.info))
             if m.complete:
                 for f, _b in m.frames:
                     if f != m.frame:
                         self.partial.add(f)
+                if m.lead is not None and m.frames and m.frames[0][0] != m.frame:
+                    self.lead[m.frames[0][0]] = m.lead
         return self
 
     def cells(self, seg: Segment) -> List[str]:
@@ -101,7 +98,11 @@ class AppListing:
             c[4] = app[-1][0]
             c[6] = ", ".join(x for _p, x in app)
         elif seg.frame in self.partial:
-            c[6] += " [TCP segment of a reassembled PDU]"
+            lead = self.lead.get(seg.frame)
+            if lead is None:
+                c[6] += " [TCP segment of a reassembled PDU]"
+            else:  # the framer's own Info for the frame that began the PDU
+                c[6] = (lead + " " if lead else "") + "[TCP segment of a reassembled PDU]"
         return c
 
     def line(self, seg: Segment) -> str:

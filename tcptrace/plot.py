@@ -1084,6 +1084,18 @@ def throughput(source: Source, stream: Optional[int] = None, *, direction: Direc
 # --------------------------------------------------------------------------- window
 
 
+def _window_at(t: Any, adv_t: Any, adv_w: Any, fallback: Any) -> Any:
+    """The advertised window in force at each time t (the last advertisement at or
+    before it), where a "window full" segment met it (Wireshark's tcp.analysis.window_full:
+    its data reached the edge of that window); fallback where none came before."""
+    import numpy as np
+
+    if not len(adv_t):
+        return fallback
+    i = np.searchsorted(adv_t, t, side="right") - 1
+    return np.where(i >= 0, adv_w[np.clip(i, 0, None)], fallback)
+
+
 def window(source: Source, stream: Optional[int] = None, *, direction: Direction = None,
            scale: str = "auto", time: Optional[Tuple[float, float]] = None, ax: Optional[Axes] = None,
            title: Optional[str] = None) -> Axes:
@@ -1129,7 +1141,8 @@ def window(source: Source, stream: Optional[int] = None, *, direction: Direction
             full_m = fl & _bool(df, "window_full")
             if full_m.any():
                 many = full_m.sum() > 40
-                ax.plot(t[full_m], b[full_m], ls="none", marker="v", ms=4 if many else 7, alpha=0.7 if many else 1,
+                ax.plot(t[full_m], _window_at(t[full_m], t[adv], w[adv], b[full_m]), ls="none", marker="v",
+                        ms=4 if many else 7, alpha=0.7 if many else 1,
                         color=C_RETX, gid="window-full", label=f"window full ({int(full_m.sum())})")
     zw = rev & _bool(df, "zero_window")
     if zw.any():

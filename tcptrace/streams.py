@@ -33,35 +33,23 @@ if TYPE_CHECKING:  # pragma: no cover
 PathLike = Union[str, "os.PathLike[str]"]
 Source = Union[PathLike, "_core.Capture"]
 
-#: The fields of a message tuple as the core returns it (``Capture._read_streams``).
-MESSAGE_FIELDS: Tuple[str, ...] = (
-    "kind", "stream", "dir", "done_frame", "start_off", "end_off", "length", "flags",
-    "missing_bytes", "status", "version", "method", "uri", "reason", "content_type",
-    "request_method", "header_bytes", "body_bytes", "content_bytes", "content_length",
-    "tls_type", "tls_version", "hs_types", "sni", "alpn", "frames", "frames_total", "anomalies",
-)
+def _registry() -> List[Dict[str, Any]]:
+    return _core.framers()
 
-# tt_http_msg / tt_tls_record flags (app_http.h, app_tls.h)
-HTTP_ABANDONED = 0x01
-HTTP_MISSING = 0x02
-TLS_MISSING = 0x02
-HTTP_TRUNCATED = 0x40
-TLS_ENCRYPTED = 0x04
-TLS_ABANDONED = 0x08
-TLS_TRUNCATED = 0x40
 
-#: TLS ContentType names (RFC 8446 §5.1, RFC 6520).
-TLS_CONTENT_TYPES = {20: "change_cipher_spec", 21: "alert", 22: "handshake",
-                     23: "application_data", 24: "heartbeat"}
-#: TLS HandshakeType names (RFC 8446 §4, RFC 5246 §7.4).
-TLS_HANDSHAKE_TYPES = {
-    0: "hello_request", 1: "client_hello", 2: "server_hello", 3: "hello_verify_request",
-    4: "new_session_ticket", 5: "end_of_early_data", 8: "encrypted_extensions",
-    11: "certificate", 12: "server_key_exchange", 13: "certificate_request",
-    14: "server_hello_done", 15: "certificate_verify", 16: "client_key_exchange",
-    20: "finished", 21: "certificate_url", 22: "certificate_status", 24: "key_update",
-    254: "message_hash",
-}
+#: The application framers of the core, in priority order (``_core.framers()``): each a
+#: dict with ``name``, ``ports`` (tshark's default ports for it), ``fields`` (the details
+#: its messages carry: (name, type) pairs), ``sniffs`` (whether first bytes decide) and
+#: ``info_joins`` (several PDUs in one frame: Info lines joined, or the last one's).
+FRAMERS: List[Dict[str, Any]] = _registry()
+
+#: Every framer's detail names and types, in registry order (a name two framers share
+#: is one column).
+DETAIL_FIELDS: Dict[str, str] = {}
+for _f in FRAMERS:
+    for _name, _type in _f["fields"]:
+        DETAIL_FIELDS.setdefault(_name, _type)
+del _f, _name, _type
 
 _DIRS = {0: 0, 1: 1, "c2s": 0, "s2c": 1, "client": 0, "server": 1}
 
@@ -124,8 +112,13 @@ class Chunk:
 
 @dataclass
 class Message:
-    """An HTTP/1.x message, a TLS record or a TLS handshake message."""
-    kind: str
+    """An application message of a connection, as a framer of the core reported it:
+    an HTTP/1.x request or response, a TLS record or handshake message, a DNS query or
+    response. The common attributes are below; the framer's own details (``method``,
+    ``uri``, ``status``; ``tls_type``, ``sni``; ``dns_id``, ``qname``, ``rcode``...: see
+    :data:`DETAIL_FIELDS`) are attributes too, None when the message has no such
+    detail, and all of them are in :attr:`details`."""
+    kind: str                #: 'http_request', 'tls_record', 'dns_query', ...
     stream: int
     dir: int
     frame: Optional[int]     #: the frame that completed it (None: never completed, or bytes
@@ -133,27 +126,28 @@ class Message:
     length: int
     frames: List[Tuple[int, int]]
     frames_total: int
-    method: Optional[str] = None
-    uri: Optional[str] = None
-    status: Optional[int] = None
-    reason: Optional[str] = None
-    version: Optional[str] = None
-    content_type: Optional[str] = None
-    request_method: Optional[str] = None
-    header_bytes: int = 0
-    body_bytes: int = 0
-    content_length: Optional[int] = None
-    tls_type: Optional[int] = None
-    tls_version: Optional[int] = None
-    hs_types: Tuple[int, ...] = ()
-    sni: Optional[str] = None
-    alpn: Optional[str] = None
+    framer: str = ""         #: the framer that reported it: 'http', 'tls', 'dns'
+    protocol: Optional[str] = None  #: Wireshark's Protocol column for it ('HTTP', 'TLSv1.2')
+    info: str = ""           #: Wireshark's Info text for it
+    pdu: bool = True         #: a PDU of the TCP stream (listed; counted in reassembled_in)
+    stream_protocol: Optional[str] = None  #: when set, the Protocol of every PDU of the stream
+    note: Optional[str] = None  #: extra text `tcptrace messages` shows ('SNI=example.com')
+    lead: Optional[str] = None  #: the Info of its first frame when a later one completes it
+                                #: (before " [TCP segment of a reassembled PDU]")
     start_off: int = 0
     end_off: int = 0
-    flags: int = 0
+    flags: int = 0           #: the framer's flag bits
+    anomalies: int = 0
     missing_bytes: int = 0
     complete: bool = True    #: ended normally, every byte seen (or cut only by the snaplen)
     done_frame: Optional[int] = None  #: the frame where its framing ended, even with lost bytes
+    details: Dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __getattr__(self, name: str) -> Any:
+        # only called when normal lookup fails: the framers' details
+        if name in DETAIL_FIELDS:
+            return self.__dict__.get("details", {}).get(name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @property
     def reassembly(self) -> Optional[str]:
@@ -163,8 +157,9 @@ class Message:
 
     @property
     def summary(self) -> str:
-        """The message as Wireshark's Info column shows it."""
-        return _summary(self)
+        """The message as Wireshark's Info column shows it (:attr:`info`), without the
+        trailing space Wireshark's HTTP dissector leaves after the start line."""
+        return self.info.rstrip(" ")
 
 
 def reassembly_text(frames: Sequence[Tuple[int, int]], total: Optional[int] = None) -> Optional[str]:
@@ -178,63 +173,24 @@ def reassembly_text(frames: Sequence[Tuple[int, int]], total: Optional[int] = No
     return f"[{n} Reassembled TCP Segments ({nbytes} bytes): {listed}]"
 
 
-def _message(t: Tuple[Any, ...]) -> Message:
-    d = dict(zip(MESSAGE_FIELDS, t))
-    kind = d["kind"]
-    http = kind.startswith("http")
+def _message(d: Dict[str, Any]) -> Message:
+    """A Message from the dict the core gives (``Capture._read_streams``)."""
     frames = [tuple(x) for x in d["frames"]]
-    flags = d["flags"]
-    truncated = flags & (HTTP_TRUNCATED if http else TLS_TRUNCATED)
-    lost = flags & (HTTP_MISSING if http else TLS_MISSING)
-    complete = bool(d["done_frame"]) and not (lost and not truncated)
+    complete = bool(d["done_frame"]) and not (d["lost"] and not d["truncated"])
     frame = d["done_frame"] if complete else None
-    if frame is None and truncated and frames:
+    if frame is None and d["truncated"] and frames:
         # bytes cut by the snaplen: tshark shows the message in its first frame
         frame = frames[0][0]
     return Message(
-        kind=kind, stream=d["stream"], dir=d["dir"], frame=frame, length=d["length"],
-        frames=frames, frames_total=d["frames_total"],
-        method=d["method"], uri=d["uri"],
-        status=d["status"] if kind == "http_response" else None,
-        reason=d["reason"], version=d["version"], content_type=d["content_type"],
-        request_method=d["request_method"], header_bytes=d["header_bytes"],
-        body_bytes=d["body_bytes"],
-        content_length=d["content_length"] if d["content_length"] >= 0 else None,
-        tls_type=None if http else d["tls_type"], tls_version=None if http else d["tls_version"],
-        hs_types=tuple(d["hs_types"]), sni=d["sni"], alpn=d["alpn"],
-        start_off=d["start_off"], end_off=d["end_off"], flags=flags,
+        kind=d["kind"], stream=d["stream"], dir=d["dir"], frame=frame, length=d["length"],
+        frames=frames, frames_total=d["frames_total"], framer=d["framer"],
+        protocol=d["protocol"], info=d["info"] or "", pdu=d["pdu"],
+        stream_protocol=d["stream_protocol"], note=d["note"], lead=d["lead"],
+        start_off=d["start_off"],
+        end_off=d["end_off"], flags=d["flags"], anomalies=d["anomalies"],
         missing_bytes=d["missing_bytes"], complete=complete, done_frame=d["done_frame"] or None,
+        details=d["details"],
     )
-
-
-def _summary(m: Message) -> str:
-    if m.kind == "http_request":
-        return f"{m.method} {m.uri} HTTP/{m.version}"
-    if m.kind == "http_response":
-        s = f"HTTP/{m.version} {m.status} {m.reason or ''}".rstrip()
-        if m.content_type:
-            s += f"  ({m.content_type.split(';')[0].strip()})"
-        return s
-    if m.kind == "tls_handshake":
-        return _title(TLS_HANDSHAKE_TYPES.get(m.tls_type if m.tls_type is not None else -1,
-                                              f"handshake_{m.tls_type}"))
-    return tls_record_text(m)
-
-
-def _title(name: str) -> str:
-    return " ".join(w.capitalize() for w in name.split("_"))
-
-
-def tls_record_text(m: Message) -> str:
-    """A TLS record as Wireshark's Info column names it: the handshake messages that
-    begin in it ("Server Hello, Certificate"), "Encrypted Handshake Message",
-    "Change Cipher Spec", "Application Data", "Alert"."""
-    if m.tls_type == 22:
-        if m.flags & TLS_ENCRYPTED or not m.hs_types:
-            return "Encrypted Handshake Message"
-        return ", ".join(_title(TLS_HANDSHAKE_TYPES.get(h, str(h))) for h in m.hs_types)
-    return _title(TLS_CONTENT_TYPES.get(m.tls_type if m.tls_type is not None else -1,
-                                        f"record_{m.tls_type}"))
 
 
 # ---- reading ----
@@ -344,7 +300,7 @@ def _collect(src: Source, stream: int, *, messages: bool, records: bool = False)
 def _collect_into(conv: Conversation, src: Source, stream: int, *, messages: bool, records: bool) -> None:
     for msgs, chunks, recs, nodes in _read(src, messages=messages, collect=stream, follow=records):
         for t in msgs:
-            if t[1] == stream:
+            if t["stream"] == stream:
                 conv._messages.append(_message(t))
         for (_s, d, kind, off, length, frame, data, parts, end) in chunks:
             if kind == "end":
@@ -373,7 +329,7 @@ def conn_messages(src: Source, stream: int) -> List[Message]:
     _check_stream(stream)
     out: List[Message] = []
     for msgs, _c, _r, _n in _read(src, messages=True, collect=-1, follow=False):
-        out.extend(_message(t) for t in msgs if t[1] == stream)
+        out.extend(_message(t) for t in msgs if t["stream"] == stream)
     return out
 
 
@@ -385,30 +341,32 @@ def iter_messages(src: Source, *, budget: int = 0, max_held: int = 0) -> Iterato
             yield _message(t)
 
 
-MESSAGE_COLUMNS: List[str] = [
-    "frame", "stream", "dir", "kind", "method", "uri", "status", "reason", "content_type",
-    "sni", "alpn", "tls_type", "tls_version", "hs_types", "length", "header_bytes",
-    "body_bytes", "n_frames", "frames", "reassembly", "complete", "start_off", "end_off",
-    "missing_bytes",
-]
+_MESSAGE_HEAD = ["frame", "stream", "dir", "kind"]
+_MESSAGE_TAIL = ["length", "n_frames", "frames", "reassembly", "complete", "start_off",
+                 "end_off", "missing_bytes", "protocol", "info"]
+#: The columns of :func:`messages`: the common ones around every framer's details.
+MESSAGE_COLUMNS: List[str] = _MESSAGE_HEAD + list(DETAIL_FIELDS) + _MESSAGE_TAIL
 
 
 def message_row(m: Message) -> Tuple[Any, ...]:
     """The values of :data:`MESSAGE_COLUMNS` for one message."""
-    return (m.frame, m.stream, m.dir, m.kind, m.method, m.uri, m.status, m.reason,
-            m.content_type, m.sni, m.alpn, m.tls_type, m.tls_version, m.hs_types,
-            m.length, m.header_bytes, m.body_bytes, m.frames_total, m.frames,
-            m.reassembly, m.complete, m.start_off, m.end_off, m.missing_bytes)
+    return ((m.frame, m.stream, m.dir, m.kind)
+            + tuple(m.details.get(name) for name in DETAIL_FIELDS)
+            + (m.length, m.frames_total, m.frames, m.reassembly, m.complete, m.start_off,
+               m.end_off, m.missing_bytes, m.protocol, m.info))
 
 
 @needs_extras("tcptrace.messages()")
 def messages(path: Source, stream: Optional[int] = None) -> pd.DataFrame:
-    """One row per HTTP/1.x message, TLS record and TLS handshake message of a capture,
-    as a pandas DataFrame: ``frame`` (the frame that completed it), ``stream``, ``dir``,
-    ``kind`` ('http_request', 'http_response', 'tls_record', 'tls_handshake'),
-    ``method``, ``uri``, ``status``, ``sni``, ``alpn``, ``length``, ``frames`` (list of
-    (frame, bytes)), ``reassembly`` (Wireshark's "[2 Reassembled TCP Segments ...]"
-    text) and more (see :data:`MESSAGE_COLUMNS`)."""
+    """One row per application message of a capture (HTTP/1.x messages, TLS records and
+    handshake messages, DNS queries and responses: every framer of :data:`FRAMERS`), as
+    a pandas DataFrame: ``frame`` (the frame that completed it), ``stream``, ``dir``,
+    ``kind`` ('http_request', 'http_response', 'tls_record', 'tls_handshake',
+    'dns_query', 'dns_response'), each framer's details (``method``, ``uri``,
+    ``status``, ``sni``, ``alpn``, ``dns_id``, ``qname``, ``rcode``...), ``length``,
+    ``frames`` (list of (frame, bytes)), ``reassembly`` (Wireshark's "[2 Reassembled
+    TCP Segments ...]" text), ``protocol`` and ``info`` (as Wireshark's listing shows
+    the message) and more (see :data:`MESSAGE_COLUMNS`)."""
     import pandas as pd
 
     rows = []
@@ -417,7 +375,7 @@ def messages(path: Source, stream: Optional[int] = None) -> pd.DataFrame:
             continue
         rows.append(message_row(m))
     df: pd.DataFrame = pd.DataFrame.from_records(rows, columns=MESSAGE_COLUMNS)
-    for c in ("frame", "status", "tls_type", "tls_version"):
+    for c in ["frame"] + [n for n, t in DETAIL_FIELDS.items() if t == "int"]:
         df[c] = df[c].astype("Int64")
     df = df.sort_values(["frame", "stream"], kind="stable", na_position="last").reset_index(drop=True)
     return df
@@ -428,7 +386,7 @@ def reassembled_in(path: Source) -> Dict[int, int]:
     message completed in a later frame, that frame (the last such message wins)."""
     out: Dict[int, int] = {}
     for m in iter_messages(path):
-        if m.kind == "tls_handshake" or not m.complete or m.frame is None:
+        if not m.pdu or not m.complete or m.frame is None:
             continue
         for f, _b in m.frames:
             if f != m.frame:

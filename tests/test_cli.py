@@ -162,3 +162,18 @@ def test_flag_bits_string_port_and_ip_header_fields_as_tshark_prints_them(tmp_pa
         "0x0102\t···A······S·\t0\t1\t0\t1\t1234,80\t64\t0x0007\t0x00\t40",
         "0x0e12\tRRR····A··S·\t1\t0\t0\t1\t1234,80\t64\t0x0007\t0x00\t40",
     ]
+
+
+SEED = DATA / "http_get_example_com.pcap"
+
+
+def test_unknown_subcommand_says_did_you_mean(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "tcptrace", "connz", str(SEED)], capture_output=True, text=True)
+    assert r.returncode == 2 and "did you mean 'conns'?" in r.stderr and "Traceback" not in r.stderr
+    r = subprocess.run([sys.executable, "-m", "tcptrace", "folow", "-s", "0", str(SEED)], capture_output=True,
+                       text=True)
+    assert r.returncode == 2 and "did you mean 'follow'?" in r.stderr
+    # a capture file named like a subcommand is still read as one
+    (tmp_path / "conz").write_bytes(SEED.read_bytes())
+    r = subprocess.run([sys.executable, "-m", "tcptrace", "conz"], capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 0 and "[SYN]" in r.stdout

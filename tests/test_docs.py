@@ -22,6 +22,10 @@ def test_docs_build_strict(tmp_path):
         assert (site / page / "index.html").exists(), page
     api = (site / "api" / "index.html").read_text(encoding="utf-8")
     assert "time_sequence" in api and "Open a pcap or pcapng capture file" in api
+    # Segment's attributes, the streams, live capture and the test helpers are documented
+    for name in ("ws_multiplier", "time_rel", "tcptrace.follow", "tcptrace.messages", "DETAIL_FIELDS",
+                 "assert_healthy", "LiveCapture"):
+        assert name in api, name
     assert ":class:" not in api and ":func:" not in api  # Sphinx roles are shown as plain code
     cli = (site / "cli" / "index.html").read_text(encoding="utf-8")
     assert "usage: tcptrace plot" in cli

@@ -79,7 +79,9 @@ def test_built_capture_has_the_flags_tshark_gives(built):
 REAL = [
     ("http_get_example_com.pcap", 9, "duplicate_ack",
      ["Duplicate ACK:", "repeats ack 1449", "window field 4072", "seq 76", "53451 → 80",
-      "duplicate #1 of the ACK in frame 8"]),
+      "duplicate #1 of the ACK in frame 8",
+      # frame 7 carried 1449..1594 before this ACK: never "1449 itself did not arrive"
+      "saw 80 → 53451 send up to seq 1594 (frame 7), past 1449"]),
     ("keepalive_rst.pcap", 6, "keep_alive",
      ["Keep-alive:", "0 bytes at seq 5", "one below the next expected seq 6", "60190 → 9000"]),
     ("keepalive_rst.pcap", 7, "keep_alive_ack",

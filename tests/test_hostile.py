@@ -472,3 +472,66 @@ def test_capture_open_across_fork_closes_in_the_child(tmp_path):
                          text=True, timeout=CHILD_TIMEOUT)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["1", str(n), "0"]
+
+
+# ---- Issue 22: wrong or missing answers ------------------------------------------------
+
+def test_pcapng_linktype_after_many_blocks_before_the_first_interface(tmp_path):
+    """1000 blocks (custom, NRB-like) before the first IDB: cap.linktype is the IDB's,
+    as libpcap reads it (it skips any number of blocks), not Ethernet by default."""
+    path = tmp_path / "late_idb.pcapng"
+    raw_syn = SEED_SYN[14:]  # the IPv4 packet of the Ethernet frame
+    path.write_bytes(ng_shb() + ng_block(0xBAD, b"\x00" * 8) * 1000 + ng_idb(linktype=101)
+                     + ng_epb(raw_syn))
+    with tcptrace.open(path) as cap:
+        assert cap.linktype == 101
+        assert [s.frame for s in cap] == [1]
+
+
+def test_pcapng_linktype_past_the_open_look_ahead_is_learned_when_read(tmp_path):
+    """Over 16 MiB of blocks before the first IDB: the open's look-ahead gives up; the
+    link type is known once the IDB is read."""
+    path = tmp_path / "far_idb.pcapng"
+    big = ng_block(0xBAD, b"\x00" * (1 << 20))
+    path.write_bytes(ng_shb() + big * 17 + ng_idb(linktype=101) + ng_epb(SEED_SYN[14:]))
+    with tcptrace.open(path) as cap:
+        src = ".".join(map(str, SEED_SYN[26:30]))  # decoded as raw IP: the right address
+        assert [s.src for s in cap] == [src]
+        assert cap.linktype == 101
+
+
+def test_pcapng_interface_limit_is_per_section(tmp_path):
+    """Two sections of 40,000 interfaces each (80,000 in the file): each section is
+    under 65,536, so the file reads; 70,000 in one section is an error."""
+    section = ng_shb() + ng_idb() * 40_000 + ng_epb(SEED_SYN, iface=39_999)
+    path = tmp_path / "two_sections.pcapng"
+    path.write_bytes(section * 2)
+    got = read_in_child(path)
+    assert got["error"] is None and got["segments"] == 2, got
+    path.write_bytes(ng_shb() + ng_idb() * 70_000 + ng_epb(SEED_SYN))
+    got = read_in_child(path)
+    assert got["error"] and "more than 65536 interfaces in a section" in got["error"][1], got
+
+
+@pytest.mark.parametrize("filt", ["tcp\0 and port 9", "\0", "tcp port 80\0"])
+def test_filter_with_a_nul_byte_is_a_clear_error(tmp_path, filt):
+    """libpcap would compile only the text before the NUL: a wider filter than asked."""
+    path = tmp_path / "one.pcap"
+    path.write_bytes(one_syn_pcap())
+    with pytest.raises(ValueError, match="embedded NUL"):
+        tcptrace.open(path, filter=filt)
+    with pytest.raises(ValueError, match="embedded NUL"), open(path, "rb") as f:
+        tcptrace.open(f, filter=filt)
+
+
+def test_segments_of_the_same_file_twice_is_a_concatenation(tmp_path):
+    pd = pytest.importorskip("pandas")
+    path = tmp_path / "one.pcap"
+    path.write_bytes(one_syn_pcap() + pcap_record(SEED_SYN))
+    one = tcptrace.segments(path)
+    both = tcptrace.segments([path, path])
+    assert len(both) == 2 * len(one) == 4
+    assert both["file"].cat.categories.tolist() == [str(path)]
+    assert (both["file"] == str(path)).all()
+    pd.testing.assert_frame_equal(both.iloc[2:].drop(columns="file").reset_index(drop=True),
+                                  one.reset_index(drop=True), check_categorical=False)

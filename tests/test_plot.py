@@ -271,6 +271,20 @@ def test_window_lines_and_zero_window_marks():
     png(ax)
 
 
+def test_window_full_marks_sit_on_the_window_line(loss_df):
+    # a "window full" segment reached the edge of the window in force (issue 18): its mark
+    # is drawn on that window, never below it at the flight of another moment
+    ax = tp.window(loss_df, 0, direction="s2c", scale="linear")
+    marks = [ln for ln in ax.get_lines() if ln.get_gid() == "window-full"]
+    wline = next(ln for ln in ax.get_lines() if ln.get_gid() == "window-advertised")
+    if not marks:
+        pytest.skip("no window-full segment in this capture")
+    wt, wv = wline.get_xdata(), wline.get_ydata()
+    for x, y in zip(marks[0].get_xdata(), marks[0].get_ydata()):
+        i = max(k for k in range(len(wt)) if wt[k] <= x)
+        assert y == wv[i]
+
+
 # --------------------------------------------------------------------------- CLI, summary
 
 

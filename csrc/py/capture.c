@@ -2,6 +2,7 @@
 #include "core.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include "../anomaly.h"
 #include "../columns.h"
@@ -60,6 +61,19 @@ static int refuse_while_busy(CaptureObject *self, const char *what)
 
 PyObject **tt_py_capture_conn_cache(PyObject *cap) { return &((CaptureObject *)cap)->conn_cache; }
 
+/* The filter's text for libpcap (a C string): NULL with ValueError when it holds a NUL,
+ * which would cut the expression short without a word. */
+static const char *filter_text(PyObject *filter)
+{
+    Py_ssize_t len;
+    const char *f = PyUnicode_AsUTF8AndSize(filter, &len);
+    if (f && strlen(f) != (size_t)len) {
+        PyErr_SetString(PyExc_ValueError, "filter: embedded NUL character");
+        return NULL;
+    }
+    return f;
+}
+
 /* Capture("-") and Capture(fileobj): standard input or a binary file object. */
 static int capture_init_stream(CaptureObject *self, PyObject *obj, PyObject *filter,
                                const tt_engine_config *cfg)
@@ -70,7 +84,7 @@ static int capture_init_stream(CaptureObject *self, PyObject *obj, PyObject *fil
             PyErr_SetString(PyExc_TypeError, "filter must be a str or None");
             return -1;
         }
-        if (!(filt = PyUnicode_AsUTF8(filter)))
+        if (!(filt = filter_text(filter)))
             return -1;
     }
     if (!self->rderr && !(self->rderr = tt_py_errslot_new()))
@@ -158,7 +172,7 @@ static int capture_init(CaptureObject *self, PyObject *args, PyObject *kwds)
             PyErr_SetString(PyExc_TypeError, "filter must be a str or None");
             goto fail;
         }
-        filt = PyUnicode_AsUTF8(filter);
+        filt = filter_text(filter);
         if (!filt)
             goto fail;
     }
@@ -621,6 +635,8 @@ int tt_py_capture_next_conn(PyObject *obj, tt_conn_record *out)
     return rc;
 }
 
+#define TT_PY_CONNS_BATCH 8192 /* segments per GIL release while reading for records */
+
 static int conns_sink(void *ctx, const tt_segment *seg)
 {
     (void)ctx;
@@ -636,8 +652,10 @@ static int capture_next_conn_impl(CaptureObject *self, tt_conn_record *out)
         PyErr_SetString(PyExc_ValueError, "Capture is not initialized");
         return -1;
     }
+    /* A flood of connections that never end delivers no record for a long time: look
+     * at signals every TT_PY_CONNS_BATCH segments (Ctrl-C within ~50 ms). */
     static const drive_ops ops = {.sink = conns_sink, .enough = conns_enough,
-                                  .batch = TT_PY_COLUMN_BATCH};
+                                  .batch = TT_PY_CONNS_BATCH};
     for (;;) {
         if (tt_engine_next_conn(self->eng, out))
             return 1;

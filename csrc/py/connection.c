@@ -607,8 +607,9 @@ static PyObject *conniter_next(ConnIterObject *it)
     if (!it->cap)
         return NULL; /* cleared by the collector */
     int rc = tt_py_capture_next_conn(it->cap, &r);
-    if (rc < 0 && !it->exc_type) {
-        /* A damaged capture: the connections read so far still come first. */
+    if (rc < 0 && !it->exc_type && PyErr_ExceptionMatches(PyExc_Exception)) {
+        /* A damaged capture: the connections read so far still come first. An interrupt
+         * (KeyboardInterrupt: Ctrl-C, SystemExit) is not an Exception: it goes at once. */
         PyErr_Fetch(&it->exc_type, &it->exc_value, &it->exc_tb);
         rc = tt_py_capture_next_conn(it->cap, &r);
     }
@@ -701,16 +702,20 @@ int tt_py_linger_ns(PyObject *linger, int64_t *out)
 
 /* ---- Columns for tcptrace.connections() ---- */
 
-/* Every remaining connection record of the capture, into *recs (owned by the caller,
- * free()). 0, or -1 with an exception set. */
-static int read_all_records(PyObject *cap, tt_conn_record **recs, size_t *n)
+/* The next `limit` connection records of the capture (0: every remaining one), into
+ * *recs (owned by the caller, free()). 0, or -1 with an exception set. */
+static int read_records(PyObject *cap, size_t limit, tt_conn_record **recs, size_t *n)
 {
     size_t cap_n = 0;
     *recs = NULL;
     *n = 0;
     for (;;) {
+        if (limit && *n == limit)
+            return 0;
         if (*n == cap_n) {
             size_t nc = cap_n ? cap_n * 2 : 256;
+            if (limit && nc > limit)
+                nc = limit;
             tt_conn_record *nr = realloc(*recs, nc * sizeof *nr);
             if (!nr) {
                 PyErr_NoMemory();
@@ -814,13 +819,19 @@ static PyObject *numeric_column(const tt_conn_record *recs, size_t n, const fiel
     return entry;
 }
 
-PyObject *tt_py_capture_connection_columns(PyObject *cap, PyObject *noargs)
+PyObject *tt_py_capture_connection_columns(PyObject *cap, PyObject *args)
 {
-    (void)noargs;
+    Py_ssize_t max_rows = 0;
+    if (!PyArg_ParseTuple(args, "|n:_connection_columns", &max_rows))
+        return NULL;
+    if (max_rows < 0) {
+        PyErr_SetString(PyExc_ValueError, "max_rows must not be negative");
+        return NULL;
+    }
     tt_conn_record *recs = NULL;
     size_t n = 0;
     PyObject *cols = NULL, *strs = NULL, *result = NULL;
-    if (read_all_records(cap, &recs, &n) < 0)
+    if (read_records(cap, (size_t)max_rows, &recs, &n) < 0)
         goto done;
     cols = PyDict_New();
     strs = PyDict_New();

@@ -26,7 +26,7 @@ extern PyTypeObject tt_py_ConnIterType;
 PyObject *tt_py_connection_new(const tt_conn_record *r);
 PyObject *tt_py_capture_connections(PyObject *cap, PyObject *noargs);
 PyObject *tt_py_capture_connection(PyObject *cap, PyObject *arg);
-PyObject *tt_py_capture_connection_columns(PyObject *cap, PyObject *noargs);
+PyObject *tt_py_capture_connection_columns(PyObject *cap, PyObject *args);
 int tt_py_linger_ns(PyObject *linger, int64_t *out);
 int tt_py_connection_prepare(void);
 #define TT_PY_CONNECTION_METHODS                                                              \
@@ -36,9 +36,10 @@ int tt_py_connection_prepare(void);
     {"connection", (PyCFunction)tt_py_capture_connection, METH_O,                             \
      "connection(stream) -> Connection\n\nThe connection with that stream index (KeyError if "  \
      "none); reads as far as needed and keeps the records it passes over."},                  \
-    {"_connection_columns", (PyCFunction)tt_py_capture_connection_columns, METH_NOARGS,       \
-     "_connection_columns() -> (rows, {name: (data, dtype, valid or None)}, {name: list})\n\n" \
-     "Every remaining connection as C-built columns."},
+    {"_connection_columns", (PyCFunction)tt_py_capture_connection_columns, METH_VARARGS,      \
+     "_connection_columns(max_rows=0) -> (rows, {name: (data, dtype, valid or None)}, "         \
+     "{name: list})\n\nThe next max_rows connections (0: every remaining one) as C-built "     \
+     "columns."},
 
 /* Capture (capture.c): the next finished connection record, reading further as needed:
  * 1 with *out set, 0 at the end, -1 with an exception. */
@@ -72,6 +73,12 @@ struct tt_streams_stats;
 PyObject *tt_py_streams_drain(struct tt_streams_out *out);
 /* The stream counters as a dict. */
 PyObject *tt_py_streams_stats(const struct tt_streams_stats *s);
+
+/* _core.framers(): the framer registry (framers.c) as dicts (streams.c). */
+PyObject *tt_py_framers(PyObject *self, PyObject *noargs);
+
+/* Zeek's conn.log rows (py/zeek.c). */
+PyObject *tt_py_zeek_conn_rows(PyObject *self, PyObject *args, PyObject *kwds);
 
 /* Address bytes to text: "192.0.2.1" / "2001:db8::1". */
 PyObject *tt_py_addr_str(int version, const uint8_t *addr);

@@ -141,6 +141,8 @@ static PyObject *py_libpcap_version(PyObject *self, PyObject *noargs)
 }
 
 static PyMethodDef module_methods[] = {
+    {"framers", tt_py_framers, METH_NOARGS,
+     PyDoc_STR("framers() -> list of dict: the application framers (name, ports, fields).")},
     {"libpcap_version", py_libpcap_version, METH_NOARGS,
      "libpcap_version() -> str\n\nThe version string of the libpcap this build runs against."},
     {"field_names", tt_py_field_names, METH_NOARGS,
@@ -165,6 +167,11 @@ static PyMethodDef module_methods[] = {
      "anomaly_names() -> tuple[str, ...]\n\nEvery stable anomaly name, in code order."},
     {"linktype_name", py_linktype_name, METH_O,
      "linktype_name(linktype) -> str | None\n\nlibpcap's name of a LINKTYPE_ value (\"EN10MB\")."},
+    {"zeek_conn_rows", (PyCFunction)(void (*)(void))tt_py_zeek_conn_rows, METH_VARARGS | METH_KEYWORDS,
+     "zeek_conn_rows(path, ignore_checksums=False, filter=None, server_ports=None, "
+     "partial_close_timer=False, reset_timer=False) -> (rows, counters)\n\n"
+     "Zeek's conn.log TCP rows of a capture (csrc/zeek_conn.h), each a tuple in conn.log's "
+     "column order without proto and service; counters says what was dropped."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../../csrc/engine.h"
+#include "../../csrc/ipfrag.h"
 #include "tt_build.h"
 #include "tt_test.h"
 
@@ -205,6 +206,132 @@ static void test_fragment_cut_by_snaplen_is_not_reassembled(void)
     tt_engine_free(e);
 }
 
+static void test_last_fragment_first_then_eight_byte_pieces(void)
+{
+    /* The hostile order at its smallest: the last fragment, then the rest in 8-byte
+     * fragments from offset 0. The segment belongs to the frame that completes it. */
+    tt_engine *e = tt_engine_new(NULL, NULL);
+    tt_buf b[6];
+    memset(b, 0, sizeof b);
+    v4_frag(&b[0], 9, 40, 8, 0);
+    for (uint32_t i = 0; i < 5; i++)
+        v4_frag(&b[i + 1], 9, 8 * i, 8, 1);
+    tt_segment s;
+    for (int i = 0; i < 5; i++)
+        CHECK_EQ(feed(e, &b[i], (uint64_t)i + 1, &s), 0);
+    CHECK_EQ(feed(e, &b[5], 6, &s), 1);
+    CHECK_EQ(s.pkt.frame, 6);
+    check_whole(&s);
+    tt_engine_free(e);
+}
+
+/* ---- the fragment store directly: look-up by key and the work per fragment ---- */
+
+static tt_packet pkt_v4(uint8_t src_last)
+{
+    tt_packet p;
+    memset(&p, 0, sizeof p);
+    p.n_ip = 1;
+    p.ip[0].version = 4;
+    p.ip[0].src[0] = 10;
+    p.ip[0].src[3] = src_last;
+    p.ip[0].dst[0] = 10;
+    p.ip[0].dst[3] = 2;
+    return p;
+}
+
+static uint8_t frag_bytes[8 * 8192];
+
+static int add(tt_ipfrag *f, const tt_packet *p, uint32_t id, uint32_t off, uint32_t len,
+               int more, const uint8_t **data, uint32_t *reported)
+{
+    tt_fragment fr = {.version = 4, .proto = 6, .id = id, .offset = off, .len = len,
+                      .caplen = len, .data = frag_bytes + off, .more = more};
+    uint32_t caplen = 0;
+    return tt_ipfrag_add(f, p, &fr, 1, data, &caplen, reported, NULL);
+}
+
+static void test_datagrams_told_apart_by_key(void)
+{
+    /* RFC 791 3.2: the same identification from another source is another datagram. */
+    for (uint32_t i = 0; i < sizeof frag_bytes; i++)
+        frag_bytes[i] = (uint8_t)(i * 7 + 1);
+    tt_ipfrag *f = tt_ipfrag_new(1u << 20);
+    tt_packet a = pkt_v4(1), b = pkt_v4(3);
+    const uint8_t *data = NULL;
+    uint32_t reported = 0;
+    CHECK_EQ(add(f, &a, 5, 0, 16, 1, &data, &reported), 0);
+    CHECK_EQ(add(f, &b, 5, 16, 8, 0, &data, &reported), 0);
+    CHECK_EQ(add(f, &a, 6, 0, 8, 1, &data, &reported), 0); /* another id, same source */
+    CHECK_EQ(add(f, &b, 5, 0, 16, 1, &data, &reported), 1);
+    CHECK_EQ(reported, 24);
+    CHECK(memcmp(data, frag_bytes, 24) == 0);
+    CHECK_EQ(add(f, &a, 5, 16, 16, 0, &data, &reported), 1);
+    CHECK_EQ(reported, 32);
+    CHECK(memcmp(data, frag_bytes, 32) == 0);
+    CHECK_EQ(tt_ipfrag_flush(f), 1); /* id 6's fragment */
+    CHECK_EQ(tt_ipfrag_used(f), 0);
+    tt_ipfrag_free(f);
+}
+
+/* The last fragment first, then n 8-byte fragments in order (ascending) or from the
+ * end (descending): the work the store did besides copying bytes. */
+static uint64_t hostile_order_steps(uint32_t n, int descending)
+{
+    tt_ipfrag *f = tt_ipfrag_new(TT_IPFRAG_MEM_CAP_DEFAULT);
+    tt_packet p = pkt_v4(1);
+    const uint8_t *data = NULL;
+    uint32_t reported = 0;
+    CHECK_EQ(add(f, &p, 7, 8 * n, 8, 0, &data, &reported), 0);
+    int done = 0;
+    for (uint32_t i = 0; i < n; i++)
+        done += add(f, &p, 7, 8 * (descending ? n - 1 - i : i), 8, 1, &data, &reported);
+    CHECK_EQ(done, 1);
+    CHECK_EQ(reported, 8 * (n + 1));
+    CHECK(data && memcmp(data, frag_bytes, 8 * (n + 1)) == 0);
+    uint64_t steps = tt_ipfrag_steps(f);
+    tt_ipfrag_free(f);
+    return steps;
+}
+
+static void test_hostile_fragment_order_costs_linear_work(void)
+{
+    /* Rescanning the bitmap from offset 0 after each fragment made the ascending order
+     * quadratic: 4x the fragments was 16x the work. The first-hole cursor passes each
+     * byte once. */
+    for (int desc = 0; desc <= 1; desc++) {
+        uint64_t s1 = hostile_order_steps(2047, desc), s4 = hostile_order_steps(8191, desc);
+        CHECK(s1 > 0);
+        CHECK(s4 <= 5 * s1);
+    }
+}
+
+/* n first fragments of distinct datagrams (ascending ids: the worst order for an
+ * unbalanced tree) that never complete; beyond 4096 pending the oldest is dropped. */
+static uint64_t distinct_datagrams_steps(uint32_t n)
+{
+    tt_ipfrag *f = tt_ipfrag_new(TT_IPFRAG_MEM_CAP_DEFAULT);
+    tt_packet p = pkt_v4(1);
+    const uint8_t *data = NULL;
+    uint32_t reported = 0;
+    for (uint32_t i = 0; i < n; i++)
+        CHECK_EQ(add(f, &p, i, 0, 8, 1, &data, &reported), 0);
+    CHECK_EQ(tt_ipfrag_dropped(f), n > 4096 ? n - 4096 : 0); /* evicted, counted */
+    uint64_t steps = tt_ipfrag_steps(f);
+    CHECK_EQ(tt_ipfrag_flush(f), n < 4096 ? n : 4096);
+    tt_ipfrag_free(f);
+    return steps;
+}
+
+static void test_pending_datagrams_found_in_log_time(void)
+{
+    /* Walking the list of pending datagrams was up to 4096 steps per fragment. */
+    uint64_t s1 = distinct_datagrams_steps(8192), s4 = distinct_datagrams_steps(32768);
+    CHECK(s1 > 0);
+    CHECK(s4 <= 5 * s1);
+    CHECK(s4 / 32768 < 64); /* a tree's depth, not a list's length */
+}
+
 TT_TESTS(tt_ipfrag_tests) = {
     {"ipfrag/in_order_segment_belongs_to_last_fragment", test_in_order_segment_belongs_to_last_fragment},
     {"ipfrag/out_of_order_fragments", test_out_of_order_fragments},
@@ -214,5 +341,9 @@ TT_TESTS(tt_ipfrag_tests) = {
     {"ipfrag/ipv6_fragment_header", test_ipv6_fragment_header},
     {"ipfrag/fragmented_gre_tunnel_carries_tcp", test_fragmented_gre_tunnel_carries_tcp},
     {"ipfrag/fragment_cut_by_snaplen_is_not_reassembled", test_fragment_cut_by_snaplen_is_not_reassembled},
+    {"ipfrag/last_fragment_first_then_eight_byte_pieces", test_last_fragment_first_then_eight_byte_pieces},
+    {"ipfrag/datagrams_told_apart_by_key", test_datagrams_told_apart_by_key},
+    {"ipfrag/hostile_fragment_order_costs_linear_work", test_hostile_fragment_order_costs_linear_work},
+    {"ipfrag/pending_datagrams_found_in_log_time", test_pending_datagrams_found_in_log_time},
     {NULL, NULL},
 };

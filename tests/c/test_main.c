@@ -11,6 +11,7 @@ int tt_test_skipped;
 
 extern const tt_test_case tt_decode_tests[];
 extern const tt_test_case tt_ipfrag_tests[];
+extern const tt_test_case tt_avltree_tests[];
 extern const tt_test_case tt_pcapng_tests[];
 extern const tt_test_case tt_reasm_tests[];
 extern const tt_test_case tt_app_http_tests[];
@@ -24,10 +25,13 @@ extern const tt_test_case tt_hostile_tests[];
 extern const tt_test_case tt_pcapmap_tests[];
 extern const tt_test_case tt_pcapfile_tests[];
 extern const tt_test_case tt_tables_tests[];
+extern const tt_test_case tt_framers_tests[];
+extern const tt_test_case tt_zeek_tests[];
 
 static const tt_test_case *const tables[] = {
     tt_decode_tests,
     tt_ipfrag_tests,
+    tt_avltree_tests,
     tt_pcapng_tests,
     tt_reasm_tests,
     tt_app_http_tests,
@@ -41,6 +45,8 @@ static const tt_test_case *const tables[] = {
     tt_pcapmap_tests,
     tt_pcapfile_tests,
     tt_tables_tests,
+    tt_framers_tests,
+    tt_zeek_tests,
 };
 
 int main(int argc, char **argv)

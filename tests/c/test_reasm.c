@@ -654,6 +654,90 @@ static void test_randomized_gap_exact(void)
     }
 }
 
+/* A segment that lands among held pieces, overlapping two of them: the tree finds the
+ * first piece it touches, the holes between become pieces, the overlaps are counted. */
+static void test_segment_between_held_pieces(void)
+{
+    fixture *f = fx_new(NULL, TT_REASM_BUDGET_DEFAULT);
+    put(f, TEXT, 50, 10, 1);
+    put(f, TEXT, 10, 10, 2);
+    put(f, TEXT, 30, 10, 3);
+    put(f, TEXT, 15, 40, 4); /* [15,55): 5 + 10 + 5 bytes held already */
+    CHECK_EQ(f->r.st.overlap_bytes, 20);
+    CHECK_EQ(f->r.n_pieces, 5);
+    CHECK_EQ(f->out.n, 0);
+    put(f, TEXT, 0, 10, 5); /* delivered as it is, then the held pieces in one chunk */
+    CHECK_EQ(f->out.n, 2);
+    CHECK_EQ(f->out.ch[1].off, 10);
+    CHECK_EQ(f->out.ch[1].len, 50);
+    CHECK_EQ(f->out.ch[1].frame, 5);
+    CHECK_EQ(f->out.ch[1].n_parts, 5);
+    CHECK_EQ(f->out.ch[1].parts[1].frame, 4); /* [20,30) came with frame 4 */
+    CHECK_EQ(f->out.ch[1].parts[2].frame, 3);
+    CHECK_EQ(f->out.ch[1].parts[3].frame, 4);
+    CHECK(memcmp(f->out.out, TEXT, 60) == 0);
+    CHECK_EQ(f->r.st.conflicts, 0);
+    CHECK_EQ(f->r.n_pieces, 0);
+    CHECK_EQ(f->r.st.held_bytes, 0);
+    CHECK_EQ(f->out.errors, 0);
+    fx_free(f);
+}
+
+/* The hostile pattern of issue 22: bytes [0, 100) never come, one piece sits far
+ * ahead, then n 100-byte segments follow the hole, in order or shuffled. Each lands
+ * behind the far piece, so the tail shortcut never applies; walking the held list from
+ * its head made this quadratic. Returns the steps the inserts took. */
+static uint64_t far_ahead_steps(uint32_t n, int shuffled)
+{
+    static uint8_t data[100];
+    tt_reasm_config cfg;
+    tt_reasm_config_default(&cfg);
+    cfg.max_held_pieces = (size_t)1 << 20; /* no cap in the way: n pieces held */
+    cfg.max_held_bytes = (size_t)1 << 30;
+    tt_reasm_budget b;
+    tt_reasm_budget_init(&b, (size_t)1 << 30);
+    tt_reasm r;
+    tt_reasm_init(&r, &cfg, &b, NULL, NULL);
+    const uint64_t far = (uint64_t)1 << 30;
+    tt_reasm_seg g = {.off = far, .data = data, .caplen = 100, .wirelen = 100, .frame = 1};
+    tt_reasm_insert(&r, &g);
+    uint32_t lcg = 12345;
+    uint32_t *order = malloc(n * sizeof *order);
+    for (uint32_t i = 0; i < n; i++)
+        order[i] = i;
+    for (uint32_t i = n - 1; shuffled && i > 0; i--) {
+        lcg = lcg * 1103515245u + 12345u;
+        uint32_t j = (lcg >> 8) % (i + 1), t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        g.off = 100 + 100 * (uint64_t)order[i];
+        g.frame = 2 + i;
+        tt_reasm_insert(&r, &g);
+    }
+    free(order);
+    CHECK_EQ(r.n_pieces, n + 1);
+    CHECK_EQ(r.st.bytes_delivered, 0);
+    uint64_t steps = r.st.steps;
+    tt_reasm_end(&r, TT_REASM_END_FLUSH, 0);
+    CHECK_EQ(r.st.gaps, 2);
+    CHECK_EQ(r.st.bytes_delivered, 100 * ((uint64_t)n + 1));
+    CHECK_EQ(r.st.held_bytes, 0);
+    tt_reasm_clear(&r);
+    return steps;
+}
+
+static void test_far_ahead_piece_costs_log_work(void)
+{
+    for (int shuffled = 0; shuffled <= 1; shuffled++) {
+        uint64_t s1 = far_ahead_steps(8192, shuffled), s4 = far_ahead_steps(32768, shuffled);
+        CHECK(s1 > 0);
+        CHECK(s4 <= 5 * s1);
+        CHECK(s4 / 32768 < 128); /* tree depths, not a list's length */
+    }
+}
+
 TT_TESTS(tt_reasm_tests) = {
     {"reasm/in_order_delivered_at_once", test_in_order_delivered_at_once},
     {"reasm/reversed_held_then_joined", test_reversed_held_then_joined},
@@ -677,5 +761,7 @@ TT_TESTS(tt_reasm_tests) = {
     {"reasm/seed_example", test_seed_example},
     {"reasm/randomized_reassembles_original", test_randomized_reassembles_original},
     {"reasm/randomized_gap_exact", test_randomized_gap_exact},
+    {"reasm/segment_between_held_pieces", test_segment_between_held_pieces},
+    {"reasm/far_ahead_piece_costs_log_work", test_far_ahead_piece_costs_log_work},
     {NULL, NULL},
 };
