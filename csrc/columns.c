@@ -28,7 +28,8 @@ size_t tt_col_type_size(tt_col_type t)
     case TT_COL_I32: return 4;
     case TT_COL_U64:
     case TT_COL_I64:
-    case TT_COL_F64: return 8;
+    case TT_COL_F64:
+    case TT_COL_BYTES: return 8;
     }
     return 8;
 }
@@ -209,6 +210,47 @@ static int reserve(tt_columns *c)
             c->valid[id][r] = 1;                                       \
     }
 
+/* OPT: present when `cond` holds (the value is read only then). */
+#define OPT(id, T, cond, value)                                        \
+    if (c->data[id]) {                                                 \
+        int ok_ = (cond);                                              \
+        ((T *)c->data[id])[r] = ok_ ? (T)(value) : (T)0;               \
+        c->valid[id][r] = (uint8_t)ok_;                                \
+    }
+
+/* A MAC address as a 48-bit number (the first byte most significant). */
+static uint64_t mac48(const uint8_t *a)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 6; i++)
+        v = v << 8 | a[i];
+    return v;
+}
+
+static bool eth_src(const tt_segment *s, uint64_t *out)
+{
+    if (!s->pkt.n_eth)
+        return false;
+    *out = mac48(s->pkt.link.eth[0] + 6);
+    return true;
+}
+
+static bool eth_dst(const tt_segment *s, uint64_t *out)
+{
+    if (!s->pkt.n_eth)
+        return false;
+    *out = mac48(s->pkt.link.eth[0]);
+    return true;
+}
+
+static bool vlan_id(const tt_segment *s, uint32_t *out)
+{
+    if (!s->pkt.n_vlan)
+        return false;
+    *out = s->pkt.link.vlan_tci[0] & 0x0FFF;
+    return true;
+}
+
 /* The dictionary code of the row's source (dst = 0) or destination address. The
  * conversation remembers its two codes: one dictionary lookup per address and
  * connection rather than per row. UINT32_MAX when out of memory. */
@@ -223,6 +265,69 @@ static uint32_t addr_code(tt_columns *c, const tt_segment *s, const tt_ip_layer 
     if (cached)
         *cached = code;
     return code;
+}
+
+/* Row r of a BYTES column: n bytes (or absent), appended to its blob. -1: no memory. */
+static int append_bytes(tt_columns *c, int id, size_t r, const uint8_t *p, size_t n, int ok)
+{
+    if (!c->data[id])
+        return 0;
+    if (c->blob_len[id] + n > c->blob_cap[id]) {
+        size_t cap = c->blob_cap[id] ? c->blob_cap[id] : 65536;
+        while (cap < c->blob_len[id] + n)
+            cap *= 2;
+        uint8_t *b = realloc(c->blob[id], cap);
+        if (!b)
+            return -1;
+        c->blob[id] = b;
+        c->blob_cap[id] = cap;
+    }
+    if (n)
+        memcpy(c->blob[id] + c->blob_len[id], p, n);
+    c->blob_len[id] += n;
+    ((uint64_t *)c->data[id])[r] = c->blob_len[id];
+    c->valid[id][r] = (uint8_t)ok;
+    return 0;
+}
+
+/* The payload and option bytes (tcp.payload, tcp.options: present as the fields are). */
+static int append_byte_columns(tt_columns *c, const tt_segment *s, size_t r)
+{
+    const uint8_t *data = NULL;
+    size_t n = tt_sv_payload(s, &data);
+    const tt_tcp_options *o = &s->pkt.opts;
+    if (append_bytes(c, TT_COL_PAYLOAD, r, data, n, n > 0) < 0 ||
+        append_bytes(c, TT_COL_OPTIONS, r, s->pkt.opt_bytes, o->raw_len, o->raw_len > 0) < 0)
+        return -1;
+    return 0;
+}
+
+/* Issue 18's columns (link layer, IP header, checksums): one test above skips them all
+ * on a read that wants none, so the default read pays nothing for them. */
+static void append_analyst(tt_columns *c, const tt_segment *s, size_t r)
+{
+    const tt_packet *p = &s->pkt;
+    const tt_ip_layer *ip = tt_packet_ip(p);
+    int v4 = ip && ip->version == 4, v6 = ip && ip->version == 6;
+    uint8_t tos = ip ? ip->tos : 0;
+    /* wrapping, as time_rel_ns: absurd time stamps must not be undefined behaviour */
+    FIXED(TT_COL_TIME_DELTA_NS, int64_t,
+          (uint64_t)s->time_delta_sec * 1000000000u + (uint64_t)s->time_delta_nsec);
+    SV(TT_COL_ETH_SRC, uint64_t, uint64_t, eth_src);
+    SV(TT_COL_ETH_DST, uint64_t, uint64_t, eth_dst);
+    SV(TT_COL_VLAN_ID, uint16_t, uint32_t, vlan_id);
+    FIXED(TT_COL_TTL, uint8_t, ip ? ip->ttl : 0);
+    OPT(TT_COL_IP_ID, uint16_t, v4, ip->ip_id);
+    FIXED(TT_COL_IP_DF, uint8_t, v4 && (ip->frag_field & 0x4000));
+    FIXED(TT_COL_DSCP, uint8_t, tos >> 2);
+    FIXED(TT_COL_ECN, uint8_t, tos & 3);
+    OPT(TT_COL_IP_CHECKSUM, uint16_t, v4, ip->checksum);
+    FIXED(TT_COL_IP_HDR_LEN, uint16_t, ip ? ip->hdr_len : 0);
+    OPT(TT_COL_IP_LEN, uint32_t, v4, ip->total_len);
+    FIXED(TT_COL_IP_PROTO, uint8_t, ip ? ip->proto : 0);
+    OPT(TT_COL_IPV6_FLOW, uint32_t, v6, ip->flow_label);
+    OPT(TT_COL_IPV6_NXT, uint8_t, v6, ip->nxt);
+    SV(TT_COL_CHECKSUM, uint16_t, uint32_t, tt_sv_tcp_checksum);
 }
 
 int tt_columns_append(tt_columns *c, const tt_segment *s)
@@ -281,12 +386,18 @@ int tt_columns_append(tt_columns *c, const tt_segment *s)
     SV(TT_COL_TIME_SINCE_FIRST_NS, int64_t, int64_t, tt_sv_time_since_first_ns);
     SV(TT_COL_TIME_SINCE_PREV_NS, int64_t, int64_t, tt_sv_time_since_prev_ns);
     SV(TT_COL_COMPLETENESS, uint8_t, uint32_t, tt_sv_completeness);
+    if (c->want >> TT_COL_TIME_DELTA_NS) {
+        append_analyst(c, s, r);
+        if (append_byte_columns(c, s, r) < 0)
+            return -1;
+    }
     c->rows++;
     return 0;
 }
 
 #undef SV
 #undef FIXED
+#undef OPT
 
 void tt_columns_detach(tt_columns *c, int id, void **data, uint8_t **valid)
 {
@@ -300,13 +411,28 @@ void tt_columns_detach(tt_columns *c, int id, void **data, uint8_t **valid)
     c->valid[id] = NULL;
 }
 
+void tt_columns_detach_blob(tt_columns *c, int id, uint8_t **blob, size_t *len)
+{
+    *blob = NULL;
+    *len = 0;
+    if (id < 0 || id >= TT_COL_COUNT)
+        return;
+    *blob = c->blob[id];
+    *len = c->blob_len[id];
+    c->blob[id] = NULL;
+    c->blob_len[id] = c->blob_cap[id] = 0;
+}
+
 void tt_columns_clear(tt_columns *c)
 {
     for (int i = 0; i < TT_COL_COUNT; i++) {
         free(c->data[i]);
         free(c->valid[i]);
+        free(c->blob[i]);
         c->data[i] = NULL;
         c->valid[i] = NULL;
+        c->blob[i] = NULL;
+        c->blob_len[i] = c->blob_cap[i] = 0;
     }
     c->rows = 0;
     c->cap = 0;

@@ -14,6 +14,8 @@
 
 typedef enum tt_col_type {
     TT_COL_U8, TT_COL_U16, TT_COL_U32, TT_COL_U64, TT_COL_I64, TT_COL_F64, TT_COL_BOOL, TT_COL_I32,
+    TT_COL_BYTES, /* variable length: the array holds each row's end offset (uint64) into
+                   * the column's byte blob (tt_columns_detach_blob) */
 } tt_col_type;
 
 /* Every column of segments(): one row each, the only place a column is listed. The id
@@ -67,7 +69,25 @@ typedef enum tt_col_type {
     X(PUSH_BYTES_SENT, "push_bytes_sent", U32, 1, 1) /* tcp.analysis.push_bytes_sent */                                 \
     X(TIME_SINCE_FIRST_NS, "time_since_first_ns", I64, 1, 1) /* tcp.time_relative */                                    \
     X(TIME_SINCE_PREV_NS, "time_since_prev_ns", I64, 1, 1) /* tcp.time_delta */                                         \
-    X(COMPLETENESS, "completeness", U8, 1, 1) /* tcp.completeness, as it stood before this segment */
+    X(COMPLETENESS, "completeness", U8, 1, 1) /* tcp.completeness, as it stood before this segment */ \
+    X(TIME_DELTA_NS, "time_delta_ns", I64, 0, 0) /* frame.time_delta: since the frame before */         \
+    X(ETH_SRC, "eth_src", U64, 1, 0) /* eth.src of the outermost Ethernet header, 48 bits */            \
+    X(ETH_DST, "eth_dst", U64, 1, 0) /* eth.dst */                                                      \
+    X(VLAN_ID, "vlan_id", U16, 1, 0) /* vlan.id of the outermost 802.1Q tag */                          \
+    X(TTL, "ttl", U8, 0, 0) /* ip.ttl / ipv6.hlim (the IP layer carrying TCP, as below) */              \
+    X(IP_ID, "ip_id", U16, 1, 0) /* ip.id (IPv4) */                                                     \
+    X(IP_DF, "ip_df", BOOL, 0, 0) /* ip.flags.df */                                                     \
+    X(DSCP, "dscp", U8, 0, 0) /* ip.dsfield.dscp / the traffic class's */                               \
+    X(ECN, "ecn", U8, 0, 0) /* ip.dsfield.ecn */                                                        \
+    X(IP_CHECKSUM, "ip_checksum", U16, 1, 0) /* ip.checksum (IPv4) */                                   \
+    X(IP_HDR_LEN, "ip_hdr_len", U16, 0, 0) /* ip.hdr_len (IPv6: 40 + extension headers) */              \
+    X(IP_LEN, "ip_len", U32, 1, 0) /* ip.len (IPv4) */                                                  \
+    X(IP_PROTO, "ip_proto", U8, 0, 0) /* ip.proto (IPv6: after extension headers) */                    \
+    X(IPV6_FLOW, "ipv6_flow", U32, 1, 0) /* ipv6.flow */                                                \
+    X(IPV6_NXT, "ipv6_nxt", U8, 1, 0) /* ipv6.nxt */                                                    \
+    X(CHECKSUM, "checksum", U16, 1, 0) /* tcp.checksum */ \
+    X(PAYLOAD, "payload", BYTES, 1, 0) /* tcp.payload: the captured payload bytes */                    \
+    X(OPTIONS, "options", BYTES, 1, 0) /* tcp.options: the option bytes as captured */
 
 typedef enum tt_col_id {
 #define TT_COL_ENUM_ROW(e, name, type, nullable, analysis) TT_COL_##e,
@@ -103,6 +123,8 @@ typedef struct tt_columns {
     size_t cap;                    /* rows allocated */
     void *data[TT_COL_COUNT];      /* owned: column arrays, NULL when not built */
     uint8_t *valid[TT_COL_COUNT];  /* owned: validity of nullable columns, NULL otherwise */
+    uint8_t *blob[TT_COL_COUNT];   /* owned: the bytes of a BYTES column, NULL otherwise */
+    size_t blob_len[TT_COL_COUNT], blob_cap[TT_COL_COUNT];
     tt_addrdict *addrs;            /* borrowed: shared by every chunk of one read */
 } tt_columns;
 
@@ -113,6 +135,9 @@ int tt_columns_append(tt_columns *c, const tt_segment *s);
 /* Hand the arrays of a column to the caller (who frees them with free()) and forget
  * them; *valid is NULL for non-nullable columns. */
 void tt_columns_detach(tt_columns *c, int id, void **data, uint8_t **valid);
+/* Hand a BYTES column's blob to the caller (free() it) and forget it: row i's bytes are
+ * blob[end[i-1] .. end[i]) of the offsets tt_columns_detach gives (end[-1] = 0). */
+void tt_columns_detach_blob(tt_columns *c, int id, uint8_t **blob, size_t *len);
 /* Free what is still attached and empty the builder (keeps `want` and `addrs`). */
 void tt_columns_clear(tt_columns *c);
 

@@ -105,11 +105,33 @@ static bool deeper(dctx *d)
     return true;
 }
 
+/* ---------------------------------------------------------------- link facts
+ * What the fields show of the link layers (eth.src/dst, vlan.id), kept apart from the
+ * decoding itself: a copy of 12 bytes or 2 per header, none of it read back here. */
+
+/* The Ethernet header at the cursor (its first 12 bytes: destination, source). */
+static void note_eth(dctx *d, const tt_cursor *c)
+{
+    tt_packet *p = d->pkt;
+    if (tt_rd_has(c, 12) && p->n_eth < TT_MAX_ETH_LAYERS)
+        memcpy(p->link.eth[p->n_eth++], c->base + c->pos, 12);
+}
+
+/* An 802.1Q tag's TCI: Wireshark's vlan dissector takes 0x8100 and 0x9100; 0x88a8 is
+ * its ieee8021ad one, with no vlan.id. */
+static void note_vlan(dctx *d, uint16_t type, uint16_t tci)
+{
+    tt_packet *p = d->pkt;
+    if (type != ETH_QINQ && p->n_vlan < TT_MAX_VLAN_TAGS)
+        p->link.vlan_tci[p->n_vlan++] = tci;
+}
+
 /* ---------------------------------------------------------------- link layers */
 
 static tt_decode_status dec_ethernet(dctx *d, tt_cursor *c)
 {
     uint16_t type;
+    note_eth(d, c);
     if (!tt_rd_skip(c, 12) || !tt_rd_u16be(c, &type)) {
         anom(d, TT_ANOM_LINK_TRUNCATED);
         return TT_DECODE_NOT_TCP;
@@ -216,11 +238,12 @@ static tt_decode_status dec_ethertype(dctx *d, tt_cursor *c, uint16_t type)
         case ETH_VLAN:
         case ETH_QINQ:
         case ETH_QINQ_OLD: {
-            uint16_t tci;
+            uint16_t tci, tag_type = type;
             if (!tt_rd_u16be(c, &tci) || !tt_rd_u16be(c, &type)) {
                 anom(d, TT_ANOM_LINK_TRUNCATED);
                 return TT_DECODE_NOT_TCP;
             }
+            note_vlan(d, tag_type, tci);
             continue; /* 802.1Q / 802.1ad tags stack */
         }
         case ETH_MPLS:
@@ -412,7 +435,6 @@ static tt_decode_status dec_ipv4(dctx *d, tt_cursor *c)
     tt_rd_u8(c, &ttl);
     tt_rd_u8(c, &proto);
     tt_rd_u16be(c, &csum);
-    (void)csum;
     if (vihl >> 4 != 4) {
         anom(d, TT_ANOM_IP_VERSION_INVALID);
         return TT_DECODE_NOT_TCP;
@@ -433,6 +455,8 @@ static tt_decode_status dec_ipv4(dctx *d, tt_cursor *c)
     ip->hdr_len = (uint16_t)ihl;
     ip->total_len = total;
     ip->total_len_hdr = total;
+    ip->checksum = csum;
+    ip->frag_field = frag;
     frame_from(d, c->base + start, ip);
     tt_rd_bytes(c, ip->src, 4);
     tt_rd_bytes(c, ip->dst, 4);
@@ -517,6 +541,7 @@ static tt_decode_status dec_ipv6(dctx *d, tt_cursor *c)
     ip->ttl = hlim;
     ip->total_len = 40u + plen;
     ip->total_len_hdr = 40u + plen;
+    ip->nxt = next;
     frame_from(d, c->base + c->pos - 8, ip);
     tt_rd_bytes(c, ip->src, 16);
     tt_rd_bytes(c, ip->dst, 16);
@@ -827,6 +852,17 @@ void tt_decode_tcp_options(const uint8_t *data, uint32_t len, tt_packet *pkt)
     }
 }
 
+/* The option bytes as captured, for tcp.options (tshark shows the captured part of
+ * options a snaplen cut): a copy (at most 40 bytes, RFC 9293 3.1), since a Segment
+ * outlives the frame's buffer. */
+static void keep_option_bytes(const uint8_t *data, uint32_t len, tt_packet *pkt)
+{
+    if (len > TT_MAX_OPT_BYTES)
+        len = TT_MAX_OPT_BYTES;
+    memcpy(pkt->opt_bytes, data, len);
+    pkt->opts.raw_len = (uint8_t)len;
+}
+
 tt_decode_status tt_decode_tcp(const uint8_t *data, uint32_t len, uint32_t reported_len,
                                tt_packet *pkt)
 {
@@ -867,9 +903,11 @@ tt_decode_status tt_decode_tcp(const uint8_t *data, uint32_t len, uint32_t repor
     if (optlen > tt_rd_left(&c)) {
         pkt->anomalies |= TT_ANOM_BIT(TT_ANOM_TCP_OPT_TRUNCATED);
         tt_decode_tcp_options(c.base + c.pos, (uint32_t)tt_rd_left(&c), pkt);
+        keep_option_bytes(c.base + c.pos, (uint32_t)tt_rd_left(&c), pkt);
         return TT_DECODE_TCP;
     }
     tt_decode_tcp_options(c.base + c.pos, optlen, pkt);
+    keep_option_bytes(c.base + c.pos, optlen, pkt);
     tt_rd_skip(&c, optlen);
     pkt->tcp_have = TT_TCP_HAVE_FULL;
     uint32_t avail = (uint32_t)tt_rd_left(&c);
@@ -918,11 +956,12 @@ int tt_decode_linktype_supported(int linktype)
 tt_decode_status tt_decode_frame(const uint8_t *data, uint32_t caplen, uint32_t wirelen,
                                  int linktype, tt_packet *pkt, tt_fragment *frag)
 {
-    /* Everything but the IP layer array, whose entries are zeroed as layers are added
-     * (push_ip) and read only below n_ip: 312 of the 584 bytes, every packet. */
+    /* Everything but the arrays from ip to tcp_have, read only below their counts (the
+     * IP layers are zeroed as they are added, push_ip): 280 of the 808 bytes, every
+     * packet. */
     memset(pkt, 0, offsetof(tt_packet, ip));
-    memset((uint8_t *)pkt + offsetof(tt_packet, ip) + sizeof pkt->ip, 0,
-           sizeof *pkt - offsetof(tt_packet, ip) - sizeof pkt->ip);
+    memset((uint8_t *)pkt + offsetof(tt_packet, tcp_have), 0,
+           sizeof *pkt - offsetof(tt_packet, tcp_have));
     pkt->caplen = caplen;
     pkt->wirelen = wirelen;
     pkt->linktype = linktype;

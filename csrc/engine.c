@@ -22,6 +22,8 @@ struct tt_engine {
     int64_t first_ts_ns; /* timestamp of the first frame fed */
     int64_t first_ts_sec;
     int32_t first_ts_nsec;
+    int64_t prev_ts_sec;  /* time stamp of the frame fed before (frame.time_delta) */
+    int32_t prev_ts_nsec;
     int64_t clock_ns;     /* latest capture time seen (the linger clock) */
     tt_conn *open_head, *open_tail;       /* not owned: live conns not yet closed */
     tt_conn *closing_head, *closing_tail; /* not owned: closed conns, by close time */
@@ -434,8 +436,15 @@ static int feed(tt_engine *e, const tt_frame *f, tt_segment *out)
         e->first_ts_ns = f->ts_ns;
         e->first_ts_sec = f->ts_sec;
         e->first_ts_nsec = f->ts_nsec;
+        e->prev_ts_sec = f->ts_sec;
+        e->prev_ts_nsec = f->ts_nsec;
         e->clock_ns = f->ts_ns;
     }
+    /* frame.time_delta: since the frame captured before, whatever it carried. */
+    out->time_delta_sec = (int64_t)((uint64_t)f->ts_sec - (uint64_t)e->prev_ts_sec);
+    out->time_delta_nsec = (int64_t)f->ts_nsec - e->prev_ts_nsec;
+    e->prev_ts_sec = f->ts_sec;
+    e->prev_ts_nsec = f->ts_nsec;
     if (f->ts_ns > e->clock_ns)
         e->clock_ns = f->ts_ns;
     tt_packet *p = &out->pkt;

@@ -88,6 +88,8 @@ typedef struct tt_segment {
     int64_t time_rel_ns; /* since the first frame of the capture (frame.time_relative) */
     int64_t time_rel_sec;  /* the same, exactly: time_rel_sec seconds + time_rel_nsec ns */
     int64_t time_rel_nsec; /*   (time_rel_ns wraps for absurd time stamps; these do not) */
+    int64_t time_delta_sec;  /* since the frame captured before (frame.time_delta), */
+    int64_t time_delta_nsec; /*   as seconds + ns, any frame counting */
     tt_analysis an;        /* conversation and sequence analysis (an.have_conv: any) */
     uint32_t *addr_codes;  /* borrowed: the conversation's tt_conn.addr_codes (a cache for
                             * columns.c), valid until the next feed; NULL without one */

@@ -140,67 +140,168 @@ static void put_addr(tt_textbuf *b, int version, const uint8_t *a)
 
 /* ------------------------------------------------------------------ the fields */
 
-typedef enum {
-    F_FRAME_NUMBER, F_FRAME_TIME_RELATIVE, F_FRAME_TIME_EPOCH, F_FRAME_LEN, F_FRAME_CAP_LEN,
-    F_IP_SRC, F_IP_DST, F_IPV6_SRC, F_IPV6_DST,
-    F_TCP_STREAM, F_TCP_SRCPORT, F_TCP_DSTPORT, F_TCP_SEQ, F_TCP_ACK, F_TCP_NXTSEQ,
-    F_TCP_SEQ_RAW, F_TCP_ACK_RAW, F_TCP_LEN, F_TCP_HDR_LEN, F_TCP_FLAGS, F_TCP_URGENT_POINTER,
-    F_TCP_WINDOW_SIZE_VALUE, F_TCP_WINDOW_SIZE, F_TCP_WINDOW_SIZE_SCALEFACTOR,
-    F_MSS_VAL, F_WSCALE_SHIFT, F_WSCALE_MULTIPLIER, F_TSVAL, F_TSECR, F_SACK_LE, F_SACK_RE,
-    F_AF_FIRST, /* one per analysis flag, in TT_AF_* bit order */
-    F_DUP_ACK_NUM = F_AF_FIRST + TT_AF_COUNT, F_DUP_ACK_FRAME, F_ACKS_FRAME, F_ACK_RTT,
-    F_INITIAL_RTT, F_BYTES_IN_FLIGHT, F_PUSH_BYTES_SENT, F_TCP_TIME_RELATIVE, F_TCP_TIME_DELTA,
-    F_TCP_COMPLETENESS, F_INFO,
-    /* tcp.flags' bits and string, tcp.port, the IP header fields (every IP layer) */
-    F_TCP_FLAGS_RES, F_TCP_FLAGS_AE, F_TCP_FLAGS_CWR, F_TCP_FLAGS_ECE, F_TCP_FLAGS_URG,
-    F_TCP_FLAGS_ACK, F_TCP_FLAGS_PUSH, F_TCP_FLAGS_RESET, F_TCP_FLAGS_SYN, F_TCP_FLAGS_FIN,
-    F_TCP_FLAGS_STR, F_TCP_PORT, F_IP_TTL, F_IP_ID, F_IP_PROTO, F_IP_LEN, F_IP_HDR_LEN,
-    F_IP_DSFIELD, F_IPV6_HLIM, F_IPV6_PLEN, F_IPV6_FLOW, F_TCP_ANALYSIS_FLAGS, F_COUNT
-} field_id;
+/* How one field is printed: the formatter of its group and which member of the group
+ * it is (`arg`); the formatter prints nothing when the field is absent. */
+typedef void field_fn(const tt_segment *s, int arg, const tt_field_opts *o, tt_textbuf *b);
 
-static const char *const field_names[F_COUNT] = {
-    [F_FRAME_NUMBER] = "frame.number", [F_FRAME_TIME_RELATIVE] = "frame.time_relative",
-    [F_FRAME_TIME_EPOCH] = "frame.time_epoch", [F_FRAME_LEN] = "frame.len",
-    [F_FRAME_CAP_LEN] = "frame.cap_len", [F_IP_SRC] = "ip.src", [F_IP_DST] = "ip.dst",
-    [F_IPV6_SRC] = "ipv6.src", [F_IPV6_DST] = "ipv6.dst", [F_TCP_STREAM] = "tcp.stream",
-    [F_TCP_SRCPORT] = "tcp.srcport", [F_TCP_DSTPORT] = "tcp.dstport", [F_TCP_SEQ] = "tcp.seq",
-    [F_TCP_ACK] = "tcp.ack", [F_TCP_NXTSEQ] = "tcp.nxtseq", [F_TCP_SEQ_RAW] = "tcp.seq_raw",
-    [F_TCP_ACK_RAW] = "tcp.ack_raw", [F_TCP_LEN] = "tcp.len", [F_TCP_HDR_LEN] = "tcp.hdr_len",
-    [F_TCP_FLAGS] = "tcp.flags", [F_TCP_URGENT_POINTER] = "tcp.urgent_pointer",
-    [F_TCP_WINDOW_SIZE_VALUE] = "tcp.window_size_value", [F_TCP_WINDOW_SIZE] = "tcp.window_size",
-    [F_TCP_WINDOW_SIZE_SCALEFACTOR] = "tcp.window_size_scalefactor",
-    [F_MSS_VAL] = "tcp.options.mss_val", [F_WSCALE_SHIFT] = "tcp.options.wscale.shift",
-    [F_WSCALE_MULTIPLIER] = "tcp.options.wscale.multiplier",
-    [F_TSVAL] = "tcp.options.timestamp.tsval", [F_TSECR] = "tcp.options.timestamp.tsecr",
-    [F_SACK_LE] = "tcp.options.sack_le", [F_SACK_RE] = "tcp.options.sack_re",
-    [F_DUP_ACK_NUM] = "tcp.analysis.duplicate_ack_num",
-    [F_DUP_ACK_FRAME] = "tcp.analysis.duplicate_ack_frame",
-    [F_ACKS_FRAME] = "tcp.analysis.acks_frame", [F_ACK_RTT] = "tcp.analysis.ack_rtt",
-    [F_INITIAL_RTT] = "tcp.analysis.initial_rtt",
-    [F_BYTES_IN_FLIGHT] = "tcp.analysis.bytes_in_flight",
-    [F_PUSH_BYTES_SENT] = "tcp.analysis.push_bytes_sent",
-    [F_TCP_TIME_RELATIVE] = "tcp.time_relative", [F_TCP_TIME_DELTA] = "tcp.time_delta",
-    [F_TCP_COMPLETENESS] = "tcp.completeness", [F_INFO] = "_ws.col.Info",
-    [F_TCP_FLAGS_RES] = "tcp.flags.res", [F_TCP_FLAGS_AE] = "tcp.flags.ae",
-    [F_TCP_FLAGS_CWR] = "tcp.flags.cwr", [F_TCP_FLAGS_ECE] = "tcp.flags.ece",
-    [F_TCP_FLAGS_URG] = "tcp.flags.urg", [F_TCP_FLAGS_ACK] = "tcp.flags.ack",
-    [F_TCP_FLAGS_PUSH] = "tcp.flags.push", [F_TCP_FLAGS_RESET] = "tcp.flags.reset",
-    [F_TCP_FLAGS_SYN] = "tcp.flags.syn", [F_TCP_FLAGS_FIN] = "tcp.flags.fin",
-    [F_TCP_FLAGS_STR] = "tcp.flags.str", [F_TCP_PORT] = "tcp.port", [F_IP_TTL] = "ip.ttl",
-    [F_IP_ID] = "ip.id", [F_IP_PROTO] = "ip.proto", [F_IP_LEN] = "ip.len",
-    [F_IP_HDR_LEN] = "ip.hdr_len", [F_IP_DSFIELD] = "ip.dsfield", [F_IPV6_HLIM] = "ipv6.hlim",
-    [F_IPV6_PLEN] = "ipv6.plen", [F_IPV6_FLOW] = "ipv6.flow",
-    [F_TCP_ANALYSIS_FLAGS] = "tcp.analysis.flags",
+static field_fn fmt_frame, fmt_ip4, fmt_ip6, fmt_link, fmt_tcp, fmt_flag_bit, fmt_option,
+    fmt_analysis;
+
+enum frame_part {
+    FR_NUMBER, FR_TIME_RELATIVE, FR_TIME_EPOCH, FR_TIME_DELTA, FR_TIME_DELTA_DISPLAYED, FR_LEN,
+    FR_CAP_LEN, FR_INFO
+};
+/* An IP header field, of every IP layer of one version (tunnels: outer first). */
+enum ip_part {
+    IP_SRC, IP_DST, IP_VERSION, IP_TTL, IP_ID, IP_PROTO, IP_LEN, IP_HDR_LEN, IP_DSFIELD, IP_DSCP,
+    IP_ECN, IP_FLAGS_DF, IP_CHECKSUM, IP6_PLEN, IP6_FLOW, IP6_NXT
+};
+enum link_part { LK_ETH_SRC, LK_ETH_DST, LK_VLAN_ID };
+enum tcp_part {
+    TH_SRCPORT, TH_DSTPORT, TH_PORT, TH_SEQ_RAW, TH_ACK_RAW, TH_LEN, TH_HDR_LEN, TH_FLAGS,
+    TH_FLAGS_STR, TH_URGENT, TH_WINDOW_VALUE, TH_CHECKSUM, TH_PAYLOAD
+};
+enum option_part {
+    OP_MSS, OP_WS_SHIFT, OP_WS_MULTIPLIER, OP_TSVAL, OP_TSECR, OP_SACK_LE, OP_SACK_RE, OP_OPTIONS,
+    OP_KIND, OP_LEN, OP_SACK_PERM, OP_SACK_COUNT
+};
+enum analysis_part {
+    AN_STREAM, AN_SEQ, AN_ACK, AN_NXTSEQ, AN_WINDOW, AN_SCALEFACTOR, AN_DUP_ACK_NUM,
+    AN_DUP_ACK_FRAME, AN_ACKS_FRAME, AN_ACK_RTT, AN_INITIAL_RTT, AN_BYTES_IN_FLIGHT,
+    AN_PUSH_BYTES_SENT, AN_TIME_RELATIVE, AN_TIME_DELTA, AN_COMPLETENESS, AN_FLAGS,
+    AN_SEGMENT_DATA, AN_REASSEMBLED_IN
 };
 
+/* Every field but the analysis flags: one row each, and the only place a field is
+ * listed (its id, name, how it is printed, whether it needs the TCP analysis).
+ *
+ *   X(ENUM, tshark name, formatter, member, needs analysis)
+ *
+ * The ids are internal (Python asks by name). The tcp.analysis flags follow the table,
+ * one id per row of analysis_flags.h. */
+#define TT_FIELDS(X)                                                                      \
+    X(FRAME_NUMBER, "frame.number", fmt_frame, FR_NUMBER, 0)                              \
+    X(FRAME_TIME_RELATIVE, "frame.time_relative", fmt_frame, FR_TIME_RELATIVE, 0)         \
+    X(FRAME_TIME_EPOCH, "frame.time_epoch", fmt_frame, FR_TIME_EPOCH, 0)                  \
+    X(FRAME_TIME_DELTA, "frame.time_delta", fmt_frame, FR_TIME_DELTA, 0)                  \
+    X(FRAME_TIME_DELTA_DISPLAYED, "frame.time_delta_displayed", fmt_frame,                \
+      FR_TIME_DELTA_DISPLAYED, 0)                                                         \
+    X(FRAME_LEN, "frame.len", fmt_frame, FR_LEN, 0)                                       \
+    X(FRAME_CAP_LEN, "frame.cap_len", fmt_frame, FR_CAP_LEN, 0)                           \
+    X(INFO, "_ws.col.Info", fmt_frame, FR_INFO, 1)                                        \
+    X(ETH_SRC, "eth.src", fmt_link, LK_ETH_SRC, 0)                                        \
+    X(ETH_DST, "eth.dst", fmt_link, LK_ETH_DST, 0)                                        \
+    X(VLAN_ID, "vlan.id", fmt_link, LK_VLAN_ID, 0)                                        \
+    X(IP_SRC, "ip.src", fmt_ip4, IP_SRC, 0)                                               \
+    X(IP_DST, "ip.dst", fmt_ip4, IP_DST, 0)                                               \
+    X(IP_VERSION, "ip.version", fmt_ip4, IP_VERSION, 0)                                   \
+    X(IP_HDR_LEN, "ip.hdr_len", fmt_ip4, IP_HDR_LEN, 0)                                   \
+    X(IP_DSFIELD, "ip.dsfield", fmt_ip4, IP_DSFIELD, 0)                                   \
+    X(IP_DSFIELD_DSCP, "ip.dsfield.dscp", fmt_ip4, IP_DSCP, 0)                            \
+    X(IP_DSFIELD_ECN, "ip.dsfield.ecn", fmt_ip4, IP_ECN, 0)                               \
+    X(IP_LEN, "ip.len", fmt_ip4, IP_LEN, 0)                                               \
+    X(IP_ID, "ip.id", fmt_ip4, IP_ID, 0)                                                  \
+    X(IP_FLAGS_DF, "ip.flags.df", fmt_ip4, IP_FLAGS_DF, 0)                                \
+    X(IP_TTL, "ip.ttl", fmt_ip4, IP_TTL, 0)                                               \
+    X(IP_PROTO, "ip.proto", fmt_ip4, IP_PROTO, 0)                                         \
+    X(IP_CHECKSUM, "ip.checksum", fmt_ip4, IP_CHECKSUM, 0)                                \
+    X(IPV6_SRC, "ipv6.src", fmt_ip6, IP_SRC, 0)                                           \
+    X(IPV6_DST, "ipv6.dst", fmt_ip6, IP_DST, 0)                                           \
+    X(IPV6_FLOW, "ipv6.flow", fmt_ip6, IP6_FLOW, 0)                                       \
+    X(IPV6_PLEN, "ipv6.plen", fmt_ip6, IP6_PLEN, 0)                                       \
+    X(IPV6_NXT, "ipv6.nxt", fmt_ip6, IP6_NXT, 0)                                          \
+    X(IPV6_HLIM, "ipv6.hlim", fmt_ip6, IP_TTL, 0)                                         \
+    X(TCP_STREAM, "tcp.stream", fmt_analysis, AN_STREAM, 1)                               \
+    X(TCP_SRCPORT, "tcp.srcport", fmt_tcp, TH_SRCPORT, 0)                                 \
+    X(TCP_DSTPORT, "tcp.dstport", fmt_tcp, TH_DSTPORT, 0)                                 \
+    X(TCP_PORT, "tcp.port", fmt_tcp, TH_PORT, 0)                                          \
+    X(TCP_SEQ, "tcp.seq", fmt_analysis, AN_SEQ, 1)                                        \
+    X(TCP_ACK, "tcp.ack", fmt_analysis, AN_ACK, 1)                                        \
+    X(TCP_NXTSEQ, "tcp.nxtseq", fmt_analysis, AN_NXTSEQ, 1)                               \
+    X(TCP_SEQ_RAW, "tcp.seq_raw", fmt_tcp, TH_SEQ_RAW, 0)                                 \
+    X(TCP_ACK_RAW, "tcp.ack_raw", fmt_tcp, TH_ACK_RAW, 0)                                 \
+    X(TCP_LEN, "tcp.len", fmt_tcp, TH_LEN, 0)                                             \
+    X(TCP_HDR_LEN, "tcp.hdr_len", fmt_tcp, TH_HDR_LEN, 0)                                 \
+    X(TCP_FLAGS, "tcp.flags", fmt_tcp, TH_FLAGS, 0)                                       \
+    X(TCP_FLAGS_RES, "tcp.flags.res", fmt_flag_bit, TT_TCP_RES, 0)                        \
+    X(TCP_FLAGS_AE, "tcp.flags.ae", fmt_flag_bit, TT_TCP_NS, 0)                           \
+    X(TCP_FLAGS_CWR, "tcp.flags.cwr", fmt_flag_bit, TT_TCP_CWR, 0)                        \
+    X(TCP_FLAGS_ECE, "tcp.flags.ece", fmt_flag_bit, TT_TCP_ECE, 0)                        \
+    X(TCP_FLAGS_URG, "tcp.flags.urg", fmt_flag_bit, TT_TCP_URG, 0)                        \
+    X(TCP_FLAGS_ACK, "tcp.flags.ack", fmt_flag_bit, TT_TCP_ACK, 0)                        \
+    X(TCP_FLAGS_PUSH, "tcp.flags.push", fmt_flag_bit, TT_TCP_PSH, 0)                      \
+    X(TCP_FLAGS_RESET, "tcp.flags.reset", fmt_flag_bit, TT_TCP_RST, 0)                    \
+    X(TCP_FLAGS_SYN, "tcp.flags.syn", fmt_flag_bit, TT_TCP_SYN, 0)                        \
+    X(TCP_FLAGS_FIN, "tcp.flags.fin", fmt_flag_bit, TT_TCP_FIN, 0)                        \
+    X(TCP_FLAGS_STR, "tcp.flags.str", fmt_tcp, TH_FLAGS_STR, 0)                           \
+    X(TCP_WINDOW_SIZE_VALUE, "tcp.window_size_value", fmt_tcp, TH_WINDOW_VALUE, 0)        \
+    X(TCP_WINDOW_SIZE, "tcp.window_size", fmt_analysis, AN_WINDOW, 1)                     \
+    X(TCP_WINDOW_SIZE_SCALEFACTOR, "tcp.window_size_scalefactor", fmt_analysis,           \
+      AN_SCALEFACTOR, 1)                                                                  \
+    X(TCP_CHECKSUM, "tcp.checksum", fmt_tcp, TH_CHECKSUM, 0)                              \
+    X(TCP_URGENT_POINTER, "tcp.urgent_pointer", fmt_tcp, TH_URGENT, 0)                    \
+    X(TCP_OPTIONS, "tcp.options", fmt_option, OP_OPTIONS, 0)                              \
+    X(TCP_OPTION_KIND, "tcp.option_kind", fmt_option, OP_KIND, 0)                         \
+    X(TCP_OPTION_LEN, "tcp.option_len", fmt_option, OP_LEN, 0)                            \
+    X(MSS_VAL, "tcp.options.mss_val", fmt_option, OP_MSS, 0)                              \
+    X(WSCALE_SHIFT, "tcp.options.wscale.shift", fmt_option, OP_WS_SHIFT, 0)               \
+    X(WSCALE_MULTIPLIER, "tcp.options.wscale.multiplier", fmt_option, OP_WS_MULTIPLIER, 0) \
+    X(SACK_PERM, "tcp.options.sack_perm", fmt_option, OP_SACK_PERM, 0)                    \
+    X(TSVAL, "tcp.options.timestamp.tsval", fmt_option, OP_TSVAL, 0)                      \
+    X(TSECR, "tcp.options.timestamp.tsecr", fmt_option, OP_TSECR, 0)                      \
+    X(SACK_LE, "tcp.options.sack_le", fmt_option, OP_SACK_LE, 1)                          \
+    X(SACK_RE, "tcp.options.sack_re", fmt_option, OP_SACK_RE, 1)                          \
+    X(SACK_COUNT, "tcp.options.sack.count", fmt_option, OP_SACK_COUNT, 0)                 \
+    X(TCP_ANALYSIS_FLAGS, "tcp.analysis.flags", fmt_analysis, AN_FLAGS, 1)                \
+    X(DUP_ACK_NUM, "tcp.analysis.duplicate_ack_num", fmt_analysis, AN_DUP_ACK_NUM, 1)     \
+    X(DUP_ACK_FRAME, "tcp.analysis.duplicate_ack_frame", fmt_analysis, AN_DUP_ACK_FRAME, 1) \
+    X(ACKS_FRAME, "tcp.analysis.acks_frame", fmt_analysis, AN_ACKS_FRAME, 1)              \
+    X(ACK_RTT, "tcp.analysis.ack_rtt", fmt_analysis, AN_ACK_RTT, 1)                       \
+    X(INITIAL_RTT, "tcp.analysis.initial_rtt", fmt_analysis, AN_INITIAL_RTT, 1)           \
+    X(BYTES_IN_FLIGHT, "tcp.analysis.bytes_in_flight", fmt_analysis, AN_BYTES_IN_FLIGHT, 1) \
+    X(PUSH_BYTES_SENT, "tcp.analysis.push_bytes_sent", fmt_analysis, AN_PUSH_BYTES_SENT, 1) \
+    X(TCP_TIME_RELATIVE, "tcp.time_relative", fmt_analysis, AN_TIME_RELATIVE, 1)          \
+    X(TCP_TIME_DELTA, "tcp.time_delta", fmt_analysis, AN_TIME_DELTA, 1)                   \
+    X(TCP_COMPLETENESS, "tcp.completeness", fmt_analysis, AN_COMPLETENESS, 1)             \
+    X(TCP_PAYLOAD, "tcp.payload", fmt_tcp, TH_PAYLOAD, 0)                                 \
+    X(TCP_SEGMENT_DATA, "tcp.segment_data", fmt_analysis, AN_SEGMENT_DATA, 1)             \
+    X(TCP_REASSEMBLED_IN, "tcp.reassembled_in", fmt_analysis, AN_REASSEMBLED_IN, 1)
+
+typedef enum {
+#define TT_FIELD_ENUM_ROW(e, name, fn, arg, analysis) F_##e,
+    TT_FIELDS(TT_FIELD_ENUM_ROW)
+#undef TT_FIELD_ENUM_ROW
+    F_AF_FIRST, /* one per analysis flag, in TT_AF_* bit order */
+    F_COUNT = F_AF_FIRST + TT_AF_COUNT
+} field_id;
+
+typedef struct field_row {
+    const char *name;
+    field_fn *fn;
+    int arg;
+    int needs_analysis;
+} field_row;
+
+static const field_row fields[F_AF_FIRST] = {
+#define TT_FIELD_ROW(e, name, fn, arg, analysis) {name, fn, arg, analysis},
+    TT_FIELDS(TT_FIELD_ROW)
+#undef TT_FIELD_ROW
+};
 
 const char *tt_field_name(int id)
 {
     if (id < 0 || id >= F_COUNT)
         return NULL;
-    if (id >= F_AF_FIRST && id < F_AF_FIRST + TT_AF_COUNT)
+    if (id >= F_AF_FIRST)
         return tt_analysis_flag(id - F_AF_FIRST)->field; /* analysis_flags.h */
-    return field_names[id];
+    return fields[id].name;
+}
+
+int tt_field_needs_analysis(int id)
+{
+    if (id < 0 || id >= F_COUNT)
+        return 0;
+    return id >= F_AF_FIRST || fields[id].needs_analysis;
 }
 
 int tt_field_lookup(const char *name)
@@ -233,37 +334,125 @@ static int occ_take(occ *c)
     return i == want;
 }
 
-/* An IP header field of every IP layer of one version, as its occurrences. */
-typedef enum ip_part {
-    IP_SRC, IP_DST, IP_TTL, IP_ID, IP_PROTO, IP_LEN, IP_HDR_LEN, IP_DSFIELD, IP6_PLEN, IP6_FLOW
-} ip_part;
-
-static void put_ip_part(const tt_ip_layer *ip, ip_part part, tt_textbuf *b)
+/* Bytes as tshark prints an FT_BYTES field: lower-case hex, no separator. */
+static void put_bytes_hex(tt_textbuf *b, const uint8_t *p, size_t n)
 {
-    switch (part) {
+    static const char hex[] = "0123456789abcdef";
+    char t[128];
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        t[k++] = hex[p[i] >> 4];
+        t[k++] = hex[p[i] & 15];
+        if (k == sizeof t) {
+            tt_textbuf_append(b, t, k);
+            k = 0;
+        }
+    }
+    tt_textbuf_append(b, t, k);
+}
+
+/* A MAC address as tshark prints eth.src: six lower-case hex pairs with colons. */
+static void put_mac(tt_textbuf *b, const uint8_t *a)
+{
+    static const char hex[] = "0123456789abcdef";
+    char t[17];
+    for (int i = 0; i < 6; i++) {
+        t[3 * i] = hex[a[i] >> 4];
+        t[3 * i + 1] = hex[a[i] & 15];
+        if (i < 5)
+            t[3 * i + 2] = ':';
+    }
+    tt_textbuf_append(b, t, sizeof t);
+}
+
+static void put_ip_part(const tt_ip_layer *ip, int part, tt_textbuf *b)
+{
+    switch ((enum ip_part)part) {
     case IP_SRC: put_addr(b, ip->version, ip->src); break;
     case IP_DST: put_addr(b, ip->version, ip->dst); break;
+    case IP_VERSION: put_u64(b, ip->version); break;
     case IP_TTL: put_u64(b, ip->ttl); break;
     case IP_ID: put_hex(b, ip->ip_id, 4); break;
     case IP_PROTO: put_u64(b, ip->proto); break;
     case IP_LEN: put_u64(b, ip->total_len); break;
     case IP_HDR_LEN: put_u64(b, ip->hdr_len); break;
     case IP_DSFIELD: put_hex(b, ip->tos, 2); break;
+    case IP_DSCP: put_u64(b, ip->tos >> 2); break; /* RFC 2474 */
+    case IP_ECN: put_u64(b, ip->tos & 3); break;   /* RFC 3168 */
+    case IP_FLAGS_DF: put_str(b, (ip->frag_field & 0x4000) ? "1" : "0"); break;
+    case IP_CHECKSUM: put_hex(b, ip->checksum, 4); break;
     case IP6_PLEN: put_u64(b, ip->total_len >= 40 ? ip->total_len - 40 : 0); break;
     case IP6_FLOW: put_hex(b, ip->flow_label, 6); break;
+    case IP6_NXT: put_u64(b, ip->nxt); break;
     }
 }
 
-static void put_ip_field(const tt_segment *s, int version, ip_part part, const tt_field_opts *o,
+/* The part of every IP layer of a version (0: of every IP layer). */
+static void put_ip_field(const tt_segment *s, int version, int part, const tt_field_opts *o,
                          tt_textbuf *b)
 {
     const tt_packet *p = &s->pkt;
     occ c = {o, b, 0, 0};
     for (int i = 0; i < p->n_ip; i++)
-        c.total += p->ip[i].version == version;
+        c.total += !version || p->ip[i].version == version;
     for (int i = 0; i < p->n_ip; i++)
-        if (p->ip[i].version == version && occ_take(&c))
+        if ((!version || p->ip[i].version == version) && occ_take(&c))
             put_ip_part(&p->ip[i], part, b);
+}
+
+static void fmt_ip4(const tt_segment *s, int arg, const tt_field_opts *o, tt_textbuf *b)
+{
+    /* ip.version: the IPv6 dissector adds it too, so every IP layer has one */
+    put_ip_field(s, arg == IP_VERSION ? 0 : 4, arg, o, b);
+}
+
+static void fmt_ip6(const tt_segment *s, int arg, const tt_field_opts *o, tt_textbuf *b)
+{
+    put_ip_field(s, 6, arg, o, b);
+}
+
+/* Every Ethernet header's address or every 802.1Q tag's id, outermost first. */
+static void fmt_link(const tt_segment *s, int arg, const tt_field_opts *o, tt_textbuf *b)
+{
+    const tt_link_info *l = &s->pkt.link;
+    occ c = {o, b, 0, arg == LK_VLAN_ID ? s->pkt.n_vlan : s->pkt.n_eth};
+    for (int i = 0; i < c.total; i++) {
+        if (!occ_take(&c))
+            continue;
+        if (arg == LK_VLAN_ID)
+            put_u64(b, l->vlan_tci[i] & 0x0FFF); /* IEEE 802.1Q: the VID, 12 bits */
+        else
+            put_mac(b, l->eth[i] + (arg == LK_ETH_SRC ? 6 : 0));
+    }
+}
+
+static void fmt_frame(const tt_segment *s, int arg, const tt_field_opts *o, tt_textbuf *b)
+{
+    const tt_packet *p = &s->pkt;
+    switch ((enum frame_part)arg) {
+    case FR_NUMBER: put_u64(b, p->frame); break;
+    case FR_TIME_RELATIVE: put_time(b, s->time_rel_sec, s->time_rel_nsec); break;
+    case FR_TIME_EPOCH: put_time(b, p->ts_sec, p->ts_nsec); break;
+    case FR_TIME_DELTA: put_time(b, s->time_delta_sec, s->time_delta_nsec); break;
+    case FR_TIME_DELTA_DISPLAYED: {
+        /* Since the frame shown before; 0 for the first one shown (tshark's prev_dis). */
+        const tt_field_prev *pv = o->prev;
+        if (pv && pv->have)
+            put_time(b, (int64_t)((uint64_t)p->ts_sec - (uint64_t)pv->ts_sec),
+                     (int64_t)p->ts_nsec - pv->ts_nsec);
+        else
+            put_time(b, 0, 0);
+        break;
+    }
+    case FR_LEN: put_u64(b, p->wirelen); break;
+    case FR_CAP_LEN: put_u64(b, p->caplen); break;
+    case FR_INFO: {
+        char buf[TT_INFO_MAX];
+        size_t n = tt_info_format(s, buf, sizeof buf);
+        tt_textbuf_append(b, buf, n);
+        break;
+    }
+    }
 }
 
 /* tcp.flags.str as tshark 4.0 writes it: 12 places from bit 11 down, a middle dot
@@ -277,6 +466,15 @@ static void put_flags_str(tt_textbuf *b, uint32_t flags)
         else
             tt_textbuf_append(b, "\xc2\xb7", 2);
     }
+}
+
+/* One flag bit, 0 or 1 (tcp.flags.res: any of the three reserved bits). */
+static void fmt_flag_bit(const tt_segment *s, int arg, const tt_field_opts *o, tt_textbuf *b)
+{
+    (void)o;
+    uint32_t flags;
+    if (tt_sv_flags(s, &flags))
+        put_str(b, (flags & (uint32_t)arg) ? "1" : "0");
 }
 
 #define U32(getter)                             \
@@ -297,60 +495,21 @@ static void put_flags_str(tt_textbuf *b, uint32_t flags)
         if (getter(s, &v_))                     \
             put_time(b, 0, v_);                 \
     } while (0)
+#define HEX4(getter)                            \
+    do {                                        \
+        uint32_t v_;                            \
+        if (getter(s, &v_))                     \
+            put_hex(b, v_, 4);                  \
+    } while (0)
 
-/* The frame's and the IP layers' fields: 1 when `id` is one of them. */
-static int format_frame_field(const tt_segment *s, int id, const tt_field_opts *o, tt_textbuf *b)
+/* The TCP header's fields and the payload. */
+static void fmt_tcp(const tt_segment *s, int arg, const tt_field_opts *o, tt_textbuf *b)
 {
-    const tt_packet *p = &s->pkt;
-    switch ((field_id)id) {
-    case F_FRAME_NUMBER: put_u64(b, p->frame); return 1;
-    case F_FRAME_TIME_RELATIVE:
-        put_time(b, (int64_t)s->time_rel_sec, (int64_t)s->time_rel_nsec);
-        return 1;
-    case F_FRAME_TIME_EPOCH: put_time(b, (int64_t)p->ts_sec, (int64_t)p->ts_nsec); return 1;
-    case F_FRAME_LEN: put_u64(b, p->wirelen); return 1;
-    case F_FRAME_CAP_LEN: put_u64(b, p->caplen); return 1;
-    case F_IP_SRC: put_ip_field(s, 4, IP_SRC, o, b); return 1;
-    case F_IP_DST: put_ip_field(s, 4, IP_DST, o, b); return 1;
-    case F_IPV6_SRC: put_ip_field(s, 6, IP_SRC, o, b); return 1;
-    case F_IPV6_DST: put_ip_field(s, 6, IP_DST, o, b); return 1;
-    case F_IP_TTL: put_ip_field(s, 4, IP_TTL, o, b); return 1;
-    case F_IP_ID: put_ip_field(s, 4, IP_ID, o, b); return 1;
-    case F_IP_PROTO: put_ip_field(s, 4, IP_PROTO, o, b); return 1;
-    case F_IP_LEN: put_ip_field(s, 4, IP_LEN, o, b); return 1;
-    case F_IP_HDR_LEN: put_ip_field(s, 4, IP_HDR_LEN, o, b); return 1;
-    case F_IP_DSFIELD: put_ip_field(s, 4, IP_DSFIELD, o, b); return 1;
-    case F_IPV6_HLIM: put_ip_field(s, 6, IP_TTL, o, b); return 1;
-    case F_IPV6_PLEN: put_ip_field(s, 6, IP6_PLEN, o, b); return 1;
-    case F_IPV6_FLOW: put_ip_field(s, 6, IP6_FLOW, o, b); return 1;
-    case F_INFO: {
-        char buf[TT_INFO_MAX];
-        size_t n = tt_info_format(s, buf, sizeof buf);
-        tt_textbuf_append(b, buf, n);
-        return 1;
-    }
-    default: return 0;
-    }
-}
-
-/* tcp.flags' bits (tcp.flags.res: any of the three reserved ones), its string, and
- * tcp.port (the source's then the destination's, as two occurrences). */
-static int format_flag_field(const tt_segment *s, int id, const tt_field_opts *o, tt_textbuf *b)
-{
-    static const uint32_t bits[] = {0xe00, 0x100, 0x080, 0x040, 0x020, 0x010, 0x008, 0x004,
-                                    0x002, 0x001};
-    uint32_t flags;
-    if (id >= F_TCP_FLAGS_RES && id <= F_TCP_FLAGS_FIN) {
-        if (tt_sv_flags(s, &flags))
-            put_str(b, (flags & bits[id - F_TCP_FLAGS_RES]) ? "1" : "0");
-        return 1;
-    }
-    if (id == F_TCP_FLAGS_STR) {
-        if (tt_sv_flags(s, &flags))
-            put_flags_str(b, flags);
-        return 1;
-    }
-    if (id == F_TCP_PORT) {
+    uint32_t v;
+    switch ((enum tcp_part)arg) {
+    case TH_SRCPORT: U32(tt_sv_sport); break;
+    case TH_DSTPORT: U32(tt_sv_dport); break;
+    case TH_PORT: { /* the source's then the destination's, as two occurrences */
         uint32_t sp, dp;
         if (tt_sv_sport(s, &sp) && tt_sv_dport(s, &dp)) {
             occ c = {o, b, 0, 2};
@@ -359,96 +518,188 @@ static int format_flag_field(const tt_segment *s, int id, const tt_field_opts *o
             if (occ_take(&c))
                 put_u64(b, dp);
         }
-        return 1;
+        break;
     }
-    return 0;
+    case TH_SEQ_RAW: U32(tt_sv_seq_raw); break;
+    case TH_ACK_RAW: U32(tt_sv_ack_raw); break;
+    case TH_LEN: U32(tt_sv_len); break;
+    case TH_HDR_LEN: U32(tt_sv_hdr_len); break;
+    case TH_FLAGS: HEX4(tt_sv_flags); break;
+    case TH_FLAGS_STR:
+        if (tt_sv_flags(s, &v))
+            put_flags_str(b, v);
+        break;
+    case TH_URGENT: U32(tt_sv_urgent_ptr); break;
+    case TH_WINDOW_VALUE: U32(tt_sv_window_raw); break;
+    case TH_CHECKSUM: HEX4(tt_sv_tcp_checksum); break;
+    case TH_PAYLOAD: {
+        const uint8_t *data = NULL;
+        size_t n = tt_sv_payload(s, &data);
+        put_bytes_hex(b, data, n);
+        break;
+    }
+    }
 }
 
-/* The TCP header's fields and its options': 1 when `id` is one of them. */
-static int format_header_field(const tt_segment *s, int id, const tt_field_opts *o, tt_textbuf *b)
+/* An option as tshark lists it: tcp.option_kind, and tcp.option_len (-1: none). */
+typedef struct option_item {
+    int kind, len;
+} option_item;
+
+/* The options of the captured option bytes as Wireshark 4.0's option loop lists them
+ * (packet-tcp.c, tcp_dissect_options): each kind, and the length byte of every option
+ * but EOL and NOP. An option whose length is under 2 or runs past the header's option
+ * bytes (`hdr_optlen`) is not listed and ends the list; one the capture cuts is listed
+ * and ends it. After an EOL the list ends, unless every byte left is zero: then each
+ * one is listed as another EOL (tshark 4.0.17 on zero-padded option lists). This reads
+ * the bytes again rather than the decoder's kinds, which stop at the first EOL. */
+static int option_items(const uint8_t *bytes, uint32_t n_bytes, uint32_t hdr_optlen, option_item *out)
 {
-    switch ((field_id)id) {
-    case F_TCP_SRCPORT: U32(tt_sv_sport); return 1;
-    case F_TCP_DSTPORT: U32(tt_sv_dport); return 1;
-    case F_TCP_SEQ_RAW: U32(tt_sv_seq_raw); return 1;
-    case F_TCP_ACK_RAW: U32(tt_sv_ack_raw); return 1;
-    case F_TCP_LEN: U32(tt_sv_len); return 1;
-    case F_TCP_HDR_LEN: U32(tt_sv_hdr_len); return 1;
-    case F_TCP_FLAGS: {
-        uint32_t v;
-        if (tt_sv_flags(s, &v))
-            put_hex(b, v, 4);
-        return 1;
+    int n = 0;
+    for (uint32_t i = 0; i < n_bytes;) {
+        uint8_t kind = bytes[i];
+        if (kind == TT_TCPOPT_EOL) {
+            uint32_t j = i + 1;
+            while (j < n_bytes && bytes[j] == 0)
+                j++;
+            uint32_t eols = j == n_bytes ? n_bytes - i : 1;
+            for (uint32_t k = 0; k < eols; k++)
+                out[n++] = (option_item){TT_TCPOPT_EOL, -1};
+            break;
+        }
+        if (kind == TT_TCPOPT_NOP) {
+            out[n++] = (option_item){kind, -1};
+            i++;
+            continue;
+        }
+        if (i + 1 >= n_bytes) { /* the length byte is not captured */
+            if (i + 1 < hdr_optlen)
+                out[n++] = (option_item){kind, -1};
+            break;
+        }
+        uint8_t len = bytes[i + 1];
+        if (len < 2 || i + len > hdr_optlen)
+            break;
+        out[n++] = (option_item){kind, len};
+        i += len;
     }
-    case F_TCP_URGENT_POINTER: U32(tt_sv_urgent_ptr); return 1;
-    case F_TCP_WINDOW_SIZE_VALUE: U32(tt_sv_window_raw); return 1;
-    case F_MSS_VAL: U32(tt_sv_mss); return 1;
-    case F_WSCALE_SHIFT: U32(tt_sv_ws); return 1;
-    case F_WSCALE_MULTIPLIER: {
-        uint32_t v;
+    return n;
+}
+
+/* The options: the whole option bytes, each option's kind and length, and the ones
+ * tshark shows values of. */
+static void fmt_option(const tt_segment *s, int arg, const tt_field_opts *o, tt_textbuf *b)
+{
+    const tt_tcp_options *op = &s->pkt.opts;
+    uint32_t v;
+    switch ((enum option_part)arg) {
+    case OP_MSS: U32(tt_sv_mss); break;
+    case OP_WS_SHIFT: U32(tt_sv_ws); break;
+    case OP_WS_MULTIPLIER:
         /* Wireshark caps the shift at 14 (RFC 7323 2.3) for the multiplier. */
         if (tt_sv_ws(s, &v))
             put_u64(b, (uint64_t)1 << (v > 14 ? 14 : v));
-        return 1;
-    }
-    case F_TSVAL: U32(tt_sv_tsval); return 1;
-    case F_TSECR: U32(tt_sv_tsecr); return 1;
-    case F_SACK_LE:
-    case F_SACK_RE: {
+        break;
+    case OP_TSVAL: U32(tt_sv_tsval); break;
+    case OP_TSECR: U32(tt_sv_tsecr); break;
+    case OP_SACK_LE:
+    case OP_SACK_RE: {
         occ c = {o, b, 0, tt_sv_sack_count(s)};
         for (int i = 0; i < c.total; i++)
             if (occ_take(&c))
-                put_u64(b, id == F_SACK_LE ? s->an.sack_le[i] : s->an.sack_re[i]);
-        return 1;
+                put_u64(b, arg == OP_SACK_LE ? s->an.sack_le[i] : s->an.sack_re[i]);
+        break;
     }
-    default: return format_flag_field(s, id, o, b);
+    case OP_OPTIONS:
+        /* A header length past the segment's end: tshark adds the options field over
+         * bytes that are not there and prints it as <MISSING>. */
+        if (s->pkt.tcp_have >= TT_TCP_HAVE_FIXED && s->pkt.hdr_len > 20 &&
+            (s->pkt.anomalies & TT_ANOM_BIT(TT_ANOM_TCP_HDR_LEN_INVALID)))
+            put_str(b, "<MISSING>");
+        else
+            put_bytes_hex(b, s->pkt.opt_bytes, op->raw_len);
+        break;
+    case OP_KIND:
+    case OP_LEN: {
+        option_item items[TT_MAX_OPT_BYTES];
+        uint32_t hdr;
+        int n = tt_sv_hdr_len(s, &hdr) && hdr > 20 ? option_items(s->pkt.opt_bytes, op->raw_len, hdr - 20, items) : 0;
+        occ c = {o, b, 0, 0};
+        for (int i = 0; i < n; i++)
+            c.total += arg == OP_KIND || items[i].len >= 0;
+        for (int i = 0; i < n; i++)
+            if ((arg == OP_KIND || items[i].len >= 0) && occ_take(&c))
+                put_u64(b, arg == OP_KIND ? (uint64_t)items[i].kind : (uint64_t)items[i].len);
+        break;
+    }
+    case OP_SACK_PERM:
+        /* An FT_NONE item: tshark prints the option's bytes (kind 4, length 2). */
+        if (op->present & TT_OPT_SACK_PERM)
+            put_str(b, "0402");
+        break;
+    case OP_SACK_COUNT:
+        if (op->present & TT_OPT_SACK)
+            put_u64(b, op->sack_count);
+        break;
     }
 }
 
 /* The fields of Wireshark's analysis (conversation, relative numbers, tcp.analysis). */
-static void format_analysis_field(const tt_segment *s, int id, tt_textbuf *b)
+static void fmt_analysis(const tt_segment *s, int arg, const tt_field_opts *o, tt_textbuf *b)
 {
-    if (id >= F_AF_FIRST && id < F_AF_FIRST + TT_AF_COUNT) {
-        /* tshark prints an expert-info flag that is present as 1 */
-        if (tt_sv_analysis_flags(s) & (1u << (id - F_AF_FIRST)))
-            put_str(b, "1");
-        return;
-    }
-    switch ((field_id)id) {
-    case F_TCP_STREAM: U32(tt_sv_stream); break;
-    case F_TCP_SEQ: U32(tt_sv_seq); break;
-    case F_TCP_ACK: U32(tt_sv_ack); break;
-    case F_TCP_NXTSEQ: U32(tt_sv_next_seq); break;
-    case F_TCP_WINDOW_SIZE: U32(tt_sv_window); break;
-    case F_TCP_WINDOW_SIZE_SCALEFACTOR: {
+    (void)o;
+    switch ((enum analysis_part)arg) {
+    case AN_STREAM: U32(tt_sv_stream); break;
+    case AN_SEQ: U32(tt_sv_seq); break;
+    case AN_ACK: U32(tt_sv_ack); break;
+    case AN_NXTSEQ: U32(tt_sv_next_seq); break;
+    case AN_WINDOW: U32(tt_sv_window); break;
+    case AN_SCALEFACTOR: {
         int32_t v;
         if (tt_sv_ws_multiplier(s, &v))
             put_i64(b, v);
         break;
     }
-    case F_DUP_ACK_NUM: U32(tt_sv_dup_ack_num); break;
-    case F_DUP_ACK_FRAME: U64(tt_sv_dup_ack_frame); break;
-    case F_ACKS_FRAME: U64(tt_sv_acks_frame); break;
-    case F_ACK_RTT: TIME(tt_sv_ack_rtt_ns); break;
-    case F_INITIAL_RTT: TIME(tt_sv_initial_rtt_ns); break;
-    case F_BYTES_IN_FLIGHT: U32(tt_sv_bytes_in_flight); break;
-    case F_PUSH_BYTES_SENT: U32(tt_sv_push_bytes_sent); break;
-    case F_TCP_TIME_RELATIVE: TIME(tt_sv_time_since_first_ns); break;
-    case F_TCP_TIME_DELTA: TIME(tt_sv_time_since_prev_ns); break;
-    case F_TCP_COMPLETENESS: U32(tt_sv_completeness); break;
-    case F_TCP_ANALYSIS_FLAGS: /* the expert item tshark adds when any flag is set */
+    case AN_DUP_ACK_NUM: U32(tt_sv_dup_ack_num); break;
+    case AN_DUP_ACK_FRAME: U64(tt_sv_dup_ack_frame); break;
+    case AN_ACKS_FRAME: U64(tt_sv_acks_frame); break;
+    case AN_ACK_RTT: TIME(tt_sv_ack_rtt_ns); break;
+    case AN_INITIAL_RTT: TIME(tt_sv_initial_rtt_ns); break;
+    case AN_BYTES_IN_FLIGHT: U32(tt_sv_bytes_in_flight); break;
+    case AN_PUSH_BYTES_SENT: U32(tt_sv_push_bytes_sent); break;
+    case AN_TIME_RELATIVE: TIME(tt_sv_time_since_first_ns); break;
+    case AN_TIME_DELTA: TIME(tt_sv_time_since_prev_ns); break;
+    case AN_COMPLETENESS: U32(tt_sv_completeness); break;
+    case AN_FLAGS: /* the expert item tshark adds when any flag is set */
         if (tt_sv_analysis_flags(s))
             put_str(b, "1");
         break;
-    default: break;
+    case AN_SEGMENT_DATA: {
+        const uint8_t *data = NULL;
+        size_t n = tt_sv_segment_data(s, &data);
+        put_bytes_hex(b, data, n);
+        break;
+    }
+    case AN_REASSEMBLED_IN: {
+        uint64_t v;
+        if (tt_sv_reassembled_in(s, &v))
+            put_u64(b, v);
+        break;
+    }
     }
 }
 
 void tt_field_format(const tt_segment *s, int id, const tt_field_opts *o, tt_textbuf *b)
 {
-    if (format_frame_field(s, id, o, b) || format_header_field(s, id, o, b))
+    if (id < 0 || id >= F_COUNT)
         return;
-    format_analysis_field(s, id, b);
+    if (id >= F_AF_FIRST) {
+        /* tshark prints an expert-info flag that is present as 1 */
+        if (tt_sv_analysis_flags(s) & (1u << (id - F_AF_FIRST)))
+            put_str(b, "1");
+        return;
+    }
+    fields[id].fn(s, fields[id].arg, o, b);
 }
 
 void tt_fields_format_row(const tt_segment *s, const int *ids, size_t n, const tt_field_opts *o,
@@ -462,4 +713,14 @@ void tt_fields_format_row(const tt_segment *s, const int *ids, size_t n, const t
         tt_field_format(s, ids[i], o, b);
     }
     tt_textbuf_append(b, "\n", 1);
+    tt_field_prev_set(o->prev, s);
+}
+
+void tt_field_prev_set(tt_field_prev *prev, const tt_segment *s)
+{
+    if (!prev)
+        return;
+    prev->have = 1;
+    prev->ts_sec = s->pkt.ts_sec;
+    prev->ts_nsec = s->pkt.ts_nsec;
 }

@@ -14,6 +14,9 @@
 #define TT_MAX_IP_LAYERS 6   /* outer tunnels + the datagram carrying TCP */
 #define TT_MAX_SACK_BLOCKS 4 /* RFC 2018: at most 4 blocks fit in 40 option bytes */
 #define TT_MAX_OPT_KINDS 40  /* one kind per option byte at most */
+#define TT_MAX_OPT_BYTES 40  /* RFC 9293 3.1: data offset 15 leaves 40 option bytes */
+#define TT_MAX_ETH_LAYERS 4  /* Ethernet headers kept for eth.src/eth.dst (tunnels) */
+#define TT_MAX_VLAN_TAGS 4   /* 802.1Q tags kept for vlan.id */
 
 /* TCP flag bits as in the header's low 12 bits (RFC 9293, RFC 3168, RFC 3540). */
 enum {
@@ -93,7 +96,17 @@ typedef struct tt_tcp_options {
     uint8_t mptcp_subtypes;                /* RFC 8684 3: bit s for each MPTCP option of
                                             * subtype s < 8 (the high nibble of its third
                                             * byte), for the analysis' MPTCP signalling */
+    uint8_t raw_len;                       /* option bytes captured (tcp.options), in
+                                            * tt_packet.opt_bytes */
 } tt_tcp_options;
+
+/* The link layers' facts the fields show (eth.src/dst, vlan.id): the first Ethernet
+ * headers and 802.1Q tags met, outermost first (tt_packet.n_eth, n_vlan say how many;
+ * a fifth of either, deep in tunnels, is not kept). */
+typedef struct tt_link_info {
+    uint8_t eth[TT_MAX_ETH_LAYERS][12];    /* destination then source address */
+    uint16_t vlan_tci[TT_MAX_VLAN_TAGS];   /* tag control information (id: low 12 bits) */
+} tt_link_info;
 
 typedef struct tt_ip_layer {
     uint8_t version;      /* 4 or 6 */
@@ -114,6 +127,9 @@ typedef struct tt_ip_layer {
     bool hdr_cksum_bad;   /* IPv4: the header checksum does not verify (RFC 791); false
                            * for IPv6 and for a header not wholly captured */
     uint32_t flow_label;  /* IPv6 */
+    uint16_t checksum;    /* IPv4 header checksum as sent (ip.checksum) */
+    uint16_t frag_field;  /* IPv4 flags and fragment offset word (ip.flags.df: 0x4000) */
+    uint8_t nxt;          /* IPv6: next header of the fixed header (ipv6.nxt) */
     bool reassembled;     /* payload came from IP fragment reassembly */
 } tt_ip_layer;
 
@@ -129,7 +145,13 @@ typedef struct tt_packet {
     uint64_t anomalies;  /* TT_ANOM_* bits (anomaly.h) */
 
     uint8_t n_ip;                      /* IP layers, outermost first */
+    uint8_t n_eth, n_vlan;             /* entries of link.eth, link.vlan_tci */
+    /* Arrays read only below their counts, so the decoder does not zero them for each
+     * packet (tt_decode_frame): from ip to tcp_have. */
     tt_ip_layer ip[TT_MAX_IP_LAYERS];  /* ip[n_ip-1] carries the TCP segment */
+    tt_link_info link;                 /* Ethernet addresses and VLAN tags */
+    uint8_t opt_bytes[TT_MAX_OPT_BYTES]; /* the TCP option bytes (opts.raw_len): a copy,
+                                          * since a Segment outlives the frame */
 
     uint8_t tcp_have;    /* TT_TCP_HAVE_*: how much of the TCP header was captured */
     uint16_t sport, dport;

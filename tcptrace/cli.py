@@ -203,9 +203,12 @@ def cmd_fields(argv: Sequence[str]) -> int:
     if pred is not None:  # rows of the segments the display filter keeps, formatted per row
         with Capture(a.capture, filter=a.filter, connections=False, max_conns=a.max_conns,
                      linger=a.linger) as cap:
+            shown = None  # the row before: frame.time_delta_displayed counts from it
             for seg in cap:
                 if pred(seg):
-                    out.write(sep.join(fieldmod.row(seg, a.fields, conf["occurrence"], conf["aggregator"])) + "\n")
+                    out.write(sep.join(fieldmod.row(seg, a.fields, conf["occurrence"], conf["aggregator"],
+                                                    shown)) + "\n")
+                    shown = seg
             _report_budgets(cap, a.max_conns)
         return 0
     with Capture(a.capture, filter=a.filter, analysis=fieldmod.needs_analysis(a.fields),

@@ -59,7 +59,10 @@ def to_parquet(capture: PathLike, out: Union[str, os.PathLike[str]],
     writer = None
     schema = None
     rows = 0
-    tmp = f"{os.fspath(out)}.part"
+    # written beside OUT and renamed over it once whole; but a device or pipe given as
+    # OUT (/dev/stdout, a FIFO) is written in place: renaming would replace it
+    special = os.path.exists(out) and not os.path.isfile(out)
+    tmp = os.fspath(out) if special else f"{os.fspath(out)}.part"
     try:
         for df in segments(capture, columns=columns, filter=filter, chunksize=row_group_size):
             table, schema = _table(df, schema)
@@ -74,11 +77,12 @@ def to_parquet(capture: PathLike, out: Union[str, os.PathLike[str]],
             writer.write_table(table.slice(0, 0))
         writer.close()
         writer = None
-        os.replace(tmp, out)
+        if not special:
+            os.replace(tmp, out)
     finally:
         if writer is not None:
             writer.close()
-        if os.path.exists(tmp):
+        if not special and os.path.exists(tmp):
             os.unlink(tmp)
     del pa
     return rows

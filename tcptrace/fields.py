@@ -9,7 +9,7 @@ aggregator, or one occurrence is picked.
 from __future__ import annotations
 
 import difflib
-from typing import Iterable, List, Sequence
+from typing import Iterable, List, Optional, Sequence
 
 from . import _core
 from ._core import Segment
@@ -48,17 +48,9 @@ def field_ids(names: Sequence[str]) -> List[int]:
     return [_ID[n] for n in names]
 
 
-# Fields read straight from the frame: a request for only these skips the TCP analysis.
-DECODE_ONLY_FIELDS = frozenset({
-    "frame.number", "frame.time_relative", "frame.time_epoch", "frame.len", "frame.cap_len",
-    "ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "tcp.srcport", "tcp.dstport", "tcp.seq_raw",
-    "tcp.ack_raw", "tcp.len", "tcp.hdr_len", "tcp.flags", "tcp.urgent_pointer",
-    "tcp.window_size_value", "tcp.options.mss_val", "tcp.options.wscale.shift",
-    "tcp.options.wscale.multiplier", "tcp.options.timestamp.tsval", "tcp.options.timestamp.tsecr",
-    "tcp.flags.res", "tcp.flags.ae", "tcp.flags.cwr", "tcp.flags.ece", "tcp.flags.urg", "tcp.flags.ack",
-    "tcp.flags.push", "tcp.flags.reset", "tcp.flags.syn", "tcp.flags.fin", "tcp.flags.str", "tcp.port",
-    "ip.ttl", "ip.id", "ip.proto", "ip.len", "ip.hdr_len", "ip.dsfield", "ipv6.hlim", "ipv6.plen", "ipv6.flow",
-})
+# Fields read straight from the frame: a request for only these skips the TCP analysis
+# (csrc/fields.c's table says which).
+DECODE_ONLY_FIELDS = frozenset(n for n, a in zip(FIELD_NAMES, _core._field_needs_analysis()) if not a)
 
 
 def needs_analysis(names: Sequence[str]) -> bool:
@@ -80,6 +72,10 @@ def occurrence_code(occurrence: str) -> int:
     return n
 
 
-def row(seg: Segment, names: Sequence[str], occurrence: str = "a", aggregator: str = ",") -> List[str]:
-    """The cells of one segment for the named fields, as ``tshark -T fields`` prints them."""
-    return _core._segment_fields(seg, field_ids(names), occurrence_code(occurrence), aggregator)
+def row(seg: Segment, names: Sequence[str], occurrence: str = "a", aggregator: str = ",",
+        prev: Optional[Segment] = None) -> List[str]:
+    """The cells of one segment for the named fields, as ``tshark -T fields`` prints them.
+
+    ``prev`` is the segment shown before this one, which ``frame.time_delta_displayed``
+    counts from (None: this is the first shown, the delta is 0)."""
+    return _core._segment_fields(seg, field_ids(names), occurrence_code(occurrence), aggregator, prev)

@@ -32,12 +32,17 @@ ANALYSIS_FLAGS = _core.analysis_flag_names()
 
 # Durations in ns -> float seconds (NaN where absent).
 _SECONDS = {"ack_rtt": "ack_rtt_ns", "initial_rtt": "initial_rtt_ns",
-            "time_since_first": "time_since_first_ns", "time_since_prev": "time_since_prev_ns"}
+            "time_since_first": "time_since_first_ns", "time_since_prev": "time_since_prev_ns",
+            "time_delta": "time_delta_ns"}
+
+# MAC addresses (48-bit numbers in C) -> text categories as tshark prints eth.src.
+_MACS = ("eth_src", "eth_dst")
 
 # DataFrame column -> the C columns it needs.
 _DERIVED = {
     "time": ("time_ns",),
     "time_rel": ("time_rel_ns",),
+    "time_delta_displayed": ("time_ns",),
     **{f"flag_{k}": ("flags",) for k in FLAG_BITS},
     **{name: ("analysis_flags",) for name in ANALYSIS_FLAGS},
     **{k: (v,) for k, v in _SECONDS.items()},
@@ -57,7 +62,9 @@ ALL_COLUMNS: List[str] = [
     *[f"flag_{k}" for k in FLAG_BITS], "window_raw", "window", "ws_multiplier", "urgent_ptr", "mss", "ws",
     "tsval", "tsecr", "sack_perm", "n_sack", *ANALYSIS_FLAGS, "dup_ack_num", "dup_ack_frame", "acks_frame",
     "ack_rtt", "initial_rtt", "bytes_in_flight", "push_bytes_sent", "time_since_first", "time_since_prev",
-    "completeness", "time_ns", "time_rel_ns", "anomalies", "analysis_flags", *_SECONDS.values(),
+    "completeness", "time_delta", "time_delta_displayed", "eth_src", "eth_dst", "vlan_id", "ttl", "ip_id",
+    "ip_df", "dscp", "ecn", "ip_checksum", "ip_hdr_len", "ip_len", "ip_proto", "ipv6_flow", "ipv6_nxt", "checksum",
+    "payload", "options", "time_ns", "time_rel_ns", "anomalies", "analysis_flags", *_SECONDS.values(),
 ]
 
 # C columns that need the TCP analysis: reading without them skips it (csrc/columns.h).
@@ -103,15 +110,28 @@ def _read_raw(cap: _core.Capture, base: Sequence[str], max_rows: int) -> Optiona
     rows, arrays = got
     raw: Dict[str, Any] = {}
     valid: Dict[str, Any] = {}
-    for name, (data, ok) in zip(base, arrays):
+    for name, parts in zip(base, arrays):
+        data, ok = parts[0], parts[1]
         t = _SPECS[_ID[name]][1]
-        dtype = "?" if t == "b1" else "<" + t
-        raw[name] = np.frombuffer(data, dtype=dtype, count=rows)
+        if t == "bytes":  # end offsets into the column's bytes: one bytes object a row
+            raw[name] = _bytes_column(np, np.frombuffer(data, dtype="<u8", count=rows), bytes(parts[2]))
+        else:
+            raw[name] = np.frombuffer(data, dtype="?" if t == "b1" else "<" + t, count=rows)
         if ok is not None:
             valid[name] = np.frombuffer(ok, dtype="?", count=rows)
         elif _SPECS[_ID[name]][2]:  # nullable, but no rows: nothing to mask
             valid[name] = np.ones(rows, dtype="?")
     return rows, raw, valid
+
+
+def _bytes_column(np: Any, ends: Any, blob: bytes) -> Any:
+    """Row i's bytes are blob[ends[i-1]:ends[i]]: an object array of bytes."""
+    out = np.empty(len(ends), dtype=object)
+    start = 0
+    for i, end in enumerate(ends.tolist()):
+        out[i] = blob[start:end]
+        start = end
+    return out
 
 
 # Rows per step when a progress bar is shown.
@@ -151,7 +171,26 @@ def _categorical(pd: Any, codes: Any, categories: Any) -> Any:
         return pd.Categorical.from_codes(as_signed.astype("int64"), categories=categories)
 
 
-def _frame(cap: _core.Capture, columns: Sequence[str], max_rows: int, bar: Any = None) -> Optional[DataFrame]:
+def _mac_categorical(np: Any, pd: Any, macs: Any, ok: Any) -> Any:
+    """48-bit MAC numbers as a categorical of their text (aa:bb:cc:dd:ee:ff), NaN where absent."""
+    uniq, codes = np.unique(macs, return_inverse=True)
+    names = [":".join(f"{(int(m) >> s) & 0xFF:02x}" for s in range(40, -8, -8)) for m in uniq]
+    codes = codes.astype("int32")
+    codes[~ok] = -1
+    return _categorical_codes(pd, codes, names)
+
+
+def _categorical_codes(pd: Any, codes: Any, categories: Any) -> Any:
+    try:
+        return pd.Categorical.from_codes(codes, categories=categories, validate=False)
+    except TypeError:  # pandas < 2.1: no validate=
+        return pd.Categorical.from_codes(codes, categories=categories)
+
+
+def _frame(cap: _core.Capture, columns: Sequence[str], max_rows: int, bar: Any = None,
+           shown: Optional[List[int]] = None) -> Optional[DataFrame]:
+    """The next rows as a DataFrame. `shown` carries the time (ns) of the row before
+    across chunks, for time_delta_displayed; it is updated to this frame's last row."""
     np, pd = _need_pandas()
     base = _base_columns(columns)
     got = _read_raw_with_progress(cap, base, bar) if bar is not None else _read_raw(cap, base, max_rows)
@@ -166,25 +205,44 @@ def _frame(cap: _core.Capture, columns: Sequence[str], max_rows: int, bar: Any =
             out[c] = pd.array(raw["time_ns"].view("datetime64[ns]"), dtype=pd.DatetimeTZDtype(tz="UTC"))
         elif c == "time_rel":
             out[c] = raw["time_rel_ns"] / 1e9
+        elif c == "time_delta_displayed":
+            # frame.time_delta_displayed: since the row before (0 for the first row)
+            t = raw["time_ns"]
+            before = shown[0] if shown else (t[0] if rows else 0)
+            out[c] = np.diff(t, prepend=np.int64(before)) / 1e9
         elif c.startswith("flag_"):
             out[c] = (raw["flags"] & FLAG_BITS[c[5:]]) != 0
         elif c in _SECONDS:
             ns = _SECONDS[c]
             sec = raw[ns] / 1e9
-            sec[~valid[ns]] = np.nan
+            if ns in valid:
+                sec[~valid[ns]] = np.nan
             out[c] = sec
         elif c in ANALYSIS_FLAGS and c not in _ID:
             out[c] = (raw["analysis_flags"] & (1 << ANALYSIS_FLAGS.index(c))) != 0
+        elif c in _MACS:
+            out[c] = _mac_categorical(np, pd, raw[c], valid[c])
         elif c in ("src", "dst"):
             if addresses is None:
                 addresses = cap._addresses()
             out[c] = _categorical(pd, raw[c], addresses)
+        elif c in valid and raw[c].dtype == object:  # payload, options: None where absent
+            col = raw[c]
+            col[~valid[c]] = None
+            out[c] = col
         elif c in valid:
             out[c] = pd.arrays.IntegerArray(raw[c], ~valid[c]) if raw[c].dtype.kind in "ui" else raw[c]
         else:
             out[c] = raw[c]
+    if shown is not None and rows:
+        shown[:] = [int(raw["time_ns"][-1])] if "time_ns" in raw else []
     df: DataFrame = pd.DataFrame(out, copy=False)
     return df
+
+
+# Columns of a bytes object a row: by name only, not in columns="all" (a capture's whole
+# payload as Python objects is rarely what "all" is asked for).
+BY_NAME_ONLY = ("payload", "options")
 
 
 def _resolve(columns: Union[None, str, Sequence[str]]) -> List[str]:
@@ -192,7 +250,7 @@ def _resolve(columns: Union[None, str, Sequence[str]]) -> List[str]:
         return list(DEFAULT_COLUMNS)
     if isinstance(columns, str):
         if columns == "all":
-            return list(ALL_COLUMNS)
+            return [c for c in ALL_COLUMNS if c not in BY_NAME_ONLY]
         columns = [columns]
     cols = list(columns)
     _check_columns(cols)
@@ -306,8 +364,9 @@ def _many(paths: List[PathLike], cols: List[str], filter: Optional[str], workers
 def _chunks(path: PathLike, cols: List[str], filter: Optional[str], chunksize: int) -> Iterator[pd.DataFrame]:
     with _open(path, cols, filter) as cap:
         first = True
+        shown: List[int] = []  # the time of the last row handed out
         while True:
-            df = _frame(cap, cols, chunksize)
+            df = _frame(cap, cols, chunksize, shown=shown)
             if df is None or (len(df) == 0 and not first):
                 return
             first = False

@@ -43,8 +43,10 @@ def disagreements(capture: Path, kind: str, names):
         warnings.simplefilter("ignore", tcptrace.CaptureTruncatedWarning)
         try:
             with tcptrace.open(capture) as cap:
+                shown = None  # every TCP segment is a row: the one before is shown
                 for seg in cap:
-                    ours[str(seg.frame)] = fm.row(seg, names)
+                    ours[str(seg.frame)] = fm.row(seg, names, prev=shown)
+                    shown = seg
         except tcptrace.CaptureError:
             pass  # the rows read before the error are still compared
     bad = []

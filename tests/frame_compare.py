@@ -74,7 +74,9 @@ def shared_captures(shared: Path = SHARED) -> List[Path]:
 KNOWN_DIFFERENCES: Dict[str, Dict[str, Set[str]]] = {
     "public/pcapng_example2_eth_sll_snaplen.pcapng": {
         "segments": {"time_rel", "time_rel_ns"},
-        "fields": {"time", "time_ns", "time_rel", "time_rel_ns"},
+        # and the frame a 2^64 µs jump follows: its delta wraps in int64 ns as well
+        "fields": {"time", "time_ns", "time_rel", "time_rel_ns", "time_delta", "time_delta_ns",
+                   "time_delta_displayed"},
     },
 }
 
@@ -100,12 +102,12 @@ def read_frame(path: os.PathLike[str] | str) -> Tuple[Optional[pd.DataFrame], st
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            return tcptrace.segments(path, columns="all"), ""
+            return tcptrace.segments(path, columns=ALL_COLUMNS), ""
         except tcptrace.CaptureError as e:
             error = _describe(e)
         parts: List[pd.DataFrame] = []
         try:
-            for part in tcptrace.segments(path, columns="all", chunksize=1):
+            for part in tcptrace.segments(path, columns=ALL_COLUMNS, chunksize=1):
                 parts.append(part)
         except tcptrace.CaptureError:
             pass
@@ -147,6 +149,8 @@ def column_values(df: pd.DataFrame, col: str) -> List[Any]:
     s = df[col]
     if col == "time":
         return [int(v) for v in s.astype("int64").tolist()]
+    if s.dtype == object and col in ("payload", "options"):  # bytes, as hex like the fields
+        return [None if v is None else v.hex() for v in s.tolist()]
     if isinstance(s.dtype, pd.CategoricalDtype) or s.dtype == object:
         return [None if pd.isna(v) else str(v) for v in s.tolist()]
     if s.dtype.kind == "f":
@@ -161,7 +165,14 @@ def _mask(names: Sequence[str], present: Any) -> int:
 _ANOMALY_NAMES = tcptrace.anomaly_names()
 
 # How a Segment gives a column whose value is not `getattr(segment, column)`.
+# Issue 18's columns have no Segment attribute (yet): compared with the fields text only.
+NO_SEGMENT_ATTRIBUTE = {"time_delta", "time_delta_ns", "time_delta_displayed", "eth_src", "eth_dst", "vlan_id",
+                        "ttl", "ip_id", "ip_df", "dscp", "ecn", "ip_checksum", "ip_hdr_len", "ip_len", "ip_proto",
+                        "ipv6_flow", "ipv6_nxt", "checksum", "options"}
+
 SEGMENT_VALUE: Dict[str, Callable[[tcptrace.Segment], Any]] = {
+    # tcp.payload: the captured bytes, none on a RST (its data is the reset's cause)
+    "payload": lambda s: s.payload.hex() if s.payload and not (s.flags or 0) & 0x004 else None,
     "time": lambda s: s.time_ns,
     "time_rel": lambda s: s.time_rel_ns / 1e9,
     "n_sack": lambda s: len(s.sack),
@@ -199,6 +210,8 @@ def compare_with_segments(path: os.PathLike[str] | str) -> Comparison:
         return c
     frames = column_values(df, "frame")
     for col in ALL_COLUMNS:
+        if col in NO_SEGMENT_ATTRIBUTE:
+            continue
         get = SEGMENT_VALUE.get(col, lambda s, col=col: getattr(s, col))
         _compare_cells(c, frames, col, "", column_values(df, col), [get(s) for s in segs])
     return c

@@ -93,6 +93,31 @@ def _ip_version(v4: str, v6: str) -> Any:
     return 4 if v4 else 6 if v6 else None
 
 
+def _first(cell: str) -> Any:
+    return cell.split(",", 1)[0] if cell else None
+
+
+def _inner(conv: Callable[[str], Any], family: int, other: Any = None) -> Callable[[str, str], Any]:
+    """A field of the innermost IP layer when it is of `family` (cells: that family's
+    field, then the other family's src): `other` when it is of the other family, either
+    when both are present (the lists do not say which is innermost)."""
+    def convert(mine: str, theirs: str) -> Any:
+        if mine and theirs:
+            return OneOf(conv(_last(mine)), other)
+        return conv(_last(mine)) if mine else other
+    return convert
+
+
+def _hop_limit(ttl: str, hlim: str) -> Any:
+    """The innermost layer's TTL or hop limit, either when both families are present."""
+    if ttl and hlim:
+        return OneOf(int(_last(ttl)), int(_last(hlim)))
+    return int(_last(ttl or hlim)) if (ttl or hlim) else None
+
+
+ANY_BYTE = OneOf(*range(256))  # a v6 traffic class part, no field of this set shows it
+
+
 class Mapping(NamedTuple):
     column: str
     fields: Tuple[str, ...]  # their cells are the arguments of convert, in this order
@@ -154,10 +179,31 @@ FIELD_MAP: List[Mapping] = [
     _same("time_since_prev", "tcp.time_delta", _seconds),
     _same("time_since_prev_ns", "tcp.time_delta", _ns),
     _same("completeness", "tcp.completeness"),
+    _same("sack_perm", "tcp.options.sack_perm", lambda c: c != ""),
+    _same("time_delta", "frame.time_delta", _seconds),
+    _same("time_delta_ns", "frame.time_delta", _ns),
+    _same("time_delta_displayed", "frame.time_delta_displayed", _seconds),
+    _same("eth_src", "eth.src", _first),
+    _same("eth_dst", "eth.dst", _first),
+    _same("vlan_id", "vlan.id", lambda c: _uint(_first(c) or "")),
+    Mapping("ttl", ("ip.ttl", "ipv6.hlim"), _hop_limit),
+    Mapping("ip_id", ("ip.id", "ipv6.src"), _inner(_hex, 4)),
+    Mapping("ip_df", ("ip.flags.df", "ipv6.src"), _inner(lambda c: c == "1", 4, False)),
+    Mapping("ip_checksum", ("ip.checksum", "ipv6.src"), _inner(_hex, 4)),
+    Mapping("ip_len", ("ip.len", "ipv6.src"), _inner(_uint, 4)),
+    Mapping("dscp", ("ip.dsfield.dscp", "ipv6.src"), _inner(_uint, 4, ANY_BYTE)),
+    Mapping("ecn", ("ip.dsfield.ecn", "ipv6.src"), _inner(_uint, 4, ANY_BYTE)),
+    Mapping("ip_hdr_len", ("ip.hdr_len", "ipv6.src"), _inner(_uint, 4, OneOf(*range(40, 65536, 8)))),
+    Mapping("ip_proto", ("ip.proto", "ipv6.src"), _inner(_uint, 4, ANY_BYTE)),
+    Mapping("ipv6_flow", ("ipv6.flow", "ip.src"), _inner(_hex, 6)),
+    Mapping("ipv6_nxt", ("ipv6.nxt", "ip.src"), _inner(_uint, 6)),
+    _same("checksum", "tcp.checksum", _hex),
+    _same("payload", "tcp.payload", lambda c: c or None),
+    _same("options", "tcp.options", lambda c: c if c and c != "<MISSING>" else None),
 ]
 
 # Columns no tshark field carries: checked against the Segment iteration only.
-NO_FIELD = {"dir": "client/server side, tcptrace's own", "sack_perm": "no tcp.options.sack_perm field yet",
+NO_FIELD = {"dir": "client/server side, tcptrace's own",
             "anomalies": "tcptrace's decoder anomalies, no tshark field"}
 
 

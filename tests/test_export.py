@@ -113,3 +113,14 @@ def test_export_dataset_bad_input(tmp_path):
     # a single capture to a file is the single-file export, as before
     run("export", DATA / "http_get_clean.pcap", "-o", tmp_path / "one.parquet")
     assert (tmp_path / "one.parquet").is_file()
+
+
+def test_export_to_a_device_writes_in_place_and_never_replaces_it(seed_capture):
+    # as root, renaming a finished file over a device path replaced the device (issue 22)
+    import os
+    import stat
+
+    before = os.stat("/dev/null")
+    tcptrace.to_parquet(seed_capture, "/dev/null")
+    after = os.stat("/dev/null")
+    assert stat.S_ISCHR(after.st_mode) and after.st_rdev == before.st_rdev

@@ -27,10 +27,29 @@ static int buffer_getbuffer(BufferObject *b, Py_buffer *view, int flags)
 
 static Py_ssize_t buffer_length(BufferObject *b) { return b->len; }
 
+#if PY_VERSION_HEX < 0x030C0000
+/* __buffer__(flags) -> memoryview: what Python 3.12 gives every buffer type (PEP 688),
+ * so the stub's one declaration holds on every version. */
+static PyObject *buffer_dunder_buffer(PyObject *b, PyObject *flags)
+{
+    if (PyLong_AsLong(flags) == -1 && PyErr_Occurred())
+        return NULL;
+    return PyMemoryView_FromObject(b);
+}
+
+static PyMethodDef buffer_methods[] = {
+    {"__buffer__", buffer_dunder_buffer, METH_O, "A memoryview of the block (PEP 688)."},
+    {NULL, NULL, 0, NULL},
+};
+#endif
+
 static PyType_Slot buffer_slots[] = {
     {Py_tp_dealloc, (void *)buffer_dealloc},
     {Py_bf_getbuffer, (void *)buffer_getbuffer},
     {Py_sq_length, (void *)buffer_length},
+#if PY_VERSION_HEX < 0x030C0000
+    {Py_tp_methods, buffer_methods},
+#endif
     {Py_tp_doc, (void *)"A read-only block of memory owned by the C core (a column)."},
     {0, NULL},
 };

@@ -529,7 +529,18 @@ static PyObject *capture_read_columns_impl(CaptureObject *self, PyObject *args)
         Py_ssize_t w = (Py_ssize_t)tt_col_type_size(tt_col_spec_of(id)->type);
         PyObject *d = tt_py_buffer_take(st, data, (Py_ssize_t)cols.rows * w);
         PyObject *v = valid ? tt_py_buffer_take(st, valid, (Py_ssize_t)cols.rows) : Py_NewRef(Py_None);
-        PyObject *pair = (d && v) ? PyTuple_Pack(2, d, v) : NULL;
+        PyObject *pair = NULL;
+        if (d && v && tt_col_spec_of(id)->type == TT_COL_BYTES) {
+            /* (end offsets, valid, the bytes) */
+            uint8_t *blob;
+            size_t blen;
+            tt_columns_detach_blob(&cols, id, &blob, &blen);
+            PyObject *bl = tt_py_buffer_take(st, blob, (Py_ssize_t)blen);
+            pair = bl ? PyTuple_Pack(3, d, v, bl) : NULL;
+            Py_XDECREF(bl);
+        } else if (d && v) {
+            pair = PyTuple_Pack(2, d, v);
+        }
         Py_XDECREF(d);
         Py_XDECREF(v);
         if (!pair)
@@ -624,7 +635,8 @@ static PyObject *capture_write_fields_impl(CaptureObject *self, PyObject *args)
     int *ids = tt_py_field_ids(ids_obj, &n);
     if (!ids)
         return NULL;
-    fields_ctx c = {.ids = ids, .n_ids = (size_t)n, .o = {occurrence, agg, sep}, .fd = fd,
+    tt_field_prev prev = {0, 0, 0}; /* every segment written is shown */
+    fields_ctx c = {.ids = ids, .n_ids = (size_t)n, .o = {occurrence, agg, sep, &prev}, .fd = fd,
                     .line_flush = line_flush};
     tt_textbuf_init(&c.b);
     static const drive_ops ops = {.sink = fields_sink, .flush = fields_flush,

@@ -84,6 +84,7 @@ const tt_segment *tt_py_segment_value(tt_py_state *st, PyObject *o);
 /* tcptrace fields in C (py/fields.c). */
 PyObject *tt_py_field_names(PyObject *self, PyObject *noargs);
 PyObject *tt_py_segment_fields(PyObject *self, PyObject *args);
+PyObject *tt_py_field_needs_analysis(PyObject *self, PyObject *noargs);
 /* Parse (ids sequence) into a malloc'd int array; NULL with an exception set. */
 int *tt_py_field_ids(PyObject *ids, Py_ssize_t *n);
 

@@ -53,23 +53,64 @@ int *tt_py_field_ids(PyObject *ids_obj, Py_ssize_t *n)
     return ids;
 }
 
-/* _segment_fields(segment, ids, occurrence=0, aggregator=",") -> list[str] */
+/* _field_needs_analysis() -> tuple[bool, ...], by field id */
+PyObject *tt_py_field_needs_analysis(PyObject *self, PyObject *noargs)
+{
+    (void)self;
+    (void)noargs;
+    int n = 0;
+    while (tt_field_name(n))
+        n++;
+    PyObject *t = PyTuple_New(n);
+    for (int i = 0; t && i < n; i++)
+        PyTuple_SET_ITEM(t, i, PyBool_FromLong(tt_field_needs_analysis(i)));
+    return t;
+}
+
+/* The frame before, for frame.time_delta_displayed: a Segment, or None (the first). */
+static int prev_of(tt_py_state *st, PyObject *prev_obj, tt_field_prev *prev)
+{
+    prev->have = 0;
+    if (!prev_obj || prev_obj == Py_None)
+        return 0;
+    const tt_segment *p = tt_py_segment_value(st, prev_obj);
+    if (!p)
+        return -1;
+    tt_field_prev_set(prev, p);
+    return 0;
+}
+
+/* _segment_fields(segment, ids, occurrence=0, aggregator=",", prev=None) -> list[str] */
 PyObject *tt_py_segment_fields(PyObject *self, PyObject *args)
 {
-    PyObject *seg_obj, *ids_obj;
+    PyObject *seg_obj, *ids_obj, *prev_obj = NULL;
     int occurrence = 0;
     const char *aggregator = ",";
-    if (!PyArg_ParseTuple(args, "OO|is:_segment_fields", &seg_obj, &ids_obj, &occurrence, &aggregator))
+    if (!PyArg_ParseTuple(args, "OO|isO:_segment_fields", &seg_obj, &ids_obj, &occurrence, &aggregator,
+                          &prev_obj))
         return NULL;
-    const tt_segment *s = tt_py_segment_value(PyModule_GetState(self), seg_obj);
-    if (!s)
+    const tt_segment *sv = tt_py_segment_value(PyModule_GetState(self), seg_obj);
+    tt_field_prev prev;
+    if (!sv || prev_of(PyModule_GetState(self), prev_obj, &prev) < 0)
         return NULL;
+    /* The Segment keeps its payload in a bytes object (tcp.payload reads it there). */
+    tt_segment seg = *sv;
+    const tt_segment *s = &seg;
+    PyObject *payload = PyObject_GetAttrString(seg_obj, "payload");
+    if (!payload)
+        return NULL;
+    if (PyBytes_Check(payload) && PyBytes_GET_SIZE(payload) > 0) {
+        seg.pkt.payload = (const uint8_t *)PyBytes_AS_STRING(payload);
+        seg.pkt.payload_caplen = (uint32_t)PyBytes_GET_SIZE(payload);
+    }
     Py_ssize_t n;
     int *ids = tt_py_field_ids(ids_obj, &n);
-    if (!ids)
+    if (!ids) {
+        Py_DECREF(payload);
         return NULL;
+    }
     PyObject *out = PyList_New(n);
-    tt_field_opts o = {occurrence, aggregator, "\t"};
+    tt_field_opts o = {occurrence, aggregator, "\t", &prev};
     tt_textbuf b;
     tt_textbuf_init(&b);
     for (Py_ssize_t i = 0; out && i < n; i++) {
@@ -89,5 +130,6 @@ PyObject *tt_py_segment_fields(PyObject *self, PyObject *args)
     }
     tt_textbuf_clear(&b);
     free(ids);
+    Py_DECREF(payload);
     return out;
 }

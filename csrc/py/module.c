@@ -120,7 +120,7 @@ static PyObject *py_column_specs(PyObject *self, PyObject *noargs)
 {
     (void)self;
     (void)noargs;
-    static const char *const type_names[] = {"u1", "u2", "u4", "u8", "i8", "f8", "b1", "i4"};
+    static const char *const type_names[] = {"u1", "u2", "u4", "u8", "i8", "f8", "b1", "i4", "bytes"};
     PyObject *list = PyList_New(TT_COL_COUNT);
     if (!list)
         return NULL;
@@ -183,8 +183,12 @@ static PyMethodDef module_methods[] = {
      "field_names() -> tuple[str, ...]\n\nThe Wireshark field names tcptrace fields knows; a name's "
      "position is its field id."},
     {"_segment_fields", tt_py_segment_fields, METH_VARARGS,
-     "_segment_fields(segment, ids, occurrence=0, aggregator=',') -> list[str]\n\n"
-     "The cells of one segment, as tshark -T fields prints them."},
+     "_segment_fields(segment, ids, occurrence=0, aggregator=',', prev=None) -> list[str]\n\n"
+     "The cells of one segment, as tshark -T fields prints them; prev: the segment shown "
+     "before it (frame.time_delta_displayed), None for the first."},
+    {"_field_needs_analysis", tt_py_field_needs_analysis, METH_NOARGS,
+     "_field_needs_analysis() -> tuple[bool, ...]\n\nBy field id: whether the field needs "
+     "the TCP analysis (csrc/fields.c's table)."},
     {"analysis_flags", py_analysis_flags, METH_NOARGS,
      "analysis_flags() -> tuple of (name, field, info_label, expert_severity, expert_summary, "
      "title), one per tcp.analysis flag in bit order (csrc/analysis_flags.h)."},

@@ -31,11 +31,11 @@ DaskDataFrame = Any
 __all__ = ["segments", "connections", "MERGE_RULES", "FILE_STATE_COLUMNS", "merge_parts", "rules_table"]
 
 #: Segment columns that depend on what came before in the capture (the TCP analysis,
-#: times relative to the first frame, frame numbers). Read file by file they can
+#: times relative to the first frame or since the frame before, frame numbers). Read file by file they can
 #: differ from the concatenated capture's for segments of connections that began in
 #: an earlier file; with carry_state=True they do not. Every other column (addresses,
 #: ports, raw sequence numbers, flags, lengths, options, times) is the same either way.
-FILE_STATE_COLUMNS = ["frame", "time_rel", "time_rel_ns"] + [
+FILE_STATE_COLUMNS = ["frame", "time_rel", "time_rel_ns", "time_delta", "time_delta_ns", "time_delta_displayed"] + [
     c for c in ALL_COLUMNS if any(b in _ANALYSIS_BASE for b in _base_columns([c]))]
 
 # Columns every partition of segments() has besides those asked for.
