@@ -263,6 +263,13 @@ def _list_segments(a: argparse.Namespace, frames: Optional[Set[int]], app: Any, 
     pred = _display_filter(a.display_filter)
     # No connection records: the listing prints none (each would cost ~3.7 KB).
     with Capture(capture, filter=a.filter, connections=False, max_conns=a.max_conns, linger=a.linger) as cap:
+        if not (a.explain or app or pred or frames or a.stream is not None):
+            # every segment, the TCP columns: formatted and written in C (csrc/listing.c)
+            out.flush()
+            fd = out.fileno()
+            cap._write_listing(fd, 1000, not _is_regular(fd))
+            _report_budgets(cap, a.max_conns)
+            return 0
         segs = (s for s in cap if (a.stream is None or s.stream == a.stream)
                 and (frames is None or s.frame in frames) and (pred is None or pred(s)))
         if a.explain:

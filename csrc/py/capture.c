@@ -11,6 +11,7 @@
 #include "../anomaly.h"
 #include "../columns.h"
 #include "../fields.h"
+#include "../listing.h"
 #include "../platform.h"
 #include "../source.h"
 #include "../stream.h"
@@ -668,6 +669,94 @@ static PyObject *capture_write_fields(CaptureObject *self, PyObject *args)
     return r;
 }
 
+/* _write_listing: the packet-list lines (listing.h) formatted in C, a chunk of rows
+ * aligned at a time, written without the GIL. */
+typedef struct listing_ctx {
+    tt_listing l;
+    tt_textbuf b;
+    int fd;
+    int line_flush;
+    int werr;                /* errno of a failed write */
+    unsigned long long rows;
+} listing_ctx;
+
+/* Write the rendered rows (at the end of each batch: a chunk in progress waits, so the
+ * columns align over the same rows as the Python listing's chunks). */
+static int listing_flush(void *ctx)
+{
+    listing_ctx *c = ctx;
+    if (c->b.len) {
+        c->werr = write_all(c->fd, c->b.data, c->b.len);
+        tt_textbuf_reset(&c->b);
+    }
+    return c->werr ? -1 : 0;
+}
+
+static int listing_sink(void *ctx, const tt_segment *seg)
+{
+    listing_ctx *c = ctx;
+    if (!seg)
+        return 0;
+    bool full = tt_listing_add(&c->l, seg);
+    c->rows++;
+    if (c->l.failed)
+        return -1;
+    if (full)
+        tt_listing_render(&c->l, &c->b);
+    if (c->b.failed)
+        return -1;
+    /* to a pipe or terminal each chunk goes out as soon as it is aligned */
+    return (full && c->line_flush) || c->b.len >= TT_PY_FIELDS_FLUSH ? listing_flush(c) : 0;
+}
+
+/* _write_listing(fd, chunk_rows, line_flush) -> rows; with line_flush each aligned
+ * chunk is written at once (a pipe, a terminal), else in 64 KiB pieces. */
+static PyObject *capture_write_listing_impl(CaptureObject *self, PyObject *args)
+{
+    int fd, line_flush;
+    Py_ssize_t chunk;
+    if (!PyArg_ParseTuple(args, "inp:_write_listing", &fd, &chunk, &line_flush))
+        return NULL;
+    if (capture_check_open(self) < 0)
+        return NULL;
+    if (chunk < 1) {
+        PyErr_SetString(PyExc_ValueError, "chunk_rows must be at least 1");
+        return NULL;
+    }
+    listing_ctx c = {.fd = fd, .line_flush = line_flush};
+    tt_listing_init(&c.l, (size_t)chunk);
+    tt_textbuf_init(&c.b);
+    static const drive_ops ops = {.sink = listing_sink, .flush = listing_flush,
+                                  .batch = TT_PY_COLUMN_BATCH};
+    PyObject *result = NULL;
+    int how = self->finished ? DRIVE_END : capture_drive(self, &ops, &c, NULL);
+    if (how >= 0) { /* the last, partial chunk */
+        tt_listing_render(&c.l, &c.b);
+        if (c.b.failed || listing_flush(&c) < 0)
+            how = DRIVE_SINK_FAILED;
+    }
+    if (how == DRIVE_SINK_FAILED && (c.l.failed || c.b.failed))
+        PyErr_NoMemory();
+    else if (how == DRIVE_SINK_FAILED) {
+        errno = c.werr;
+        PyErr_SetFromErrno(c.werr == EPIPE ? PyExc_BrokenPipeError : PyExc_OSError);
+    }
+    if (how >= 0)
+        result = PyLong_FromUnsignedLongLong(c.rows);
+    tt_listing_clear(&c.l);
+    tt_textbuf_clear(&c.b);
+    return result;
+}
+
+static PyObject *capture_write_listing(CaptureObject *self, PyObject *args)
+{
+    if (busy_enter(self) < 0)
+        return NULL;
+    PyObject *r = capture_write_listing_impl(self, args);
+    busy_leave(self);
+    return r;
+}
+
 /* The next finished connection record, reading further when none is waiting. Returns
  * 1 with *out filled, 0 at the end of the capture, -1 with an exception set. */
 static int capture_next_conn_impl(CaptureObject *self, tt_conn_record *out);
@@ -1153,6 +1242,10 @@ static PyMethodDef capture_methods[] = {
     {"_write_fields", (PyCFunction)capture_write_fields, METH_VARARGS,
      "_write_fields(fd, ids, separator, occurrence, aggregator, line_flush) -> int\n\n"
      "Write the named fields of every further segment to a file descriptor, formatted in C."},
+    {"_write_listing", (PyCFunction)capture_write_listing, METH_VARARGS,
+     "_write_listing(fd, chunk_rows, line_flush) -> int\n\n"
+     "Write the packet-list line of every further segment to a file descriptor, formatted "
+     "in C, chunk_rows rows aligned at a time."},
     {"_enable_streams", (PyCFunction)(void (*)(void))capture_enable_streams,
      METH_VARARGS | METH_KEYWORDS,
      "_enable_streams(messages=True, collect=-1, follow=False, budget=0, max_held=0)\n\n"
