@@ -47,7 +47,8 @@
     X(TLS_RECORD_INVALID, "tls.record.invalid", OTHER) /* record type or length impossible; framing lost */              \
     X(TLS_HANDSHAKE_INVALID, "tls.handshake.invalid", OTHER) /* a handshake length that lies */                         \
     X(DNS_INVALID, "dns.invalid", OTHER) /* a DNS message shorter than its header, or a name or record overruns */       \
-    X(DNS_ABANDONED, "dns.abandoned", OTHER) /* a DNS message cut by the end of the stream */
+    X(DNS_ABANDONED, "dns.abandoned", OTHER) /* a DNS message cut by the end of the stream */                           \
+    X(TUNNEL_UNDECODED, "tunnel.undecoded", OTHER) /* a tunnel whose payload is not read (encrypted 802.11, GTP') */
 
 typedef enum tt_anomaly_class {
     TT_ANOM_CLASS_OTHER = 0,

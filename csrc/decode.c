@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cursor.h"
+#include "decode_tunnel.h"
 
 #define TT_MAX_ENCAP_DEPTH 12 /* nested link/tunnel layers before we give up */
 
@@ -38,8 +39,6 @@ enum {
     IPP_NONE = 59,
     IPP_DSTOPTS = 60,
 };
-
-#define VXLAN_UDP_PORT 4789 /* RFC 7348 */
 
 typedef struct dctx {
     tt_packet *pkt;
@@ -95,6 +94,9 @@ static tt_decode_status dec_ipv4(dctx *d, tt_cursor *c);
 static tt_decode_status dec_ipv6(dctx *d, tt_cursor *c);
 static tt_decode_status dec_ip_payload(dctx *d, uint8_t proto, const uint8_t *data,
                                        uint32_t caplen, uint32_t reported);
+static tt_decode_status dec_ppp(dctx *d, tt_cursor *c);
+static tt_decode_status dec_gre(dctx *d, tt_cursor *c);
+static tt_decode_status dec_inner(dctx *d, tt_cursor *c, tt_inner in);
 
 static bool deeper(dctx *d)
 {
@@ -251,7 +253,8 @@ static tt_decode_status dec_ethertype(dctx *d, tt_cursor *c, uint16_t type)
         case ETH_PPPOE_SESS: return dec_pppoe(d, c);
         case ETH_TEB: return dec_ethernet(d, c);
         case ETH_PPP: return dec_ppp(d, c);
-        default: return TT_DECODE_NOT_TCP;
+        default:
+            return dec_inner(d, c, tt_tunnel_ethertype(type, c->base + c->pos, (uint32_t)tt_rd_left(c)));
         }
     }
 }
@@ -672,6 +675,8 @@ static tt_decode_status dec_gre(dctx *d, tt_cursor *c)
         }
         return dec_ethernet(d, c);
     }
+    if (tt_tunnel_gre_aruba(proto))
+        return dec_inner(d, c, tt_tunnel_ieee80211(c->base + c->pos, (uint32_t)tt_rd_left(c)));
     if (proto == ETH_ERSPAN3) {
         uint8_t b;
         /* 12-byte header; the O bit (last bit of byte 11) adds an 8-byte platform subheader. */
@@ -684,7 +689,40 @@ static tt_decode_status dec_gre(dctx *d, tt_cursor *c)
     return dec_ethertype(d, c, proto);
 }
 
-/* UDP (RFC 768): only to reach VXLAN (RFC 7348). */
+/* A tunnel's payload (decode_tunnel.c says where it starts and what it is). A tunnel
+ * whose header is cut, or whose payload is not read here, is counted, never dropped
+ * silently. */
+static tt_decode_status dec_inner(dctx *d, tt_cursor *c, tt_inner in)
+{
+    if (in.kind == TT_INNER_NONE)
+        return TT_DECODE_NOT_TCP;
+    if (in.kind == TT_INNER_TRUNCATED || !tt_rd_skip(c, in.offset)) {
+        anom(d, TT_ANOM_TUNNEL_TRUNCATED);
+        return TT_DECODE_NOT_TCP;
+    }
+    if (in.kind == TT_INNER_UNDECODED) {
+        anom(d, TT_ANOM_TUNNEL_UNDECODED);
+        return TT_DECODE_NOT_TCP;
+    }
+    if (in.trailer) {
+        uint32_t left = wire_left(d, c);
+        limit_layer(d, c, left > in.trailer ? left - in.trailer : 0);
+    }
+    if (!deeper(d))
+        return TT_DECODE_NOT_TCP;
+    switch (in.kind) {
+    case TT_INNER_ETHERNET: return dec_ethernet(d, c);
+    case TT_INNER_ETHERTYPE: return dec_ethertype(d, c, in.type);
+    case TT_INNER_IP: return dec_ip(d, c);
+    case TT_INNER_PPP: return dec_ppp(d, c);
+    case TT_INNER_GRE: return dec_gre(d, c);
+    case TT_INNER_IEEE80211:
+        return dec_inner(d, c, tt_tunnel_ieee80211(c->base + c->pos, (uint32_t)tt_rd_left(c)));
+    default: return TT_DECODE_NOT_TCP;
+    }
+}
+
+/* UDP (RFC 768): only to reach the tunnels it carries (decode_tunnel.c). */
 static tt_decode_status dec_udp(dctx *d, const uint8_t *data, uint32_t caplen)
 {
     tt_cursor c;
@@ -692,14 +730,7 @@ static tt_decode_status dec_udp(dctx *d, const uint8_t *data, uint32_t caplen)
     uint16_t sport, dport;
     if (!tt_rd_u16be(&c, &sport) || !tt_rd_u16be(&c, &dport) || !tt_rd_skip(&c, 4))
         return TT_DECODE_NOT_TCP;
-    if (dport != VXLAN_UDP_PORT)
-        return TT_DECODE_NOT_TCP;
-    uint8_t flags;
-    if (!tt_peek_u8(&c, 0, &flags) || !(flags & 0x08) || !tt_rd_skip(&c, 8))
-        return TT_DECODE_NOT_TCP;
-    if (!deeper(d))
-        return TT_DECODE_NOT_TCP;
-    return dec_ethernet(d, &c);
+    return dec_inner(d, &c, tt_tunnel_udp(sport, dport, c.base + c.pos, (uint32_t)tt_rd_left(&c)));
 }
 
 /* An experimental option (RFC 4727) with its ExID (RFC 6994); TFO before its kind was
@@ -948,7 +979,10 @@ int tt_decode_linktype_supported(int linktype)
     case TT_LINKTYPE_PPP_ETHER:
     case TT_LINKTYPE_IPV4:
     case TT_LINKTYPE_IPV6:
-    case TT_LINKTYPE_LINUX_SLL2: return 1;
+    case TT_LINKTYPE_LINUX_SLL2:
+    case TT_LINKTYPE_FDDI:
+    case TT_LINKTYPE_IEEE802_11:
+    case TT_LINKTYPE_PPI: return 1;
     default: return 0;
     }
 }
@@ -983,6 +1017,9 @@ tt_decode_status tt_decode_frame(const uint8_t *data, uint32_t caplen, uint32_t 
     case TT_LINKTYPE_PPP:
     case TT_LINKTYPE_PPP_HDLC: return dec_ppp(&d, &c);
     case TT_LINKTYPE_PPP_ETHER: return dec_pppoe(&d, &c);
+    case TT_LINKTYPE_FDDI: return dec_inner(&d, &c, tt_tunnel_fddi(data, caplen));
+    case TT_LINKTYPE_IEEE802_11: return dec_inner(&d, &c, tt_tunnel_ieee80211(data, caplen));
+    case TT_LINKTYPE_PPI: return dec_inner(&d, &c, tt_tunnel_ppi(data, caplen));
     default: anom(&d, TT_ANOM_LINK_UNSUPPORTED); return TT_DECODE_NOT_TCP;
     }
 }

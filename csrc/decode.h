@@ -26,6 +26,9 @@ enum {
     TT_LINKTYPE_IPV4 = 228,
     TT_LINKTYPE_IPV6 = 229,
     TT_LINKTYPE_LINUX_SLL2 = 276,
+    TT_LINKTYPE_FDDI = 10,
+    TT_LINKTYPE_IEEE802_11 = 105,
+    TT_LINKTYPE_PPI = 192,
 };
 
 typedef enum tt_decode_status {

@@ -10,6 +10,7 @@ int tt_test_failures;
 int tt_test_skipped;
 
 extern const tt_test_case tt_decode_tests[];
+extern const tt_test_case tt_decode_tunnel_tests[];
 extern const tt_test_case tt_ipfrag_tests[];
 extern const tt_test_case tt_avltree_tests[];
 extern const tt_test_case tt_pcapng_tests[];
@@ -30,6 +31,7 @@ extern const tt_test_case tt_zeek_tests[];
 
 static const tt_test_case *const tables[] = {
     tt_decode_tests,
+    tt_decode_tunnel_tests,
     tt_ipfrag_tests,
     tt_avltree_tests,
     tt_pcapng_tests,
