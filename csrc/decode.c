@@ -704,6 +704,8 @@ static tt_decode_status dec_inner(dctx *d, tt_cursor *c, tt_inner in)
         anom(d, TT_ANOM_TUNNEL_UNDECODED);
         return TT_DECODE_NOT_TCP;
     }
+    if (in.more)
+        anom(d, TT_ANOM_TUNNEL_UNDECODED);
     if (in.trailer) {
         uint32_t left = wire_left(d, c);
         limit_layer(d, c, left > in.trailer ? left - in.trailer : 0);
@@ -982,7 +984,8 @@ int tt_decode_linktype_supported(int linktype)
     case TT_LINKTYPE_LINUX_SLL2:
     case TT_LINKTYPE_FDDI:
     case TT_LINKTYPE_IEEE802_11:
-    case TT_LINKTYPE_PPI: return 1;
+    case TT_LINKTYPE_PPI:
+    case TT_LINKTYPE_NFLOG: return 1;
     default: return 0;
     }
 }
@@ -1020,6 +1023,7 @@ tt_decode_status tt_decode_frame(const uint8_t *data, uint32_t caplen, uint32_t 
     case TT_LINKTYPE_FDDI: return dec_inner(&d, &c, tt_tunnel_fddi(data, caplen));
     case TT_LINKTYPE_IEEE802_11: return dec_inner(&d, &c, tt_tunnel_ieee80211(data, caplen));
     case TT_LINKTYPE_PPI: return dec_inner(&d, &c, tt_tunnel_ppi(data, caplen));
+    case TT_LINKTYPE_NFLOG: return dec_inner(&d, &c, tt_tunnel_nflog(data, caplen));
     default: anom(&d, TT_ANOM_LINK_UNSUPPORTED); return TT_DECODE_NOT_TCP;
     }
 }

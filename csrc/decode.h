@@ -29,6 +29,7 @@ enum {
     TT_LINKTYPE_FDDI = 10,
     TT_LINKTYPE_IEEE802_11 = 105,
     TT_LINKTYPE_PPI = 192,
+    TT_LINKTYPE_NFLOG = 239,
 };
 
 typedef enum tt_decode_status {

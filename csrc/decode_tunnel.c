@@ -11,11 +11,11 @@
 
 static tt_inner inner(tt_inner_kind kind, size_t offset, uint16_t type)
 {
-    tt_inner r = {kind, (uint32_t)offset, type, 0};
+    tt_inner r = {kind, (uint32_t)offset, type, 0, 0};
     return r;
 }
 
-static const tt_inner NONE = {TT_INNER_NONE, 0, 0, 0};
+static const tt_inner NONE = {TT_INNER_NONE, 0, 0, 0, 0};
 
 /* ---------------------------------------------------------------- ethertypes */
 
@@ -233,11 +233,23 @@ tt_inner tt_tunnel_ieee80211(const uint8_t *p, uint32_t len)
         return NONE;
     if (fc1 & 0x40)
         return inner(TT_INNER_UNDECODED, 0, 0); /* Protected: encrypted payload */
-    size_t hdr = 24 + ((fc1 & 3) == 3 ? 6 : 0) + ((subtype & 0x8) ? 2 : 0) +
-                 ((subtype & 0x8) && (fc1 & 0x80) ? 4 : 0);
+    int qos = (subtype & 0x8) != 0;
+    size_t qos_at = 24 + ((fc1 & 3) == 3 ? 6 : 0);
+    size_t hdr = qos_at + (qos ? 2 : 0) + (qos && (fc1 & 0x80) ? 4 : 0);
     if (!tt_rd_skip(&c, hdr - 2))
         return inner(TT_INNER_TRUNCATED, 0, 0);
-    return llc_snap(&c);
+    /* QoS control bit 7: an A-MSDU. */
+    if (!qos || !(p[qos_at] & 0x80))
+        return llc_snap(&c);
+    /* A-MSDU (§9.3.2.2.2): subframes of destination, source, length, the LLC payload,
+     * padded to 4 bytes. The first is read; more after it are counted, not read (a
+     * frame here carries one TCP segment). */
+    uint16_t sub_len;
+    if (!tt_rd_skip(&c, 12) || !tt_rd_u16be(&c, &sub_len))
+        return inner(TT_INNER_TRUNCATED, 0, 0);
+    tt_inner r = llc_snap(&c);
+    r.more = (size_t)hdr + 14 + sub_len < len;
+    return r;
 }
 
 tt_inner tt_tunnel_fddi(const uint8_t *p, uint32_t len)
@@ -270,4 +282,35 @@ tt_inner tt_tunnel_ppi(const uint8_t *p, uint32_t len)
     case 105: return inner(TT_INNER_IEEE80211, hdr_len, 0);
     default: return inner(TT_INNER_UNDECODED, 0, 0);
     }
+}
+
+/* One NFLOG TLV length or type: host byte order on the machine that wrote the capture
+ * (libpcap's pcap/nflog.h); read little-endian unless that cannot be a TLV here. */
+static uint16_t nflog_u16(const uint8_t *p, int big)
+{
+    return big ? (uint16_t)(p[0] << 8 | p[1]) : (uint16_t)(p[1] << 8 | p[0]);
+}
+
+tt_inner tt_tunnel_nflog(const uint8_t *p, uint32_t len)
+{
+    /* Linux NFLOG (LINKTYPE_NFLOG, packet-nflog.c): family, version, resource id, then
+     * TLVs of (length, type) each padded to 4 bytes; type 9 (NFULA_PAYLOAD) is the IP
+     * packet. */
+    if (len < 4)
+        return inner(TT_INNER_TRUNCATED, 0, 0);
+    uint32_t off = 4;
+    int big = -1;
+    while (off + 4 <= len) {
+        if (big < 0) {
+            uint16_t le = nflog_u16(p + off, 0);
+            big = (le < 4 || le > len - off) ? 1 : 0;
+        }
+        uint16_t tlv_len = nflog_u16(p + off, big), type = nflog_u16(p + off + 2, big) & 0x7FFF;
+        if (tlv_len < 4 || tlv_len > len - off)
+            return inner(TT_INNER_TRUNCATED, 0, 0);
+        if (type == 9)
+            return inner(TT_INNER_IP, off + 4, 0);
+        off += (uint32_t)(tlv_len + 3u) & ~3u;
+    }
+    return NONE; /* no payload attribute: nothing was logged */
 }

@@ -25,6 +25,7 @@ typedef struct tt_inner {
     uint32_t offset; /* bytes of tunnel header before the payload */
     uint16_t type;   /* TT_INNER_ETHERTYPE: the payload's ethertype */
     uint8_t trailer; /* bytes at the frame's end that are not the payload's (an FCS) */
+    uint8_t more;    /* more payloads follow the one at offset (A-MSDU): not read */
 } tt_inner;
 
 /* Ethertypes whose header is followed by another Ethernet header or ethertype. */
@@ -65,5 +66,8 @@ tt_inner tt_tunnel_fddi(const uint8_t *p, uint32_t len);
 
 /* A PPI header (LINKTYPE_PPI): Ethernet or 802.11 after it. */
 tt_inner tt_tunnel_ppi(const uint8_t *p, uint32_t len);
+
+/* A Linux NFLOG record (LINKTYPE_NFLOG): its payload attribute, an IP packet. */
+tt_inner tt_tunnel_nflog(const uint8_t *p, uint32_t len);
 
 #endif

@@ -236,7 +236,7 @@ static const struct {
     {0, "NULL"}, {1, "EN10MB"}, {9, "PPP"}, {12, "RAW"}, {14, "RAW"}, {50, "PPP_SERIAL"},
     {51, "PPP_ETHER"}, {101, "RAW"}, {104, "C_HDLC"}, {108, "LOOP"}, {113, "LINUX_SLL"},
     {228, "IPV4"}, {229, "IPV6"}, {276, "LINUX_SLL2"}, {10, "FDDI"}, {105, "IEEE802_11"},
-    {192, "PPI"},
+    {192, "PPI"}, {239, "NFLOG"},
 };
 
 const char *tt_pcaplib_linktype_name(int linktype)

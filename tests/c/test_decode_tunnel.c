@@ -270,7 +270,49 @@ static void test_fddi_llc_snap(void)
     CHECK(tt_decode_linktype_supported(TT_LINKTYPE_FDDI));
 }
 
+static void test_80211_amsdu_first_subframe_and_more_counted(void)
+{
+    tt_buf b = {0};
+    b_u8(&b, 0x88); /* QoS data, From DS */
+    b_u8(&b, 0x02);
+    b_zero(&b, 22);
+    b_u16(&b, 0x8000); /* QoS control: A-MSDU present */
+    b_zero(&b, 12);    /* subframe: DA, SA, length */
+    b_u16(&b, 8 + IP4_SEG_LEN);
+    b_bytes(&b, "\xAA\xAA\x03\x00\x00\x00\x08\x00", 8);
+    ipv4_seg(&b);
+    size_t one = b.n;
+    tt_packet p;
+    CHECK_EQ(dec(&b, TT_LINKTYPE_IEEE802_11, &p), TT_DECODE_TCP);
+    check_seg(&p);
+    CHECK_EQ(p.anomalies & TT_ANOM_BIT(TT_ANOM_TUNNEL_UNDECODED), 0);
+    b_zero(&b, 14 + 8); /* a second subframe */
+    CHECK(b.n > one);
+    CHECK_EQ(dec(&b, TT_LINKTYPE_IEEE802_11, &p), TT_DECODE_TCP);
+    check_seg(&p);
+    CHECK(p.anomalies & TT_ANOM_BIT(TT_ANOM_TUNNEL_UNDECODED));
+}
+
+static void test_nflog_payload_attribute(void)
+{
+    tt_buf b = {0};
+    b_u8(&b, 2); /* AF_INET, version 0, resource id */
+    b_u8(&b, 0);
+    b_u16(&b, 0);
+    b_u16le(&b, 5); /* a 5-byte prefix attribute (type 10), padded to 8 */
+    b_u16le(&b, 10);
+    b_bytes(&b, "x\0\0\0", 4);
+    b_u16le(&b, (uint16_t)(4 + IP4_SEG_LEN)); /* NFULA_PAYLOAD */
+    b_u16le(&b, 9);
+    ipv4_seg(&b);
+    tt_packet p;
+    CHECK_EQ(dec(&b, TT_LINKTYPE_NFLOG, &p), TT_DECODE_TCP);
+    check_seg(&p);
+}
+
 const tt_test_case tt_decode_tunnel_tests[] = {
+    {"decode_tunnel/80211_amsdu", test_80211_amsdu_first_subframe_and_more_counted},
+    {"decode_tunnel/nflog_payload", test_nflog_payload_attribute},
     {"decode_tunnel/pbb_itag", test_pbb_itag},
     {"decode_tunnel/vntag", test_vntag},
     {"decode_tunnel/fabricpath_fcs", test_fabricpath_fcs_is_not_the_inner_frames},
