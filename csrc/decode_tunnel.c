@@ -26,9 +26,12 @@ tt_inner tt_tunnel_ethertype(uint16_t type, const uint8_t *p, uint32_t len)
     uint16_t next;
     switch (type) {
     case TT_ETH_PBB_ITAG:
-        /* IEEE 802.1ah I-TAG: 4 bytes (priority, DEI, UCA, I-SID), then the customer's
-         * Ethernet header (packet-ieee8021ah.c, dissect_ieee8021ah). */
-        return tt_rd_has(&c, 4) ? inner(TT_INNER_ETHERNET, 4, 0) : inner(TT_INNER_TRUNCATED, 0, 0);
+        /* IEEE 802.1ah I-TAG: 4 bytes (priority, DEI, UCA, I-SID), the customer's
+         * addresses, an ethertype. packet-ieee8021ah.c reads the addresses itself
+         * (ieee8021ah.c_daddr, not a second eth layer). */
+        if (!tt_rd_skip(&c, 16) || !tt_rd_u16be(&c, &next))
+            return inner(TT_INNER_TRUNCATED, 0, 0);
+        return inner(TT_INNER_ETHERTYPE, 18, next);
     case TT_ETH_FABRICPATH:
         /* Cisco FabricPath: the outer addresses were the Ethernet header's; after the
          * ethertype, a 2-byte FTAG/TTL, then the classical Ethernet frame; the last 4

@@ -60,7 +60,7 @@ static void test_pbb_itag(void)
     tt_packet p;
     CHECK_EQ(dec(&b, TT_LINKTYPE_ETHERNET, &p), TT_DECODE_TCP);
     check_seg(&p);
-    CHECK_EQ(p.n_eth, 2);
+    CHECK_EQ(p.n_eth, 1); /* the customer addresses are the I-TAG's, not an eth layer */
 }
 
 static void test_vntag(void)
