@@ -13,6 +13,7 @@
 #include "pcaplib.h"
 #include "pcapmap.h"
 #include "pcapng.h"
+#include "snoop.h"
 #include "platform.h"
 
 #define TT_SOURCE_PEEK 24 /* a pcap file header; enough for pcapng's magic */
@@ -25,6 +26,7 @@ typedef struct tt_bpf_slot {
 struct tt_source {
     tt_pcapng *ng;            /* owned: the pcapng reader (owns its stream); NULL for pcap */
     tt_pcapfile *pf;          /* owned: classic pcap records from `in`; NULL for pcapng */
+    tt_snoop *snoop;          /* owned: snoop records from `in`; NULL for the others */
     tt_pcapmap *map;          /* owned: classic pcap records in place; NULL: from `in` */
     tt_instream *in;          /* owned for classic pcap; borrowed from ng for pcapng */
     uint32_t ng_ifaces_seen;  /* pcapng interfaces whose link types were noted */
@@ -96,7 +98,6 @@ static const struct {
     size_t len;
     const char *what;
 } other_formats[] = {
-    {"snoop\0\0\0", 8, "a Sun snoop capture"},
     {"GMBU", 4, "a Microsoft Network Monitor 2.x capture"},
     {"RTSS", 4, "a Microsoft Network Monitor 1.x capture"},
     {"TRSNIFF data    \x1a", 17, "a Sniffer capture"},
@@ -210,6 +211,29 @@ static int open_pcap(tt_source *s, tt_instream *in, const unsigned char *hdr, si
     return 0;
 }
 
+/* A snoop capture (snoop.c): its file header read past, records from `in`. */
+static int open_snoop(tt_source *s, tt_instream *in, const unsigned char *hdr, size_t got,
+                      const char *name, tt_error *err)
+{
+    s->in = in; /* owned from here */
+    unsigned char skip[TT_SNOOP_FILE_HDR];
+    size_t n = 0;
+    if (tt_snoop_header_parse(hdr, got, &s->linktype, err) != 0 ||
+        tt_instream_read_full(in, skip, sizeof skip, &n, err) != 1) {
+        prefix_error(err, name);
+        return -1;
+    }
+    s->format = TT_FORMAT_SNOOP;
+    s->snaplen = 262144; /* snoop has none: Wireshark's WTAP_MAX_PACKET_SIZE_STANDARD */
+    s->major = 2;
+    s->snoop = tt_snoop_open(in);
+    if (!s->snoop) {
+        tt_error_set(err, TT_ERR_NOMEM, "%s: out of memory", name);
+        return -1;
+    }
+    return 0;
+}
+
 /* Open a capture on a stream (owned from here: freed on failure too). */
 static tt_source *open_on_stream(tt_instream *in, const char *name, const char *filter,
                                  tt_error *err)
@@ -238,6 +262,9 @@ static tt_source *open_on_stream(tt_instream *in, const char *name, const char *
             goto fail;
     } else if (got >= 4 && tt_pcap_magic_ok(hdr)) {
         if (open_pcap(s, in, hdr, got, name, err) != 0)
+            goto fail;
+    } else if (tt_snoop_magic_ok(hdr, got)) {
+        if (open_snoop(s, in, hdr, got, name, err) != 0)
             goto fail;
     } else {
         unknown_format(hdr, got, name, err);
@@ -410,7 +437,9 @@ static int next_pcap(tt_source *s, tt_frame *out, tt_error *err)
     for (;;) {
         tt_error e;
         tt_error_clear(&e);
-        int rc = s->map ? tt_pcapmap_next(s->map, out, &e) : tt_pcapfile_next(s->pf, out, &e);
+        int rc = s->map     ? tt_pcapmap_next(s->map, out, &e)
+                 : s->snoop ? tt_snoop_next(s->snoop, out, &e)
+                            : tt_pcapfile_next(s->pf, out, &e);
         if (rc == 0)
             return s->map ? 0 : stream_end(s, 0, err);
         if (rc < 0) {
@@ -440,6 +469,7 @@ void tt_source_free(tt_source *s)
         tt_bpf_free(s->bpf[i].prog);
     tt_pcapmap_free(s->map);
     tt_pcapfile_free(s->pf);
+    tt_snoop_free(s->snoop);
     if (s->ng)
         tt_pcapng_free(s->ng); /* frees its stream */
     else

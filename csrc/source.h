@@ -29,6 +29,7 @@ typedef enum tt_source_format {
     TT_FORMAT_PCAP = 1,
     TT_FORMAT_PCAP_NSEC = 2,
     TT_FORMAT_PCAPNG = 3,
+    TT_FORMAT_SNOOP = 4,
 } tt_source_format;
 
 #define TT_SOURCE_MAX_LINKTYPES 64

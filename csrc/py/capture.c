@@ -1147,6 +1147,7 @@ static PyObject *get_format(CaptureObject *self, void *c)
     case TT_FORMAT_PCAP: return PyUnicode_FromString("pcap");
     case TT_FORMAT_PCAP_NSEC: return PyUnicode_FromString("pcap-nsec");
     case TT_FORMAT_PCAPNG: return PyUnicode_FromString("pcapng");
+    case TT_FORMAT_SNOOP: return PyUnicode_FromString("snoop");
     }
     Py_RETURN_NONE;
 }

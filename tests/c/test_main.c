@@ -11,6 +11,7 @@ int tt_test_skipped;
 
 extern const tt_test_case tt_decode_tests[];
 extern const tt_test_case tt_decode_tunnel_tests[];
+extern const tt_test_case tt_snoop_tests[];
 extern const tt_test_case tt_ipfrag_tests[];
 extern const tt_test_case tt_avltree_tests[];
 extern const tt_test_case tt_pcapng_tests[];
@@ -32,6 +33,7 @@ extern const tt_test_case tt_zeek_tests[];
 static const tt_test_case *const tables[] = {
     tt_decode_tests,
     tt_decode_tunnel_tests,
+    tt_snoop_tests,
     tt_ipfrag_tests,
     tt_avltree_tests,
     tt_pcapng_tests,
