@@ -170,6 +170,17 @@ def _report_budgets(cap: Any, max_conns: int) -> None:
     dropped = c.get("connection_records_dropped", 0)
     if dropped:
         sys.stderr.write(f"tcptrace: {dropped} connection records dropped (never read)\n")
+    # Frames whose link type or tunnel payload the decoder does not read: said, so that an
+    # empty or short listing is never silent about them (docs/compatibility.md).
+    anomalies = c.get("anomalies") or {}
+    undecoded = {k: anomalies[k] for k in _UNDECODED if anomalies.get(k)}
+    if undecoded:
+        what = ", ".join(f"{k} {n:,}" for k, n in undecoded.items())
+        sys.stderr.write(f"tcptrace: frames not decoded (a link type or tunnel payload tcptrace does not "
+                         f"read): {what}\n")
+
+
+_UNDECODED = ("link.unsupported", "tunnel.undecoded")
 
 
 def cmd_fields(argv: Sequence[str]) -> int:

@@ -177,3 +177,19 @@ def test_unknown_subcommand_says_did_you_mean(tmp_path):
     (tmp_path / "conz").write_bytes(SEED.read_bytes())
     r = subprocess.run([sys.executable, "-m", "tcptrace", "conz"], capture_output=True, text=True, cwd=tmp_path)
     assert r.returncode == 0 and "[SYN]" in r.stdout
+
+
+def test_frames_not_decoded_are_said_not_silent(tmp_path):
+    """A capture whose frames the decoder cannot read gives an empty listing and one line
+    on standard error saying how many and why (issue 17.3: never a silent empty result)."""
+    import struct
+
+    # An 802.11 QoS data frame with the Protected bit: its payload is ciphertext.
+    wlan = bytes([0x88, 0x42]) + bytes(24) + b"\xaa\xaa\x03\x00\x00\x00\x08\x00" + bytes(20)
+    cap = tmp_path / "protected.pcap"
+    cap.write_bytes(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 105)
+                    + struct.pack("<IIII", 1, 0, len(wlan), len(wlan)) + wlan)
+    for args in ((cap,), ("fields", "-e", "frame.number", cap)):
+        r = run(*args)
+        assert r.stdout == ""
+        assert "frames not decoded" in r.stderr and "tunnel.undecoded 1" in r.stderr
