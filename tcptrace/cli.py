@@ -34,7 +34,7 @@ from . import fields as fieldmod
 from . import open as open_capture
 from .listing import listing
 
-SUBCOMMANDS = ("fields", "list", "export", "expert", "conns", "follow", "messages", "plot", "check", "diff")
+SUBCOMMANDS = ("fields", "list", "export", "expert", "conns", "follow", "messages", "plot", "check", "diff", "diagnose")
 # What users of other tools type for a subcommand.
 ALIASES = {"conn": "conns", "connections": "conns", "message": "messages", "exports": "export"}
 
@@ -528,6 +528,12 @@ def cmd_check(argv: Sequence[str]) -> int:
     return check.main(argv)
 
 
+def cmd_diagnose(argv: Sequence[str]) -> int:
+    from .diagnose import main as diagnose_main  # tcptrace.diagnose is the function
+
+    return diagnose_main(argv)
+
+
 def cmd_diff(argv: Sequence[str]) -> int:
     from . import diff
 
@@ -616,7 +622,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if argv[0] in SUBCOMMANDS:
         cmd = {"fields": cmd_fields, "list": cmd_list, "export": cmd_export, "expert": cmd_expert,
                "conns": cmd_conns, "follow": cmd_follow, "messages": cmd_messages, "plot": cmd_plot,
-               "check": cmd_check, "diff": cmd_diff}[argv.pop(0)]
+               "check": cmd_check, "diff": cmd_diff, "diagnose": cmd_diagnose}[argv.pop(0)]
     try:
         rc = cmd(argv)
         sys.stdout.flush()  # a full disk shows here, inside the handlers below

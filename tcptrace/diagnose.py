@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Union
 
@@ -188,6 +189,7 @@ def _account(t, data, rev, seq, end, ln, ackno, wnd_raw, min_rtt, samples, vanta
     rwnd_s = float(span[rwnd_lim].sum())
     retx = data & (seq < np.concatenate(([first_seq], snd_nxt[:-1])))
     episodes = _episodes(t, data, rev, retx, seq, end, ackno, snd_nxt, una, min_rtt)
+    episodes[["start_s", "end_s"]] = episodes[["start_s", "end_s"]].astype(float) - t0  # from the first data
     shares = _shares(transfer, busy_s, rwnd_s)
     infl = samples - min_rtt if len(samples) else np.array([np.nan])
     intervals = _intervals(t, span, lo, busy, rwnd_lim, flight, una, t0, t_end,
@@ -269,8 +271,8 @@ def _episodes(t, data, rev, retx, seq, end, ackno, snd_nxt, una, min_rtt) -> pd.
 def _intervals(t, span, lo, busy, rwnd_lim, flight, una, t0, t_end, step) -> pd.DataFrame:
     """State per fixed interval: the chronographs integrated (cumulative sums interpolated at
     the bin edges, so no loop over packets), the largest flight and the bytes acknowledged."""
-    edges = np.arange(t0, t_end + step, step)
-    if len(edges) < 2:
+    edges = np.append(np.arange(t0, t_end, step), t_end)  # the last interval ends with the transfer
+    if len(edges) < 2 or t_end <= t0:
         edges = np.array([t0, t0 + step])
 
     def per_bin(mask: np.ndarray) -> np.ndarray:
@@ -282,7 +284,6 @@ def _intervals(t, span, lo, busy, rwnd_lim, flight, una, t0, t_end, step) -> pd.
     inside = (t >= t0) & (t <= t_end)
     fmax = np.zeros(len(edges) - 1)
     np.maximum.at(fmax, b[inside], flight[inside])
-    acked = np.zeros(len(edges) - 1)
     una_at = np.interp(edges, t, una)
     acked = np.diff(una_at)
     width = np.diff(edges)
@@ -333,15 +334,14 @@ def diagnose(path: PathLike, interval: float = DEFAULT_INTERVAL_S, filter: Optio
     extra = pd.DataFrame.from_dict(per, orient="index")
     for c in DIRECTION_COLUMNS:
         for d in ("c2s", "s2c"):
+            text = c in ("limited_by", "vantage")
             if f"{c}_{d}" not in extra:
-                extra[f"{c}_{d}"] = np.nan
-            if c in ("limited_by", "vantage"):
-                extra[f"{c}_{d}"] = extra[f"{c}_{d}"].fillna("")
+                extra[f"{c}_{d}"] = pd.Series("" if text else np.nan, index=extra.index, dtype=object if text else float)
     extra.index.name = "stream"
     out = conns.merge(extra.reset_index(), on="stream", how="left") if len(conns) else extra.reset_index()
     for d in ("c2s", "s2c"):
         for c in ("limited_by", "vantage"):
-            out[f"{c}_{d}"] = out[f"{c}_{d}"].fillna("")
+            out[f"{c}_{d}"] = out[f"{c}_{d}"].astype(object).where(out[f"{c}_{d}"].notna(), "")
     iv = pd.concat(ivs, ignore_index=True) if ivs else pd.DataFrame()
     ep = pd.concat(eps, ignore_index=True) if eps else pd.DataFrame(
         columns=["start_s", "end_s", "retransmissions", "ended_by", "spurious", "stream", "direction"])
@@ -402,9 +402,16 @@ def main(argv: Sequence[str]) -> int:
     ap.add_argument("--json", action="store_true", help="figures as JSON")
     ap.add_argument("--interval", type=float, default=DEFAULT_INTERVAL_S, help="interval table step, s")
     a = ap.parse_args(list(argv))
-    diag = diagnose(a.capture, interval=a.interval, filter=None if a.stream is None else f"tcp.stream == {a.stream}")
+    try:
+        diag = diagnose(a.capture, interval=a.interval)
+    except (OSError, ValueError) as e:
+        print(f"tcptrace diagnose: {e}", file=sys.stderr)
+        return 2
     if a.stream is not None:
         keep = diag.connections.stream == a.stream
+        if not keep.any():
+            print(f"tcptrace diagnose: no stream {a.stream} in {a.capture}", file=sys.stderr)
+            return 2
         diag = Diagnosis(diag.connections[keep], diag.intervals, diag.episodes)
     print(diag.to_json() if a.json else diag.report(), end="" if not a.json else "\n")
     return 0
