@@ -61,6 +61,7 @@ DIRECTION_COLUMNS = (
 DEFAULT_INTERVAL_S = 0.1
 
 _NS = 1e-9
+_TSO_DEFER_RECENT_S = 1e-3  # tcp_tso_should_defer(): defer only if the last write was recent
 _LINUX_MIN_RTO_S = 0.2  # TCP_RTO_MIN (include/net/tcp.h): an RTO cannot fire earlier
 
 
@@ -181,7 +182,19 @@ def _account(t, data, rev, seq, end, ln, ackno, wnd_raw, min_rtt, samples, vanta
     flight = snd_nxt - una
     room = una + wnd - snd_nxt
     pending = snd_nxt < final_end
-    rwnd_lim = pending & (room < mss)
+    # tcp_tso_should_defer() (net/ipv4/tcp_output.c; kernel commit 41727549de3e "tcp: Do not
+    # underestimate rwnd_limited") also counts as rwnd-limited the wait for more room when
+    # the window has under a third of itself free, the last segment left under 1 ms ago
+    # and the window, not the congestion window, is the smaller limit: a sender whose
+    # window reopens two segments at a time waits for a bigger piece.
+    # Which limit was the smaller one the capture shows afterwards: the window if the
+    # sender's next burst of segments filled it (room under one MSS), else its cwnd.
+    last_tx = np.maximum.accumulate(np.where(data, t, -np.inf))
+    deferred = (room >= mss) & (room < wnd // 3) & (t - last_tx < _TSO_DEFER_RECENT_S)
+    # The decision is taken when an ACK arrives (between segments of one burst the kernel
+    # does not stop).
+    deferred &= rev & (_room_after_next_burst(data, rev, room) < mss)
+    rwnd_lim = pending & ((room < mss) | deferred)
     busy = (flight > 0) | rwnd_lim
     zero_win = pending & (wnd <= 0) & have_wnd
     transfer = float(t_end - t0)
@@ -209,6 +222,19 @@ def _account(t, data, rev, seq, end, ln, ackno, wnd_raw, min_rtt, samples, vanta
         "cwnd_est_bytes": cwnd, "goodput_bps": 8.0 * (final_end - first_seq) / transfer if transfer > 0 else np.nan,
     }
     return {"row": row, "intervals": intervals, "episodes": episodes}
+
+
+def _room_after_next_burst(data: np.ndarray, rev: np.ndarray, room: np.ndarray) -> np.ndarray:
+    """For each event: the window room left after the sender's next run of data segments
+    (the data events up to the next ACK); a large value where no data follows."""
+    idx = np.arange(len(data))
+    data_idx, rev_idx = idx[data], idx[rev]
+    j = np.searchsorted(data_idx, idx, side="right")  # the next data event after each event
+    has_next = j < len(data_idx)
+    nd = data_idx[np.minimum(j, len(data_idx) - 1)]
+    r = np.searchsorted(rev_idx, nd, side="right")  # the first ACK after that data event
+    last = np.where(r < len(rev_idx), rev_idx[np.minimum(r, len(rev_idx) - 1)] - 1, len(data) - 1)
+    return np.where(has_next, room[last], np.iinfo(np.int64).max)
 
 
 def _shares(transfer: float, busy_s: float, rwnd_s: float) -> Dict[str, Any]:

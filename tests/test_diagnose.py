@@ -199,3 +199,39 @@ def test_against_kernel(name, side):
     if side == "tx":
         assert abs(r.seq_retransmissions_s2c - truth["total_retrans"]) <= 1
         assert r.min_rtt_s2c == pytest.approx(truth["min_rtt_s"], abs=max(0.001, 0.1 * truth["min_rtt_s"]))
+
+
+def _ack_clocked(per_send, rounds=50):
+    """The window (12 segments) full; ACKs for 2 segments every 0.3 ms; the sender answers
+    every second ACK with per_send segments (4 refill the window, 3 leave room)."""
+    w = 12 * MSS
+    f = Flow(window=w)
+    t = f.t
+    for i in range(12):
+        f.data(t + 1e-5 * i)
+    una = 0
+    a = t + RTT
+    for _ in range(rounds):
+        for k in range(2):
+            una += 2 * MSS
+            f.ack(a + 3e-4 * k, una, w)
+        for i in range(per_send):
+            f.data(a + 3e-4 + 1e-5 * (i + 1))
+        a += 6e-4
+    f.ack(a + RTT, f.sent, w)
+    return f
+
+
+def test_tso_deferral_counts_as_rwnd_limited(tmp_path):
+    """tcp_tso_should_defer(): with a third of the window or less free, the last segment
+    sent under 1 ms ago and the window the smaller limit, the kernel waits for more room
+    and counts it rwnd-limited (kernel commit 41727549de3e)."""
+    full = _row(_ack_clocked(4).write(tmp_path, "full.pcap"))[1]
+    # the first round trip waits on a full window (0.1 s), then 50 rounds of 0.6 ms: 0.3 ms
+    # deferring with 2 segments free, 0.3 ms with the window full, but for the 40 µs of
+    # sending; the last round trip has nothing more queued (without the deferral rule:
+    # RTT + 50 × 0.3 ms)
+    assert full.rwnd_limited_time_s2c == pytest.approx(RTT + 50 * (6e-4 - 4e-5), abs=0.001)
+    # the same ACKs, but the sender sends less than the room: its own limit, not the window's
+    part = _row(_ack_clocked(3).write(tmp_path, "part.pcap"))[1]
+    assert part.rwnd_limited_time_s2c == pytest.approx(RTT, abs=0.001)
