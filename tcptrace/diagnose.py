@@ -111,7 +111,8 @@ def _vantage(t: np.ndarray, d: np.ndarray, syn: np.ndarray, ack: np.ndarray, dat
     return "sender" if near_client == sender_is_client else "receiver"
 
 
-def _direction(sub: pd.DataFrame, data_dir: int, interval_s: float) -> Optional[Dict[str, Any]]:
+def _direction(sub: pd.DataFrame, data_dir: int, interval_s: float,
+               ts_rtt_acks: float = np.nan) -> Optional[Dict[str, Any]]:
     """Figures for the data flowing in ``data_dir`` of one stream (None: it carried none)."""
     t = _arr(sub.time_ns, np.int64) * _NS
     d = _arr(sub["dir"], np.int64)
@@ -132,6 +133,11 @@ def _direction(sub: pd.DataFrame, data_dir: int, interval_s: float) -> Optional[
     if len(samples) == 0:
         samples = rtt[~np.isnan(rtt) & (rtt > 0)]
     min_rtt = float(samples.min()) if len(samples) else np.nan
+    if vantage == "receiver" and np.isfinite(ts_rtt_acks):
+        # the receiver's TSval → the sender's first echo of it (RFC 7323 §4): a round trip
+        # per ACK, where the handshake is one sample (and a slow first packet spoils it)
+        min_rtt = float(np.fmin(min_rtt, ts_rtt_acks))
+        samples = samples[samples >= min_rtt]
     end = seq + ln
     if vantage == "receiver":
         t = _shift_to_sender(t, data, _arr(sub.tsval, np.float64, np.nan), min_rtt)
@@ -139,7 +145,9 @@ def _direction(sub: pd.DataFrame, data_dir: int, interval_s: float) -> Optional[
     t, data, rev, seq, end, ln = t[order], data[order], rev[order], seq[order], end[order], ln[order]
     ackno = np.where(rev, _arr(sub.ack, np.int64)[order], -1)
     wnd_raw = np.where(rev, _arr(sub.window, np.int64)[order], -1)
-    return _account(t, data, rev, seq, end, ln, ackno, wnd_raw, min_rtt, samples, vantage, interval_s)
+    out: Dict[str, Any] = _account(t, data, rev, seq, end, ln, ackno, wnd_raw, min_rtt, samples, vantage,
+                                   interval_s)
+    return out
 
 
 def _shift_to_sender(t: np.ndarray, data: np.ndarray, tsval: np.ndarray, min_rtt: float) -> np.ndarray:
@@ -160,7 +168,11 @@ def _shift_to_sender(t: np.ndarray, data: np.ndarray, tsval: np.ndarray, min_rtt
     return out
 
 
-def _account(t, data, rev, seq, end, ln, ackno, wnd_raw, min_rtt, samples, vantage, interval_s):
+A = np.ndarray
+
+
+def _account(t: A, data: A, rev: A, seq: A, end: A, ln: A, ackno: A, wnd_raw: A, min_rtt: float,
+             samples: A, vantage: str, interval_s: float) -> Dict[str, Any]:
     """The chronographs over the event timeline (every packet of the stream, in time order)."""
     mss = int(ln[data].max())
     first_seq = int(seq[data].min())
@@ -251,7 +263,8 @@ def _shares(transfer: float, busy_s: float, rwnd_s: float) -> Dict[str, Any]:
             "limited_by_margin": ranked[0] - ranked[1]}
 
 
-def _episodes(t, data, rev, retx, seq, end, ackno, snd_nxt, una, min_rtt) -> pd.DataFrame:
+def _episodes(t: A, data: A, rev: A, retx: A, seq: A, end: A, ackno: A, snd_nxt: A, una: A,
+              min_rtt: float) -> pd.DataFrame:
     """Loss-recovery episodes: from a re-send until the ACK passes what was sent before it.
 
     Each is named by how it began: "rto" (the first re-send came at least TCP_RTO_MIN and
@@ -294,7 +307,8 @@ def _episodes(t, data, rev, retx, seq, end, ackno, snd_nxt, una, min_rtt) -> pd.
     return pd.DataFrame(rows, columns=cols)
 
 
-def _intervals(t, span, lo, busy, rwnd_lim, flight, una, t0, t_end, step) -> pd.DataFrame:
+def _intervals(t: A, span: A, lo: A, busy: A, rwnd_lim: A, flight: A, una: A, t0: float, t_end: float,
+               step: float) -> pd.DataFrame:
     """State per fixed interval: the chronographs integrated (cumulative sums interpolated at
     the bin edges, so no loop over packets), the largest flight and the bytes acknowledged."""
     edges = np.append(np.arange(t0, t_end, step), t_end)  # the last interval ends with the transfer
@@ -340,6 +354,11 @@ def diagnose(path: PathLike, interval: float = DEFAULT_INTERVAL_S, filter: Optio
     seg = _segments(path, columns=_COLUMNS, filter=filter)
     conns = _connections(path, filter=filter)
     per: Dict[int, Dict[str, Any]] = {}
+    ts_rtt: Dict[Any, float] = {}  # (stream, direction of the TSvals) -> smallest echo round trip
+    for k, name in ((0, "c2s"), (1, "s2c")):
+        if f"ts_rtt_min_{name}" in conns:
+            ts_rtt.update({(int(sid), k): float(v) for sid, v in
+                           zip(conns.stream, conns[f"ts_rtt_min_{name}"].astype(float)) if np.isfinite(v)})
     ivs: List[pd.DataFrame] = []
     eps: List[pd.DataFrame] = []
     if len(seg):
@@ -350,19 +369,20 @@ def diagnose(path: PathLike, interval: float = DEFAULT_INTERVAL_S, filter: Optio
             sub = seg.iloc[part]
             sid = int(streams[part[0]])
             for data_dir, name in ((0, "c2s"), (1, "s2c")):
-                res = _direction(sub, data_dir, interval)
+                res = _direction(sub, data_dir, interval, ts_rtt.get((sid, 1 - data_dir), np.nan))
                 if res is None:
                     continue
                 per.setdefault(sid, {}).update({f"{k}_{name}": v for k, v in res["row"].items()})
-                for frame, out in ((res["intervals"], ivs), (res["episodes"], eps)):
+                for frame, dest in ((res["intervals"], ivs), (res["episodes"], eps)):
                     if len(frame):
-                        out.append(frame.assign(stream=sid, direction=name))
+                        dest.append(frame.assign(stream=sid, direction=name))
     extra = pd.DataFrame.from_dict(per, orient="index")
     for c in DIRECTION_COLUMNS:
         for d in ("c2s", "s2c"):
             text = c in ("limited_by", "vantage")
             if f"{c}_{d}" not in extra:
-                extra[f"{c}_{d}"] = pd.Series("" if text else np.nan, index=extra.index, dtype=object if text else float)
+                extra[f"{c}_{d}"] = pd.Series("" if text else np.nan, index=extra.index,
+                                              dtype=object if text else float)
     extra.index.name = "stream"
     out = conns.merge(extra.reset_index(), on="stream", how="left") if len(conns) else extra.reset_index()
     for d in ("c2s", "s2c"):
@@ -376,7 +396,10 @@ def diagnose(path: PathLike, interval: float = DEFAULT_INTERVAL_S, filter: Optio
 
 def _paragraph(r: pd.Series, d: str) -> str:
     who = "client → server" if d == "c2s" else "server → client"
-    g = lambda c: r[f"{c}_{d}"]  # noqa: E731
+
+    def g(c: str) -> Any:
+        return r[f"{c}_{d}"]
+
     T = g("transfer_time")
     parts = [f"{who}, {T:.2f} s ({g('busy_time'):.2f} s busy), capture at the {g('vantage')}: "
              f"limited by the {g('limited_by')}"]
