@@ -132,7 +132,7 @@ DIAGNOSE_ALIASES: Dict[str, Tuple[str, Callable[[Mapping[str, np.ndarray]], np.n
 ALIASES.update(DIAGNOSE_ALIASES)
 
 
-def _uses_diagnose(rules: Sequence["Rule"]) -> bool:
+def _uses_diagnose(rules: Sequence[Rule]) -> bool:
     from .diagnose import DIRECTION_COLUMNS
 
     names = set(DIAGNOSE_ALIASES) | {f"{c}_{d}" for c in DIRECTION_COLUMNS for d in ("c2s", "s2c")}

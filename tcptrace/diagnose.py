@@ -111,21 +111,21 @@ def _vantage(t: np.ndarray, d: np.ndarray, syn: np.ndarray, ack: np.ndarray, dat
     return "sender" if near_client == sender_is_client else "receiver"
 
 
-def _direction(sub: pd.DataFrame, data_dir: int, interval_s: float,
+def _direction(sub: Dict[str, np.ndarray], data_dir: int, interval_s: float,
                ts_rtt_acks: float = np.nan) -> Optional[Dict[str, Any]]:
     """Figures for the data flowing in ``data_dir`` of one stream (None: it carried none)."""
-    t = _arr(sub.time_ns, np.int64) * _NS
-    d = _arr(sub["dir"], np.int64)
-    seq = _arr(sub.seq, np.int64)
-    ln = _arr(sub["len"], np.int64)
-    syn = _arr(sub.flag_syn, bool, False)
-    is_ack = _arr(sub.flag_ack, bool, False)
+    t = sub["time_ns"] * _NS
+    d = sub["dir"]
+    seq = sub["seq"]
+    ln = sub["len"]
+    syn = sub["flag_syn"]
+    is_ack = sub["flag_ack"]
     data = (d == data_dir) & (ln > 0) & ~syn
     if not data.any():
         return None
     rev = (d != data_dir) & is_ack & ~syn
     vantage = _vantage(t, d, syn, is_ack, data_dir)
-    rtt = _arr(sub.ack_rtt, float, np.nan)
+    rtt = sub["ack_rtt"]
     # Round-trip samples: at the sender, data → its ACK; at the receiver only the handshake
     # (and its own ACK delay, which is not the path) gives the path's round trip.
     rtt_rows = (d != data_dir) if vantage == "sender" else (d == data_dir) & syn
@@ -140,11 +140,11 @@ def _direction(sub: pd.DataFrame, data_dir: int, interval_s: float,
         samples = samples[samples >= min_rtt]
     end = seq + ln
     if vantage == "receiver":
-        t = _shift_to_sender(t, data, _arr(sub.tsval, np.float64, np.nan), min_rtt)
+        t = _shift_to_sender(t, data, sub["tsval"], min_rtt)
     order = np.argsort(t, kind="stable")
     t, data, rev, seq, end, ln = t[order], data[order], rev[order], seq[order], end[order], ln[order]
-    ackno = np.where(rev, _arr(sub.ack, np.int64)[order], -1)
-    wnd_raw = np.where(rev, _arr(sub.window, np.int64)[order], -1)
+    ackno = np.where(rev, sub["ack"][order], -1)
+    wnd_raw = np.where(rev, sub["window"][order], -1)
     out: Dict[str, Any] = _account(t, data, rev, seq, end, ln, ackno, wnd_raw, min_rtt, samples, vantage,
                                    interval_s)
     return out
@@ -362,11 +362,15 @@ def diagnose(path: PathLike, interval: float = DEFAULT_INTERVAL_S, filter: Optio
     ivs: List[pd.DataFrame] = []
     eps: List[pd.DataFrame] = []
     if len(seg):
+        # numpy columns once, sliced per stream (no DataFrame per connection)
+        kinds = {"flag_syn": (bool, False), "flag_ack": (bool, False), "ack_rtt": (float, np.nan),
+                 "tsval": (float, np.nan)}
+        cols = {c: _arr(seg[c], *kinds.get(c, (np.int64, 0))) for c in _COLUMNS if c != "stream"}
         streams = _arr(seg.stream, np.int64, -1)
         order = np.argsort(streams, kind="stable")
         bounds = np.flatnonzero(np.diff(streams[order])) + 1
         for part in np.split(order, bounds):
-            sub = seg.iloc[part]
+            sub = {c: v[part] for c, v in cols.items()}
             sid = int(streams[part[0]])
             for data_dir, name in ((0, "c2s"), (1, "s2c")):
                 res = _direction(sub, data_dir, interval, ts_rtt.get((sid, 1 - data_dir), np.nan))

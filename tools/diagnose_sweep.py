@@ -51,9 +51,11 @@ def main(dirs: list) -> int:
                 r = score(name, truth, side)
                 oks = {k: v for k, v in r.items() if k.startswith("ok_")}
                 print(f"{os.path.basename(name):24s} {side} {r['vantage'][:4]:4s} "
-                      f"rwnd {r['rwnd_est']:5.2f}/{r['rwnd_true']:5.2f} busy {r['busy_est']:6.2f}/{r['busy_true']:6.2f} "
+                      f"rwnd {r['rwnd_est']:5.2f}/{r['rwnd_true']:5.2f} "
+                      f"busy {r['busy_est']:6.2f}/{r['busy_true']:6.2f} "
                       f"{r['label_est'][:4]:4s}/{r['label_true'][:4]:4s} m{r['margin']:.2f} "
-                      f"retx {r['retx_est']}/{r['retx_true']} rtt {1e3 * r['rtt_est']:.2f}/{1e3 * r['rtt_true']:.2f} "
+                      f"retx {r['retx_est']}/{r['retx_true']} "
+                      f"rtt {1e3 * r['rtt_est']:.2f}/{1e3 * r['rtt_true']:.2f} "
                       + " ".join(k[3:] for k, v in oks.items() if not v))
                 for k, v in oks.items():
                     rates[(kind, side)][k].append(v)
