@@ -113,6 +113,8 @@ ALIASES: Dict[str, Tuple[str, Callable[[Mapping[str, np.ndarray]], np.ndarray]]]
 def _main_dir(name: str) -> Callable[[Mapping[str, np.ndarray]], np.ndarray]:
     """The ``diagnose`` figure of the direction that carried more bytes (s2c on ties)."""
     def go(t: Mapping[str, np.ndarray]) -> np.ndarray:
+        if f"{name}_s2c" not in t:  # a plain connections() table: run() adds them when named
+            return np.full(len(t["stream"]), np.nan)
         c2s = np.nan_to_num(np.asarray(t["unique_bytes_c2s"], dtype=float))
         s2c = np.nan_to_num(np.asarray(t["unique_bytes_s2c"], dtype=float))
         return np.where(c2s > s2c, t[f"{name}_c2s"], t[f"{name}_s2c"])
