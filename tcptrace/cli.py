@@ -15,6 +15,7 @@
     tcptrace plot CAPTURE -s N --kind tsg -o OUT.png   a picture of stream N (tsg|ladder|rtt|throughput|window)
     tcptrace check CAPTURE --expect EXPR [--rules F]   regression rules; exit 1 when one fails
     tcptrace diff BASELINE CAPTURE [--fail-on EXPR]    what changed between two captures
+    tcptrace diagnose CAPTURE [-s N] [--json]          what limited each sender (receiver, network, application)
 
 CAPTURE is a pcap or pcapng file, compressed or not (gzip, zstd, xz, lz4), or - for
 standard input (tcpdump -w - ... | tcptrace -).
