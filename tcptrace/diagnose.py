@@ -214,21 +214,21 @@ def _account(t: A, data: A, rev: A, seq: A, end: A, ln: A, ackno: A, wnd_raw: A,
     rwnd_s = float(span[rwnd_lim].sum())
     retx = data & (seq < np.concatenate(([first_seq], snd_nxt[:-1])))
     episodes = _episodes(t, data, rev, retx, seq, end, ackno, snd_nxt, una, min_rtt)
-    episodes[["start_s", "end_s"]] = episodes[["start_s", "end_s"]].astype(float) - t0  # from the first data
+    episodes["start_s"] = episodes["start_s"] - t0  # from the first data segment
+    episodes["end_s"] = episodes["end_s"] - t0
     shares = _shares(transfer, busy_s, rwnd_s)
     infl = samples - min_rtt if len(samples) else np.array([np.nan])
     intervals = _intervals(t, span, lo, busy, rwnd_lim, flight, una, t0, t_end,
                            max(interval_s, 0.0 if np.isnan(min_rtt) else min_rtt))
-    open_iv = intervals[intervals.rwnd_limited_time < 0.5 * intervals.interval]
-    cwnd = float(open_iv.flight_max_bytes.median()) if len(open_iv) else np.nan
+    open_iv = intervals["rwnd_limited_time"] < 0.5 * intervals["interval"]
+    cwnd = float(np.median(intervals["flight_max_bytes"][open_iv])) if open_iv.any() else np.nan
     row = {
         "vantage": vantage, "transfer_time": transfer, "busy_time": busy_s,
         "rwnd_limited_time": rwnd_s, "zero_window_time": float(span[zero_win].sum()),
         "idle_time": transfer - busy_s, "network_time": busy_s - rwnd_s, **shares,
-        "seq_retransmissions": int(retx.sum()), "recovery_episodes": len(episodes),
-        **{f"{k}_episodes": int((episodes.ended_by == k).sum()) if len(episodes) else 0
-           for k in ("rto", "tlp", "fast")},
-        "spurious_episodes": int(episodes.spurious.sum()) if len(episodes) else 0,
+        "seq_retransmissions": int(retx.sum()), "recovery_episodes": len(episodes["start_s"]),
+        **{f"{k}_episodes": int((episodes["ended_by"] == k).sum()) for k in ("rto", "tlp", "fast")},
+        "spurious_episodes": int(episodes["spurious"].sum()),
         "min_rtt": min_rtt, "rtt_p95": float(np.percentile(samples, 95)) if len(samples) else np.nan,
         "rtt_inflation_max": float(np.nanmax(infl)), "rtt_inflation_p95": float(np.nanpercentile(infl, 95)),
         "cwnd_est_bytes": cwnd, "goodput_bps": 8.0 * (final_end - first_seq) / transfer if transfer > 0 else np.nan,
@@ -244,6 +244,8 @@ def _room_after_next_burst(data: np.ndarray, rev: np.ndarray, room: np.ndarray) 
     j = np.searchsorted(data_idx, idx, side="right")  # the next data event after each event
     has_next = j < len(data_idx)
     nd = data_idx[np.minimum(j, len(data_idx) - 1)]
+    if len(rev_idx) == 0:  # no ACK seen (a one-sided capture): the run goes to the end
+        return np.where(has_next, room[-1], np.iinfo(np.int64).max)
     r = np.searchsorted(rev_idx, nd, side="right")  # the first ACK after that data event
     last = np.where(r < len(rev_idx), rev_idx[np.minimum(r, len(rev_idx) - 1)] - 1, len(data) - 1)
     return np.where(has_next, room[last], np.iinfo(np.int64).max)
@@ -264,7 +266,7 @@ def _shares(transfer: float, busy_s: float, rwnd_s: float) -> Dict[str, Any]:
 
 
 def _episodes(t: A, data: A, rev: A, retx: A, seq: A, end: A, ackno: A, snd_nxt: A, una: A,
-              min_rtt: float) -> pd.DataFrame:
+              min_rtt: float) -> Dict[str, np.ndarray]:
     """Loss-recovery episodes: from a re-send until the ACK passes what was sent before it.
 
     Each is named by how it began: "rto" (the first re-send came at least TCP_RTO_MIN and
@@ -276,7 +278,8 @@ def _episodes(t: A, data: A, rev: A, retx: A, seq: A, end: A, ackno: A, snd_nxt:
     cols = ["start_s", "end_s", "retransmissions", "ended_by", "spurious"]
     ri = np.flatnonzero(retx)
     if len(ri) == 0:
-        return pd.DataFrame(columns=cols)
+        return {c: np.array([], dtype=object if c == "ended_by" else bool if c == "spurious" else float)
+                for c in cols}
     ack_times = t[rev]
     ack_vals = una[rev]
     rows: List[Dict[str, Any]] = []
@@ -304,11 +307,11 @@ def _episodes(t: A, data: A, rev: A, retx: A, seq: A, end: A, ackno: A, snd_nxt:
         rows.append({"start_s": t[i], "end_s": t_stop, "retransmissions": n, "ended_by": kind,
                      "spurious": bool(rtt > 0 and t_cov - t[i] < 0.8 * rtt)})
         k += n
-    return pd.DataFrame(rows, columns=cols)
+    return {c: np.array([r[c] for r in rows]) for c in cols}
 
 
 def _intervals(t: A, span: A, lo: A, busy: A, rwnd_lim: A, flight: A, una: A, t0: float, t_end: float,
-               step: float) -> pd.DataFrame:
+               step: float) -> Dict[str, np.ndarray]:
     """State per fixed interval: the chronographs integrated (cumulative sums interpolated at
     the bin edges, so no loop over packets), the largest flight and the bytes acknowledged."""
     edges = np.append(np.arange(t0, t_end, step), t_end)  # the last interval ends with the transfer
@@ -328,7 +331,7 @@ def _intervals(t: A, span: A, lo: A, busy: A, rwnd_lim: A, flight: A, una: A, t0
     acked = np.diff(una_at)
     width = np.diff(edges)
     busy_b, rwnd_b = per_bin(busy), per_bin(rwnd_lim)
-    df = pd.DataFrame({"start_s": edges[:-1] - t0, "interval": width, "busy_time": busy_b,
+    df = dict({"start_s": edges[:-1] - t0, "interval": width, "busy_time": busy_b,
                        "rwnd_limited_time": rwnd_b, "idle_time": width - busy_b,
                        "flight_max_bytes": fmax, "acked_bytes": acked,
                        "goodput_bps": 8 * acked / width})
@@ -359,8 +362,8 @@ def diagnose(path: PathLike, interval: float = DEFAULT_INTERVAL_S, filter: Optio
         if f"ts_rtt_min_{name}" in conns:
             ts_rtt.update({(int(sid), k): float(v) for sid, v in
                            zip(conns.stream, conns[f"ts_rtt_min_{name}"].astype(float)) if np.isfinite(v)})
-    ivs: List[pd.DataFrame] = []
-    eps: List[pd.DataFrame] = []
+    ivs: List[Dict[str, np.ndarray]] = []
+    eps: List[Dict[str, np.ndarray]] = []
     if len(seg):
         # numpy columns once, sliced per stream (no DataFrame per connection)
         kinds = {"flag_syn": (bool, False), "flag_ack": (bool, False), "ack_rtt": (float, np.nan),
@@ -378,8 +381,9 @@ def diagnose(path: PathLike, interval: float = DEFAULT_INTERVAL_S, filter: Optio
                     continue
                 per.setdefault(sid, {}).update({f"{k}_{name}": v for k, v in res["row"].items()})
                 for frame, dest in ((res["intervals"], ivs), (res["episodes"], eps)):
-                    if len(frame):
-                        dest.append(frame.assign(stream=sid, direction=name))
+                    n = len(frame["start_s"])
+                    if n:
+                        dest.append({**frame, "stream": np.full(n, sid), "direction": np.full(n, name)})
     extra = pd.DataFrame.from_dict(per, orient="index")
     for c in DIRECTION_COLUMNS:
         for d in ("c2s", "s2c"):
@@ -392,10 +396,17 @@ def diagnose(path: PathLike, interval: float = DEFAULT_INTERVAL_S, filter: Optio
     for d in ("c2s", "s2c"):
         for c in ("limited_by", "vantage"):
             out[f"{c}_{d}"] = out[f"{c}_{d}"].astype(object).where(out[f"{c}_{d}"].notna(), "")
-    iv = pd.concat(ivs, ignore_index=True) if ivs else pd.DataFrame()
-    ep = pd.concat(eps, ignore_index=True) if eps else pd.DataFrame(
-        columns=["start_s", "end_s", "retransmissions", "ended_by", "spurious", "stream", "direction"])
+    iv = _concat(ivs, ["start_s", "interval", "busy_time", "rwnd_limited_time", "idle_time", "flight_max_bytes",
+                       "acked_bytes", "goodput_bps", "state", "stream", "direction"])
+    ep = _concat(eps, ["start_s", "end_s", "retransmissions", "ended_by", "spurious", "stream", "direction"])
     return Diagnosis(out, iv, ep)
+
+
+def _concat(parts: List[Dict[str, np.ndarray]], cols: List[str]) -> pd.DataFrame:
+    """One DataFrame from per-direction column arrays (built once, not per connection)."""
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    return pd.DataFrame({c: np.concatenate([p[c] for p in parts]) for c in cols})
 
 
 def _paragraph(r: pd.Series, d: str) -> str:

@@ -176,6 +176,17 @@ def test_cli_paragraph_json_and_check(tmp_path):
     assert run("check", p, "-e", "app_limited_frac > 0.5").returncode == 1
 
 
+def test_one_sided_capture(tmp_path):
+    """Data and no ACK at all (the other direction not captured): figures, no crash."""
+    f = Flow()
+    for k in range(5):
+        f.data(f.t + 0.01 * k)
+    f.rec = [r for r in f.rec if r[0] == 0.0 or r[1][34:36] == SERVER[1].to_bytes(2, "big")]
+    _, r = _row(f.write(tmp_path))
+    assert r.limited_by_s2c in ("network", "receiver", "application")
+    assert r.seq_retransmissions_s2c == 0 and r.busy_time_s2c >= 0
+
+
 def test_no_data_and_missing_file(tmp_path):
     f = Flow()
     d, r = _row(f.write(tmp_path))
