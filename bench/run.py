@@ -27,6 +27,11 @@ import tcptrace, time, pandas
 t = time.perf_counter(); df = tcptrace.segments(PATH); dt = time.perf_counter() - t
 print(len(df), dt, int(df.memory_usage(deep=True).sum()))
 """,
+    "diagnose": """
+import tcptrace, time
+t = time.perf_counter(); d = tcptrace.diagnose(PATH); dt = time.perf_counter() - t
+print(len(d.connections), dt, 0)
+""",
     "iterate": """
 import tcptrace, time
 t = time.perf_counter(); n = 0
@@ -129,6 +134,12 @@ def main():
         n, secs, mem = out.split()
         extra = f"{int(mem) / int(n):.0f} B/row" if int(mem) else ""
         add(f"tcptrace.{mode}()" if mode == "segments" else "iterate Segment objects", int(n), float(secs), rss, extra)
+    # what the diagnose figures cost (a segments() pass of their columns plus connections()):
+    # only when asked, connections() and segments() do not compute them
+    code = PY_SNIPPETS["diagnose"].replace("PATH", repr(path))
+    out, _w, rss = measure_child([py, "-c", code])
+    nconn, secs, _m = out.split()
+    add("tcptrace.diagnose()", a.packets, float(secs), rss, f"{nconn} connections")
     args = [py, "-m", "tcptrace", "fields"] + [x for f in FIELDS for x in ("-e", f)] + [path]
     with open("/tmp/tcptrace-bench-fields.txt", "w") as fo:
         _o, wall, rss = measure_child(args, stdout=fo)

@@ -26,6 +26,7 @@ from ._libpcap import check_libpcap
 from ._summary import CaptureSummary, summary
 from ._version import __version__
 from .connections import connections
+from .diagnose import Diagnosis, diagnose
 from .expertinfo import expert
 from .export import to_parquet
 from .frames import ANALYSIS_FLAGS, segments
@@ -44,6 +45,8 @@ __all__ = [
     "segments",
     "to_parquet",
     "connections",
+    "diagnose",
+    "Diagnosis",
     "follow",
     "messages",
     "capture",

@@ -110,6 +110,38 @@ ALIASES: Dict[str, Tuple[str, Callable[[Mapping[str, np.ndarray]], np.ndarray]]]
     "rtt_mean": ("mean of the RTT samples of both ways, seconds", _rtt_mean),
 }
 
+def _main_dir(name: str) -> Callable[[Mapping[str, np.ndarray]], np.ndarray]:
+    """The ``diagnose`` figure of the direction that carried more bytes (s2c on ties)."""
+    def go(t: Mapping[str, np.ndarray]) -> np.ndarray:
+        if f"{name}_s2c" not in t:  # a plain connections() table: run() adds them when named
+            return np.full(len(t["stream"]), np.nan)
+        c2s = np.nan_to_num(np.asarray(t["unique_bytes_c2s"], dtype=float))
+        s2c = np.nan_to_num(np.asarray(t["unique_bytes_s2c"], dtype=float))
+        return np.where(c2s > s2c, t[f"{name}_c2s"], t[f"{name}_s2c"])
+    return go
+
+
+#: Names of ``tcptrace.diagnose`` (docs/diagnose.md), for the direction that carried more
+#: data; a rule that uses one (or a ``*_c2s``/``*_s2c`` column of it) makes check run it.
+DIAGNOSE_ALIASES: Dict[str, Tuple[str, Callable[[Mapping[str, np.ndarray]], np.ndarray]]] = {
+    name: (f"{name}_c2s or _s2c of tcptrace.diagnose, for the direction that carried more data",
+           _main_dir(name))
+    for name in ("rwnd_limited_frac", "app_limited_frac", "network_limited_frac", "busy_time",
+                 "rwnd_limited_time", "zero_window_time", "idle_time", "transfer_time", "limited_by",
+                 "limited_by_margin", "recovery_episodes", "rto_episodes", "tlp_episodes", "fast_episodes",
+                 "spurious_episodes", "rtt_inflation_max", "rtt_inflation_p95", "cwnd_est_bytes", "goodput_bps")
+}
+ALIASES.update(DIAGNOSE_ALIASES)
+
+
+def _uses_diagnose(rules: Sequence[Rule]) -> bool:
+    from .diagnose import DIRECTION_COLUMNS
+
+    names = set(DIAGNOSE_ALIASES) | {f"{c}_{d}" for c in DIRECTION_COLUMNS for d in ("c2s", "s2c")}
+    text = " ".join(f"{r.expect} {r.select or ''}" for r in rules)
+    return any(n in text for n in names)
+
+
 #: Capture-wide names: name -> meaning (values from :func:`summary`).
 SCALARS: Dict[str, str] = {
     "connections": "number of connections (after select/filter)",
@@ -373,10 +405,16 @@ def run(path: PathLike, rules: Sequence[Rule], filter: Optional[str] = None) -> 
         if r.select:
             exprmod.parse(r.select)
     cache: Dict[Optional[str], Dict[str, Any]] = {}
+    diag = _uses_diagnose(rules)
 
     def table_for(f: Optional[str]) -> Dict[str, Any]:
         if f not in cache:
-            cache[f] = table(connections(path, filter=f))
+            if diag:  # only when a rule names a diagnose figure: it costs a segments() pass
+                from .diagnose import diagnose
+
+                cache[f] = table(diagnose(path, filter=f).connections)
+            else:
+                cache[f] = table(connections(path, filter=f))
         return cache[f]
 
     out = []

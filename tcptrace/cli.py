@@ -15,6 +15,7 @@
     tcptrace plot CAPTURE -s N --kind tsg -o OUT.png   a picture of stream N (tsg|ladder|rtt|throughput|window)
     tcptrace check CAPTURE --expect EXPR [--rules F]   regression rules; exit 1 when one fails
     tcptrace diff BASELINE CAPTURE [--fail-on EXPR]    what changed between two captures
+    tcptrace diagnose CAPTURE [-s N] [--json]          what limited each sender (receiver, network, application)
 
 CAPTURE is a pcap or pcapng file, compressed or not (gzip, zstd, xz, lz4), or - for
 standard input (tcpdump -w - ... | tcptrace -).
@@ -34,7 +35,7 @@ from . import fields as fieldmod
 from . import open as open_capture
 from .listing import listing
 
-SUBCOMMANDS = ("fields", "list", "export", "expert", "conns", "follow", "messages", "plot", "check", "diff")
+SUBCOMMANDS = ("fields", "list", "export", "expert", "conns", "follow", "messages", "plot", "check", "diff", "diagnose")
 # What users of other tools type for a subcommand.
 ALIASES = {"conn": "conns", "connections": "conns", "message": "messages", "exports": "export"}
 
@@ -546,6 +547,12 @@ def cmd_check(argv: Sequence[str]) -> int:
     return check.main(argv)
 
 
+def cmd_diagnose(argv: Sequence[str]) -> int:
+    from .diagnose import main as diagnose_main  # tcptrace.diagnose is the function
+
+    return diagnose_main(argv)
+
+
 def cmd_diff(argv: Sequence[str]) -> int:
     from . import diff
 
@@ -634,7 +641,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if argv[0] in SUBCOMMANDS:
         cmd = {"fields": cmd_fields, "list": cmd_list, "export": cmd_export, "expert": cmd_expert,
                "conns": cmd_conns, "follow": cmd_follow, "messages": cmd_messages, "plot": cmd_plot,
-               "check": cmd_check, "diff": cmd_diff}[argv.pop(0)]
+               "check": cmd_check, "diff": cmd_diff, "diagnose": cmd_diagnose}[argv.pop(0)]
     try:
         rc = cmd(argv)
         sys.stdout.flush()  # a full disk shows here, inside the handlers below
