@@ -274,16 +274,34 @@ def segments(path: PathLike, columns: Union[None, str, Sequence[str]] = None,
 def segments(path: Union[PathLike, Sequence[PathLike]], columns: Union[None, str, Sequence[str]] = None,
              filter: Optional[str] = None, chunksize: Optional[int] = None,
              workers: int = 1, progress: Optional[bool] = None) -> Union[DataFrame, Iterator[DataFrame]]: ...
+@overload
+def segments(path: PathLike, columns: Union[None, str, Sequence[str]] = None,
+             filter: Optional[str] = None, chunksize: Optional[int] = None,
+             workers: int = 1, progress: Optional[bool] = None, *, to: str) -> Any: ...
 def segments(path: Union[PathLike, Sequence[PathLike]], columns: Union[None, str, Sequence[str]] = None,
              filter: Optional[str] = None, chunksize: Optional[int] = None,
-             workers: int = 1, progress: Optional[bool] = None) -> Union[pd.DataFrame, Iterator[pd.DataFrame]]:
+             workers: int = 1, progress: Optional[bool] = None,
+             to: str = "pandas") -> Union[pd.DataFrame, Iterator[pd.DataFrame], Any]:
     """One row per TCP segment of a capture, as a pandas DataFrame built in C.
 
     ``columns`` picks columns (default: :data:`DEFAULT_COLUMNS`; ``"all"``: every column; see
     ``docs/columns.md``); only those are built, and without analysis columns the TCP
     analysis is skipped. ``filter`` is a BPF expression. With ``chunksize=N`` an iterator
     of DataFrames of at most N rows is returned, with memory bounded by N.
+
+    ``to="arrow"`` gives a ``pyarrow.Table``, ``to="polars"`` a polars DataFrame and
+    ``to="stream"`` an Arrow stream (for DuckDB or any ``__arrow_c_stream__`` reader),
+    built from the C columns without pandas; ``chunksize`` is then the rows per record
+    batch (see ``docs/arrow.md``).
     """
+    if to != "pandas":
+        from . import arrow
+
+        if not isinstance(path, (str, bytes, os.PathLike)):
+            raise ValueError(f"to={to!r} reads one capture; read the files one by one")
+        if progress:
+            raise ValueError(f"progress= is not available with to={to!r}")
+        return arrow.to_table(arrow.arrow_stream(path, columns, filter, chunksize), to)
     cols = _resolve(columns)
     if not isinstance(path, (str, bytes, os.PathLike)):
         if chunksize is not None:
