@@ -27,6 +27,11 @@ import tcptrace, time, pandas
 t = time.perf_counter(); df = tcptrace.segments(PATH); dt = time.perf_counter() - t
 print(len(df), dt, int(df.memory_usage(deep=True).sum()))
 """,
+    "arrow": """
+import tcptrace, time, pyarrow
+t = time.perf_counter(); tb = tcptrace.segments(PATH, to="arrow"); dt = time.perf_counter() - t
+print(tb.num_rows, dt, tb.nbytes)
+""",
     "iterate": """
 import tcptrace, time
 t = time.perf_counter(); n = 0
@@ -122,13 +127,15 @@ def main():
                 best = (int(kv["pkts"]), float(kv["sec"]), rss)
         add("C floor (pcap_walk mmap-tcp)", *best)
     py = sys.executable
-    for mode in ("segments", "iterate"):
+    names = {"segments": "tcptrace.segments()", "arrow": "tcptrace.segments(to='arrow')",
+             "iterate": "iterate Segment objects"}
+    for mode in ("segments", "arrow", "iterate"):
         code = PY_SNIPPETS[mode].replace("PATH", repr(path))
         runs = [measure_child([py, "-c", code]) for _ in range(2)]  # the better of two
         out, _w, rss = min(runs, key=lambda r: float(r[0].split()[1]))
         n, secs, mem = out.split()
         extra = f"{int(mem) / int(n):.0f} B/row" if int(mem) else ""
-        add(f"tcptrace.{mode}()" if mode == "segments" else "iterate Segment objects", int(n), float(secs), rss, extra)
+        add(names[mode], int(n), float(secs), rss, extra)
     args = [py, "-m", "tcptrace", "fields"] + [x for f in FIELDS for x in ("-e", f)] + [path]
     with open("/tmp/tcptrace-bench-fields.txt", "w") as fo:
         _o, wall, rss = measure_child(args, stdout=fo)
@@ -165,6 +172,9 @@ def main():
     for peer in ("tshark -T fields (11 fields)", "dpkt decode loop", "scapy decode loop (subset)"):
         if seg and peer in by:
             ratios.append(f"- tcptrace.segments() is {seg[3] / by[peer][3]:.0f}x {peer}")
+    arrow = by.get("tcptrace.segments(to='arrow')")
+    if seg and arrow:
+        ratios.append(f"- tcptrace.segments(to='arrow') takes {arrow[2] / seg[2]:.2f}x the time of tcptrace.segments()")
     fl = by.get("tcptrace fields (11 fields)")
     if fl and "tshark -T fields (11 fields)" in by:
         ratios.append(f"- tcptrace fields is {fl[3] / by['tshark -T fields (11 fields)'][3]:.1f}x tshark -T fields")
