@@ -56,7 +56,7 @@ def _segment_plan(cols: Sequence[str], base: List[str]) -> List[_PlanRow]:
         elif c in ("src", "dst"):
             plan.append((c, _DICT, "i", base.index(c), 4, 0))
         elif specs[c] == "bytes":
-            plan.append((c, _BYTES, "Z", base.index(c), 8, 0))
+            plan.append((c, _BYTES, "U" if c in _frames.TEXT_COLUMNS else "Z", base.index(c), 8, 0))
         elif specs[c] == "b1":
             plan.append((c, _BOOL, "b", base.index(c), 1, 0))
         else:
@@ -124,8 +124,8 @@ def arrow_stream(path: PathLike, columns: Union[None, str, Sequence[str]] = None
     Types: integers keep their C width (nullable ones carry a validity bitmap), ``time``
     is ``timestamp[ns, UTC]``, seconds columns are ``float64`` (null where absent),
     ``flag_*`` and analysis flags are ``bool``, ``src``/``dst`` are
-    ``dictionary<int32, utf8>``, ``eth_src``/``eth_dst`` ``utf8``, ``payload``/``options``
-    ``large_binary``.
+    ``dictionary<int32, utf8>``, ``eth_src``/``eth_dst`` ``utf8``, ``info``/``flags_str``
+    ``large_utf8``, ``payload``/``options`` ``large_binary``.
     """
     cols = _frames._resolve(columns)
     size = _chunksize(chunksize)

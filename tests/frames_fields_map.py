@@ -200,11 +200,13 @@ FIELD_MAP: List[Mapping] = [
     _same("checksum", "tcp.checksum", _hex),
     _same("payload", "tcp.payload", lambda c: c or None),
     _same("options", "tcp.options", lambda c: c if c and c != "<MISSING>" else None),
+    _same("info", "_ws.col.Info", str),
 ]
 
 # Columns no tshark field carries: checked against the Segment iteration only.
 NO_FIELD = {"dir": "client/server side, tcptrace's own",
-            "anomalies": "tcptrace's decoder anomalies, no tshark field"}
+            "anomalies": "tcptrace's decoder anomalies, no tshark field",
+            "flags_str": "the flag names of Info's [...] (tcp.flags.str is the dotted form): test_text_columns"}
 
 
 def fields_needed(mappings: Sequence[Mapping] = FIELD_MAP) -> List[str]:

@@ -13,12 +13,13 @@ import pytest
 
 import tcptrace
 from tcptrace import _core
-from tcptrace.frames import ALL_COLUMNS
+from tcptrace.frames import ALL_COLUMNS, TEXT_COLUMNS
 
 from pcapbuild import ACK, CLIENT, PSH, SERVER, connection, frame, pcap
 
 pa = pytest.importorskip("pyarrow")
 pd = pytest.importorskip("pandas")
+np = pytest.importorskip("numpy")
 
 DATA = Path(__file__).parent / "data"
 CAPTURES = sorted(p for p in DATA.iterdir() if p.suffix in (".pcap", ".pcapng"))
@@ -32,9 +33,9 @@ def _expected_type(name, s):
         return pa.dictionary(pa.int32(), pa.string()) if name in ("src", "dst") else pa.string()
     if isinstance(dt, pd.DatetimeTZDtype):
         return pa.timestamp("ns", tz="UTC")
-    if isinstance(dt, pd.StringDtype):
-        return pa.string()
-    if dt == object:
+    if isinstance(dt, pd.StringDtype) or (dt is np.dtype(object) and name in TEXT_COLUMNS):
+        return pa.large_string() if name in TEXT_COLUMNS else pa.string()
+    if dt is np.dtype(object):
         return pa.large_binary()
     return pa.from_numpy_dtype(dt.numpy_dtype if hasattr(dt, "numpy_dtype") else dt)
 
