@@ -1,6 +1,7 @@
 #include "columns.h"
 
 #include "info.h"
+#include "optnames.h"
 #include "segview.h"
 
 #include <stdlib.h>
@@ -312,6 +313,11 @@ static int append_byte_columns(tt_columns *c, const tt_segment *s, size_t r)
         append_bytes(c, TT_COL_FLAGS_STR, r, (const uint8_t *)text,
                      have_flags ? tt_flags_format((uint16_t)flags, text, sizeof text) : 0, have_flags) < 0)
         return -1;
+    if (c->data[TT_COL_OPTION_NAMES]) {
+        size_t n = tt_option_names_format(s, text, sizeof text);
+        if (append_bytes(c, TT_COL_OPTION_NAMES, r, (const uint8_t *)text, n, n > 0) < 0)
+            return -1;
+    }
     return 0;
 }
 

@@ -148,6 +148,9 @@ class Segment:
     def sack_rel(self) -> Tuple[Tuple[int, int], ...]: ...
     @property
     def info(self) -> str: ...
+    @property
+    def option_names(self) -> Optional[str]:
+        """The options' names as tshark names tcp.option_kind, joined by ", "."""
     def _asdict(self) -> Dict[str, object]: ...
     def explain(self) -> List[str]:
         """Why each analysis flag was set: one sentence per flag (in the order of the Info

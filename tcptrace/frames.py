@@ -36,7 +36,7 @@ _SECONDS = {"ack_rtt": "ack_rtt_ns", "initial_rtt": "initial_rtt_ns",
             "time_delta": "time_delta_ns"}
 
 # Text columns: bytes columns in C (UTF-8), str in the DataFrame (None where absent).
-TEXT_COLUMNS = ("info", "flags_str")
+TEXT_COLUMNS = ("info", "flags_str", "option_names")
 
 # MAC addresses (48-bit numbers in C) -> text categories as tshark prints eth.src.
 _MACS = ("eth_src", "eth_dst")
@@ -67,7 +67,8 @@ ALL_COLUMNS: List[str] = [
     "ack_rtt", "initial_rtt", "bytes_in_flight", "push_bytes_sent", "time_since_first", "time_since_prev",
     "completeness", "time_delta", "time_delta_displayed", "eth_src", "eth_dst", "vlan_id", "ttl", "ip_id",
     "ip_df", "dscp", "ecn", "ip_checksum", "ip_hdr_len", "ip_len", "ip_proto", "ipv6_flow", "ipv6_nxt", "checksum",
-    "payload", "options", "info", "time_ns", "time_rel_ns", "anomalies", "analysis_flags", *_SECONDS.values(),
+    "payload", "options", "option_names", "info", "time_ns", "time_rel_ns", "anomalies", "analysis_flags",
+    *_SECONDS.values(),
 ]
 
 # C columns that need the TCP analysis: reading without them skips it (csrc/columns.h).

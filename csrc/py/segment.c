@@ -6,6 +6,7 @@
 #include "../anomaly.h"
 #include "../segview.h"
 #include "../info.h"
+#include "../optnames.h"
 
 typedef struct {
     PyObject_HEAD
@@ -365,6 +366,16 @@ static PyObject *get_info(PyObject *o, void *c)
     return PyUnicode_DecodeUTF8(buf, (Py_ssize_t)n, "replace");
 }
 
+static PyObject *get_option_names(PyObject *o, void *c)
+{
+    (void)c;
+    char buf[TT_INFO_MAX];
+    size_t n = tt_option_names_format(&((SegmentObject *)o)->s, buf, sizeof buf);
+    if (!n)
+        Py_RETURN_NONE;
+    return PyUnicode_FromStringAndSize(buf, (Py_ssize_t)n);
+}
+
 /* What the analysis rules compared (tt_evidence), for Segment.explain: a dict, or
  * None where no sequence analysis ran. */
 static PyObject *segment_evidence(PyObject *o, PyObject *noargs)
@@ -461,6 +472,8 @@ static PyGetSetDef segment_getset[] = {
     {"completeness", get_completeness, NULL, "Conversation completeness bitmask before this segment (tcp.completeness).", NULL},
     {"sack_rel", get_sack_rel, NULL, "SACK blocks as relative (left, right) edges (tcp.options.sack_le/re).", NULL},
     {"info", get_info, NULL, "The TCP-level Info line, as tshark shows it.", NULL},
+    {"option_names", get_option_names, NULL,
+     "The options' names as tshark names tcp.option_kind, joined by \", \" (None without options).", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
