@@ -35,7 +35,7 @@ def connections(path: PathLike, filter: Optional[str] = None, linger: Optional[f
                 max_conns: Optional[int] = None, chunksize: Optional[int] = None, *, to: str) -> Any: ...
 def connections(path: PathLike, filter: Optional[str] = None, linger: Optional[float] = None,
                 max_conns: Optional[int] = None, chunksize: Optional[int] = None,
-                to: str = "pandas") -> Union[pd.DataFrame, Iterator[pd.DataFrame], Any]:
+                *, to: str = "pandas") -> Union[pd.DataFrame, Iterator[pd.DataFrame], Any]:
     """One row per TCP connection of a capture, in the order the connections ended.
 
     ``filter`` is a BPF expression. ``linger`` is the capture time in seconds a closed

@@ -288,7 +288,7 @@ def segments(path: PathLike, columns: Union[None, str, Sequence[str]] = None,
 def segments(path: Union[PathLike, Sequence[PathLike]], columns: Union[None, str, Sequence[str]] = None,
              filter: Optional[str] = None, chunksize: Optional[int] = None,
              workers: int = 1, progress: Optional[bool] = None,
-             to: str = "pandas") -> Union[pd.DataFrame, Iterator[pd.DataFrame], Any]:
+             *, to: str = "pandas") -> Union[pd.DataFrame, Iterator[pd.DataFrame], Any]:
     """One row per TCP segment of a capture, as a pandas DataFrame built in C.
 
     ``columns`` picks columns (default: :data:`DEFAULT_COLUMNS`; ``"all"``: every column; see
