@@ -179,7 +179,10 @@ def _rss_bytes():
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+# Under AddressSanitizer freed blocks wait in its quarantine (256 MB), so the process
+# grows whatever is released: there ASan itself checks the releases instead.
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="needs /proc")
+@pytest.mark.skipif(os.environ.get("TCPTRACE_EXPECT_SANITIZED") == "1", reason="ASan's quarantine keeps freed memory")
 def test_no_memory_kept_over_many_reads(tmp_path):
     p = tmp_path / "big.pcap"
     data = b"x" * 1000
