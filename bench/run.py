@@ -32,6 +32,11 @@ import tcptrace, time
 t = time.perf_counter(); d = tcptrace.diagnose(PATH); dt = time.perf_counter() - t
 print(len(d.connections), dt, 0)
 """,
+    "arrow": """
+import tcptrace, time, pyarrow
+t = time.perf_counter(); tb = tcptrace.segments(PATH, to="arrow"); dt = time.perf_counter() - t
+print(tb.num_rows, dt, tb.nbytes)
+""",
     "iterate": """
 import tcptrace, time
 t = time.perf_counter(); n = 0
@@ -127,13 +132,15 @@ def main():
                 best = (int(kv["pkts"]), float(kv["sec"]), rss)
         add("C floor (pcap_walk mmap-tcp)", *best)
     py = sys.executable
-    for mode in ("segments", "iterate"):
+    names = {"segments": "tcptrace.segments()", "arrow": "tcptrace.segments(to='arrow')",
+             "iterate": "iterate Segment objects"}
+    for mode in ("segments", "arrow", "iterate"):
         code = PY_SNIPPETS[mode].replace("PATH", repr(path))
         runs = [measure_child([py, "-c", code]) for _ in range(2)]  # the better of two
         out, _w, rss = min(runs, key=lambda r: float(r[0].split()[1]))
         n, secs, mem = out.split()
         extra = f"{int(mem) / int(n):.0f} B/row" if int(mem) else ""
-        add(f"tcptrace.{mode}()" if mode == "segments" else "iterate Segment objects", int(n), float(secs), rss, extra)
+        add(names[mode], int(n), float(secs), rss, extra)
     # what the diagnose figures cost (a segments() pass of their columns plus connections()):
     # only when asked, connections() and segments() do not compute them
     code = PY_SNIPPETS["diagnose"].replace("PATH", repr(path))
@@ -176,6 +183,9 @@ def main():
     for peer in ("tshark -T fields (11 fields)", "dpkt decode loop", "scapy decode loop (subset)"):
         if seg and peer in by:
             ratios.append(f"- tcptrace.segments() is {seg[3] / by[peer][3]:.0f}x {peer}")
+    arrow = by.get("tcptrace.segments(to='arrow')")
+    if seg and arrow:
+        ratios.append(f"- tcptrace.segments(to='arrow') takes {arrow[2] / seg[2]:.2f}x the time of tcptrace.segments()")
     fl = by.get("tcptrace fields (11 fields)")
     if fl and "tshark -T fields (11 fields)" in by:
         ratios.append(f"- tcptrace fields is {fl[3] / by['tshark -T fields (11 fields)'][3]:.1f}x tshark -T fields")

@@ -1,9 +1,13 @@
 #include "columns.h"
 
+#include "info.h"
+#include "optnames.h"
 #include "segview.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+_Static_assert(TT_COL_COUNT <= 64, "tt_columns.want is a 64-bit mask of column ids");
 
 static const tt_col_spec specs[TT_COL_COUNT] = {
 #define TT_COL_SPEC_ROW(e, name, type, nullable, analysis) {name, TT_COL_##type, nullable, analysis},
@@ -299,6 +303,21 @@ static int append_byte_columns(tt_columns *c, const tt_segment *s, size_t r)
     if (append_bytes(c, TT_COL_PAYLOAD, r, data, n, n > 0) < 0 ||
         append_bytes(c, TT_COL_OPTIONS, r, s->pkt.opt_bytes, o->raw_len, o->raw_len > 0) < 0)
         return -1;
+    char text[TT_INFO_MAX];
+    if (c->data[TT_COL_INFO] &&
+        append_bytes(c, TT_COL_INFO, r, (const uint8_t *)text, tt_info_format(s, text, sizeof text), 1) < 0)
+        return -1;
+    uint32_t flags;
+    int have_flags = tt_sv_flags(s, &flags);
+    if (c->data[TT_COL_FLAGS_STR] &&
+        append_bytes(c, TT_COL_FLAGS_STR, r, (const uint8_t *)text,
+                     have_flags ? tt_flags_format((uint16_t)flags, text, sizeof text) : 0, have_flags) < 0)
+        return -1;
+    if (c->data[TT_COL_OPTION_NAMES]) {
+        size_t n = tt_option_names_format(s, text, sizeof text);
+        if (append_bytes(c, TT_COL_OPTION_NAMES, r, (const uint8_t *)text, n, n > 0) < 0)
+            return -1;
+    }
     return 0;
 }
 

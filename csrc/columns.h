@@ -87,7 +87,10 @@ typedef enum tt_col_type {
     X(IPV6_NXT, "ipv6_nxt", U8, 1, 0) /* ipv6.nxt */                                                    \
     X(CHECKSUM, "checksum", U16, 1, 0) /* tcp.checksum */ \
     X(PAYLOAD, "payload", BYTES, 1, 0) /* tcp.payload: the captured payload bytes */                    \
-    X(OPTIONS, "options", BYTES, 1, 0) /* tcp.options: the option bytes as captured */
+    X(OPTIONS, "options", BYTES, 1, 0) /* tcp.options: the option bytes as captured */ \
+    X(INFO, "info", BYTES, 1, 1) /* _ws.col.Info of the TCP layer, UTF-8 (info.h) */     \
+    X(FLAGS_STR, "flags_str", BYTES, 1, 0) /* the flags as Info names them: "SYN, ACK" */ \
+    X(OPTION_NAMES, "option_names", BYTES, 1, 0) /* tcp.option_kind's names (optnames.h) */
 
 typedef enum tt_col_id {
 #define TT_COL_ENUM_ROW(e, name, type, nullable, analysis) TT_COL_##e,

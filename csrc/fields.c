@@ -541,11 +541,6 @@ static void fmt_tcp(const tt_segment *s, int arg, const tt_field_opts *o, tt_tex
     }
 }
 
-/* An option as tshark lists it: tcp.option_kind, and tcp.option_len (-1: none). */
-typedef struct option_item {
-    int kind, len;
-} option_item;
-
 /* The options of the captured option bytes as Wireshark 4.0's option loop lists them
  * (packet-tcp.c, tcp_dissect_options): each kind, and the length byte of every option
  * but EOL and NOP. An option whose length is under 2 or runs past the header's option
@@ -553,7 +548,7 @@ typedef struct option_item {
  * and ends it. After an EOL the list ends, unless every byte left is zero: then each
  * one is listed as another EOL (tshark 4.0.17 on zero-padded option lists). This reads
  * the bytes again rather than the decoder's kinds, which stop at the first EOL. */
-static int option_items(const uint8_t *bytes, uint32_t n_bytes, uint32_t hdr_optlen, option_item *out)
+int tt_option_items(const uint8_t *bytes, uint32_t n_bytes, uint32_t hdr_optlen, tt_option_item *out)
 {
     int n = 0;
     for (uint32_t i = 0; i < n_bytes;) {
@@ -564,23 +559,23 @@ static int option_items(const uint8_t *bytes, uint32_t n_bytes, uint32_t hdr_opt
                 j++;
             uint32_t eols = j == n_bytes ? n_bytes - i : 1;
             for (uint32_t k = 0; k < eols; k++)
-                out[n++] = (option_item){TT_TCPOPT_EOL, -1};
+                out[n++] = (tt_option_item){TT_TCPOPT_EOL, -1};
             break;
         }
         if (kind == TT_TCPOPT_NOP) {
-            out[n++] = (option_item){kind, -1};
+            out[n++] = (tt_option_item){kind, -1};
             i++;
             continue;
         }
         if (i + 1 >= n_bytes) { /* the length byte is not captured */
             if (i + 1 < hdr_optlen)
-                out[n++] = (option_item){kind, -1};
+                out[n++] = (tt_option_item){kind, -1};
             break;
         }
         uint8_t len = bytes[i + 1];
         if (len < 2 || i + len > hdr_optlen)
             break;
-        out[n++] = (option_item){kind, len};
+        out[n++] = (tt_option_item){kind, len};
         i += len;
     }
     return n;
@@ -621,9 +616,9 @@ static void fmt_option(const tt_segment *s, int arg, const tt_field_opts *o, tt_
         break;
     case OP_KIND:
     case OP_LEN: {
-        option_item items[TT_MAX_OPT_BYTES];
+        tt_option_item items[TT_MAX_OPT_BYTES];
         uint32_t hdr;
-        int n = tt_sv_hdr_len(s, &hdr) && hdr > 20 ? option_items(s->pkt.opt_bytes, op->raw_len, hdr - 20, items) : 0;
+        int n = tt_sv_hdr_len(s, &hdr) && hdr > 20 ? tt_option_items(s->pkt.opt_bytes, op->raw_len, hdr - 20, items) : 0;
         occ c = {o, b, 0, 0};
         for (int i = 0; i < n; i++)
             c.total += arg == OP_KIND || items[i].len >= 0;

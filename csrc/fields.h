@@ -56,4 +56,13 @@ void tt_field_format(const tt_segment *s, int id, const tt_field_opts *o, tt_tex
 void tt_fields_format_row(const tt_segment *s, const int *ids, size_t n, const tt_field_opts *o,
                           tt_textbuf *b);
 
+/* An option as tshark lists it: tcp.option_kind, and tcp.option_len (-1: none). */
+typedef struct tt_option_item {
+    int kind, len;
+} tt_option_item;
+
+/* The options of the captured option bytes (n_bytes of them, of a header with hdr_optlen
+ * option bytes) as tshark lists tcp.option_kind: out holds up to n_bytes items. */
+int tt_option_items(const uint8_t *bytes, uint32_t n_bytes, uint32_t hdr_optlen, tt_option_item *out);
+
 #endif

@@ -60,24 +60,34 @@ static void put_labels(sbuf *b, const tt_analysis *an)
 }
 
 /* Flags as tshark 4.0 names them (tcp_flags_to_str): 0x100 is "AE" (RFC 9768). */
-static void put_flags(sbuf *b, uint16_t flags)
+size_t tt_flags_format(uint16_t flags, char *buf, size_t size)
 {
     static const char *const names[9] = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "AE"};
-    put(b, " [");
+    sbuf b = {buf, size, 0};
+    if (!size)
+        return 0;
+    buf[0] = '\0';
     bool any = false;
     for (int i = 0; i < 9; i++) {
         if (flags & (1u << i)) {
-            put(b, "%s%s", any ? ", " : "", names[i]);
+            put(&b, "%s%s", any ? ", " : "", names[i]);
             any = true;
         }
     }
     if (flags & TT_TCP_RES) {
-        put(b, "%sReserved", any ? ", " : "");
+        put(&b, "%sReserved", any ? ", " : "");
         any = true;
     }
     if (!any)
-        put(b, "<None>");
-    put(b, "]");
+        put(&b, "<None>");
+    return b.len;
+}
+
+static void put_flags(sbuf *b, uint16_t flags)
+{
+    char names[64];
+    tt_flags_format(flags, names, sizeof names);
+    put(b, " [%s]", names);
 }
 
 /* Options in wire order, as their dissectors append them to the Info column. */

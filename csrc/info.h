@@ -4,6 +4,7 @@
 #define TT_INFO_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "engine.h"
 
@@ -12,5 +13,9 @@
 
 /* Write the Info line of s into buf (NUL-terminated, cut to size). Returns its length. */
 size_t tt_info_format(const tt_segment *s, char *buf, size_t size);
+
+/* The TCP flags as tshark 4.0 names them in Info and tcp.flags' summary (tcp_flags_to_str):
+ * "SYN, ACK"; "<None>" when no flag is set. Returns the length written (cut to size). */
+size_t tt_flags_format(uint16_t flags, char *buf, size_t size);
 
 #endif

@@ -25,6 +25,7 @@ from ._core import (
 from ._libpcap import check_libpcap
 from ._summary import CaptureSummary, summary
 from ._version import __version__
+from .arrow import ArrowStream, arrow_stream, connections_stream
 from .connections import connections
 from .diagnose import Diagnosis, diagnose
 from .expertinfo import expert
@@ -38,6 +39,9 @@ _attach()  # Segment.explain, Connection.payload/chunks/messages: Python's (_bin
 check_libpcap()
 
 __all__ = [
+    "ArrowStream",
+    "arrow_stream",
+    "connections_stream",
     "ANALYSIS_FLAGS",
     "__version__",
     "libpcap_version",

@@ -1,7 +1,7 @@
 """Type stubs of the C extension tcptrace._core (`make lint` checks them against the
 module with mypy.stubtest)."""
 import os
-from typing import Any, BinaryIO, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple, Union, final
+from typing import Any, BinaryIO, Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple, Union, final
 
 from typing_extensions import disjoint_base  # PEP 800; read by type checkers only
 
@@ -148,6 +148,9 @@ class Segment:
     def sack_rel(self) -> Tuple[Tuple[int, int], ...]: ...
     @property
     def info(self) -> str: ...
+    @property
+    def option_names(self) -> Optional[str]:
+        """The options' names as tshark names tcp.option_kind, joined by ", "."""
     def _asdict(self) -> Dict[str, object]: ...
     def explain(self) -> List[str]:
         """Why each analysis flag was set: one sentence per flag (in the order of the Info
@@ -617,3 +620,11 @@ def zeek_conn_rows(
     orig_pkts, orig_ip_bytes, resp_pkts, resp_ip_bytes), duration and the byte counts
     None when Zeek logs "-", and counters of what Zeek's rules dropped."""
     ...
+
+@final
+class _ArrowStream:
+    """Column chunks from ``reader()`` as an Arrow C stream (csrc/py/arrow.c); read once."""
+
+    def __init__(self, reader: Callable[[], Any], plan: Sequence[Tuple[str, int, str, int, int, int]]) -> None: ...
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any: ...
+    def __arrow_c_schema__(self) -> Any: ...

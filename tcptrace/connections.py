@@ -30,9 +30,12 @@ def connections(path: PathLike, filter: Optional[str] = None, linger: Optional[f
 @overload
 def connections(path: PathLike, filter: Optional[str] = None, linger: Optional[float] = None,
                 max_conns: Optional[int] = None, *, chunksize: int) -> Iterator[pd.DataFrame]: ...
+@overload
 def connections(path: PathLike, filter: Optional[str] = None, linger: Optional[float] = None,
-                max_conns: Optional[int] = None,
-                chunksize: Optional[int] = None) -> Union[pd.DataFrame, Iterator[pd.DataFrame]]:
+                max_conns: Optional[int] = None, chunksize: Optional[int] = None, *, to: str) -> Any: ...
+def connections(path: PathLike, filter: Optional[str] = None, linger: Optional[float] = None,
+                max_conns: Optional[int] = None, chunksize: Optional[int] = None,
+                *, to: str = "pandas") -> Union[pd.DataFrame, Iterator[pd.DataFrame], Any]:
     """One row per TCP connection of a capture, in the order the connections ended.
 
     ``filter`` is a BPF expression. ``linger`` is the capture time in seconds a closed
@@ -45,7 +48,15 @@ def connections(path: PathLike, filter: Optional[str] = None, linger: Optional[f
     capture has: a flood of connections never needs the whole table at once.
     Optional values (``mss_c2s``, ``rtt_min_c2s`` ...) are missing (NA / NaN) when
     absent.
+
+    ``to="arrow"`` gives a ``pyarrow.Table``, ``to="polars"`` a polars DataFrame and
+    ``to="stream"`` an Arrow stream, without pandas; ``chunksize`` is then the
+    connections per record batch (see ``docs/arrow.md``).
     """
+    if to != "pandas":
+        from . import arrow
+
+        return arrow.to_table(arrow.connections_stream(path, filter, linger, max_conns, chunksize), to)
     if chunksize is not None:
         if isinstance(chunksize, bool) or not isinstance(chunksize, int) or chunksize <= 0:
             raise ValueError("chunksize must be a positive number of rows")

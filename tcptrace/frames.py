@@ -35,6 +35,9 @@ _SECONDS = {"ack_rtt": "ack_rtt_ns", "initial_rtt": "initial_rtt_ns",
             "time_since_first": "time_since_first_ns", "time_since_prev": "time_since_prev_ns",
             "time_delta": "time_delta_ns"}
 
+# Text columns: bytes columns in C (UTF-8), str in the DataFrame (None where absent).
+TEXT_COLUMNS = ("info", "flags_str", "option_names")
+
 # MAC addresses (48-bit numbers in C) -> text categories as tshark prints eth.src.
 _MACS = ("eth_src", "eth_dst")
 
@@ -59,12 +62,13 @@ DEFAULT_COLUMNS: List[str] = [
 ALL_COLUMNS: List[str] = [
     "frame", "time", "time_rel", "caplen", "wirelen", "ip_version", "src", "dst", "sport", "dport",
     "stream", "dir", "seq", "ack", "next_seq", "seq_raw", "ack_raw", "len", "hdr_len", "flags",
-    *[f"flag_{k}" for k in FLAG_BITS], "window_raw", "window", "ws_multiplier", "urgent_ptr", "mss", "ws",
+    *[f"flag_{k}" for k in FLAG_BITS], "flags_str", "window_raw", "window", "ws_multiplier", "urgent_ptr", "mss", "ws",
     "tsval", "tsecr", "sack_perm", "n_sack", *ANALYSIS_FLAGS, "dup_ack_num", "dup_ack_frame", "acks_frame",
     "ack_rtt", "initial_rtt", "bytes_in_flight", "push_bytes_sent", "time_since_first", "time_since_prev",
     "completeness", "time_delta", "time_delta_displayed", "eth_src", "eth_dst", "vlan_id", "ttl", "ip_id",
     "ip_df", "dscp", "ecn", "ip_checksum", "ip_hdr_len", "ip_len", "ip_proto", "ipv6_flow", "ipv6_nxt", "checksum",
-    "payload", "options", "time_ns", "time_rel_ns", "anomalies", "analysis_flags", *_SECONDS.values(),
+    "payload", "options", "option_names", "info", "time_ns", "time_rel_ns", "anomalies", "analysis_flags",
+    *_SECONDS.values(),
 ]
 
 # C columns that need the TCP analysis: reading without them skips it (csrc/columns.h).
@@ -114,7 +118,8 @@ def _read_raw(cap: _core.Capture, base: Sequence[str], max_rows: int) -> Optiona
         data, ok = parts[0], parts[1]
         t = _SPECS[_ID[name]][1]
         if t == "bytes":  # end offsets into the column's bytes: one bytes object a row
-            raw[name] = _bytes_column(np, np.frombuffer(data, dtype="<u8", count=rows), bytes(parts[2]))
+            raw[name] = _bytes_column(np, np.frombuffer(data, dtype="<u8", count=rows), bytes(parts[2]),
+                                      name in TEXT_COLUMNS)
         else:
             raw[name] = np.frombuffer(data, dtype="?" if t == "b1" else "<" + t, count=rows)
         if ok is not None:
@@ -124,12 +129,13 @@ def _read_raw(cap: _core.Capture, base: Sequence[str], max_rows: int) -> Optiona
     return rows, raw, valid
 
 
-def _bytes_column(np: Any, ends: Any, blob: bytes) -> Any:
-    """Row i's bytes are blob[ends[i-1]:ends[i]]: an object array of bytes."""
+def _bytes_column(np: Any, ends: Any, blob: bytes, text: bool = False) -> Any:
+    """Row i's bytes are blob[ends[i-1]:ends[i]]: an object array of bytes (of str
+    when `text`: the C core writes UTF-8)."""
     out = np.empty(len(ends), dtype=object)
     start = 0
     for i, end in enumerate(ends.tolist()):
-        out[i] = blob[start:end]
+        out[i] = blob[start:end].decode("utf-8") if text else blob[start:end]
         start = end
     return out
 
@@ -226,10 +232,11 @@ def _frame(cap: _core.Capture, columns: Sequence[str], max_rows: int, bar: Any =
             if addresses is None:
                 addresses = cap._addresses()
             out[c] = _categorical(pd, raw[c], addresses)
-        elif c in valid and raw[c].dtype == object:  # payload, options: None where absent
+        elif c in valid and raw[c].dtype == object:  # payload, options, text: None where absent
             col = raw[c]
             col[~valid[c]] = None
-            out[c] = col
+            # text as pandas' string dtype (<NA> where absent), as the connections' text
+            out[c] = pd.array(col, dtype="string") if c in TEXT_COLUMNS else col
         elif c in valid:
             out[c] = pd.arrays.IntegerArray(raw[c], ~valid[c]) if raw[c].dtype.kind in "ui" else raw[c]
         else:
@@ -274,16 +281,34 @@ def segments(path: PathLike, columns: Union[None, str, Sequence[str]] = None,
 def segments(path: Union[PathLike, Sequence[PathLike]], columns: Union[None, str, Sequence[str]] = None,
              filter: Optional[str] = None, chunksize: Optional[int] = None,
              workers: int = 1, progress: Optional[bool] = None) -> Union[DataFrame, Iterator[DataFrame]]: ...
+@overload
+def segments(path: PathLike, columns: Union[None, str, Sequence[str]] = None,
+             filter: Optional[str] = None, chunksize: Optional[int] = None,
+             workers: int = 1, progress: Optional[bool] = None, *, to: str) -> Any: ...
 def segments(path: Union[PathLike, Sequence[PathLike]], columns: Union[None, str, Sequence[str]] = None,
              filter: Optional[str] = None, chunksize: Optional[int] = None,
-             workers: int = 1, progress: Optional[bool] = None) -> Union[pd.DataFrame, Iterator[pd.DataFrame]]:
+             workers: int = 1, progress: Optional[bool] = None,
+             *, to: str = "pandas") -> Union[pd.DataFrame, Iterator[pd.DataFrame], Any]:
     """One row per TCP segment of a capture, as a pandas DataFrame built in C.
 
     ``columns`` picks columns (default: :data:`DEFAULT_COLUMNS`; ``"all"``: every column; see
     ``docs/columns.md``); only those are built, and without analysis columns the TCP
     analysis is skipped. ``filter`` is a BPF expression. With ``chunksize=N`` an iterator
     of DataFrames of at most N rows is returned, with memory bounded by N.
+
+    ``to="arrow"`` gives a ``pyarrow.Table``, ``to="polars"`` a polars DataFrame and
+    ``to="stream"`` an Arrow stream (for DuckDB or any ``__arrow_c_stream__`` reader),
+    built from the C columns without pandas; ``chunksize`` is then the rows per record
+    batch (see ``docs/arrow.md``).
     """
+    if to != "pandas":
+        from . import arrow
+
+        if not isinstance(path, (str, bytes, os.PathLike)):
+            raise ValueError(f"to={to!r} reads one capture; read the files one by one")
+        if progress:
+            raise ValueError(f"progress= is not available with to={to!r}")
+        return arrow.to_table(arrow.arrow_stream(path, columns, filter, chunksize), to)
     cols = _resolve(columns)
     if not isinstance(path, (str, bytes, os.PathLike)):
         if chunksize is not None:

@@ -52,6 +52,28 @@ def _seconds(cell: str) -> Any:
     return None if ns is None else ns / 1e9
 
 
+# tshark 4.0.17's names of the tcp.option_kind values (`tshark -G values`).
+OPTION_KIND_NAMES = {
+    0: "End of Option List", 1: "No-Operation", 2: "Maximum Segment Size", 3: "Window Scale", 4: "SACK Permitted",
+    5: "SACK", 6: "Echo", 7: "Echo Reply", 8: "Time Stamp Option", 9: "Partial Order Connection Permitted",
+    10: "Partial Order Service Profile", 11: "CC", 12: "CC.NEW", 13: "CC.ECHO",
+    14: "TCP Alternate Checksum Request", 15: "TCP Alternate Checksum Data", 16: "Skeeter", 17: "Bubba",
+    18: "Trailer Checksum Option", 19: "MD5 Signature Option", 20: "SCPS Capabilities",
+    21: "Selective Negative Acknowledgements", 22: "Record Boundaries", 23: "Corruption experienced", 24: "SNAP",
+    25: "Unassigned", 26: "TCP Compression Filter", 27: "Quick-Start Response", 28: "User Timeout Option",
+    29: "The TCP Authentication Option", 30: "Multipath TCP", 34: "TCP Fast Open Cookie", 76: "Riverbed Probe",
+    78: "Riverbed Transparency", 172: "Accurate ECN Order 0", 174: "Accurate ECN Order 1",
+    253: "RFC3692-style Experiment 1", 254: "RFC3692-style Experiment 2",
+}
+
+
+def _option_names(cell: str) -> Any:
+    """tcp.option_kind's numbers ("2,4,8") as the option_names column names them."""
+    if not cell:
+        return None
+    return ", ".join(OPTION_KIND_NAMES.get(int(k), f"Unknown ({k})") for k in cell.split(","))
+
+
 def _hex(cell: str) -> Any:
     return int(cell, 16) if cell else None
 
@@ -200,11 +222,14 @@ FIELD_MAP: List[Mapping] = [
     _same("checksum", "tcp.checksum", _hex),
     _same("payload", "tcp.payload", lambda c: c or None),
     _same("options", "tcp.options", lambda c: c if c and c != "<MISSING>" else None),
+    _same("info", "_ws.col.Info", str),
+    _same("option_names", "tcp.option_kind", _option_names),
 ]
 
 # Columns no tshark field carries: checked against the Segment iteration only.
 NO_FIELD = {"dir": "client/server side, tcptrace's own",
-            "anomalies": "tcptrace's decoder anomalies, no tshark field"}
+            "anomalies": "tcptrace's decoder anomalies, no tshark field",
+            "flags_str": "the flag names of Info's [...] (tcp.flags.str is the dotted form): test_text_columns"}
 
 
 def fields_needed(mappings: Sequence[Mapping] = FIELD_MAP) -> List[str]:

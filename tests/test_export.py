@@ -94,7 +94,7 @@ def test_export_dataset_reads_in_duckdb(tmp_path):
     duckdb = pytest.importorskip("duckdb")
     out = tmp_path / "dataset"
     run("export", DATA / "port_reuse_bug7657.pcap", DATA / "http_get_clean.pcap", "-o", out)
-    n = duckdb.sql(f"select count(*) from read_parquet('{out}/**/*.parquet', hive_partitioning=true)").fetchone()[0]
+    n = duckdb.sql(f"select count(*) from read_parquet('{out}/**/*.parquet', hive_partitioning=true)").fetchall()[0][0]
     assert n == sum(len(tcptrace.segments(DATA / f, columns=["len"]))
                     for f in ("port_reuse_bug7657.pcap", "http_get_clean.pcap"))
 

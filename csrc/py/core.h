@@ -40,6 +40,7 @@ typedef struct tt_py_state {
     PyTypeObject *BufferType;
     PyTypeObject *CaptureType;
     PyTypeObject *LiveType;
+    PyTypeObject *ArrowStreamType; /* arrow.c */
 } tt_py_state;
 
 /* The state of the loaded module (found by its definition), or NULL with an exception
@@ -60,6 +61,7 @@ int tt_py_connection_register(PyObject *module, tt_py_state *st);
 int tt_py_conniter_register(PyObject *module, tt_py_state *st);
 int tt_py_capture_register(PyObject *module, tt_py_state *st);
 int tt_py_live_register(PyObject *module, tt_py_state *st);
+int tt_py_arrow_register(PyObject *module, tt_py_state *st);
 
 /* A Connection from a finished record (connection.c); source is the (path, filter) of
  * its capture, or NULL. */

@@ -223,6 +223,7 @@ static int module_traverse(PyObject *m, visitproc visit, void *arg)
     Py_VISIT(st->BufferType);
     Py_VISIT(st->CaptureType);
     Py_VISIT(st->LiveType);
+    Py_VISIT(st->ArrowStreamType);
     return 0;
 }
 
@@ -240,6 +241,7 @@ static int module_clear(PyObject *m)
     Py_CLEAR(st->BufferType);
     Py_CLEAR(st->CaptureType);
     Py_CLEAR(st->LiveType);
+    Py_CLEAR(st->ArrowStreamType);
     return 0;
 }
 
@@ -278,7 +280,8 @@ PyMODINIT_FUNC PyInit__core(void)
         goto fail;
     if (tt_py_buffer_register(m, st) < 0 || tt_py_segment_register(m, st) < 0 ||
         tt_py_connection_register(m, st) < 0 || tt_py_conniter_register(m, st) < 0 ||
-        tt_py_capture_register(m, st) < 0 || tt_py_live_register(m, st) < 0)
+        tt_py_capture_register(m, st) < 0 || tt_py_live_register(m, st) < 0 ||
+        tt_py_arrow_register(m, st) < 0)
         goto fail;
     return m;
 

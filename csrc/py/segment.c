@@ -6,6 +6,7 @@
 #include "../anomaly.h"
 #include "../segview.h"
 #include "../info.h"
+#include "../optnames.h"
 
 typedef struct {
     PyObject_HEAD
@@ -206,34 +207,15 @@ static PyObject *get_payload(PyObject *o, void *c)
     return p;
 }
 
-/* Flag names in Wireshark's Info order (FIN, SYN, RST, PSH, ACK, URG, ECE, CWR, NS). */
-static const struct {
-    uint16_t bit;
-    const char *name;
-} flag_names[] = {
-    {TT_TCP_FIN, "FIN"}, {TT_TCP_SYN, "SYN"}, {TT_TCP_RST, "RST"},
-    {TT_TCP_PSH, "PSH"}, {TT_TCP_ACK, "ACK"}, {TT_TCP_URG, "URG"},
-    {TT_TCP_ECE, "ECE"}, {TT_TCP_CWR, "CWR"}, {TT_TCP_NS, "NS"},
-};
-
 static PyObject *get_flags_str(PyObject *o, void *c)
 {
     (void)c;
     if (!HAVE(o, TT_TCP_HAVE_FIXED))
         Py_RETURN_NONE;
+    /* the names of Info and of the DataFrame's flags_str (info.c): one rule */
     char buf[64];
-    size_t n = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < sizeof flag_names / sizeof flag_names[0]; i++) {
-        if (!(PKT(o)->flags & flag_names[i].bit))
-            continue;
-        n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s", n ? ", " : "", flag_names[i].name);
-    }
-    if (PKT(o)->flags & TT_TCP_RES)
-        n += (size_t)snprintf(buf + n, sizeof buf - n, "%sReserved", n ? ", " : "");
-    if (n == 0)
-        snprintf(buf, sizeof buf, "<None>");
-    return PyUnicode_FromString(buf);
+    size_t n = tt_flags_format(PKT(o)->flags, buf, sizeof buf);
+    return PyUnicode_FromStringAndSize(buf, (Py_ssize_t)n);
 }
 
 static PyObject *get_sack_perm(PyObject *o, void *c) { (void)c; return PyBool_FromLong(OPT(o, TT_OPT_SACK_PERM) != 0); }
@@ -384,6 +366,16 @@ static PyObject *get_info(PyObject *o, void *c)
     return PyUnicode_DecodeUTF8(buf, (Py_ssize_t)n, "replace");
 }
 
+static PyObject *get_option_names(PyObject *o, void *c)
+{
+    (void)c;
+    char buf[TT_INFO_MAX];
+    size_t n = tt_option_names_format(&((SegmentObject *)o)->s, buf, sizeof buf);
+    if (!n)
+        Py_RETURN_NONE;
+    return PyUnicode_FromStringAndSize(buf, (Py_ssize_t)n);
+}
+
 /* What the analysis rules compared (tt_evidence), for Segment.explain: a dict, or
  * None where no sequence analysis ran. */
 static PyObject *segment_evidence(PyObject *o, PyObject *noargs)
@@ -480,6 +472,8 @@ static PyGetSetDef segment_getset[] = {
     {"completeness", get_completeness, NULL, "Conversation completeness bitmask before this segment (tcp.completeness).", NULL},
     {"sack_rel", get_sack_rel, NULL, "SACK blocks as relative (left, right) edges (tcp.options.sack_le/re).", NULL},
     {"info", get_info, NULL, "The TCP-level Info line, as tshark shows it.", NULL},
+    {"option_names", get_option_names, NULL,
+     "The options' names as tshark names tcp.option_kind, joined by \", \" (None without options).", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
