@@ -38,10 +38,29 @@ import json
 import os
 import sys
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Union
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+else:
+    class _OnFirstUse:
+        """numpy and pandas imported when diagnose() first needs them, so `import
+        tcptrace` works without them (the Arrow path reads captures with neither)."""
+
+        def __init__(self, name: str) -> None:
+            self._name = name
+            self._module = None
+
+        def __getattr__(self, attr: str) -> Any:
+            if self._module is None:
+                import importlib
+
+                self._module = importlib.import_module(self._name)
+            return getattr(self._module, attr)
+
+    np = _OnFirstUse("numpy")
+    pd = _OnFirstUse("pandas")
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -112,7 +131,7 @@ def _vantage(t: np.ndarray, d: np.ndarray, syn: np.ndarray, ack: np.ndarray, dat
 
 
 def _direction(sub: Dict[str, np.ndarray], data_dir: int, interval_s: float,
-               ts_rtt_acks: float = np.nan) -> Optional[Dict[str, Any]]:
+               ts_rtt_acks: float = float("nan")) -> Optional[Dict[str, Any]]:
     """Figures for the data flowing in ``data_dir`` of one stream (None: it carried none)."""
     t = sub["time_ns"] * _NS
     d = sub["dir"]
@@ -168,7 +187,10 @@ def _shift_to_sender(t: np.ndarray, data: np.ndarray, tsval: np.ndarray, min_rtt
     return out
 
 
-A = np.ndarray
+if TYPE_CHECKING:
+    A = np.ndarray
+else:
+    A = Any  # a numpy array (numpy is imported on first use)
 
 
 def _account(t: A, data: A, rev: A, seq: A, end: A, ln: A, ackno: A, wnd_raw: A, min_rtt: float,
