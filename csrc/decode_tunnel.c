@@ -125,7 +125,9 @@ static tt_inner ayiya(tt_cursor *c)
     if (!tt_rd_u8(c, &id) || !tt_rd_u8(c, &sig) || !tt_rd_u8(c, &op) || !tt_rd_u8(c, &next) ||
         !tt_rd_skip(c, 4) || !tt_rd_skip(c, ((size_t)1 << (id >> 4)) + (size_t)(sig >> 4) * 4))
         return inner(TT_INNER_TRUNCATED, 0, 0);
-    if ((op & 0x0F) != 1 || (next != 4 && next != 41))
+    if ((op & 0x0F) != 1)
+        return NONE; /* a heartbeat, query or response: no packet */
+    if (next != 4 && next != 41)
         return inner(TT_INNER_UNDECODED, 0, 0);
     return inner(TT_INNER_IP, c->pos, 0);
 }
