@@ -187,14 +187,12 @@ def _shift_to_sender(t: np.ndarray, data: np.ndarray, tsval: np.ndarray, min_rtt
     return out
 
 
-if TYPE_CHECKING:
-    A = np.ndarray
-else:
-    A = Any  # a numpy array (numpy is imported on first use)
+if TYPE_CHECKING:  # annotations only (they are not evaluated at run time)
+    _A = np.ndarray
 
 
-def _account(t: A, data: A, rev: A, seq: A, end: A, ln: A, ackno: A, wnd_raw: A, min_rtt: float,
-             samples: A, vantage: str, interval_s: float) -> Dict[str, Any]:
+def _account(t: _A, data: _A, rev: _A, seq: _A, end: _A, ln: _A, ackno: _A, wnd_raw: _A, min_rtt: float,
+             samples: _A, vantage: str, interval_s: float) -> Dict[str, Any]:
     """The chronographs over the event timeline (every packet of the stream, in time order)."""
     mss = int(ln[data].max())
     first_seq = int(seq[data].min())
@@ -287,7 +285,7 @@ def _shares(transfer: float, busy_s: float, rwnd_s: float) -> Dict[str, Any]:
             "limited_by_margin": ranked[0] - ranked[1]}
 
 
-def _episodes(t: A, data: A, rev: A, retx: A, seq: A, end: A, ackno: A, snd_nxt: A, una: A,
+def _episodes(t: _A, data: _A, rev: _A, retx: _A, seq: _A, end: _A, ackno: _A, snd_nxt: _A, una: _A,
               min_rtt: float) -> Dict[str, np.ndarray]:
     """Loss-recovery episodes: from a re-send until the ACK passes what was sent before it.
 
@@ -332,7 +330,7 @@ def _episodes(t: A, data: A, rev: A, retx: A, seq: A, end: A, ackno: A, snd_nxt:
     return {c: np.array([r[c] for r in rows]) for c in cols}
 
 
-def _intervals(t: A, span: A, lo: A, busy: A, rwnd_lim: A, flight: A, una: A, t0: float, t_end: float,
+def _intervals(t: _A, span: _A, lo: _A, busy: _A, rwnd_lim: _A, flight: _A, una: _A, t0: float, t_end: float,
                step: float) -> Dict[str, np.ndarray]:
     """State per fixed interval: the chronographs integrated (cumulative sums interpolated at
     the bin edges, so no loop over packets), the largest flight and the bytes acknowledged."""
