@@ -288,6 +288,18 @@ static void test_pcapfile_filters_need_libpcap_reading_does_not(void)
 #ifdef TT_HAVE_LIBPCAP_REF
 /* Our frames against libpcap's for one file. libpcap cuts records longer than the
  * header's snaplen (Wireshark, and this reader, keep them whole): compared up to it. */
+
+/* libpcap rewrites some link-layer headers into the reading host's byte order
+ * (pcap-common.c, swap_pseudo_headers: NFLOG's TLVs, Linux USB's header) when the file's
+ * differs: on a big-endian host those bytes are libpcap's, not the file's, which we
+ * hand on as they are (the decoder reads them in an explicit order). */
+static int libpcap_rewrites(int dlt)
+{
+    const uint16_t one = 1;
+    int host_big = *(const uint8_t *)&one == 0;
+    return host_big && (dlt == 239 /* NFLOG */ || dlt == 189 || dlt == 220 /* USB Linux */);
+}
+
 static void compare_with_libpcap(const char *path, int *files)
 {
     char errbuf[PCAP_ERRBUF_SIZE];
@@ -329,7 +341,8 @@ static void compare_with_libpcap(const char *path, int *files)
         }
         CHECK_EQ(h->len, f.wirelen);
         CHECK_EQ(h->caplen, f.caplen < snap ? f.caplen : snap);
-        CHECK(memcmp(data, f.data, h->caplen) == 0);
+        if (!libpcap_rewrites(pcap_datalink(p)))
+            CHECK(memcmp(data, f.data, h->caplen) == 0);
         CHECK_EQ((int64_t)(uint32_t)h->ts.tv_sec, f.ts_sec);
         if (tt_source_format_of(s) == TT_FORMAT_PCAP_NSEC)
             CHECK_EQ((int32_t)(uint32_t)h->ts.tv_usec, f.ts_nsec);
